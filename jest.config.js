@@ -1,0 +1,17 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/shared', '<rootDir>/services', '<rootDir>/local-stack', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
+  },
+  // middy ships ESM only; jest's module system needs it as CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy)/)'],
+  moduleNameMapper: {
+    '^@pipeline/shared$': '<rootDir>/shared/src/index.ts',
+    '^@pipeline/shared/(.*)$': '<rootDir>/shared/src/$1',
+  },
+  modulePathIgnorePatterns: ['<rootDir>/.local', '/\\.serverless/', '/\\.esbuild/'],
+  setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+};

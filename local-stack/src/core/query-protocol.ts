@@ -1,0 +1,80 @@
+/**
+ * The AWS query protocol (STS, and SQS / SNS in their query form): parameters in the URL query or
+ * a form body, `Action=<Operation>`, XML responses `<OpResponse><OpResult>...</OpResult>`.
+ */
+import { notImplemented } from './errors';
+import { AwsError, type AwsRequest, type AwsResponse } from './types';
+import { el, renderXmlDocument, type XmlContent } from './xml';
+
+/** URL query parameters merged with a form-urlencoded body (the body wins). */
+export function queryParameters(request: Pick<AwsRequest, 'query' | 'body' | 'headers'>): URLSearchParams {
+  const params = new URLSearchParams(request.query);
+  const contentType = request.headers['content-type'] ?? '';
+  if (request.body.length > 0 && contentType.startsWith('application/x-www-form-urlencoded')) {
+    for (const [name, value] of new URLSearchParams(request.body.toString('utf8'))) params.set(name, value);
+  }
+  return params;
+}
+
+export function queryAction(params: URLSearchParams): string {
+  const action = params.get('Action');
+  if (!action) throw new AwsError('MissingAction', 'The request must contain the parameter Action', 400);
+  return action;
+}
+
+/**
+ * A list parameter: `Prefix.member.1`, `Prefix.member.2`, ... (or `Prefix.1`, ... for flattened
+ * lists), in index order.
+ */
+export function queryList(params: URLSearchParams, prefix: string): string[] {
+  const pattern = new RegExp(`^${prefix.replace(/\./g, '\\.')}\\.(?:member\\.)?(\\d+)$`);
+  const items: Array<[number, string]> = [];
+  for (const [name, value] of params) {
+    const match = pattern.exec(name);
+    if (match) items.push([Number(match[1]), value]);
+  }
+  return items.sort((a, b) => a[0] - b[0]).map(([, value]) => value);
+}
+
+export interface QueryResponseOptions {
+  action: string;
+  /** The service's XML namespace, e.g. `https://sts.amazonaws.com/doc/2011-06-15/`. */
+  xmlns: string;
+  requestId: string;
+  /** Children of `<ActionResult>`; omit for actions whose response has no result element. */
+  result?: XmlContent;
+}
+
+export function queryResponse(options: QueryResponseOptions): AwsResponse {
+  const { action, xmlns, requestId, result } = options;
+  const root = el(
+    `${action}Response`,
+    [
+      result === undefined ? undefined : el(`${action}Result`, result),
+      el('ResponseMetadata', el('RequestId', requestId)),
+    ],
+    { xmlns },
+  );
+  return { status: 200, headers: { 'content-type': 'text/xml' }, body: renderXmlDocument(root) };
+}
+
+export type QueryOperationHandler = (
+  params: URLSearchParams,
+  request: AwsRequest,
+) => XmlContent | Promise<XmlContent>;
+
+export interface QueryProtocolOptions {
+  serviceName: string;
+  xmlns: string;
+  handlers: Readonly<Record<string, QueryOperationHandler>>;
+}
+
+/** Routes a query-protocol request by `Action`; unknown actions are named in an InvalidAction error. */
+export async function dispatchQueryProtocol(request: AwsRequest, options: QueryProtocolOptions): Promise<AwsResponse> {
+  const params = queryParameters(request);
+  const action = queryAction(params);
+  const handler = Object.hasOwn(options.handlers, action) ? options.handlers[action] : undefined;
+  if (!handler) throw notImplemented(options.serviceName, action, 'query');
+  const result = await handler(params, request);
+  return queryResponse({ action, xmlns: options.xmlns, requestId: request.requestId, result });
+}

@@ -1,0 +1,325 @@
+/**
+ * The local stack's single HTTP endpoint: reads each request (size-limited, aws-chunked decoded),
+ * works out the target service, dispatches to the provider that answers for it, and writes the
+ * provider's response or its AWS error in the provider's protocol.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { withoutAwsChunked, isAwsChunked } from './aws-chunked';
+import { errorResponse, toAwsError } from './errors';
+import { silentLogger, type LocalStackLogger } from './logger';
+import { decodeRequestBody, readFully } from './request-body';
+import { ProviderRegistry, protocolFor } from './router';
+import { resolveServiceTarget, targetForQueryAction, type ServiceTarget } from './service-resolution';
+import { ACCOUNT_ID, AwsError, type AwsProtocol, type AwsRequest, type AwsRequestHead, type AwsResponse, type Provider } from './types';
+
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** S3's own ceiling for a single PUT. */
+export const DEFAULT_MAX_STREAMED_BODY_BYTES = 5 * 1024 * 1024 * 1024;
+export const HEALTH_PATH = '/_local/health';
+const CLOSE_GRACE_MS = 5_000;
+
+export interface LocalServerOptions {
+  /** Loopback only (`127.0.0.1` by default); any other address is refused. */
+  host?: string;
+  /** 0 picks a free port. */
+  port: number;
+  providers: readonly Provider[];
+  /** Limit for bodies read into memory. */
+  maxBodyBytes?: number;
+  /** Limit for bodies a provider streams (`Provider.streamsRequestBody`), e.g. S3 PutObject. */
+  maxStreamedBodyBytes?: number;
+  logger?: LocalStackLogger;
+  /** Call each provider's `start()` before listening and `stop()` on close (default true). */
+  manageProviderLifecycle?: boolean;
+}
+
+export interface LocalServer {
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting requests, lets in-flight ones finish (bounded), then stops the providers. */
+  close(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+export async function createLocalServer(options: LocalServerOptions): Promise<LocalServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host)) throw new Error(`The local stack binds loopback addresses only, not ${host}`);
+  const registry = new ProviderRegistry(options.providers);
+  const logger = options.logger ?? silentLogger;
+  const manageLifecycle = options.manageProviderLifecycle ?? true;
+  const handler = new RequestHandler(registry, {
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxStreamedBodyBytes: options.maxStreamedBodyBytes ?? DEFAULT_MAX_STREAMED_BODY_BYTES,
+    logger,
+  });
+
+  const started: Provider[] = [];
+  if (manageLifecycle) {
+    try {
+      for (const provider of options.providers) {
+        await provider.start?.();
+        started.push(provider);
+      }
+    } catch (error) {
+      await stopProviders(started, logger);
+      throw error;
+    }
+  }
+
+  const server = createServer((req, res) => handler.handle(req, res));
+  try {
+    await listen(server, host, options.port);
+  } catch (error) {
+    await stopProviders(started, logger);
+    throw error;
+  }
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info('local stack listening', { url, services: registry.signingNames });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    close: () => {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        await handler.idle(CLOSE_GRACE_MS);
+        server.closeAllConnections();
+        await closed;
+        await stopProviders(started, logger);
+      })();
+      return closing;
+    },
+  };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function stopProviders(providers: readonly Provider[], logger: LocalStackLogger): Promise<void> {
+  for (const provider of [...providers].reverse()) {
+    try {
+      await provider.stop?.();
+    } catch (error) {
+      logger.error('provider failed to stop', { provider: provider.signingNames.join(','), error: String(error) });
+    }
+  }
+}
+
+interface HandlerLimits {
+  maxBodyBytes: number;
+  maxStreamedBodyBytes: number;
+  logger: LocalStackLogger;
+}
+
+/** The request target split the way S3 needs it: the raw path is never normalised (`a/../b` is a key). */
+function splitTarget(url: string): { rawPath: string; rawQuery: string } {
+  let target = url;
+  if (!target.startsWith('/')) {
+    const absolute = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/]*(\/.*)?$/.exec(target);
+    if (!absolute) throw new AwsError('InvalidURI', `Could not parse the request target ${url}`, 400);
+    target = absolute[1] ?? '/';
+  }
+  const question = target.indexOf('?');
+  return question < 0
+    ? { rawPath: target, rawQuery: '' }
+    : { rawPath: target.slice(0, question), rawQuery: target.slice(question + 1) };
+}
+
+/** Headers as the provider sees them once aws-chunked framing is gone. */
+function payloadHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  if (!isAwsChunked(headers)) return headers;
+  const normalised: IncomingHttpHeaders = { ...headers };
+  const encoding = withoutAwsChunked(headers['content-encoding']);
+  if (encoding === undefined) delete normalised['content-encoding'];
+  else normalised['content-encoding'] = encoding;
+  const decodedLength = headers['x-amz-decoded-content-length'];
+  if (typeof decodedLength === 'string') normalised['content-length'] = decodedLength;
+  else delete normalised['content-length'];
+  return normalised;
+}
+
+class RequestHandler {
+  private inFlight = 0;
+  private readonly idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly limits: HandlerLimits,
+  ) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    this.inFlight += 1;
+    const requestId = randomUUID();
+    const started = performance.now();
+    let protocol: AwsProtocol = 'rest-xml';
+    let service = 'unknown';
+    const finish = (response: AwsResponse): Promise<void> =>
+      writeResponse(req, res, response, requestId, service).catch((error: unknown) => {
+        this.limits.logger.warn('failed to write response', { requestId, error: String(error) });
+        res.destroy();
+      });
+
+    this.dispatch(req, requestId, (resolved, resolvedProtocol) => {
+      service = resolved;
+      protocol = resolvedProtocol;
+    })
+      .then(finish, (error: unknown) => {
+        const awsError = toAwsError(error);
+        if (awsError.status >= 500) {
+          this.limits.logger.error('request failed', { requestId, service, error: String((error as Error)?.stack ?? error) });
+        }
+        return finish(errorResponse(protocol, awsError, requestId));
+      })
+      .finally(() => {
+        this.limits.logger.debug('request', {
+          requestId,
+          service,
+          method: req.method,
+          url: req.url,
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        });
+        this.inFlight -= 1;
+        if (this.inFlight === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+      });
+  }
+
+  /** Resolves when no request is in flight, or after `timeoutMs`. */
+  idle(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async dispatch(
+    req: IncomingMessage,
+    requestId: string,
+    identified: (service: string, protocol: AwsProtocol) => void,
+  ): Promise<AwsResponse> {
+    const { rawPath, rawQuery } = splitTarget(req.url ?? '/');
+    const query = new URLSearchParams(rawQuery);
+    const method = req.method ?? 'GET';
+    if (rawPath === HEALTH_PATH && (method === 'GET' || method === 'HEAD')) {
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status: 'running', services: this.registry.signingNames }),
+      };
+    }
+
+    const headers = payloadHeaders(req.headers);
+    let bufferedBody: Buffer | undefined;
+    let target: ServiceTarget | undefined = resolveServiceTarget({ headers: req.headers, query, path: rawPath });
+    if (target === undefined) {
+      // An unsigned form post: only its Action says which service it is for.
+      bufferedBody = await readFully(decodeRequestBody(req, req.headers, this.limits.maxBodyBytes, 'unknown').stream);
+      target = targetForQueryAction(new URLSearchParams(bufferedBody.toString('utf8')).get('Action') ?? '');
+    }
+    const provider = this.registry.providerFor(target.service);
+    identified(target.service, protocolFor(provider, { service: target.service, headers, query }));
+    if (!provider) {
+      throw new AwsError(
+        'NotImplemented',
+        `The local stack does not emulate service "${target.service}" (recognised by ${target.via}); it serves ${this.registry.signingNames.join(', ')}`,
+        501,
+      );
+    }
+
+    let path: string;
+    try {
+      path = decodeURIComponent(rawPath);
+    } catch {
+      throw new AwsError('InvalidURI', `Could not decode the request path ${rawPath}`, 400);
+    }
+    const head: AwsRequestHead = {
+      method,
+      path,
+      rawPath,
+      query,
+      headers,
+      service: target.service,
+      region: target.region,
+      accountId: ACCOUNT_ID,
+      requestId,
+      sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+    };
+
+    if (bufferedBody === undefined && provider.streamsRequestBody?.(head)) {
+      const decoded = decodeRequestBody(req, req.headers, this.limits.maxStreamedBodyBytes, target.service);
+      return provider.handle({ ...head, body: Buffer.alloc(0), bodyStream: decoded.stream, trailers: decoded.trailers });
+    }
+    let trailers: Record<string, string> = {};
+    if (bufferedBody === undefined) {
+      const decoded = decodeRequestBody(req, req.headers, this.limits.maxBodyBytes, target.service);
+      bufferedBody = await readFully(decoded.stream);
+      trailers = decoded.trailers;
+    }
+    const request: AwsRequest = { ...head, body: bufferedBody, trailers };
+    return provider.handle(request);
+  }
+}
+
+async function writeResponse(
+  req: IncomingMessage,
+  res: ServerResponse,
+  response: AwsResponse,
+  requestId: string,
+  service: string,
+): Promise<void> {
+  const headers: Record<string, string | number> = { ...response.headers };
+  headers['x-amzn-RequestId'] = requestId;
+  headers['x-amz-request-id'] = requestId;
+  if (service === 's3') headers['x-amz-id-2'] = requestId;
+  // A body the provider never read (an error before streaming it): close rather than drain it.
+  if (!req.complete) headers.connection = 'close';
+
+  const { body } = response;
+  const sendsBody = req.method !== 'HEAD' && response.status !== 204 && response.status !== 304;
+  if (body instanceof Readable) {
+    if (!sendsBody) {
+      body.destroy();
+      res.writeHead(response.status, headers).end();
+      return;
+    }
+    res.writeHead(response.status, headers);
+    await new Promise<void>((resolve, reject) => {
+      body.once('error', reject);
+      res.once('close', () => {
+        body.destroy();
+        resolve();
+      });
+      body.pipe(res);
+    });
+    return;
+  }
+  const payload = body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
+  if (sendsBody) headers['content-length'] = payload.length;
+  else if (req.method === 'HEAD' && !hasHeader(headers, 'content-length')) headers['content-length'] = 0;
+  res.writeHead(response.status, headers);
+  res.end(sendsBody ? payload : undefined);
+}
+
+function hasHeader(headers: Record<string, string | number>, name: string): boolean {
+  return Object.keys(headers).some((key) => key.toLowerCase() === name);
+}

@@ -1,0 +1,48 @@
+/** EventBridge state shapes: event buses, rules and their targets (targets keep AWS's field names). */
+
+export type RuleState = 'ENABLED' | 'DISABLED' | 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+
+export interface RetryPolicy {
+  MaximumRetryAttempts?: number;
+  MaximumEventAgeInSeconds?: number;
+}
+
+export interface InputTransformer {
+  InputPathsMap?: Record<string, string>;
+  InputTemplate: string;
+}
+
+export interface Target {
+  Id: string;
+  Arn: string;
+  RoleArn?: string;
+  Input?: string;
+  InputPath?: string;
+  InputTransformer?: InputTransformer;
+  RetryPolicy?: RetryPolicy;
+  DeadLetterConfig?: { Arn?: string };
+  /** Other target parameters (SqsParameters, ...) are kept and returned as given. */
+  [parameter: string]: unknown;
+}
+
+export interface Rule {
+  name: string;
+  eventBusName: string;
+  eventPattern?: string;
+  scheduleExpression?: string;
+  state: RuleState;
+  description?: string;
+  roleArn?: string;
+  targets: Target[];
+}
+
+export interface EventBus {
+  name: string;
+  description?: string;
+  createdAt: number;
+}
+
+export const DEFAULT_BUS = 'default';
+
+/** AWS's default retry policy for a target: 185 attempts over 24 hours. */
+export const DEFAULT_RETRY_POLICY: Required<RetryPolicy> = Object.freeze({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 });

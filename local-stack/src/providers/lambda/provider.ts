@@ -1,0 +1,26 @@
+/** The Lambda provider: the REST-JSON API in front of the Lambda service (functions, workers, invocations). */
+import type { AwsProtocol, AwsRequest, AwsResponse, Provider } from '../../core/types';
+import { handleLambdaRequest } from './rest-api';
+import { LambdaService, type LambdaServiceOptions } from './service';
+
+export class LambdaProvider implements Provider {
+  readonly signingNames = ['lambda'] as const;
+  readonly protocol: AwsProtocol = 'rest-json';
+  readonly service: LambdaService;
+
+  constructor(options: LambdaServiceOptions) {
+    this.service = new LambdaService(options);
+  }
+
+  handle(request: AwsRequest): Promise<AwsResponse> {
+    return handleLambdaRequest(this.service, request);
+  }
+
+  start(): Promise<void> {
+    return this.service.start();
+  }
+
+  stop(): Promise<void> {
+    return this.service.stop();
+  }
+}

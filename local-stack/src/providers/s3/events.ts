@@ -1,0 +1,88 @@
+/** S3's EventBridge notifications (`Object Created` / `Object Deleted`), in AWS's exact shape. */
+import type { EventPublisher } from '../../core/types';
+import type { ObjectRecord } from './model';
+
+export type CreationReason = 'PutObject' | 'CopyObject' | 'CompleteMultipartUpload';
+
+export interface EventContext {
+  bucket: string;
+  region: string;
+  accountId: string;
+  requestId: string;
+  sourceIp: string;
+}
+
+/** S3 sequencers are hex strings that order events for the same key. */
+export function sequencer(sequence: number): string {
+  return sequence.toString(16).toUpperCase().padStart(18, '0');
+}
+
+function eventTime(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function envelope(context: EventContext) {
+  return {
+    source: 'aws.s3',
+    account: context.accountId,
+    region: context.region,
+    time: eventTime(),
+    resources: [`arn:aws:s3:::${context.bucket}`],
+  };
+}
+
+function requestFields(context: EventContext) {
+  return {
+    'request-id': context.requestId,
+    requester: context.accountId,
+    'source-ip-address': context.sourceIp,
+  };
+}
+
+export async function publishObjectCreated(
+  publisher: EventPublisher,
+  context: EventContext,
+  record: ObjectRecord,
+  reason: CreationReason,
+): Promise<void> {
+  await publisher.publish({
+    ...envelope(context),
+    'detail-type': 'Object Created',
+    detail: {
+      version: '0',
+      bucket: { name: context.bucket },
+      object: {
+        key: record.key,
+        size: record.size,
+        etag: record.etag,
+        ...(record.versionId ? { 'version-id': record.versionId } : {}),
+        sequencer: sequencer(record.sequence),
+      },
+      ...requestFields(context),
+      reason,
+    },
+  });
+}
+
+export async function publishObjectDeleted(
+  publisher: EventPublisher,
+  context: EventContext,
+  deletion: { key: string; sequence: number; versionId?: string; deleteMarkerCreated: boolean },
+): Promise<void> {
+  await publisher.publish({
+    ...envelope(context),
+    'detail-type': 'Object Deleted',
+    detail: {
+      version: '0',
+      bucket: { name: context.bucket },
+      object: {
+        key: deletion.key,
+        ...(deletion.versionId ? { 'version-id': deletion.versionId } : {}),
+        sequencer: sequencer(deletion.sequence),
+      },
+      ...requestFields(context),
+      reason: 'DeleteObject',
+      'deletion-type': deletion.deleteMarkerCreated ? 'Delete Marker Created' : 'Permanently Deleted',
+    },
+  });
+}

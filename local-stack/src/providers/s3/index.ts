@@ -1,0 +1,2 @@
+export { S3Provider, type S3ProviderOptions } from './provider';
+export { S3Store } from './store';

@@ -1,0 +1,136 @@
+/**
+ * Runs the trainer (trainer-main.ts) in a child process: bundles it once with esbuild (so the child
+ * starts as plain Node, without a TypeScript loader), forks it, relays its messages and output, and
+ * kills it on request.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { EpochProgress, RunResult, TrainerMessage, TrainerResult, TrainerSpec } from './trainer-protocol';
+
+export interface TrainerObserver {
+  /** A line for the job's log: fastText's own output, or the trainer's messages. */
+  log(line: string): void;
+  progress(progress: EpochProgress): void;
+  runComplete(run: RunResult): void;
+}
+
+/** The trainer ended without a model: `clientError` when the input is at fault. */
+export class TrainerFailure extends Error {
+  constructor(
+    message: string,
+    readonly clientError: boolean,
+  ) {
+    super(message);
+    this.name = 'TrainerFailure';
+  }
+}
+
+/** Builds the trainer bundle once per directory and returns its path. */
+export class TrainerBundle {
+  private built: Promise<string> | undefined;
+
+  constructor(private readonly outputDir: string) {}
+
+  path(): Promise<string> {
+    this.built ??= (async () => {
+      const { build } = await import('esbuild');
+      const outfile = join(this.outputDir, 'trainer.cjs');
+      await build({
+        entryPoints: [join(__dirname, 'trainer-main.ts')],
+        outfile,
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        // The native binding is loaded from the project's node_modules (see NODE_PATH below).
+        external: ['fasttext'],
+        logLevel: 'silent',
+      });
+      return outfile;
+    })();
+    this.built.catch(() => (this.built = undefined));
+    return this.built;
+  }
+}
+
+/** node_modules holding the `fasttext` package, for the bundled child to resolve it from anywhere. */
+function fastTextModulesDir(): string {
+  return dirname(dirname(require.resolve('fasttext/package.json')));
+}
+
+export class TrainerProcess {
+  private readonly child: ChildProcess;
+  private killedBy: string | undefined;
+  readonly result: Promise<TrainerResult>;
+
+  private constructor(child: ChildProcess, observer: TrainerObserver) {
+    this.child = child;
+    this.result = new Promise<TrainerResult>((resolve, reject) => {
+      let outcome: TrainerResult | TrainerFailure | undefined;
+      const recentOutput: string[] = [];
+      const relay = (chunk: Buffer): void => {
+        for (const line of chunk.toString('utf8').split(/[\r\n]+/)) {
+          const trimmed = line.trim();
+          if (trimmed === '') continue;
+          observer.log(trimmed);
+          recentOutput.push(trimmed);
+          if (recentOutput.length > 5) recentOutput.shift();
+        }
+      };
+      child.stdout?.on('data', relay);
+      child.stderr?.on('data', relay);
+      child.on('message', (message: TrainerMessage) => {
+        switch (message.type) {
+          case 'log':
+            observer.log(message.line);
+            break;
+          case 'progress':
+            observer.progress(message.progress);
+            break;
+          case 'run-complete':
+            observer.runComplete(message.run);
+            break;
+          case 'done':
+            outcome = message.result;
+            break;
+          case 'failed':
+            outcome = new TrainerFailure(message.message, message.clientError);
+            break;
+        }
+      });
+      child.on('error', (error) => reject(new TrainerFailure(`could not run the trainer: ${error.message}`, false)));
+      child.on('exit', (code, signal) => {
+        if (this.killedBy !== undefined) return reject(new TrainerFailure(this.killedBy, false));
+        if (outcome instanceof TrainerFailure) return reject(outcome);
+        if (outcome !== undefined && code === 0) return resolve(outcome);
+        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        const last = recentOutput.length > 0 ? `: ${recentOutput.join(' | ')}` : '';
+        reject(new TrainerFailure(`the training process ${how}${last}`, false));
+      });
+    });
+  }
+
+  static async start(bundle: TrainerBundle, spec: TrainerSpec, observer: TrainerObserver): Promise<TrainerProcess> {
+    const script = await bundle.path();
+    const specPath = join(spec.workDir, 'trainer-spec.json');
+    await writeFile(specPath, JSON.stringify(spec, null, 2));
+    const child = fork(script, [specPath], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, NODE_PATH: fastTextModulesDir() },
+      execArgv: [],
+    });
+    return new TrainerProcess(child, observer);
+  }
+
+  /** Kills the child (SIGKILL: fastText cannot be interrupted cleanly); `result` rejects with `reason`. */
+  kill(reason: string): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.killedBy = reason;
+    this.child.kill('SIGKILL');
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+}

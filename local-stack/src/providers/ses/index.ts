@@ -1,0 +1,1 @@
+export { SesProvider, type SesProviderOptions } from './provider';

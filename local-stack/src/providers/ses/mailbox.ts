@@ -1,0 +1,17 @@
+/** Where sent mail lands: one `.eml` per message, written atomically so readers never see half a file. */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../core/persistence';
+
+export class Mailbox {
+  constructor(readonly directory: string) {}
+
+  /** Writes the message and returns its path: `<time>-<messageId>.eml`, so names sort by sending time. */
+  async deliver(messageId: string, message: Buffer, sentAt: Date): Promise<string> {
+    await mkdir(this.directory, { recursive: true });
+    const stamp = sentAt.toISOString().replace(/[-:]/g, '').replace('.', '');
+    const path = join(this.directory, `${stamp}-${messageId}.eml`);
+    await writeFileAtomic(path, message);
+    return path;
+  }
+}

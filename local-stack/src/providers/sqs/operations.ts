@@ -1,0 +1,327 @@
+/**
+ * The SQS API operations, protocol-independent: each takes the request's parameters in the JSON
+ * protocol's shape and returns the JSON protocol's result shape. The query protocol adapter maps
+ * its form parameters and XML onto the same shapes.
+ */
+import { AwsError } from '../../core/types';
+import { messageIdOfReceiptHandle, type Queue } from './queue';
+import { sqsError } from './errors';
+import { md5OfMessageAttributes } from './md5';
+import type { MessageAttributeValue, ReceivedMessage } from './model';
+import type { NewMessage, SqsService } from './service';
+import { invalidValue, WireInput } from './wire-input';
+
+export type SqsResult = Record<string, unknown>;
+export type SqsOperation = (service: SqsService, input: WireInput) => Promise<SqsResult> | SqsResult;
+
+const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+const MESSAGE_ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)(?!aws\.|amazon\.)[A-Za-z0-9_.-]{1,256}$/i;
+const DATA_TYPE = /^(String|Number|Binary)(\..+)?$/;
+// XML-safe characters, as SQS allows in a body: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF
+const ALLOWED_BODY = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
+
+export const SQS_OPERATIONS: Record<string, SqsOperation> = {
+  CreateQueue(service, input) {
+    const queue = service.createQueue(input.string('QueueName'), input.stringMap('Attributes'), input.stringMap('tags'));
+    return { QueueUrl: service.queueUrl(queue.name) };
+  },
+
+  GetQueueUrl(service, input) {
+    return { QueueUrl: service.queueUrl(service.queueByName(input.string('QueueName')).name) };
+  },
+
+  ListQueues(service, input) {
+    const maxResults = input.optionalInteger('MaxResults', 1, 1000);
+    const queues = service.listQueues(input.optionalString('QueueNamePrefix'));
+    const { page, nextToken } = paginate(
+      queues.map((queue) => service.queueUrl(queue.name)),
+      maxResults,
+      input.optionalString('NextToken'),
+    );
+    return { ...(page.length > 0 && { QueueUrls: page }), ...(nextToken && { NextToken: nextToken }) };
+  },
+
+  DeleteQueue(service, input) {
+    service.deleteQueue(queueOf(service, input));
+    return {};
+  },
+
+  PurgeQueue(service, input) {
+    service.purgeQueue(queueOf(service, input));
+    return {};
+  },
+
+  GetQueueAttributes(service, input) {
+    const attributes = service.attributesOf(queueOf(service, input), input.stringList('AttributeNames'));
+    return Object.keys(attributes).length > 0 ? { Attributes: attributes } : {};
+  },
+
+  SetQueueAttributes(service, input) {
+    service.setAttributes(queueOf(service, input), input.stringMap('Attributes'));
+    return {};
+  },
+
+  TagQueue(service, input) {
+    service.tagQueue(queueOf(service, input), input.stringMap('Tags'));
+    return {};
+  },
+
+  UntagQueue(service, input) {
+    service.untagQueue(queueOf(service, input), input.stringList('TagKeys'));
+    return {};
+  },
+
+  ListQueueTags(service, input) {
+    const tags = queueOf(service, input).metadata.tags;
+    return Object.keys(tags).length > 0 ? { Tags: tags } : {};
+  },
+
+  ListDeadLetterSourceQueues(service, input) {
+    const sources = service.deadLetterSourceQueues(queueOf(service, input)).map((queue) => service.queueUrl(queue.name));
+    const { page, nextToken } = paginate(sources, input.optionalInteger('MaxResults', 1, 1000), input.optionalString('NextToken'));
+    return { queueUrls: page, ...(nextToken && { NextToken: nextToken }) };
+  },
+
+  SendMessage(service, input) {
+    const queue = queueOf(service, input);
+    const [message] = service.sendMessages(queue, [newMessage(queue, input)]);
+    return {
+      MessageId: message!.messageId,
+      MD5OfMessageBody: message!.md5OfBody,
+      ...(message!.md5OfMessageAttributes && { MD5OfMessageAttributes: message!.md5OfMessageAttributes }),
+    };
+  },
+
+  SendMessageBatch(service, input) {
+    const queue = queueOf(service, input);
+    const entries = batchEntries(input, 'SendMessageBatchRequestEntry');
+    const totalSize = entries.reduce((sum, entry) => sum + Buffer.byteLength(String(entry.raw.MessageBody ?? '')), 0);
+    if (totalSize > queue.metadata.settings.maximumMessageSize) {
+      throw sqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${queue.metadata.settings.maximumMessageSize} bytes. You have sent ${totalSize} bytes.`);
+    }
+    return perEntry(entries, (entry) => {
+      const [message] = service.sendMessages(queue, [newMessage(queue, entry)]);
+      return {
+        MessageId: message!.messageId,
+        MD5OfMessageBody: message!.md5OfBody,
+        ...(message!.md5OfMessageAttributes && { MD5OfMessageAttributes: message!.md5OfMessageAttributes }),
+      };
+    });
+  },
+
+  async ReceiveMessage(service, input) {
+    const queue = queueOf(service, input);
+    const messages = await service.receiveMessages(queue, {
+      maxMessages: input.optionalInteger('MaxNumberOfMessages', 1, 10) ?? 1,
+      visibilityTimeoutSeconds: input.optionalInteger('VisibilityTimeout', 0, 43_200),
+      waitTimeSeconds: input.optionalInteger('WaitTimeSeconds', 0, 20),
+    });
+    if (messages.length === 0) return {};
+    const systemAttributeNames = [...input.stringList('AttributeNames'), ...input.stringList('MessageSystemAttributeNames')];
+    const messageAttributeNames = input.stringList('MessageAttributeNames');
+    return { Messages: messages.map((message) => messageResult(message, systemAttributeNames, messageAttributeNames)) };
+  },
+
+  DeleteMessage(service, input) {
+    queueOf(service, input).deleteByHandle(validReceiptHandle(input.string('ReceiptHandle')));
+    return {};
+  },
+
+  DeleteMessageBatch(service, input) {
+    const queue = queueOf(service, input);
+    return perEntry(batchEntries(input, 'DeleteMessageBatchRequestEntry'), (entry) => {
+      queue.deleteByHandle(validReceiptHandle(entry.string('ReceiptHandle')));
+      return {};
+    });
+  },
+
+  ChangeMessageVisibility(service, input) {
+    changeVisibility(queueOf(service, input), input);
+    return {};
+  },
+
+  ChangeMessageVisibilityBatch(service, input) {
+    const queue = queueOf(service, input);
+    return perEntry(batchEntries(input, 'ChangeMessageVisibilityBatchRequestEntry'), (entry) => {
+      changeVisibility(queue, entry);
+      return {};
+    });
+  },
+
+  StartMessageMoveTask(service, input) {
+    const task = service.startMessageMoveTask(
+      input.string('SourceArn'),
+      input.optionalString('DestinationArn'),
+      input.optionalInteger('MaxNumberOfMessagesPerSecond', 1, 500),
+    );
+    return { TaskHandle: task.taskHandle };
+  },
+
+  ListMessageMoveTasks(service, input) {
+    const tasks = service.listMessageMoveTasks(input.string('SourceArn'), input.optionalInteger('MaxResults', 1, 10));
+    return {
+      Results: tasks.map((task) => ({
+        ...(task.status === 'RUNNING' && { TaskHandle: task.taskHandle }),
+        Status: task.status,
+        SourceArn: task.sourceArn,
+        ...(task.destinationArn && { DestinationArn: task.destinationArn }),
+        ...(task.maxNumberOfMessagesPerSecond && { MaxNumberOfMessagesPerSecond: task.maxNumberOfMessagesPerSecond }),
+        ApproximateNumberOfMessagesMoved: task.approximateNumberOfMessagesMoved,
+        ApproximateNumberOfMessagesToMove: task.approximateNumberOfMessagesToMove,
+        ...(task.failureReason && { FailureReason: task.failureReason }),
+        StartedTimestamp: task.startedTimestamp,
+      })),
+    };
+  },
+
+  CancelMessageMoveTask(service, input) {
+    const task = service.cancelMessageMoveTask(input.string('TaskHandle'));
+    return { ApproximateNumberOfMessagesMoved: task.approximateNumberOfMessagesMoved };
+  },
+};
+
+function queueOf(service: SqsService, input: WireInput): Queue {
+  return service.queueByUrl(input.string('QueueUrl'));
+}
+
+function newMessage(queue: Queue, input: WireInput): NewMessage {
+  const body = input.string('MessageBody');
+  if (!ALLOWED_BODY.test(body)) {
+    throw sqsError('InvalidMessageContents', 'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF');
+  }
+  const messageAttributes = messageAttributesOf(input.objectMap('MessageAttributes'));
+  const size = Buffer.byteLength(body) + attributesSize(messageAttributes);
+  const limit = queue.metadata.settings.maximumMessageSize;
+  if (size > limit) throw sqsError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${limit} bytes.`);
+  return { body, messageAttributes, delaySeconds: input.optionalInteger('DelaySeconds', 0, 900) };
+}
+
+function messageAttributesOf(raw: Record<string, Record<string, unknown>> | undefined): Record<string, MessageAttributeValue> | undefined {
+  if (!raw || Object.keys(raw).length === 0) return undefined;
+  const names = Object.keys(raw);
+  if (names.length > 10) throw sqsError('InvalidParameterValue', `Number of message attributes [${names.length}] exceeds the allowed maximum [10].`);
+  const attributes: Record<string, MessageAttributeValue> = {};
+  for (const name of names) {
+    const value = raw[name]!;
+    if (!MESSAGE_ATTRIBUTE_NAME.test(name)) throw sqsError('InvalidParameterValue', `Message (user) attribute name '${name}' is invalid.`);
+    const dataType = value.DataType;
+    if (typeof dataType !== 'string' || !DATA_TYPE.test(dataType)) {
+      throw sqsError('InvalidParameterValue', `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`);
+    }
+    if (dataType.startsWith('Binary')) {
+      const binary = value.BinaryValue;
+      if (typeof binary !== 'string' || binary.length === 0) {
+        throw sqsError('InvalidParameterValue', `Message (user) attribute '${name}' must contain a non-empty value of message attribute type '${dataType}'.`);
+      }
+      attributes[name] = { DataType: dataType, BinaryValue: binary };
+    } else {
+      const text = value.StringValue;
+      if (typeof text !== 'string' || text.length === 0) {
+        throw sqsError('InvalidParameterValue', `Message (user) attribute '${name}' must contain a non-empty value of message attribute type '${dataType}'.`);
+      }
+      if (dataType.startsWith('Number') && !Number.isFinite(Number(text))) {
+        throw sqsError('InvalidParameterValue', `Could not cast message attribute '${name}' value to number.`);
+      }
+      attributes[name] = { DataType: dataType, StringValue: text };
+    }
+  }
+  return attributes;
+}
+
+function attributesSize(attributes: Record<string, MessageAttributeValue> | undefined): number {
+  if (!attributes) return 0;
+  return Object.entries(attributes).reduce(
+    (sum, [name, value]) =>
+      sum +
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType) +
+      (value.BinaryValue !== undefined ? Buffer.from(value.BinaryValue, 'base64').length : Buffer.byteLength(value.StringValue ?? '')),
+    0,
+  );
+}
+
+function messageResult(message: ReceivedMessage, systemAttributeNames: string[], messageAttributeNames: string[]): Record<string, unknown> {
+  const wantsAllSystem = systemAttributeNames.includes('All');
+  const attributes = Object.fromEntries(
+    Object.entries(message.systemAttributes).filter(([name]) => wantsAllSystem || systemAttributeNames.includes(name)),
+  );
+  const selected = selectMessageAttributes(message.messageAttributes, messageAttributeNames);
+  return {
+    MessageId: message.messageId,
+    ReceiptHandle: message.receiptHandle,
+    MD5OfBody: message.md5OfBody,
+    Body: message.body,
+    ...(Object.keys(attributes).length > 0 && { Attributes: attributes }),
+    ...(selected && { MD5OfMessageAttributes: md5OfMessageAttributes(selected), MessageAttributes: selected }),
+  };
+}
+
+/** Message attributes by the names asked for: `All`, `.*`, a `prefix.*`, or exact names. */
+export function selectMessageAttributes(
+  attributes: Record<string, MessageAttributeValue> | undefined,
+  names: readonly string[],
+): Record<string, MessageAttributeValue> | undefined {
+  if (!attributes || names.length === 0) return undefined;
+  const wanted = (name: string): boolean =>
+    names.some((pattern) => pattern === 'All' || pattern === '.*' || pattern === name || (pattern.endsWith('.*') && name.startsWith(pattern.slice(0, -1))));
+  const selected = Object.fromEntries(Object.entries(attributes).filter(([name]) => wanted(name)));
+  return Object.keys(selected).length > 0 ? selected : undefined;
+}
+
+function validReceiptHandle(receiptHandle: string): string {
+  if (messageIdOfReceiptHandle(receiptHandle) === undefined) {
+    throw sqsError('ReceiptHandleIsInvalid', `The input receipt handle "${receiptHandle}" is not a valid receipt handle.`);
+  }
+  return receiptHandle;
+}
+
+function changeVisibility(queue: Queue, input: WireInput): void {
+  const receiptHandle = validReceiptHandle(input.string('ReceiptHandle'));
+  const timeout = input.integer('VisibilityTimeout', 0, 43_200);
+  if (!queue.changeVisibility(receiptHandle, timeout)) {
+    throw sqsError('MessageNotInflight', `Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`);
+  }
+}
+
+function batchEntries(input: WireInput, entryName: string): WireInput[] {
+  const entries = input.objectList('Entries');
+  if (entries.length === 0) throw sqsError('EmptyBatchRequest', `There should be at least one ${entryName} in the request.`);
+  if (entries.length > 10) throw sqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are 10. You have sent ${entries.length}.`);
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    const id = entry.string('Id');
+    if (!BATCH_ENTRY_ID.test(id)) {
+      throw sqsError('InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.');
+    }
+    if (seen.has(id)) throw sqsError('BatchEntryIdsNotDistinct', `Id ${id} repeated.`);
+    seen.add(id);
+  }
+  return entries;
+}
+
+/** Runs each entry on its own: an entry's failure is reported in `Failed`, the others go on. */
+function perEntry(entries: WireInput[], run: (entry: WireInput) => Record<string, unknown>): SqsResult {
+  const successful: Record<string, unknown>[] = [];
+  const failed: Record<string, unknown>[] = [];
+  for (const entry of entries) {
+    const id = entry.string('Id');
+    try {
+      successful.push({ Id: id, ...run(entry) });
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      failed.push({ Id: id, SenderFault: error.status < 500, Code: error.code, Message: error.message });
+    }
+  }
+  return { Successful: successful, Failed: failed };
+}
+
+function paginate(items: string[], maxResults: number | undefined, nextToken: string | undefined): { page: string[]; nextToken?: string } {
+  let start = 0;
+  if (nextToken !== undefined) {
+    start = Number(Buffer.from(nextToken, 'base64').toString('utf8'));
+    if (!Number.isInteger(start) || start < 0) throw invalidValue('NextToken', nextToken, 'Invalid NextToken value.');
+  }
+  if (maxResults === undefined) return { page: items.slice(start, start + 1000) };
+  const end = start + maxResults;
+  return { page: items.slice(start, end), ...(end < items.length && { nextToken: Buffer.from(String(end)).toString('base64') }) };
+}

@@ -1,0 +1,26 @@
+/** The SQS provider: JSON 1.0 protocol (SDK v3, recent CLIs) and query protocol (older CLIs). */
+import type { JsonOperationHandler } from '../../core/json-protocol';
+import type { AwsRequest, AwsResponse, Provider } from '../../core/types';
+import { handleJsonRequest, jsonHandlers } from './json-protocol';
+import { handleQueryRequest } from './query-protocol';
+import { SqsService, type SqsServiceOptions } from './service';
+
+export class SqsProvider implements Provider {
+  readonly signingNames = ['sqs'] as const;
+  readonly service: SqsService;
+  private readonly handlers: Readonly<Record<string, JsonOperationHandler>>;
+
+  constructor(options: SqsServiceOptions) {
+    this.service = new SqsService(options);
+    this.handlers = jsonHandlers(this.service);
+  }
+
+  handle(request: AwsRequest): Promise<AwsResponse> {
+    if (request.headers['x-amz-target'] !== undefined) return handleJsonRequest(request, this.handlers);
+    return handleQueryRequest(this.service, request);
+  }
+
+  async stop(): Promise<void> {
+    this.service.close();
+  }
+}

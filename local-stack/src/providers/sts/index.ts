@@ -1,0 +1,1 @@
+export { StsProvider, STS_XMLNS } from './provider';

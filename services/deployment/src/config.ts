@@ -1,0 +1,39 @@
+import { endpointName, numberEnv, requiredEnv } from '@pipeline/shared';
+
+export interface DeploymentConfig {
+  stage: string;
+  region: string;
+  endpointName: string;
+  dataBucket: string;
+  /** The role SageMaker assumes to load the model artifact and image. */
+  modelExecutionRoleArn: string;
+  gate: QualityGateSettings;
+  instanceType: string;
+  instanceCount: number;
+  /** How many of the newest models and endpoint configs to keep for rollback, besides the serving one. */
+  keepModels: number;
+}
+
+export interface QualityGateSettings {
+  minAccuracy: number;
+  /** How much worse than the serving model a new model may be and still replace it. */
+  maxAccuracyDrop: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): DeploymentConfig {
+  const stage = requiredEnv('STAGE', env);
+  return {
+    stage,
+    region: requiredEnv('AWS_REGION', env),
+    endpointName: endpointName(stage),
+    dataBucket: requiredEnv('DATA_BUCKET', env),
+    modelExecutionRoleArn: requiredEnv('MODEL_EXECUTION_ROLE_ARN', env),
+    gate: {
+      minAccuracy: numberEnv('MIN_ACCURACY', 0.8, env),
+      maxAccuracyDrop: numberEnv('MAX_ACCURACY_DROP', 0.02, env),
+    },
+    instanceType: env.INSTANCE_TYPE || 'ml.m5.large',
+    instanceCount: Math.max(1, Math.trunc(numberEnv('INSTANCE_COUNT', 1, env))),
+    keepModels: Math.max(1, Math.trunc(numberEnv('KEEP_MODELS', 3, env))),
+  };
+}

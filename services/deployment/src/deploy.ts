@@ -1,0 +1,121 @@
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  blazingTextImage,
+  DETAIL_TYPES,
+  PIPELINE_SOURCES,
+  publishPipelineEvent,
+  runIdFromTrainingJobName,
+  trainingJobPrefix,
+  type TrainingJobStateChangeEvent,
+} from '@pipeline/shared';
+import type { DeploymentConfig } from './config';
+import { evaluateQualityGate } from './quality-gate';
+import { createModelVersion, isServingOrDeploying, pointEndpointAt, type RolloutAction } from './rollout';
+import { describeTrainingJob, findEndpoint, servingModel, validationAccuracy, ACCURACY_METRIC } from './sagemaker';
+
+export interface DeploymentDeps {
+  sagemaker: SageMakerClient;
+  events: EventBridgeClient;
+  config: DeploymentConfig;
+  logger: Logger;
+  now: () => Date;
+}
+
+export type DeployOutcome =
+  | { outcome: 'training-failed' }
+  | { outcome: 'no-metric' }
+  | { outcome: 'rejected'; reason: string }
+  | { outcome: 'already-deployed' }
+  | { outcome: 'deploying'; action: RolloutAction };
+
+/** Reacts to a pipeline training job reaching Completed, Failed or Stopped. */
+export async function handleTrainingJobStateChange(event: TrainingJobStateChangeEvent, deps: DeploymentDeps): Promise<DeployOutcome> {
+  const { config } = deps;
+  const jobName = event.detail.TrainingJobName;
+  const runId = runIdFromTrainingJobName(config.stage, jobName);
+  if (runId === undefined) throw new Error(`training job ${jobName} is not one of stage ${config.stage}'s`);
+  const base = { runId, stage: config.stage, at: deps.now().toISOString() };
+  const job = await describeTrainingJob(deps.sagemaker, jobName);
+
+  const status = job.TrainingJobStatus;
+  if (status === 'Failed' || status === 'Stopped') {
+    await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
+      detailType: DETAIL_TYPES.pipelineFailed,
+      detail: {
+        ...base,
+        failedStep: 'training',
+        resource: jobName,
+        reason: job.FailureReason ?? event.detail.FailureReason ?? `training job ${status} (${job.SecondaryStatus ?? 'no detail'})`,
+        state: status,
+      },
+    });
+    return { outcome: 'training-failed' };
+  }
+  if (status !== 'Completed') {
+    // The event said the job ended but SageMaker does not (yet): fail so the retry looks again.
+    throw new Error(`training job ${jobName} is ${status}, though the event said ${event.detail.TrainingJobStatus}`);
+  }
+
+  const accuracy = validationAccuracy(job);
+  const modelDataUrl = job.ModelArtifacts?.S3ModelArtifacts;
+  if (accuracy === undefined || modelDataUrl === undefined) {
+    await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
+      detailType: DETAIL_TYPES.pipelineFailed,
+      detail: {
+        ...base,
+        failedStep: 'deployment',
+        resource: jobName,
+        reason:
+          accuracy === undefined
+            ? `training job ${jobName} reported no ${ACCURACY_METRIC}, so the quality gate cannot judge it`
+            : `training job ${jobName} has no model artifact`,
+        state: 'Completed',
+      },
+    });
+    return { outcome: 'no-metric' };
+  }
+
+  const endpoint = await findEndpoint(deps.sagemaker, config.endpointName);
+  if (isServingOrDeploying(endpoint, jobName)) {
+    deps.logger.info('endpoint already serves or deploys this model; nothing to do', { jobName });
+    return { outcome: 'already-deployed' };
+  }
+  const prefix = trainingJobPrefix(config.stage);
+  const serving = endpoint && (await servingModel(deps.sagemaker, endpoint, (name) => name.startsWith(prefix)));
+  const decision = evaluateQualityGate(accuracy, serving?.accuracy, config.gate);
+  deps.logger.info('quality gate', { jobName, accuracy, serving, decision });
+
+  if (!decision.accepted) {
+    await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
+      detailType: DETAIL_TYPES.modelRejected,
+      detail: {
+        ...base,
+        trainingJobName: jobName,
+        metrics: { validationAccuracy: accuracy },
+        gate: {
+          minAccuracy: config.gate.minAccuracy,
+          tolerance: config.gate.maxAccuracyDrop,
+          ...(serving?.accuracy !== undefined ? { servingAccuracy: serving.accuracy } : {}),
+          ...(serving ? { servingModel: serving.modelName } : {}),
+        },
+        reason: decision.reason,
+      },
+    });
+    return { outcome: 'rejected', reason: decision.reason };
+  }
+
+  await createModelVersion(deps.sagemaker, {
+    name: jobName,
+    image: blazingTextImage(config.region),
+    modelDataUrl,
+    executionRoleArn: config.modelExecutionRoleArn,
+    instanceType: config.instanceType,
+    instanceCount: config.instanceCount,
+    ...(serving ? { replaces: { modelName: serving.modelName, accuracy: serving.accuracy } } : {}),
+  });
+  const action = await pointEndpointAt(deps.sagemaker, config.endpointName, jobName, endpoint);
+  deps.logger.info('deployment started', { jobName, action, endpointName: config.endpointName });
+  return { outcome: 'deploying', action };
+}

@@ -1,0 +1,181 @@
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { ListEndpointConfigsCommand, ListTagsCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import {
+  DETAIL_TYPES,
+  PIPELINE_SOURCES,
+  publishPipelineEvent,
+  runIdFor,
+  runIdFromTrainingJobName,
+  trainingJobPrefix,
+  type EndpointStateChangeEvent,
+} from '@pipeline/shared';
+import { cleanUpOldVersions, type CleanupResult } from './cleanup';
+import type { DeploymentConfig } from './config';
+import { runDurations } from './durations';
+import { readDatasetSummary } from './manifest';
+import { PREVIOUS_ACCURACY_TAG, PREVIOUS_MODEL_TAG } from './rollout';
+import {
+  describeTrainingJob,
+  findEndpoint,
+  modelOfEndpointConfig,
+  validationAccuracy,
+  type EndpointDescription,
+} from './sagemaker';
+
+export interface ReportDeps {
+  sagemaker: SageMakerClient;
+  events: EventBridgeClient;
+  s3: S3Client;
+  config: DeploymentConfig;
+  logger: Logger;
+  now: () => Date;
+}
+
+export type ReportOutcome =
+  | { outcome: 'deployed'; runId: string; cleanup: CleanupResult }
+  | { outcome: 'update-rolled-back'; runId: string }
+  | { outcome: 'failed'; runId: string }
+  | { outcome: 'ignored'; why: string };
+
+/** Reacts to the pipeline endpoint reaching IN_SERVICE or FAILED. */
+export async function handleEndpointStateChange(event: EndpointStateChangeEvent, deps: ReportDeps): Promise<ReportOutcome> {
+  const status = event.detail.EndpointStatus;
+  if (status === 'FAILED') return reportFailedEndpoint(event, deps);
+  if (status !== 'IN_SERVICE') return { outcome: 'ignored', why: `status ${status}` };
+
+  const { config, sagemaker } = deps;
+  const endpoint = await findEndpoint(sagemaker, config.endpointName);
+  if (!endpoint?.EndpointConfigName) return { outcome: 'ignored', why: 'the endpoint no longer exists' };
+  if (endpoint.FailureReason) {
+    // The reason may be left from an earlier failed update: only a newer config than the serving one means this one failed.
+    const newest = await newestPipelineConfig(deps);
+    if (newest !== undefined && newest !== endpoint.EndpointConfigName) return reportRolledBackUpdate(event, endpoint, newest, deps);
+  }
+
+  const { endpointConfigName, endpointConfigArn, modelName } = await modelOfEndpointConfig(sagemaker, endpoint.EndpointConfigName);
+  const runId = runIdFromTrainingJobName(config.stage, modelName);
+  if (runId === undefined) return { outcome: 'ignored', why: `model ${modelName} was not deployed by this pipeline` };
+
+  const job = await describeTrainingJob(sagemaker, modelName);
+  const accuracy = validationAccuracy(job);
+  if (accuracy === undefined) throw new Error(`training job ${modelName} reports no validation accuracy`);
+  const [jobTags, configTags, dataset] = await Promise.all([
+    listTags(sagemaker, job.TrainingJobArn),
+    listTags(sagemaker, endpointConfigArn),
+    readDatasetSummary(deps.s3, config.dataBucket, runId, deps.logger),
+  ]);
+  const previousAccuracy = Number(configTags[PREVIOUS_ACCURACY_TAG] ?? NaN);
+
+  await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
+    detailType: DETAIL_TYPES.modelDeployed,
+    detail: {
+      runId,
+      stage: config.stage,
+      at: deps.now().toISOString(),
+      endpointName: config.endpointName,
+      endpointConfigName,
+      modelName,
+      trainingJobName: modelName,
+      metrics: { validationAccuracy: accuracy, ...(Number.isFinite(previousAccuracy) ? { previousAccuracy } : {}) },
+      ...(dataset ? { dataset } : {}),
+      durations: runDurations({
+        runId,
+        jobTags,
+        trainingStartTime: job.TrainingStartTime,
+        trainingEndTime: job.TrainingEndTime,
+        inServiceAt: endpoint.LastModifiedTime,
+      }),
+    },
+  });
+  deps.logger.info('model deployed', { runId, modelName, previousModel: configTags[PREVIOUS_MODEL_TAG] });
+
+  const cleanup = await cleanUpOldVersions(sagemaker, {
+    prefix: trainingJobPrefix(config.stage),
+    keep: config.keepModels,
+    inUse: inUseNames(endpoint),
+  });
+  deps.logger.info('old model versions deleted', { ...cleanup });
+  return { outcome: 'deployed', runId, cleanup };
+}
+
+function inUseNames(endpoint: EndpointDescription): Set<string> {
+  return new Set(
+    [endpoint.EndpointConfigName, endpoint.PendingDeploymentSummary?.EndpointConfigName].filter(
+      (name): name is string => name !== undefined,
+    ),
+  );
+}
+
+async function listTags(sagemaker: SageMakerClient, resourceArn: string | undefined): Promise<Record<string, string>> {
+  if (!resourceArn) return {};
+  const { Tags } = await sagemaker.send(new ListTagsCommand({ ResourceArn: resourceArn }));
+  return Object.fromEntries((Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+}
+
+/**
+ * For a failure that no pipeline config explains: a run id of its own, the same for a duplicate
+ * delivery of the event (so the notification service still sends one email) and new for another failure.
+ */
+function runIdOfEvent(event: EndpointStateChangeEvent): string {
+  return runIdFor(new Date(event.time), event.id);
+}
+
+async function newestPipelineConfig(deps: ReportDeps): Promise<string | undefined> {
+  const prefix = trainingJobPrefix(deps.config.stage);
+  const { EndpointConfigs } = await deps.sagemaker.send(
+    new ListEndpointConfigsCommand({ NameContains: prefix, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 10 }),
+  );
+  return EndpointConfigs?.map((c) => c.EndpointConfigName ?? '').find((name) => name.startsWith(prefix));
+}
+
+/**
+ * An update that fails leaves the endpoint IN_SERVICE on the old config, with FailureReason set. The
+ * failed config is the newest one the pipeline created (configs are created only to be deployed).
+ */
+async function reportRolledBackUpdate(
+  event: EndpointStateChangeEvent,
+  endpoint: EndpointDescription,
+  failedConfig: string,
+  deps: ReportDeps,
+): Promise<ReportOutcome> {
+  const { config } = deps;
+  const runId = runIdFromTrainingJobName(config.stage, failedConfig) ?? runIdOfEvent(event);
+  await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
+    detailType: DETAIL_TYPES.pipelineFailed,
+    detail: {
+      runId,
+      stage: config.stage,
+      at: deps.now().toISOString(),
+      failedStep: 'deployment',
+      resource: config.endpointName,
+      reason:
+        `the update to ${failedConfig} failed and SageMaker rolled back to ${endpoint.EndpointConfigName}: ` +
+        `${endpoint.FailureReason}`,
+      state: 'IN_SERVICE',
+    },
+  });
+  return { outcome: 'update-rolled-back', runId };
+}
+
+async function reportFailedEndpoint(event: EndpointStateChangeEvent, deps: ReportDeps): Promise<ReportOutcome> {
+  const { config } = deps;
+  const endpoint = await findEndpoint(deps.sagemaker, config.endpointName);
+  const endpointConfigName = endpoint?.EndpointConfigName ?? event.detail.EndpointConfigName;
+  const runId = (endpointConfigName && runIdFromTrainingJobName(config.stage, endpointConfigName)) || runIdOfEvent(event);
+  await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
+    detailType: DETAIL_TYPES.pipelineFailed,
+    detail: {
+      runId,
+      stage: config.stage,
+      at: deps.now().toISOString(),
+      failedStep: 'deployment',
+      resource: config.endpointName,
+      reason:
+        endpoint?.FailureReason ?? event.detail.FailureReason ?? `endpoint ${config.endpointName} failed without a reason`,
+      state: 'FAILED',
+    },
+  });
+  return { outcome: 'failed', runId };
+}

@@ -1,0 +1,133 @@
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  DeleteEndpointCommand,
+  UpdateEndpointCommand,
+  type ProductionVariantInstanceType,
+  type SageMakerClient,
+  type Tag,
+} from '@aws-sdk/client-sagemaker';
+import { isAlreadyExisting, isInProgressEndpoint, type EndpointDescription } from './sagemaker';
+
+/**
+ * The endpoint cannot take this deployment right now (it is being created, updated or deleted).
+ * The function fails with it on purpose: Lambda's asynchronous retries (two, about one and three
+ * minutes later) run the whole deployment again, and the event goes to the failed-events queue if
+ * the endpoint is still busy after them.
+ */
+export class EndpointBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EndpointBusyError';
+  }
+}
+
+/** Tag keys on an endpoint config recording what it replaced, read back when it is in service. */
+export const PREVIOUS_MODEL_TAG = 'ml-pipeline:previous-model';
+export const PREVIOUS_ACCURACY_TAG = 'ml-pipeline:previous-accuracy';
+
+export interface ModelVersion {
+  /** Model and endpoint config share the training job's name. */
+  name: string;
+  image: string;
+  modelDataUrl: string;
+  executionRoleArn: string;
+  instanceType: string;
+  instanceCount: number;
+  replaces?: { modelName: string; accuracy: number | undefined };
+}
+
+/** Creates the model and its endpoint config; either may exist already from an earlier delivery. */
+export async function createModelVersion(sagemaker: SageMakerClient, version: ModelVersion): Promise<void> {
+  await ignoreAlreadyExisting(
+    sagemaker.send(
+      new CreateModelCommand({
+        ModelName: version.name,
+        PrimaryContainer: { Image: version.image, ModelDataUrl: version.modelDataUrl },
+        ExecutionRoleArn: version.executionRoleArn,
+      }),
+    ),
+  );
+  const tags: Tag[] = [];
+  if (version.replaces) {
+    tags.push({ Key: PREVIOUS_MODEL_TAG, Value: version.replaces.modelName });
+    if (version.replaces.accuracy !== undefined) {
+      tags.push({ Key: PREVIOUS_ACCURACY_TAG, Value: String(version.replaces.accuracy) });
+    }
+  }
+  await ignoreAlreadyExisting(
+    sagemaker.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: version.name,
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            ModelName: version.name,
+            InstanceType: version.instanceType as ProductionVariantInstanceType,
+            InitialInstanceCount: version.instanceCount,
+            InitialVariantWeight: 1,
+          },
+        ],
+        ...(tags.length > 0 ? { Tags: tags } : {}),
+      }),
+    ),
+  );
+}
+
+async function ignoreAlreadyExisting(request: Promise<unknown>): Promise<void> {
+  try {
+    await request;
+  } catch (error) {
+    if (!isAlreadyExisting(error)) throw error;
+  }
+}
+
+/** True when the endpoint already serves this config or is already rolling it out. */
+export function isServingOrDeploying(endpoint: EndpointDescription | undefined, endpointConfigName: string): boolean {
+  return (
+    endpoint !== undefined &&
+    endpoint.EndpointStatus !== 'Failed' &&
+    (endpoint.EndpointConfigName === endpointConfigName ||
+      endpoint.PendingDeploymentSummary?.EndpointConfigName === endpointConfigName)
+  );
+}
+
+export type RolloutAction = 'created' | 'updated';
+
+/**
+ * Points the endpoint at the config: CreateEndpoint the first time, UpdateEndpoint after (SageMaker
+ * keeps the old model serving until the new one is in service, and rolls back if it fails).
+ */
+export async function pointEndpointAt(
+  sagemaker: SageMakerClient,
+  endpointName: string,
+  endpointConfigName: string,
+  endpoint: EndpointDescription | undefined,
+): Promise<RolloutAction> {
+  if (endpoint === undefined) {
+    try {
+      await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName }));
+      return 'created';
+    } catch (error) {
+      if (isAlreadyExisting(error)) throw new EndpointBusyError(`endpoint ${endpointName} was created meanwhile`);
+      throw error;
+    }
+  }
+  const status = endpoint.EndpointStatus;
+  if (status === 'Failed') {
+    // DeleteEndpoint is the only call SageMaker accepts on a Failed endpoint; a retry then creates it anew.
+    await sagemaker.send(new DeleteEndpointCommand({ EndpointName: endpointName }));
+    throw new EndpointBusyError(`endpoint ${endpointName} was Failed (${endpoint.FailureReason ?? 'no reason given'}); deleted it`);
+  }
+  if (status !== 'InService') {
+    throw new EndpointBusyError(`endpoint ${endpointName} is ${status}; cannot deploy ${endpointConfigName} now`);
+  }
+  try {
+    await sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName }));
+    return 'updated';
+  } catch (error) {
+    if (isInProgressEndpoint(error)) throw new EndpointBusyError(`endpoint ${endpointName} started another update meanwhile`);
+    throw error;
+  }
+}

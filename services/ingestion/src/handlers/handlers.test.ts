@@ -1,0 +1,62 @@
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetJobRunCommand, GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { InvalidEventError } from '@pipeline/shared';
+import objectCreated from '../../../../test/fixtures/aws-events/s3-object-created.json';
+import succeeded from '../../../../test/fixtures/aws-events/glue-job-succeeded.json';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+let ingestDrop: Handler;
+let startFollowUpRun: Handler;
+
+const context = { functionName: 'fn', awsRequestId: 'req-1' } as Context;
+const s3 = mockClient(S3Client);
+const glue = mockClient(GlueClient);
+
+beforeAll(async () => {
+  process.env.STAGE = 'test';
+  process.env.DATA_BUCKET = 'example-bucket';
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  // imported once the environment is set: the handlers read it when they load
+  ({ handler: ingestDrop } = (await import('./ingest-drop')) as unknown as { handler: Handler });
+  ({ handler: startFollowUpRun } = (await import('./start-follow-up-run')) as unknown as { handler: Handler });
+});
+beforeEach(() => {
+  s3.reset();
+  glue.reset();
+});
+
+describe('ingestDrop handler', () => {
+  it('handles the documented event for the data bucket', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    const event = structuredClone(objectCreated);
+    event.detail.object.key = 'incoming/IMG_m7fzo3.jpg';
+    await expect(ingestDrop(event, context)).resolves.toMatchObject({ outcome: 'vanished' });
+  });
+
+  it('fails a malformed event before touching AWS', async () => {
+    const event = { ...structuredClone(objectCreated), 'detail-type': 'Object Deleted' };
+    await expect(ingestDrop(event, context)).rejects.toBeInstanceOf(InvalidEventError);
+    await expect(ingestDrop({ detail: {} }, context)).rejects.toThrow(/malformed event/);
+    expect(s3).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('startFollowUpRun handler', () => {
+  it('handles the documented event for the preprocessing job', async () => {
+    const event = structuredClone(succeeded);
+    event.detail.jobName = 'ml-pipeline-test-preprocess';
+    glue.on(GetJobRunCommand).resolves({ JobRun: { Id: event.detail.jobRunId, StartedOn: new Date() } });
+    glue.on(GetJobRunsCommand).resolves({ JobRuns: [] });
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    await expect(startFollowUpRun(event, context)).resolves.toEqual({ outcome: 'up-to-date' });
+  });
+
+  it('fails a malformed event before touching AWS', async () => {
+    const event = structuredClone(succeeded) as { detail: Partial<typeof succeeded.detail> };
+    delete event.detail.jobRunId;
+    await expect(startFollowUpRun(event, context)).rejects.toBeInstanceOf(InvalidEventError);
+    expect(glue).not.toHaveReceivedAnyCommand();
+  });
+});

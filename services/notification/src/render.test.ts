@@ -1,0 +1,70 @@
+import { formatSeconds, renderEmail } from './render';
+import { sample, sampleJson } from './testing';
+import { pipelineEventEnvelope } from '@pipeline/shared';
+
+describe('renderEmail', () => {
+  it('announces a deployed model with its metrics, dataset and durations', () => {
+    const email = renderEmail(sample('model-deployed'));
+    expect(email.subject).toBe('[local] Model deployed: ml-pipeline-local now serves run 20261125-110409-a1b2c3 (93.12%)');
+    expect(email.text).toContain('A retrained model is in service on endpoint ml-pipeline-local.');
+    expect(email.text).toMatch(/Validation accuracy: +93\.12% \(previous model 91\.05%, \+2\.07 points\)/);
+    expect(email.text).toMatch(/Dataset: +11200 training, 1400 validation, 1400 test examples/);
+    expect(email.text).toMatch(/Labels \(3\): +Company 1000, EducationalInstitution 1000, Artist 1000/);
+    expect(email.text).toMatch(/Durations: +preprocessing 1 min 35 s, training 10 min 10 s, deployment 8 min 0 s, total 26 min 0 s/);
+    expect(email.text).toContain('What to do next:');
+    expect(email.html).toContain('<th align="left" valign="top">Model</th><td>mlp-local-20261125-110409-a1b2c3</td>');
+    expect(email.html).toContain('<h3>What to do next</h3>');
+  });
+
+  it('explains a rejected model with both accuracies', () => {
+    const email = renderEmail(sample('model-rejected'));
+    expect(email.subject).toBe('[local] Model rejected: run 20261125-110409-a1b2c3 scored 87.12%');
+    expect(email.text).toMatch(/Model in service: +mlp-local-20261120-080000-0f0f0f \(93\.12%\)/);
+    expect(email.text).toMatch(/Minimum accuracy: +80\.00%/);
+    expect(email.text).toContain('the model in service keeps serving');
+  });
+
+  it('names the failed step and where to look', () => {
+    const email = renderEmail(sample('pipeline-failed'));
+    expect(email.subject).toBe('[local] Pipeline failed: training of run 20261125-110409-a1b2c3');
+    expect(email.text).toMatch(/Reason: +AlgorithmError: ClientError: No validation data found/);
+    expect(email.text).toContain('/aws/sagemaker/TrainingJobs');
+  });
+
+  it('names the rejected file in the subject and how to fix it', () => {
+    const email = renderEmail(sample('dataset-rejected'));
+    expect(email.subject).toBe('[local] Data rejected: incoming/reviews.xlsx (unsupported extension .xlsx (accepted: .csv, .jsonl, .txt))');
+    expect(email.text).toContain('rejected/incoming/reviews.xlsx.error.json');
+  });
+
+  it('keeps the subject on one line and escapes what a user controls in the HTML', () => {
+    const json = sampleJson('dataset-rejected') as { detail: Record<string, unknown> };
+    json.detail.key = 'incoming/<script>alert(1)</script>\r\nBcc: x@example.com.csv';
+    json.detail.reason = 'first line "looks" odd & wrong '.repeat(5);
+    const email = renderEmail(pipelineEventEnvelope.parse(json));
+    expect(email.subject).not.toMatch(/[\r\n]/);
+    expect(email.subject.length).toBeLessThanOrEqual(200);
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).toContain('&lt;script&gt;');
+    expect(email.html).toContain('&quot;looks&quot; odd &amp; wrong');
+  });
+
+  it('leaves out what a first deployment does not know', () => {
+    const json = sampleJson('model-deployed') as { detail: Record<string, unknown> };
+    json.detail.metrics = { validationAccuracy: 0.9 };
+    delete json.detail.dataset;
+    json.detail.durations = {};
+    const email = renderEmail(pipelineEventEnvelope.parse(json));
+    expect(email.text).toContain('previous accuracy unknown');
+    expect(email.text).not.toContain('Dataset:');
+    expect(email.text).not.toContain('Durations:');
+  });
+});
+
+describe('formatSeconds', () => {
+  it.each([
+    [42, '42 s'],
+    [95, '1 min 35 s'],
+    [3725, '1 h 2 min'],
+  ])('%p -> %p', (seconds, text) => expect(formatSeconds(seconds)).toBe(text));
+});

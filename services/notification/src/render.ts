@@ -1,0 +1,205 @@
+import type {
+  DatasetRejectedDetail,
+  ModelDeployedDetail,
+  ModelRejectedDetail,
+  PipelineEventEnvelope,
+  PipelineFailedDetail,
+} from '@pipeline/shared';
+
+export interface Email {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+/** What an email says, before it is laid out as plain text and as HTML. */
+interface Message {
+  subject: string;
+  headline: string;
+  facts: Array<[label: string, value: string]>;
+  nextSteps: string[];
+}
+
+const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
+
+export function formatSeconds(seconds: number): string {
+  const total = Math.round(seconds);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const rest = total % 60;
+  if (hours > 0) return `${hours} h ${minutes} min`;
+  if (minutes > 0) return `${minutes} min ${rest} s`;
+  return `${rest} s`;
+}
+
+/** Subjects are one line; anything a user controls (keys, reasons) is cut short there. */
+function oneLine(text: string, max = 80): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function modelDeployed(d: ModelDeployedDetail): Message {
+  const { validationAccuracy, previousAccuracy } = d.metrics;
+  const change =
+    previousAccuracy === undefined
+      ? 'first model of this endpoint or previous accuracy unknown'
+      : `previous model ${percent(previousAccuracy)}, ${validationAccuracy >= previousAccuracy ? '+' : '−'}${(Math.abs(validationAccuracy - previousAccuracy) * 100).toFixed(2)} points`;
+  const facts: Message['facts'] = [
+    ['Run', d.runId],
+    ['Validation accuracy', `${percent(validationAccuracy)} (${change})`],
+    ['Endpoint', d.endpointName],
+    ['Model', d.modelName],
+    ['Endpoint config', d.endpointConfigName],
+    ['Training job', d.trainingJobName],
+  ];
+  if (d.dataset) {
+    const { train, validation, test, labels } = d.dataset;
+    facts.push(['Dataset', `${train} training, ${validation} validation, ${test} test examples`]);
+    if (labels) {
+      const counts = Object.entries(labels).map(([label, count]) => `${label} ${count}`);
+      facts.push([`Labels (${counts.length})`, counts.join(', ')]);
+    }
+  }
+  const { preprocessingSeconds, trainingSeconds, deploymentSeconds, totalSeconds } = d.durations;
+  const durations = [
+    ['preprocessing', preprocessingSeconds],
+    ['training', trainingSeconds],
+    ['deployment', deploymentSeconds],
+    ['total', totalSeconds],
+  ] as const;
+  const timed = durations.filter(([, value]) => value !== undefined).map(([name, value]) => `${name} ${formatSeconds(value!)}`);
+  if (timed.length > 0) facts.push(['Durations', timed.join(', ')]);
+  return {
+    subject: `[${d.stage}] Model deployed: ${d.endpointName} now serves run ${d.runId} (${percent(validationAccuracy)})`,
+    headline: `A retrained model is in service on endpoint ${d.endpointName}.`,
+    facts,
+    nextSteps: [
+      `Try it: POST {"instances": ["some text"], "configuration": {"k": 2}} to endpoint ${d.endpointName} (Content-Type application/json).`,
+      'Watch the endpoint metrics and logs for the first hours of traffic.',
+      'The previous model versions are kept for rollback: UpdateEndpoint with an earlier endpoint config brings one back.',
+    ],
+  };
+}
+
+function modelRejected(d: ModelRejectedDetail): Message {
+  const facts: Message['facts'] = [
+    ['Run', d.runId],
+    ['Training job', d.trainingJobName],
+    ['Validation accuracy', percent(d.metrics.validationAccuracy)],
+    ['Minimum accuracy', percent(d.gate.minAccuracy)],
+    ['Tolerated drop', percent(d.gate.tolerance)],
+  ];
+  if (d.gate.servingModel) {
+    const serving = d.gate.servingAccuracy === undefined ? 'accuracy unknown' : percent(d.gate.servingAccuracy);
+    facts.push(['Model in service', `${d.gate.servingModel} (${serving})`]);
+  }
+  facts.push(['Reason', d.reason]);
+  return {
+    subject: `[${d.stage}] Model rejected: run ${d.runId} scored ${percent(d.metrics.validationAccuracy)}`,
+    headline: `The model trained in run ${d.runId} did not pass the quality gate and was not deployed: ${d.reason}.`,
+    facts,
+    nextSteps: [
+      'Nothing changed on the endpoint: the model in service keeps serving.',
+      'Look at the new data: mislabeled or unbalanced drops lower the accuracy. Fix them and drop corrected data under incoming/ to retrain.',
+      'If the thresholds are too strict for this data, change minAccuracy or maxAccuracyDrop of the deployment service.',
+    ],
+  };
+}
+
+const NEXT_STEPS_BY_STEP: Record<PipelineFailedDetail['failedStep'], string> = {
+  ingestion: 'Check the ingestion function logs; the drop is still in the data bucket.',
+  preprocessing: 'Check the Glue job run (its error message and logs); accepted data stays under labeled/ for the next run.',
+  training: 'Check the training job in SageMaker and its logs under /aws/sagemaker/TrainingJobs.',
+  deployment: 'Check the endpoint in SageMaker and its logs under /aws/sagemaker/Endpoints. The previous model keeps serving.',
+};
+
+function pipelineFailed(d: PipelineFailedDetail): Message {
+  const facts: Message['facts'] = [
+    ['Run', d.runId],
+    ['Failed step', d.failedStep],
+    ['Resource', d.resource],
+  ];
+  if (d.state) facts.push(['State', d.state]);
+  facts.push(['Reason', d.reason]);
+  return {
+    subject: `[${d.stage}] Pipeline failed: ${d.failedStep} of run ${d.runId}`,
+    headline: `Run ${d.runId} stopped at the ${d.failedStep} step (${d.resource}).`,
+    facts,
+    nextSteps: [
+      NEXT_STEPS_BY_STEP[d.failedStep],
+      'Once the cause is fixed, drop the data again under incoming/ (or any new drop) to start a new run.',
+    ],
+  };
+}
+
+function datasetRejected(d: DatasetRejectedDetail): Message {
+  const facts: Message['facts'] = [
+    ['File', `s3://${d.bucket}/${d.key}`],
+    ['Moved to', `s3://${d.bucket}/${d.rejectedKey}`],
+    ['Reason', d.reason],
+  ];
+  if (d.size !== undefined) facts.push(['Size', `${d.size} bytes`]);
+  facts.push(['Run', d.runId]);
+  return {
+    subject: `[${d.stage}] Data rejected: ${oneLine(d.key)} (${oneLine(d.reason, 60)})`,
+    headline: `The file ${d.key} was not accepted for training: ${d.reason}.`,
+    facts,
+    nextSteps: [
+      `The details are in s3://${d.bucket}/${d.rejectedKey}.error.json.`,
+      'Accepted formats: .csv (label,title,content), .jsonl ({"label", "text"}) and .txt in fastText format (__label__X text).',
+      'Fix the file and drop it again under incoming/.',
+    ],
+  };
+}
+
+function messageFor(event: PipelineEventEnvelope): Message {
+  switch (event['detail-type']) {
+    case 'Model Deployed':
+      return modelDeployed(event.detail);
+    case 'Model Rejected':
+      return modelRejected(event.detail);
+    case 'Pipeline Failed':
+      return pipelineFailed(event.detail);
+    case 'Dataset Rejected':
+      return datasetRejected(event.detail);
+  }
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function asText(message: Message, event: PipelineEventEnvelope): string {
+  const width = Math.max(...message.facts.map(([label]) => label.length)) + 2;
+  return [
+    message.headline,
+    '',
+    ...message.facts.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`),
+    '',
+    'What to do next:',
+    ...message.nextSteps.map((step) => `- ${step}`),
+    '',
+    `-- ml-pipeline (${event.source}, event ${event.id} at ${event.time})`,
+    '',
+  ].join('\n');
+}
+
+function asHtml(message: Message, event: PipelineEventEnvelope): string {
+  const rows = message.facts
+    .map(([label, value]) => `<tr><th align="left" valign="top">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`)
+    .join('');
+  const steps = message.nextSteps.map((step) => `<li>${escapeHtml(step)}</li>`).join('');
+  return [
+    '<!DOCTYPE html><html><body style="font-family: sans-serif">',
+    `<p>${escapeHtml(message.headline)}</p>`,
+    `<table cellpadding="4">${rows}</table>`,
+    `<h3>What to do next</h3><ul>${steps}</ul>`,
+    `<p style="color: #777; font-size: small">ml-pipeline (${escapeHtml(event.source)}, event ${escapeHtml(event.id)} at ${escapeHtml(event.time)})</p>`,
+    '</body></html>',
+  ].join('\n');
+}
+
+/** Renders one pipeline event into the email that tells a person what happened and what to do. */
+export function renderEmail(event: PipelineEventEnvelope): Email {
+  const message = messageFor(event);
+  return { subject: oneLine(message.subject, 200), text: asText(message, event), html: asHtml(message, event) };
+}

@@ -1,0 +1,87 @@
+/**
+ * Names that tie the four services together. Every service derives resource names from the stage
+ * and the run id with these functions, so no service needs another's outputs to find a resource.
+ */
+export const APP = 'ml-pipeline';
+
+export const PIPELINE_SOURCES = {
+  ingestion: `${APP}.ingestion`,
+  training: `${APP}.training`,
+  deployment: `${APP}.deployment`,
+  notification: `${APP}.notification`,
+} as const;
+
+export const DETAIL_TYPES = {
+  datasetRejected: 'Dataset Rejected',
+  pipelineFailed: 'Pipeline Failed',
+  modelRejected: 'Model Rejected',
+  modelDeployed: 'Model Deployed',
+} as const;
+export type PipelineDetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
+
+export const PREFIXES = {
+  incoming: 'incoming/',
+  labeled: 'labeled/',
+  rejected: 'rejected/',
+  prepared: 'prepared/',
+  models: 'models/',
+} as const;
+
+/** The class-name mapping file users may drop next to their data. */
+export const CLASSES_FILE = 'classes.txt';
+
+const NAME_PART = /^[a-zA-Z0-9](-*[a-zA-Z0-9])*$/;
+
+export function assertNamePart(value: string, what: string): string {
+  if (!NAME_PART.test(value)) {
+    throw new Error(`${what} "${value}" must be letters, digits and single hyphens`);
+  }
+  return value;
+}
+
+export const glueJobName = (stage: string): string => `${APP}-${stage}-preprocess`;
+export const endpointName = (stage: string): string => `${APP}-${stage}`;
+/** Training jobs, models and endpoint configs of a run share this name (SageMaker: at most 63 chars). */
+export const trainingJobPrefix = (stage: string): string => `mlp-${stage}-`;
+export function trainingJobName(stage: string, runId: string): string {
+  const name = `${trainingJobPrefix(stage)}${assertNamePart(runId, 'runId')}`;
+  if (name.length > 63) throw new Error(`training job name ${name} is longer than 63 characters`);
+  return name;
+}
+export function runIdFromTrainingJobName(stage: string, jobName: string): string | undefined {
+  const prefix = trainingJobPrefix(stage);
+  return jobName.startsWith(prefix) ? jobName.slice(prefix.length) : undefined;
+}
+
+export const preparedPrefix = (runId: string): string => `${PREFIXES.prepared}${runId}/`;
+export const manifestKey = (runId: string): string => `${preparedPrefix(runId)}manifest.json`;
+
+/**
+ * A run id: UTC time of the triggering event to the second, then 6 hex digits of a hash of the
+ * event id. The same event always gives the same id, so a duplicate delivery names the same run.
+ */
+export function runIdFor(time: Date, eventId: string): string {
+  const iso = time.toISOString(); // 2026-11-25T11:04:00.000Z
+  const stamp = `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}`;
+  return `${stamp}-${fnv1a(eventId).toString(16).padStart(8, '0').slice(0, 6)}`;
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+/** Seconds since the run started, from the time encoded in its id (undefined if it is not one of ours). */
+export function runStartedAt(runId: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-/.exec(runId);
+  if (!m) return undefined;
+  return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!));
+}
+
+/** The data bucket's name; templates build the same string with Fn::Sub and the pseudo parameters. */
+export const dataBucketName = (stage: string, accountId: string, region: string): string =>
+  `${APP}-${stage}-data-${accountId}-${region}`;

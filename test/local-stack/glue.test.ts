@@ -1,0 +1,137 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AwsError, type AwsRequest, type EventBridgeEvent, type ObjectStore } from '../../local-stack/src/core/types';
+import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
+
+const JOB = 'ml-pipeline-test-preprocess';
+
+/** An ObjectStore over one folder per bucket: enough to hand the provider its script. */
+function folderStore(root: string): ObjectStore {
+  const file = (bucket: string, key: string) => path.join(root, bucket, key);
+  return {
+    listKeys: async () => [],
+    readObject: async (bucket, key) => createReadStream(file(bucket, key)),
+    objectPath: async (bucket, key) => file(bucket, key),
+    writeObject: async () => ({ etag: 'unused' }),
+  };
+}
+
+function call(provider: GlueProvider, operation: string, input: Record<string, unknown>) {
+  const request: AwsRequest = {
+    method: 'POST',
+    path: '/',
+    rawPath: '/',
+    query: new URLSearchParams(),
+    headers: { 'x-amz-target': `AWSGlue.${operation}` },
+    body: Buffer.from(JSON.stringify(input)),
+    service: 'glue',
+    region: 'us-east-1',
+    accountId: '000000000000',
+    requestId: 'r',
+  };
+  return provider.handle(request).then((response) => JSON.parse(String(response.body)) as Record<string, unknown>);
+}
+
+async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('Glue provider', () => {
+  let dir: string;
+  let events: EventBridgeEvent[];
+  let provider: GlueProvider;
+
+  const script = (body: string) => {
+    rmSync(path.join(dir, 'objects'), { recursive: true, force: true });
+    mkdirSync(path.join(dir, 'objects', 'bucket', 'glue'), { recursive: true });
+    writeFileSync(path.join(dir, 'objects', 'bucket', 'glue', 'job.py'), body);
+  };
+
+  function newProvider(): GlueProvider {
+    const glue = new GlueProvider({
+      stateDir: path.join(dir, 'state'),
+      objects: folderStore(path.join(dir, 'objects')),
+      events: { publish: async (event) => void events.push(event as EventBridgeEvent) },
+      endpointUrl: 'http://127.0.0.1:1',
+      region: 'us-east-1',
+    });
+    glue.putJob({
+      Name: JOB,
+      Command: { Name: 'pythonshell', ScriptLocation: 's3://bucket/glue/job.py' },
+      DefaultArguments: { '--greeting': 'hello' },
+      ExecutionProperty: { MaxConcurrentRuns: 1 },
+      Timeout: 1,
+    });
+    return glue;
+  }
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'glue-'));
+    events = [];
+    provider = newProvider();
+  });
+  afterEach(async () => {
+    await provider.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const terminalEvent = () => events.find((event) => event.detail.state !== 'RUNNING');
+
+  it('runs the script with the default and run arguments and reports SUCCEEDED', async () => {
+    script('import sys, json\nprint(json.dumps(sys.argv[1:]))\n');
+    const { JobRunId } = await call(provider, 'StartJobRun', { JobName: JOB, Arguments: { '--run_id': 'r1' } });
+    const event = await waitFor(terminalEvent, 'the state change event');
+    expect(event).toMatchObject({
+      source: 'aws.glue',
+      'detail-type': 'Glue Job State Change',
+      detail: { jobName: JOB, state: 'SUCCEEDED', jobRunId: JobRunId, severity: 'INFO' },
+    });
+    const { JobRun } = await call(provider, 'GetJobRun', { JobName: JOB, RunId: JobRunId });
+    expect(JobRun).toMatchObject({ JobRunState: 'SUCCEEDED', Arguments: { '--run_id': 'r1' } });
+    const log = readFileSync(path.join(dir, 'state', 'glue', 'logs', `${JobRunId}.log`), 'utf8');
+    expect(JSON.parse(log)).toEqual(expect.arrayContaining(['--greeting', 'hello', '--run_id', 'r1', '--JOB_NAME', JOB]));
+  });
+
+  it('reports FAILED with the last line the script wrote to stderr', async () => {
+    script('import sys\nsys.exit("nothing usable in the input")\n');
+    await call(provider, 'StartJobRun', { JobName: JOB });
+    const event = await waitFor(terminalEvent, 'the failure event');
+    expect(event.detail).toMatchObject({ state: 'FAILED', message: 'nothing usable in the input' });
+  });
+
+  it('refuses a second concurrent run, and stops a run on request', async () => {
+    script('import time\ntime.sleep(30)\n');
+    const { JobRunId } = await call(provider, 'StartJobRun', { JobName: JOB });
+    await expect(call(provider, 'StartJobRun', { JobName: JOB })).rejects.toMatchObject({
+      code: 'ConcurrentRunsExceededException',
+    });
+    const stopped = await call(provider, 'BatchStopJobRun', { JobName: JOB, JobRunIds: [JobRunId] });
+    expect(stopped.SuccessfulSubmissions).toEqual([{ JobName: JOB, JobRunId }]);
+    const event = await waitFor(terminalEvent, 'the stop event');
+    expect(event.detail.state).toBe('STOPPED');
+  });
+
+  it('answers unknown jobs and operations with AWS errors', async () => {
+    await expect(call(provider, 'StartJobRun', { JobName: 'nope' })).rejects.toBeInstanceOf(AwsError);
+    await expect(call(provider, 'CreateCrawler', {})).rejects.toThrow(/does not implement Glue operation CreateCrawler/);
+  });
+
+  it('fails a run that was in progress when the stack stopped, after a restart', async () => {
+    script('import time\ntime.sleep(30)\n');
+    const { JobRunId } = await call(provider, 'StartJobRun', { JobName: JOB });
+    await provider.stop();
+    provider = newProvider();
+    await provider.start();
+    const { JobRun } = await call(provider, 'GetJobRun', { JobName: JOB, RunId: JobRunId });
+    expect(JobRun).toMatchObject({ JobRunState: 'FAILED', ErrorMessage: expect.stringMatching(/stopped while/) });
+    expect(events.at(-1)?.detail).toMatchObject({ state: 'FAILED', jobRunId: JobRunId });
+  });
+});

@@ -1,0 +1,338 @@
+/**
+ * The SQS provider through the AWS SDK v3 client (JSON protocol) and the query protocol:
+ * queues and attributes, MD5s, long polling, visibility, redrive to a DLQ, DLQ move tasks,
+ * batches, errors, and persistence across a restart.
+ */
+import {
+  ChangeMessageVisibilityCommand,
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  DeleteMessageCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListDeadLetterSourceQueuesCommand,
+  ListMessageMoveTasksCommand,
+  ListQueuesCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
+import { percentile, REGION, temporaryDirectory, TestStack, waitFor } from './fixtures/harness';
+
+describe('SQS provider', () => {
+  const state = temporaryDirectory('sqs-test');
+  const stack = new TestStack();
+  let provider: SqsProvider;
+  let sqs: SQSClient;
+
+  async function startStack(): Promise<void> {
+    provider = new SqsProvider({ stateDir: state.dir, region: REGION, baseUrl: () => stack.url });
+    await stack.start([provider]);
+    sqs = new SQSClient(stack.clientConfig);
+  }
+
+  async function stopStack(): Promise<void> {
+    sqs.destroy();
+    await stack.stop();
+  }
+
+  beforeAll(startStack);
+  afterAll(async () => {
+    await stopStack();
+    state.remove();
+  });
+
+  async function createQueue(name: string, attributes: Record<string, string> = {}): Promise<string> {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    return QueueUrl!;
+  }
+
+  async function queueArn(queueUrl: string): Promise<string> {
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    return Attributes!.QueueArn!;
+  }
+
+  it('creates, finds, lists, configures and deletes queues', async () => {
+    const url = await createQueue('orders-in', { VisibilityTimeout: '45' });
+    expect(url).toBe(`${stack.url}/000000000000/orders-in`);
+    await expect(createQueue('orders-in', { VisibilityTimeout: '45' })).resolves.toBe(url);
+    await expect(createQueue('orders-in', { VisibilityTimeout: '10' })).rejects.toMatchObject({ name: 'QueueNameExists' });
+    await createQueue('orders-out');
+    await createQueue('billing');
+
+    expect((await sqs.send(new GetQueueUrlCommand({ QueueName: 'orders-in' }))).QueueUrl).toBe(url);
+    const listed = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'orders-' }));
+    expect(listed.QueueUrls).toEqual([url, `${stack.url}/000000000000/orders-out`]);
+
+    await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { DelaySeconds: '2', MessageRetentionPeriod: '600' } }));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }));
+    expect(Attributes).toMatchObject({
+      QueueArn: `arn:aws:sqs:${REGION}:000000000000:orders-in`,
+      VisibilityTimeout: '45',
+      DelaySeconds: '2',
+      MessageRetentionPeriod: '600',
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+    });
+
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: url }));
+    await expect(sqs.send(new GetQueueUrlCommand({ QueueName: 'orders-in' }))).rejects.toMatchObject({
+      name: 'QueueDoesNotExist',
+      $metadata: { httpStatusCode: 400 },
+    });
+  });
+
+  it('refuses FIFO queues, unknown attributes and bad values with AWS error codes', async () => {
+    await expect(createQueue('jobs.fifo', { FifoQueue: 'true' })).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
+    await expect(createQueue('jobs', { Colour: 'blue' })).rejects.toMatchObject({ name: 'InvalidAttributeName' });
+    await expect(createQueue('jobs', { VisibilityTimeout: '99999' })).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
+    await expect(createQueue('jobs', { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:nope', maxReceiveCount: 3 }) })).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+    });
+    const url = await createQueue('jobs');
+    await expect(sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: 'garbage' }))).rejects.toMatchObject({ name: 'ReceiptHandleIsInvalid' });
+    await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 11 }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'bad \u0000 char' }))).rejects.toMatchObject({ name: 'InvalidMessageContents' });
+  });
+
+  it('returns the MD5s of body and attributes that AWS computes', async () => {
+    const url = await createQueue('digests');
+    const sent = await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: 'derp',
+        MessageAttributes: { timestamp: { DataType: 'Number', StringValue: '1493147359900' } },
+      }),
+    );
+    // The SDK itself rejects a wrong body digest; the attribute digest is the one AWS returns for it.
+    expect(sent.MD5OfMessageBody).toBe(createHash('md5').update('derp').digest('hex'));
+    expect(sent.MD5OfMessageAttributes).toBe('235c5c510d26fb653d073faed50ae77c');
+
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MessageAttributeNames: ['All'] }));
+    expect(Messages).toHaveLength(1);
+    expect(Messages![0]).toMatchObject({
+      Body: 'derp',
+      MD5OfMessageAttributes: '235c5c510d26fb653d073faed50ae77c',
+      MessageAttributes: { timestamp: { DataType: 'Number', StringValue: '1493147359900' } },
+    });
+  });
+
+  it('answers a long poll as soon as a message arrives', async () => {
+    const url = await createQueue('long-poll');
+    const started = Date.now();
+    const receiving = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 10, MessageSystemAttributeNames: ['All'] }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'wake up' }));
+    const { Messages } = await receiving;
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Messages?.[0]?.Body).toBe('wake up');
+    expect(Messages?.[0]?.Attributes).toMatchObject({ ApproximateReceiveCount: '1', SenderId: '000000000000' });
+  });
+
+  it('ends an empty long poll after WaitTimeSeconds', async () => {
+    const url = await createQueue('empty-poll');
+    const started = Date.now();
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
+    const elapsed = Date.now() - started;
+    expect(Messages).toBeUndefined();
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    expect(elapsed).toBeLessThan(3000);
+  });
+
+  it('hides received messages for the visibility timeout and shows them again', async () => {
+    const url = await createQueue('visibility');
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'hide me' }));
+    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 1 }));
+    expect(first.Messages).toHaveLength(1);
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toBeUndefined();
+    const counts = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+    expect(counts.Attributes).toEqual({ ApproximateNumberOfMessagesNotVisible: '1' });
+
+    // A long poll is woken when the visibility timeout runs out.
+    const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 5, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    expect(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
+
+    // Only the latest receipt handle counts; ChangeMessageVisibility 0 releases at once.
+    await expect(
+      sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first.Messages![0]!.ReceiptHandle!, VisibilityTimeout: 0 })),
+    ).rejects.toMatchObject({ name: 'MessageNotInflight' });
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: again.Messages![0]!.ReceiptHandle!, VisibilityTimeout: 0 }));
+    const third = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: third.Messages![0]!.ReceiptHandle! }));
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 0 }))).Messages).toBeUndefined();
+  });
+
+  it('delays messages by DelaySeconds', async () => {
+    const url = await createQueue('delayed');
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'later', DelaySeconds: 1 }));
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessagesDelayed'] }));
+    expect(attributes.Attributes?.ApproximateNumberOfMessagesDelayed).toBe('1');
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toBeUndefined();
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 5 }));
+    expect(Messages?.[0]?.Body).toBe('later');
+  });
+
+  it('moves a message to the dead-letter queue after maxReceiveCount receives, and back with a move task', async () => {
+    const dlqUrl = await createQueue('work-dlq');
+    const dlqArn = await queueArn(dlqUrl);
+    const url = await createQueue('work', { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: '2' }) });
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['RedrivePolicy'] }));
+    expect(JSON.parse(Attributes!.RedrivePolicy!)).toEqual({ deadLetterTargetArn: dlqArn, maxReceiveCount: 2 });
+    expect((await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlqUrl }))).queueUrls).toEqual([url]);
+
+    const { MessageId } = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'poison' }));
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 0, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+      expect(Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe(String(attempt));
+    }
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toBeUndefined();
+    const dead = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, VisibilityTimeout: 0, MessageSystemAttributeNames: ['All'] }));
+    expect(dead.Messages?.[0]).toMatchObject({ MessageId, Body: 'poison' });
+    expect(dead.Messages?.[0]?.Attributes?.DeadLetterQueueSourceArn).toBe(await queueArn(url));
+
+    const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
+    expect(TaskHandle).toBeTruthy();
+    await waitFor(async () => (await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }))).Results?.[0]?.Status === 'COMPLETED', 5000, 'move task');
+    const redriven = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
+    expect(redriven.Messages?.[0]?.Body).toBe('poison');
+  });
+
+  it('sends and deletes in batches, reporting failed entries', async () => {
+    const url = await createQueue('batches');
+    const sent = await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [
+          { Id: 'one', MessageBody: 'first' },
+          { Id: 'two', MessageBody: 'second', MessageAttributes: { kind: { DataType: 'String', StringValue: 'x' } } },
+          { Id: 'bad', MessageBody: 'third', DelaySeconds: 5000 },
+        ],
+      }),
+    );
+    expect(sent.Successful?.map((entry) => entry.Id)).toEqual(['one', 'two']);
+    expect(sent.Failed).toEqual([expect.objectContaining({ Id: 'bad', SenderFault: true, Code: 'InvalidParameterValue' })]);
+    await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [] }))).rejects.toMatchObject({ name: 'EmptyBatchRequest' });
+    await expect(
+      sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: 'a', MessageBody: 'x' }, { Id: 'a', MessageBody: 'y' }] })),
+    ).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinct' });
+
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
+    expect(Messages?.map((message) => message.Body).sort()).toEqual(['first', 'second']);
+    const deleted = await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [...Messages!.map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle! })), { Id: 'junk', ReceiptHandle: 'junk' }],
+      }),
+    );
+    expect(deleted.Successful).toHaveLength(2);
+    expect(deleted.Failed).toEqual([expect.objectContaining({ Id: 'junk', Code: 'ReceiptHandleIsInvalid' })]);
+  });
+
+  it('purges a queue', async () => {
+    const url = await createQueue('purged');
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'gone soon' }));
+    await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+    expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toBeUndefined();
+  });
+
+  it('speaks the query protocol (form-encoded Action, XML answers)', async () => {
+    const url = await createQueue('query-mode');
+    const post = async (params: Record<string, string>) => {
+      const response = await fetch(stack.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x',
+        },
+        body: new URLSearchParams({ Version: '2012-11-05', ...params }).toString(),
+      });
+      return { status: response.status, text: await response.text() };
+    };
+    const sent = await post({
+      Action: 'SendMessage',
+      QueueUrl: url,
+      MessageBody: 'line one\r\nline <two>',
+      'MessageAttribute.1.Name': 'kind',
+      'MessageAttribute.1.Value.DataType': 'String',
+      'MessageAttribute.1.Value.StringValue': 'note',
+    });
+    expect(sent.status).toBe(200);
+    expect(sent.text).toContain('<SendMessageResult><MessageId>');
+    const received = await post({ Action: 'ReceiveMessage', QueueUrl: url, 'AttributeName.1': 'All', 'MessageAttributeName.1': 'All' });
+    expect(received.text).toContain('<Body>line one&#13;\nline &lt;two&gt;</Body>');
+    expect(received.text).toContain('<MessageAttribute><Name>kind</Name><Value><DataType>String</DataType><StringValue>note</StringValue></Value></MessageAttribute>');
+    expect(received.text).toContain('<Attribute><Name>ApproximateReceiveCount</Name><Value>1</Value></Attribute>');
+    const missing = await post({ Action: 'GetQueueUrl', QueueName: 'no-such-queue' });
+    expect(missing.status).toBe(400);
+    expect(missing.text).toContain('<Code>AWS.SimpleQueueService.NonExistentQueue</Code>');
+  });
+
+  const cli = '/usr/bin/aws';
+  (existsSync(cli) ? it : it.skip)('works with the AWS CLI v2', async () => {
+    const url = await createQueue('cli-queue');
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: REGION, AWS_PAGER: '' };
+    // Asynchronous: the stack serves the CLI from this very process.
+    const aws = (...args: string[]) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        execFile(cli, ['--endpoint-url', stack.url, '--output', 'json', ...args], { env, timeout: 30_000 }, (error, stdout, stderr) => {
+          if (error) reject(new Error(`aws ${args.join(' ')} failed: ${stderr}`));
+          else resolve(stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {});
+        });
+      });
+    expect((await aws('sqs', 'list-queues', '--queue-name-prefix', 'cli-')).QueueUrls).toEqual([url]);
+    const sent = await aws('sqs', 'send-message', '--queue-url', url, '--message-body', 'from the cli');
+    expect(sent.MD5OfMessageBody).toBe(createHash('md5').update('from the cli').digest('hex'));
+    const received = (await aws('sqs', 'receive-message', '--queue-url', url, '--attribute-names', 'All')) as { Messages: Array<{ Body: string; Attributes: Record<string, string> }> };
+    expect(received.Messages[0]?.Body).toBe('from the cli');
+    expect(received.Messages[0]?.Attributes.ApproximateReceiveCount).toBe('1');
+    const attributes = (await aws('sqs', 'get-queue-attributes', '--queue-url', url, '--attribute-names', 'All')) as { Attributes: Record<string, string> };
+    expect(attributes.Attributes.ApproximateNumberOfMessagesNotVisible).toBe('1');
+  });
+
+  it('keeps messages across a restart; in-flight messages become visible again', async () => {
+    const url = await createQueue('durable');
+    for (const body of ['keep-1', 'keep-2', 'drop-me']) await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body }));
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 3, VisibilityTimeout: 600 }));
+    const drop = Messages!.find((message) => message.Body === 'drop-me')!;
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: drop.ReceiptHandle! }));
+
+    await stopStack();
+    await startStack();
+
+    const restartedUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'durable' }))).QueueUrl!;
+    const after = await sqs.send(new ReceiveMessageCommand({ QueueUrl: restartedUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    expect(after.Messages?.map((message) => message.Body).sort()).toEqual(['keep-1', 'keep-2']);
+    expect(after.Messages?.map((message) => message.Attributes?.ApproximateReceiveCount)).toEqual(['2', '2']);
+    // Queue settings survive too.
+    const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: restartedUrl, AttributeNames: ['QueueArn'] }));
+    expect(attributes.Attributes?.QueueArn).toBe(`arn:aws:sqs:${REGION}:000000000000:durable`);
+  });
+
+  it('delivers a sent message to a long-polling consumer quickly (send -> consumer latency)', async () => {
+    const url = await createQueue('latency');
+    const samples: number[] = [];
+    for (let index = 0; index < 40; index++) {
+      const receiving = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 5 }));
+      // Let the long poll reach the server before sending.
+      await waitFor(() => provider.service.queueByName('latency') && true, 1000);
+      await new Promise((resolve) => setImmediate(resolve));
+      const sentAt = performance.now();
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `m${index}` }));
+      const { Messages } = await receiving;
+      samples.push(performance.now() - sentAt);
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: Messages![0]!.ReceiptHandle! }));
+    }
+    const p50 = percentile(samples, 50);
+    console.log(`SQS send -> long-polling SDK consumer: p50 ${p50.toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms (n=${samples.length})`);
+    expect(p50).toBeLessThanOrEqual(50);
+  });
+});
