@@ -19,11 +19,12 @@ data. Other files are listed in the manifest as skipped sources.
 
 Rows. A row is rejected, with a reason written to rejected.jsonl, when it has no label (missing_label), a label
 that cannot be used (invalid_label: not a string or integer, or several fastText labels), no text after
-normalisation (empty_text), the wrong number of CSV columns (wrong_column_count), a CSV record the csv module
-cannot parse (malformed_csv), bytes that are not UTF-8 (invalid_utf8; the rest of the file is still read) or a
-JSONL line that is not a JSON object of the expected shape (unparsable_json). Labels are sanitised for fastText:
-trimmed, a `__label__` prefix dropped, numeric ids mapped through classes.txt, whitespace runs turned into `_`.
-Texts are normalised as NORMALIZATION.md specifies (the TypeScript client reproduces it byte for byte).
+normalisation (empty_text), the wrong number of CSV columns (wrong_column_count), a record that is not valid CSV
+(malformed_csv: a quote in the wrong place, a quoted field left open at the end of the file), bytes that are not
+UTF-8 (invalid_utf8; the rest of the file is still read) or a JSONL line that is not a JSON object of the expected
+shape (unparsable_json). Labels are sanitised for fastText: trimmed, a `__label__` prefix dropped, numeric ids
+mapped through classes.txt, whitespace runs turned into `_`. Texts are normalised as NORMALIZATION.md specifies
+(the TypeScript client reproduces it byte for byte).
 
 Dedupe. A row whose normalised text was already seen is a duplicate and is dropped; the first occurrence (in
 key order, then line order) keeps its label, and a duplicate carrying another label is counted as a label
@@ -32,23 +33,24 @@ distinct row and not with the size of the text (a false duplicate needs a 64-bit
 odds of about 3 in 10,000).
 
 Split. Deterministic and stratified by label, from that same digest. A label's distinct rows ranked by digest:
-the first round(n * test_ratio) are test, the next round(n * validation_ratio) validation, the rest train; a label
-with 2 rows also gets one in validation and a label with 3 or more one in each split (when the ratio is > 0), and
-train always keeps one. Hence:
+the first round(n * test_ratio) are test, the next round(n * validation_ratio) validation (halves round up), the
+rest train; a label with 2 rows also gets one in validation and a label with 3 or more one in each split (when the
+ratio is > 0), and train always keeps one. Hence:
   * exact per-label proportions (within one row of the ratios), whatever the input order;
   * no leakage: equal normalised texts share a digest and only the first is kept, so no test text is in train;
   * stable as the corpus grows: a digest is a uniform random number fixed by the text, so each label's cut points
     sit near test_ratio and test_ratio + validation_ratio of the digest range and move little when files are
     added; a test example of one run stays out of later runs' training data except near the boundaries, and a
     retrained model is validated on examples no earlier model trained on.
-The split needs each label's row count and cut points, known only at the end. The rows themselves are not held:
-they are staged on disk (below); the cut points come from the dedupe table, in one pass keeping each label's
-digests under twice the ratios (a second pass for the labels that need more, the small ones).
+The split needs each label's row count, known only at the end; the rows themselves are not held but staged on
+disk (below). At the end, one pass over the dedupe table finds the few rows whose rank within their label puts
+them on the other side of the plain thresholds (test below test_ratio of the digest range, validation below
+test_ratio + validation_ratio): the split files are then cut at the thresholds and those rows moved.
 
 Order. fastText and BlazingText read the training file in order and decay the learning rate along it, so a
 corpus sorted by class (one file per class, say) would bias the model towards the last class. Each split is
 therefore written in digest order, a pseudo-random shuffle that depends only on the rows, not on the input
-order. It streams: while reading, rows are staged in bucket files by the top bits of their digest; at the end each
+order. It streams: while reading, rows are staged in bucket files by the first byte of their digest; at the end each
 bucket is sorted in memory on its own and its rows appended to their split's file. Buckets are sized from the
 input's size to about 32 MB, so memory is bounded by one bucket plus the dedupe table whatever the corpus size.
 
@@ -60,12 +62,14 @@ Invariant: input_rows = train + validation + test + rejected_rows + duplicate_ro
 Exit status: 0 when at least one usable row was written; 1 when the input cannot be read (the reason is the last
 line on stderr); 2 on bad arguments; 3 when nothing usable was found (outputs and manifest are still written).
 
-Speed: the hot path works on UTF-8 bytes in batches of about 2 MB (one bytes.lower, translate and a few
-bytes.replace calls per batch instead of per row); see bench/preprocess.ts for the figures.
+Speed: the hot path works on UTF-8 bytes. The character-level normalisation runs once per batch of about 2 MB in
+a few C calls (translate, one replace per punctuation mark present), leaving per row a split/join, a BLAKE2b digest
+and a few list operations; the merge cuts sorted buckets with bisect. Figures: `npx tsx bench/preprocess.ts`.
 """
 from __future__ import annotations
 
 import argparse
+import bisect
 import csv
 import gzip
 import hashlib
@@ -73,7 +77,6 @@ import itertools
 import json
 import os
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -516,6 +519,13 @@ class LineReader(object):
                 self.invalid_lines.add(first_line_index + index + 1)
 
 
+def take_invalid(invalid_lines, first, last=None):
+    """True when a line from `first` to `last` (inclusive) is not UTF-8; forgets them, so the set stays small."""
+    hits = [number for number in range(first, (first if last is None else last) + 1) if number in invalid_lines]
+    invalid_lines.difference_update(hits)
+    return bool(hits)
+
+
 def _excerpt(raw):
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
     return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS] + "..."
@@ -528,33 +538,35 @@ def _excerpt(raw):
 csv.field_size_limit(CSV_FIELD_LIMIT)
 
 
-def _quoted_fields(inner):
-    """Fields of `"a","b","c"` given `a","b","c`, or None when a field holds a quote (csv must decide)."""
-    fields = inner.split(b'","')
-    return fields if inner.count(b'"') == 2 * (len(fields) - 1) else None
-
-
 def fast_csv_fields(line):
-    """The fields of a one-line CSV record in the common shapes, exactly as the csv module would read them.
+    """The fields of a one-line CSV record, exactly as the csv module would read them, or None.
 
-    Handles unquoted fields, all-quoted fields and unquoted fields followed by quoted ones, as long as no field
-    holds a quote; returns None otherwise, and the caller falls back to the csv module.
+    Splitting at the quotes gives the quoted fields at odd positions and what lies between them at even ones;
+    when every in-between part is a lone comma (no escaped quote, no text glued to a quote), the record is plain:
+    unquoted leading fields, then quoted fields. Anything else (an escaped quote, a quoted field followed by an
+    unquoted one, a quote left open for the next line) returns None and the caller asks the csv module.
     """
-    if b'"' not in line:
+    parts = line.split(b'"')
+    if len(parts) == 1:
         return line.split(b",")
-    if not line.endswith(b'"'):
+    if not len(parts) % 2 or parts[-1]:
         return None
-    if line.startswith(b'"'):
-        return _quoted_fields(line[1:-1])
-    start = line.find(b',"')
-    if start < 0 or b'"' in line[:start]:
+    separators = parts[2:-1:2]
+    if separators.count(b",") != len(separators):
         return None
-    quoted = _quoted_fields(line[start + 2:-1])
-    return None if quoted is None else line[:start].split(b",") + quoted
+    head = parts[0]
+    if not head:
+        return parts[1::2]
+    if not head.endswith(b","):
+        return None
+    return head[:-1].split(b",") + parts[1::2]
 
 
 def parse_csv_record(first_line, more_lines, line_number):
     """Parses one record with the csv module, pulling continuation lines from `more_lines` as quotes require.
+
+    Strict mode: a quote in the wrong place, or a quoted field still open at the end of the file, is an error
+    (the record is rejected as malformed_csv) rather than a guess. The fast path only accepts strictly valid lines.
 
     Returns (fields as bytes or None, number of the record's last line, csv error message or None).
     """
@@ -567,11 +579,9 @@ def parse_csv_record(first_line, more_lines, line_number):
             yield line.decode("utf-8", "replace") + "\n"
 
     try:
-        row = next(csv.reader(decoded_lines()), None)
+        row = next(csv.reader(decoded_lines(), strict=True))  # a non-empty first line always makes a record
     except csv.Error as error:
         return None, state["last"], str(error)
-    if row is None:
-        return None, state["last"], "unexpected end of file inside a quoted field"
     return [field.encode("utf-8") for field in row], state["last"], None
 
 
@@ -584,12 +594,16 @@ def _detect_csv_header(fields):
 
 
 def read_csv(reader, sink):
-    """Reads DBpedia-shaped CSV: `label,title,content` (or `label,text` after such a header)."""
+    """Reads DBpedia-shaped CSV: `label,title,content` (or `label,text` after such a header).
+
+    The hottest loop of the job: rows are batched here rather than handed to the sink one call at a time.
+    """
     lines = iter(reader)
     invalid = reader.invalid_lines
     columns = None
     number = 0
-    add = sink.add
+    labels, texts, numbers = [], [], []
+    pending_bytes = 0
     for line in lines:
         number += 1
         first = number
@@ -602,7 +616,7 @@ def read_csv(reader, sink):
             if error is not None:
                 sink.reject("malformed_csv", error, first, line)
                 continue
-        if invalid and any(n in invalid for n in range(first, number + 1)):
+        if invalid and take_invalid(invalid, first, number):
             sink.reject("invalid_utf8", "bytes that are not UTF-8", first, line)
             continue
         if columns is None:
@@ -613,7 +627,16 @@ def read_csv(reader, sink):
         if len(fields) != columns:
             sink.reject("wrong_column_count", "expected %d columns, got %d" % (columns, len(fields)), first, line)
             continue
-        add(fields[0], fields[1] if columns == 2 else fields[1] + b" " + fields[2], first)
+        text = fields[1] if columns == 2 else fields[1] + b" " + fields[2]
+        labels.append(fields[0])
+        texts.append(text)
+        numbers.append(first)
+        pending_bytes += len(text)
+        if pending_bytes >= BATCH_TEXT_BYTES:
+            sink.add_many(labels, texts, numbers)
+            labels, texts, numbers = [], [], []
+            pending_bytes = 0
+    sink.add_many(labels, texts, numbers)
 
 
 def _json_text(record):
@@ -650,7 +673,7 @@ def read_jsonl(reader, sink):
         if not line.strip():
             sink.blank()
             continue
-        if invalid and number in invalid:
+        if invalid and take_invalid(invalid, number):
             sink.reject("invalid_utf8", "bytes that are not UTF-8", number, line)
             continue
         try:
@@ -668,11 +691,11 @@ def read_jsonl(reader, sink):
             continue
         try:
             text = _json_text(record).encode("utf-8")
+        except UnicodeEncodeError:  # a ValueError too: test it first
+            sink.reject("invalid_utf8", "a \\u escape encodes a lone surrogate", number, line)
+            continue
         except ValueError as error:
             sink.reject("unparsable_json", str(error), number, line)
-            continue
-        except UnicodeEncodeError:
-            sink.reject("invalid_utf8", "a \\u escape encodes a lone surrogate", number, line)
             continue
         sink.add(label, text, number)
 
@@ -688,7 +711,7 @@ def read_fasttext(reader, sink):
         if not stripped:
             sink.blank()
             continue
-        if invalid and number in invalid:
+        if invalid and take_invalid(invalid, number):
             sink.reject("invalid_utf8", "bytes that are not UTF-8", number, line)
             continue
         if not stripped.startswith(_LABEL_PREFIX_BYTES):
@@ -736,7 +759,7 @@ def sanitize_label(raw, class_names):
 class Labels(object):
     """Maps raw labels to label ids (first-seen order); ids index `names` and `line_prefixes`.
 
-    A line prefix is what follows the digest in a staged line: the label tag, then ` __label__<name> `.
+    A line prefix is what follows the digest in a staged line: ` __label__<name> `.
     """
 
     MISSING = -1
@@ -776,7 +799,7 @@ class Labels(object):
             label_id = len(self.names)
             self._ids_by_name[name] = label_id
             self.names.append(name)
-            self.line_prefixes.append(label_tag(label_id) + (" %s%s " % (LABEL_PREFIX, name)).encode("utf-8"))
+            self.line_prefixes.append((" %s%s " % (LABEL_PREFIX, name)).encode("utf-8"))
         return label_id
 
 
@@ -811,13 +834,9 @@ class Rejections(object):
 # ---------------------------------------------------------------------------------------------------------------
 
 DIGEST_HEX_CHARS = 16
-LABEL_TAG_CHARS = 8
-# A staged line: <16 hex digest><8 hex label id> __label__X text  (the output line starts after the space)
-OUTPUT_LINE_START = DIGEST_HEX_CHARS + LABEL_TAG_CHARS + 1
-
-
-def label_tag(label_id):
-    return b"%08x" % label_id
+# A staged line: <16 hex digest> __label__<name> <text>  (the output line starts after the first space)
+OUTPUT_LINE_START = DIGEST_HEX_CHARS + 1
+DIGEST_SPACE = 2 ** 64
 
 
 class BucketFiles(object):
@@ -879,14 +898,29 @@ def split_quotas(rows, validation_ratio, test_ratio):
     return (rows - quotas[VALIDATION] - quotas[TEST], quotas[VALIDATION], quotas[TEST])
 
 
+def _digest_bytes(value):
+    """A point of the digest space as comparable bytes (big-endian), 2^64 and above as bytes above every digest."""
+    return value.to_bytes(8, "big") if value < DIGEST_SPACE else b"\xff" * 9
+
+
 class Splitter(object):
-    """Dedupes rows, stages them in digest buckets and decides the per-label split cuts (module docstring)."""
+    """Dedupes rows, stages them in digest buckets and decides each row's split (module docstring).
+
+    Most rows land where plain digest thresholds put them (test below test_ratio of the digest space, validation
+    up to test_ratio + validation_ratio, train above); ranking within each label moves only the rows near those
+    thresholds, and the few rows whose split differs are listed by `exceptions`, so the merge can cut each
+    sorted bucket at the thresholds instead of deciding row by row.
+    """
 
     def __init__(self, labels, buckets, validation_ratio, test_ratio):
         self._labels = labels
         self._buckets = buckets
         self._validation_ratio = validation_ratio
         self._test_ratio = test_ratio
+        test_end = int(test_ratio * DIGEST_SPACE)
+        validation_end = test_end + int(validation_ratio * DIGEST_SPACE)
+        self.thresholds = (_digest_bytes(test_end), _digest_bytes(validation_end))
+        self.thresholds_hex = (hexlify(self.thresholds[0]), hexlify(self.thresholds[1]))
         self._first_label = {}
         self.rows_per_label = []
         self.duplicates = 0
@@ -901,20 +935,18 @@ class Splitter(object):
         pending = self._buckets.new_pending()
         rows_per_label.extend([0] * (len(prefixes) - len(rows_per_label)))
         blake2b = hashlib.blake2b
-        from_bytes = int.from_bytes
         duplicates = conflicts = 0
         for text, label_id in zip(texts, label_ids):
             digest = blake2b(text, digest_size=8).digest()
-            key = from_bytes(digest, "big")
-            seen_label = first_label.get(key)
+            seen_label = first_label.get(digest)
             if seen_label is not None:
                 duplicates += 1
                 if seen_label != label_id:
                     conflicts += 1
                 continue
-            first_label[key] = label_id
+            first_label[digest] = label_id
             rows_per_label[label_id] += 1
-            pending[(key * bucket_count) >> 64].append(hexlify(digest) + prefixes[label_id] + text)
+            pending[(digest[0] * bucket_count) >> 8].append(hexlify(digest) + prefixes[label_id] + text)
         self._buckets.write(pending)
         self.duplicates += duplicates
         self.label_conflicts += conflicts
@@ -924,56 +956,101 @@ class Splitter(object):
         """(train, validation, test) row counts per label id."""
         return [split_quotas(rows, self._validation_ratio, self._test_ratio) for rows in self.rows_per_label]
 
-    def cuts(self):
-        """Per label tag, the digests (16 hex) where test ends and where validation ends.
+    def threshold_split(self, digest):
+        test_end, validation_end = self.thresholds
+        return TEST if digest < test_end else (VALIDATION if digest < validation_end else TRAIN)
 
-        A label's rows ranked by digest: the first `test` quota of them are test, the next `validation` quota
-        validation, the rest train. Only the smallest digests of each label are needed: one pass over the dedupe
-        table keeps those below twice the ratios, and a second pass gathers all digests of any label short of
-        what it needs (small labels).
+    def exceptions(self):
+        """The rows whose split by rank within their label differs from the thresholds': {digest hex: split}.
+
+        A label's rows ranked by digest: the first `test` quota are test, the next `validation` quota validation,
+        the rest train. Only each label's smallest digests matter: one pass over the dedupe table keeps those
+        below twice the ratios, and a second pass gathers all digests of any label short of what it needs.
         """
         quotas = self.quotas()
         needed = [validation + test + 1 for _, validation, test in quotas]
-        limit = min(2 ** 64, int(2 * (self._validation_ratio + self._test_ratio) * 2 ** 64) + 2 ** 56)
-        smallest = self._digests_by_label(lambda key, label_id: key < limit)
-        short = set(label_id for label_id, keys in enumerate(smallest) if len(keys) < needed[label_id])
+        limit = _digest_bytes(int(2 * (self._validation_ratio + self._test_ratio) * DIGEST_SPACE) + 2 ** 56)
+        smallest = self._digests_below(limit)
+        short = set(label_id for label_id, digests in enumerate(smallest) if len(digests) < needed[label_id])
         if short:
-            everything = self._digests_by_label(lambda key, label_id: label_id in short)
+            everything = self._digests_of(short)
             for label_id in short:
                 smallest[label_id] = everything[label_id]
-        result = {}
-        for label_id, keys in enumerate(smallest):
-            keys.sort()
+        moves = {}
+        for label_id, digests in enumerate(smallest):
+            digests.sort()
             _, validation, test = quotas[label_id]
-            result[label_tag(label_id)] = (_digest_hex(keys[test]), _digest_hex(keys[test + validation]))
-        return result
+            for rank, digest in enumerate(digests):
+                by_rank = TEST if rank < test else (VALIDATION if rank < test + validation else TRAIN)
+                if by_rank != self.threshold_split(digest):
+                    moves[hexlify(digest)] = by_rank
+        return moves
 
-    def _digests_by_label(self, wanted):
+    def _digests_below(self, limit):
+        """Per label id, its digests below `limit`."""
         by_label = [[] for _ in self.rows_per_label]
-        for key, label_id in self._first_label.items():
-            if wanted(key, label_id):
-                by_label[label_id].append(key)
+        for digest, label_id in self._first_label.items():
+            if digest < limit:
+                by_label[label_id].append(digest)
+        return by_label
+
+    def _digests_of(self, label_ids):
+        """Per label id, all its digests if it is one of `label_ids` (else none)."""
+        by_label = [[] for _ in self.rows_per_label]
+        for digest, label_id in self._first_label.items():
+            if label_id in label_ids:
+                by_label[label_id].append(digest)
         return by_label
 
 
-def _digest_hex(key):
-    return hexlify(key.to_bytes(8, "big"))
-
-
-def merge_buckets(buckets, cuts, split_files):
-    """Appends each bucket, sorted by digest, to the split files, each row to the split its label's cuts say."""
+def merge_buckets(buckets, splitter, split_files):
+    """Appends each bucket, sorted by digest, to the split files: cut at the thresholds, then the exceptions moved."""
+    test_end, validation_end = splitter.thresholds_hex
+    exceptions_by_bucket = {}
+    for digest_hex, split in splitter.exceptions().items():
+        bucket = (int(digest_hex[:2], 16) * buckets.count) >> 8
+        exceptions_by_bucket.setdefault(bucket, {})[digest_hex] = split
     for bucket in range(buckets.count):
-        per_split = ([], [], [])
-        train, validation, test = per_split
-        for line in buckets.read_sorted(bucket):
-            test_end, validation_end = cuts[line[DIGEST_HEX_CHARS:OUTPUT_LINE_START - 1]]
-            digest = line[:DIGEST_HEX_CHARS]
-            target = train if digest >= validation_end else (validation if digest >= test_end else test)
-            target.append(line[OUTPUT_LINE_START:])
-        for split, lines in enumerate(per_split):
-            if lines:
-                lines.append(b"")
-                split_files[split].write(b"\n".join(lines))
+        lines = buckets.read_sorted(bucket)
+        first_validation = bisect.bisect_left(lines, test_end)
+        first_train = bisect.bisect_left(lines, validation_end)
+        per_split = [lines[first_train:], lines[first_validation:first_train], lines[:first_validation]]
+        if bucket in exceptions_by_bucket:
+            per_split = _move_exceptions(per_split, exceptions_by_bucket[bucket], splitter.thresholds_hex)
+        for split, staged in enumerate(per_split):
+            if staged:
+                output = [line[OUTPUT_LINE_START:] for line in staged]
+                output.append(b"")
+                split_files[split].write(b"\n".join(output))
+
+
+def _move_exceptions(per_split, moves, thresholds_hex):
+    """Moves the staged lines named in `moves` ({digest hex: split}) to their split, keeping digest order."""
+    test_end, validation_end = thresholds_hex
+    leaving = ([], [], [])
+    arriving = ([], [], [])
+    for digest_hex, target in moves.items():
+        source = TEST if digest_hex < test_end else (VALIDATION if digest_hex < validation_end else TRAIN)
+        index = bisect.bisect_left(per_split[source], digest_hex)
+        leaving[source].append(index)
+        arriving[target].append(per_split[source][index])
+    moved = []
+    for split in range(3):
+        kept = _without_indices(per_split[split], sorted(leaving[split]))
+        moved.append(sorted(kept + arriving[split]) if arriving[split] else kept)
+    return moved
+
+
+def _without_indices(items, indices):
+    if not indices:
+        return items
+    pieces = []
+    start = 0
+    for index in indices:
+        pieces.append(items[start:index])
+        start = index + 1
+    pieces.append(items[start:])
+    return list(itertools.chain.from_iterable(pieces))
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -991,9 +1068,11 @@ class SourceStats(object):
         self.error = None
 
     def to_manifest(self):
-        entry = {"uri": self.stored.uri, "size": self.stored.size, "etag": self.stored.etag,
-                 "format": self.format, "rows": self.rows, "rejected": self.rejected,
-                 "duplicates": self.duplicates, "blank_lines": self.blank_lines}
+        entry = {"uri": self.stored.uri, "size": self.stored.size}
+        if self.stored.etag:
+            entry["etag"] = self.stored.etag
+        entry.update({"format": self.format, "rows": self.rows, "rejected": self.rejected,
+                      "duplicates": self.duplicates, "blank_lines": self.blank_lines})
         if self.error:
             entry["error"] = self.error
         return entry
@@ -1025,6 +1104,11 @@ class RowSink(object):
         if self._pending_bytes >= BATCH_TEXT_BYTES:
             self.flush()
 
+    def add_many(self, raw_labels, texts, line_numbers):
+        """A batch of rows, as `add` takes them one by one (for readers that batch rows themselves)."""
+        self.flush()
+        self._process(raw_labels, texts, line_numbers)
+
     def reject(self, reason, detail, line_number, raw_line):
         self._stats.rows += 1
         self._stats.rejected += 1
@@ -1034,20 +1118,22 @@ class RowSink(object):
         self._stats.blank_lines += 1
 
     def flush(self):
-        if not self._texts:
-            return
-        self._stats.rows += len(self._texts)
-        label_ids = self._labels.resolve_all(self._raw_labels)
-        normalized = normalize_batch(self._texts)
-        if Labels.MISSING in label_ids or not all(normalized):
-            normalized, label_ids = self._reject_unusable(normalized, label_ids)
-        self._stats.duplicates += self._splitter.add_batch(normalized, label_ids)
-        del self._raw_labels[:], self._texts[:], self._numbers[:]
-        self._pending_bytes = 0
+        if self._texts:
+            self._process(self._raw_labels, self._texts, self._numbers)
+            self._raw_labels, self._texts, self._numbers = [], [], []
+            self._pending_bytes = 0
 
-    def _reject_unusable(self, normalized, label_ids):
+    def _process(self, raw_labels, texts, line_numbers):
+        self._stats.rows += len(texts)
+        label_ids = self._labels.resolve_all(raw_labels)
+        normalized = normalize_batch(texts)
+        if Labels.MISSING in label_ids or not all(normalized):
+            normalized, label_ids = self._reject_unusable(normalized, label_ids, texts, line_numbers)
+        self._stats.duplicates += self._splitter.add_batch(normalized, label_ids)
+
+    def _reject_unusable(self, normalized, label_ids, texts, line_numbers):
         kept_texts, kept_labels = [], []
-        for text, label_id, raw, number in zip(normalized, label_ids, self._texts, self._numbers):
+        for text, label_id, raw, number in zip(normalized, label_ids, texts, line_numbers):
             if label_id == Labels.MISSING:
                 self._reject_counted("missing_label", "the row has no label", number, raw)
             elif not text:
@@ -1148,18 +1234,20 @@ class Output(object):
             self._s3.upload(self.path(relative), base + relative)
 
 
-def write_split_files(output, buckets, cuts):
+def write_split_files(output, buckets, splitter):
     files = [open(output.path(relative), "wb") for relative in OUTPUT_FILES]
     try:
-        merge_buckets(buckets, cuts, files)
+        merge_buckets(buckets, splitter, files)
     finally:
         for handle in files:
             handle.close()
 
 
 def label_counts(labels, quotas):
+    """Per label name with at least one row kept, its rows per split."""
+    kept = [label_id for label_id in range(len(quotas)) if sum(quotas[label_id])]
     return {labels.names[label_id]: dict(zip(SPLIT_NAMES, quotas[label_id]))
-            for label_id in sorted(range(len(quotas)), key=lambda label_id: labels.names[label_id])}
+            for label_id in sorted(kept, key=lambda label_id: labels.names[label_id])}
 
 
 def build_manifest(options, run, labels, splitter, rejections, started):
@@ -1233,24 +1321,34 @@ def process(options, s3_client_factory):
         buckets = BucketFiles(staging, bucket_count_for([stored for stored, _ in sources]))
         rejections = Rejections(output.path("rejected.jsonl"))
         splitter = Splitter(labels, buckets, options.validation_ratio, options.test_ratio)
-        sink = RowSink(labels, splitter, rejections)
-        stats = []
-        for stored, data_format in sources:
-            stats.append(SourceStats(stored, data_format))
-            read_source(stored, data_format, sink, stats[-1])
-            info("read %s: %d rows, %d rejected, %d duplicates" % (stored.uri, stats[-1].rows,
-                                                                  stats[-1].rejected, stats[-1].duplicates))
+        stats = read_all(sources, RowSink(labels, splitter, rejections))
         buckets.close()
         rejections.close()
-        write_split_files(output, buckets, splitter.cuts())
+        write_split_files(output, buckets, splitter)
         run = {"input_rows": sum(entry.rows for entry in stats), "classes_uri": classes_uri,
                "sources": [entry.to_manifest() for entry in stats], "skipped": skipped}
         manifest = build_manifest(options, run, labels, splitter, rejections, started)
-        with open(output.path("manifest.json"), "w", encoding="utf-8", newline="\n") as handle:
-            json.dump(manifest, handle, ensure_ascii=False, indent=2)
-            handle.write("\n")
+        write_manifest(output.path("manifest.json"), manifest)
         output.publish(list(OUTPUT_FILES) + ["rejected.jsonl", "manifest.json"])
     return report(manifest, sources)
+
+
+def read_all(sources, sink):
+    """Reads every data source into the sink; returns their SourceStats."""
+    stats = []
+    for stored, data_format in sources:
+        entry = SourceStats(stored, data_format)
+        read_source(stored, data_format, sink, entry)
+        info("read %s: %d rows, %d rejected, %d duplicates" % (stored.uri, entry.rows, entry.rejected,
+                                                              entry.duplicates))
+        stats.append(entry)
+    return stats
+
+
+def write_manifest(path, manifest):
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        json.dump(manifest, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
 
 
 def report(manifest, sources):

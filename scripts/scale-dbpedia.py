@@ -8,9 +8,9 @@ The file has the shape of the original dbpedia_csv/train.csv: `class,"title","co
 by class 1..14 (the original is sorted that way too). The first pass over the sample copies it; every later
 pass recombines each row with other rows of the same class: the row's own title and first sentence, followed
 by sentences of a same-class row picked by a seeded generator, up to the row's own length. Texts stay real
-DBpedia prose of the right class and the row length distribution stays the sample's. Every row is unique after lowercasing and
-whitespace squeezing (a row that would repeat one already written gets a `(variant N)` suffix), so a preprocessing
-benchmark on it measures work, not dedupe.
+DBpedia prose of the right class and the row length distribution stays the sample's. Every row is unique after
+lowercasing and whitespace squeezing (a row that would repeat one already written gets a `(variant N)` suffix), so
+a preprocessing benchmark on it measures work, not dedupe.
 """
 import argparse
 import csv

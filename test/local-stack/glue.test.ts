@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createReadStream } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AwsError, type AwsRequest, type EventBridgeEvent, type ObjectStore } from '../../local-stack/src/core/types';
+import { type AwsRequest, type EventBridgeEvent, type ObjectStore } from '../../local-stack/src/core/types';
 import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
 
 const JOB = 'ml-pipeline-test-preprocess';
@@ -18,8 +18,8 @@ function folderStore(root: string): ObjectStore {
   };
 }
 
-function call(provider: GlueProvider, operation: string, input: Record<string, unknown>) {
-  const request: AwsRequest = {
+function request(operation: string, input: Record<string, unknown>): AwsRequest {
+  return {
     method: 'POST',
     path: '/',
     rawPath: '/',
@@ -31,7 +31,12 @@ function call(provider: GlueProvider, operation: string, input: Record<string, u
     accountId: '000000000000',
     requestId: 'r',
   };
-  return provider.handle(request).then((response) => JSON.parse(String(response.body)) as Record<string, unknown>);
+}
+
+/** Calls an operation; an AWS error rejects as the AwsError the router would serialise. */
+async function call(provider: GlueProvider, operation: string, input: Record<string, unknown>) {
+  const response = await provider.handle(request(operation, input));
+  return JSON.parse(String(response.body)) as Record<string, unknown>;
 }
 
 async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
@@ -60,7 +65,7 @@ describe('Glue provider', () => {
       stateDir: path.join(dir, 'state'),
       objects: folderStore(path.join(dir, 'objects')),
       events: { publish: async (event) => void events.push(event as EventBridgeEvent) },
-      endpointUrl: 'http://127.0.0.1:1',
+      endpointUrl: () => 'http://127.0.0.1:1',
       region: 'us-east-1',
     });
     glue.putJob({
@@ -120,8 +125,11 @@ describe('Glue provider', () => {
   });
 
   it('answers unknown jobs and operations with AWS errors', async () => {
-    await expect(call(provider, 'StartJobRun', { JobName: 'nope' })).rejects.toBeInstanceOf(AwsError);
-    await expect(call(provider, 'CreateCrawler', {})).rejects.toThrow(/does not implement Glue operation CreateCrawler/);
+    await expect(call(provider, 'StartJobRun', { JobName: 'nope' })).rejects.toMatchObject({ code: 'EntityNotFoundException' });
+    await expect(call(provider, 'CreateCrawler', {})).rejects.toMatchObject({
+      code: 'UnknownOperationException',
+      message: expect.stringMatching(/CreateCrawler/),
+    });
   });
 
   it('fails a run that was in progress when the stack stopped, after a restart', async () => {

@@ -325,18 +325,52 @@ describe('local server', () => {
     agent.destroy();
   });
 
-  it('starts providers before listening and stops them on close', async () => {
+  it('starts providers in order once listening, holds their requests until started, stops them in reverse', async () => {
     const calls: string[] = [];
-    const provider: Provider = {
-      signingNames: ['lifecycle'],
-      handle: async () => ({ status: 200 }),
-      start: async () => void calls.push('start'),
-      stop: async () => void calls.push('stop'),
-    };
-    const extra = await createLocalServer({ port: 0, providers: [provider] });
-    expect(calls).toEqual(['start']);
+    let url = '';
+    let pendingRequest: Promise<unknown> | undefined;
+    const lifecycle = (name: string, onStart?: () => Promise<void>): Provider => ({
+      signingNames: [name],
+      handle: async () => {
+        calls.push(`${name}:handle`);
+        return { status: 200 };
+      },
+      start: async () => {
+        calls.push(`${name}:start`);
+        await onStart?.();
+        calls.push(`${name}:started`);
+      },
+      stop: async () => void calls.push(`${name}:stop`),
+    });
+    const first = lifecycle('first');
+    // The second provider calls the first over HTTP while starting, and sends itself a request
+    // that must wait until its start has finished.
+    const second = lifecycle('second', async () => {
+      await rawRequest(url, { path: '/', headers: { authorization: sigV4Authorization('first') } });
+      pendingRequest = rawRequest(url, { path: '/', headers: { authorization: sigV4Authorization('second') } });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+    const extra = await createLocalServer({ port: 0, providers: [first, second], onListening: (listening) => (url = listening) });
+    await pendingRequest;
+    expect(calls).toEqual(['first:start', 'first:started', 'second:start', 'first:handle', 'second:started', 'second:handle']);
     await extra.close();
-    expect(calls).toEqual(['start', 'stop']);
+    expect(calls.slice(-2)).toEqual(['second:stop', 'first:stop']);
+  });
+
+  it('fails to start, closing the server, when a provider fails to start', async () => {
+    const stopped: string[] = [];
+    const good: Provider = { signingNames: ['good'], handle: async () => ({ status: 200 }), stop: async () => void stopped.push('good') };
+    const bad: Provider = {
+      signingNames: ['bad'],
+      handle: async () => ({ status: 200 }),
+      start: async () => {
+        throw new Error('cannot start');
+      },
+    };
+    let url = '';
+    await expect(createLocalServer({ port: 0, providers: [good, bad], onListening: (listening) => (url = listening) })).rejects.toThrow('cannot start');
+    expect(stopped).toEqual(['good']);
+    await expect(rawRequest(url, { path: HEALTH_PATH })).rejects.toThrow();
   });
 });
 
@@ -405,6 +439,8 @@ describe('xml', () => {
     expect(() => parseXml('<a>')).toThrow(XmlParseError);
     expect(() => parseXml('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><a>&e;</a>')).toThrow(XmlParseError);
     expect(() => parseXml('<a/><b/>')).toThrow(XmlParseError);
+    expect(() => parseXml('<a>&#x110000;</a>')).toThrow(XmlParseError);
+    expect(() => parseXml('<a>&bogus;</a>')).toThrow(XmlParseError);
   });
 });
 

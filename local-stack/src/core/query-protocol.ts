@@ -4,7 +4,7 @@
  */
 import { notImplemented } from './errors';
 import { AwsError, type AwsRequest, type AwsResponse } from './types';
-import { el, renderXmlDocument, type XmlContent } from './xml';
+import { el, renderXmlDocument, type XmlContent, type XmlElement } from './xml';
 
 /** URL query parameters merged with a form-urlencoded body (the body wins). */
 export function queryParameters(request: Pick<AwsRequest, 'query' | 'body' | 'headers'>): URLSearchParams {
@@ -77,4 +77,21 @@ export async function dispatchQueryProtocol(request: AwsRequest, options: QueryP
   if (!handler) throw notImplemented(options.serviceName, action, 'query');
   const result = await handler(params, request);
   return queryResponse({ action, xmlns: options.xmlns, requestId: request.requestId, result });
+}
+
+/**
+ * A result structure as query-protocol XML: one element per field, nested structures as nested
+ * elements, lists as `<member>` items, dates as ISO 8601; undefined fields are left out.
+ */
+export function structureToXml(structure: Record<string, unknown>): XmlElement[] {
+  const valueToXml = (name: string, value: unknown): XmlElement | undefined => {
+    if (value === undefined || value === null) return undefined;
+    if (value instanceof Date) return el(name, value.toISOString());
+    if (Array.isArray(value)) return el(name, value.map((item) => valueToXml('member', item)));
+    if (typeof value === 'object') return el(name, structureToXml(value as Record<string, unknown>));
+    return el(name, String(value));
+  };
+  return Object.entries(structure)
+    .map(([name, value]) => valueToXml(name, value))
+    .filter((element): element is XmlElement => element !== undefined);
 }

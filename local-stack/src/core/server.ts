@@ -19,6 +19,7 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
 /** S3's own ceiling for a single PUT. */
 export const DEFAULT_MAX_STREAMED_BODY_BYTES = 5 * 1024 * 1024 * 1024;
 export const HEALTH_PATH = '/_local/health';
+export const CONTROL_PREFIX = '/_local/';
 const CLOSE_GRACE_MS = 5_000;
 
 export interface LocalServerOptions {
@@ -32,8 +33,18 @@ export interface LocalServerOptions {
   /** Limit for bodies a provider streams (`Provider.streamsRequestBody`), e.g. S3 PutObject. */
   maxStreamedBodyBytes?: number;
   logger?: LocalStackLogger;
-  /** Call each provider's `start()` before listening and `stop()` on close (default true). */
+  /** Called with the URL once the server listens, before any provider starts. */
+  onListening?: (url: string) => void;
+  /**
+   * Call each provider's `start()` once listening, in order (requests to a provider wait for its
+   * start), and `stop()` in reverse order on close. Default true.
+   */
   manageProviderLifecycle?: boolean;
+  /**
+   * The stack's own control routes, `POST /_local/<name>` with a JSON body (for example a redeploy of
+   * one service). They are not AWS APIs, and loopback is the only way in.
+   */
+  controlRoutes?: Readonly<Record<string, (input: unknown) => Promise<unknown>>>;
 }
 
 export interface LocalServer {
@@ -53,34 +64,36 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
   const registry = new ProviderRegistry(options.providers);
   const logger = options.logger ?? silentLogger;
   const manageLifecycle = options.manageProviderLifecycle ?? true;
-  const handler = new RequestHandler(registry, {
+  const readiness = new ProviderReadiness();
+  const handler = new RequestHandler(registry, readiness, {
+    controlRoutes: options.controlRoutes ?? {},
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxStreamedBodyBytes: options.maxStreamedBodyBytes ?? DEFAULT_MAX_STREAMED_BODY_BYTES,
     logger,
   });
 
-  const started: Provider[] = [];
+  const server = createServer((req, res) => handler.handle(req, res));
+  await listen(server, host, options.port);
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  options.onListening?.(url);
+
+  const shutDown = async (): Promise<void> => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await handler.idle(CLOSE_GRACE_MS);
+    server.closeAllConnections();
+    await closed;
+    await stopProviders(readiness.started, logger);
+  };
   if (manageLifecycle) {
     try {
-      for (const provider of options.providers) {
-        await provider.start?.();
-        started.push(provider);
-      }
+      await readiness.startInOrder(options.providers);
     } catch (error) {
-      await stopProviders(started, logger);
+      await shutDown();
       throw error;
     }
   }
-
-  const server = createServer((req, res) => handler.handle(req, res));
-  try {
-    await listen(server, host, options.port);
-  } catch (error) {
-    await stopProviders(started, logger);
-    throw error;
-  }
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info('local stack listening', { url, services: registry.signingNames });
 
   let closing: Promise<void> | undefined;
@@ -88,17 +101,38 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
     url,
     port,
     close: () => {
-      closing ??= (async () => {
-        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-        server.closeIdleConnections();
-        await handler.idle(CLOSE_GRACE_MS);
-        server.closeAllConnections();
-        await closed;
-        await stopProviders(started, logger);
-      })();
+      closing ??= shutDown();
       return closing;
     },
   };
+}
+
+/**
+ * Providers start one after another once the server listens (so a provider's start may already
+ * call the stack); a request to a provider waits until that provider has started.
+ */
+class ProviderReadiness {
+  readonly started: Provider[] = [];
+  private readonly ready = new Map<Provider, Promise<void>>();
+
+  async startInOrder(providers: readonly Provider[]): Promise<void> {
+    let previous = Promise.resolve();
+    for (const provider of providers) {
+      const current = previous.then(async () => {
+        await provider.start?.();
+        this.started.push(provider);
+      });
+      // Waiters see the failure; this keeps it from also surfacing as an unhandled rejection.
+      current.catch(() => undefined);
+      this.ready.set(provider, current);
+      previous = current;
+    }
+    await previous;
+  }
+
+  whenReady(provider: Provider): Promise<void> {
+    return this.ready.get(provider) ?? Promise.resolve();
+  }
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {
@@ -122,6 +156,7 @@ async function stopProviders(providers: readonly Provider[], logger: LocalStackL
 }
 
 interface HandlerLimits {
+  controlRoutes: Readonly<Record<string, (input: unknown) => Promise<unknown>>>;
   maxBodyBytes: number;
   maxStreamedBodyBytes: number;
   logger: LocalStackLogger;
@@ -160,6 +195,7 @@ class RequestHandler {
 
   constructor(
     private readonly registry: ProviderRegistry,
+    private readonly readiness: ProviderReadiness,
     private readonly limits: HandlerLimits,
   ) {}
 
@@ -227,6 +263,18 @@ class RequestHandler {
         body: JSON.stringify({ status: 'running', services: this.registry.signingNames }),
       };
     }
+    const control = rawPath.startsWith(CONTROL_PREFIX) ? rawPath.slice(CONTROL_PREFIX.length) : undefined;
+    if (control !== undefined && method === 'POST' && Object.hasOwn(this.limits.controlRoutes, control)) {
+      const body = await readFully(decodeRequestBody(req, req.headers, this.limits.maxBodyBytes, 'local').stream);
+      let input: unknown;
+      try {
+        input = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
+      } catch {
+        throw new AwsError('SerializationException', `the body of ${rawPath} is not JSON`, 400);
+      }
+      const output = await this.limits.controlRoutes[control]!(input);
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(output ?? {}) };
+    }
 
     const headers = payloadHeaders(req.headers);
     let bufferedBody: Buffer | undefined;
@@ -246,6 +294,7 @@ class RequestHandler {
       );
     }
 
+    await this.readiness.whenReady(provider);
     let path: string;
     try {
       path = decodeURIComponent(rawPath);

@@ -87,9 +87,13 @@ const ENTITY_PATTERN = /&(#x[0-9a-fA-F]+|#[0-9]+|[A-Za-z]+);/g;
 const NAMED_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decodeEntities(text: string, position: number): string {
+  const character = (codePoint: number): string => {
+    if (!(codePoint >= 0 && codePoint <= 0x10ffff)) throw new XmlParseError(`invalid character reference ${codePoint}`, position);
+    return String.fromCodePoint(codePoint);
+  };
   return text.replace(ENTITY_PATTERN, (_match, entity: string) => {
-    if (entity.startsWith('#x')) return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
-    if (entity.startsWith('#')) return String.fromCodePoint(Number.parseInt(entity.slice(1), 10));
+    if (entity.startsWith('#x')) return character(Number.parseInt(entity.slice(2), 16));
+    if (entity.startsWith('#')) return character(Number.parseInt(entity.slice(1), 10));
     const named = NAMED_ENTITIES[entity];
     if (named === undefined) throw new XmlParseError(`unknown entity &${entity};`, position);
     return named;

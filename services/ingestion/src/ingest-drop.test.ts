@@ -127,8 +127,19 @@ describe('ingestDrop: accepted', () => {
 
     const outcome = await ingestDrop(deps(), dropEvent('incoming/dbpedia/classes.txt'));
 
-    expect(outcome).toMatchObject({ outcome: 'accepted', labeledKey: 'labeled/classes.txt' });
+    expect(outcome).toMatchObject({ outcome: 'accepted', labeledKey: 'labeled/classes.txt', run: { status: 'not-needed' } });
     expect(s3).toHaveReceivedCommandWith(CopyObjectCommand, { Key: 'labeled/classes.txt' });
+    expect(glue).not.toHaveReceivedCommand(StartJobRunCommand);
+  });
+
+  it('starts a run for new class names when labeled data is there to rename', async () => {
+    objects({ 'incoming/classes.txt': { size: 20 }, 'labeled/train.4e68adba0abe.csv': { size: 100 } });
+    sample('Company\nArtist\n');
+
+    const outcome = await ingestDrop(deps(), dropEvent('incoming/classes.txt'));
+
+    expect(outcome).toMatchObject({ outcome: 'accepted', run: { status: 'started', runId: RUN_ID } });
+    expect(glue).toHaveReceivedCommandTimes(StartJobRunCommand, 1);
   });
 
   it('finds a drop whose key the event URL-encoded', async () => {

@@ -8,12 +8,12 @@ import {
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { GlueClient } from '@aws-sdk/client-glue';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DETAIL_TYPES, PIPELINE_SOURCES, publishPipelineEvent, runIdFor, type S3ObjectCreatedEvent } from '@pipeline/shared';
+import { CLASSES_FILE, DETAIL_TYPES, PIPELINE_SOURCES, PREFIXES, publishPipelineEvent, runIdFor, type S3ObjectCreatedEvent } from '@pipeline/shared';
 import type { IngestionConfig } from './config';
 import { errorReportKey, labeledKey, parseDropKey, rejectedKey, unquoteEtag, type DropName } from './drop-keys';
 import { inspectName, inspectSample, SAMPLE_BYTES, type Rejection } from './drop-inspection';
 import { startPreprocessingRun, type RunStart } from './preprocessing-runs';
-import { copySource, findObject, readSample, type ObjectSummary } from './s3-objects';
+import { copySource, findObject, listObjects, readSample, type ObjectSummary } from './s3-objects';
 
 export interface IngestionDeps {
   s3: S3Client;
@@ -98,14 +98,22 @@ async function acceptDrop(deps: IngestionDeps, source: DropSource, runId: string
   const keptBy = await runThatKept(s3, bucket, target, source.etag);
   if (keptBy === undefined) await copyDrop(s3, bucket, source, target, runId);
   // Kept already by this very event (a retry: its run may not have started) needs the run; kept by an
-  // earlier drop of the same content, there is nothing new to train on.
-  const run =
-    keptBy === undefined || keptBy === runId
-      ? await startPreprocessingRun(deps.glue, { jobName: config.glueJobName, bucket, runId }, logger)
-      : ({ status: 'not-needed', runId } as const);
+  // earlier drop of the same content, there is nothing new to train on. Class names alone are nothing
+  // to train on either: they wait for the first data drop, unless data is there to be renamed.
+  const needsRun =
+    (keptBy === undefined || keptBy === runId) &&
+    (source.drop.format !== 'classes' || (await labeledDataExists(s3, bucket)));
+  const run = needsRun
+    ? await startPreprocessingRun(deps.glue, { jobName: config.glueJobName, bucket, runId }, logger)
+    : ({ status: 'not-needed', runId } as const);
   await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: source.drop.key }));
   logger.info('drop accepted', { key: source.drop.key, labeledKey: target, run, keptBefore: keptBy !== undefined });
   return { outcome: 'accepted', key: source.drop.key, labeledKey: target, run };
+}
+
+async function labeledDataExists(s3: S3Client, bucket: string): Promise<boolean> {
+  const labeled = await listObjects(s3, bucket, PREFIXES.labeled);
+  return labeled.some((object) => object.key !== `${PREFIXES.labeled}${CLASSES_FILE}`);
 }
 
 async function rejectDrop(

@@ -55,7 +55,8 @@ export interface DeliveryOptions {
 const PERMANENT_ERROR_CODES = new Set(['ResourceNotFoundException', 'QueueDoesNotExist', 'InvalidParameterValueException', 'InputTransformationError', 'UnsupportedTarget']);
 
 export class TargetDelivery {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Cancellers of scheduled attempts. */
+  private readonly scheduled = new Set<() => void>();
   private active = 0;
   private stopped = false;
 
@@ -90,25 +91,34 @@ export class TargetDelivery {
 
   /** Deliveries waiting, retrying or in progress. */
   get pendingCount(): number {
-    return this.timers.size + this.active;
+    return this.scheduled.size + this.active;
   }
 
   stop(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    for (const cancel of this.scheduled) cancel();
+    this.scheduled.clear();
   }
 
   private schedule(delivery: PendingDelivery, delayMs: number): void {
     if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    const run = (): void => {
+      this.scheduled.delete(cancel);
       this.active++;
       void this.attempt(delivery)
         .catch((error: unknown) => this.options.logger.error('event delivery failed unexpectedly', { target: delivery.target.Arn, error: String(error) }))
         .finally(() => this.active--);
-    }, delayMs);
-    this.timers.add(timer);
+    };
+    // A first attempt runs on the next turn of the event loop, without a timer's minimum delay.
+    let cancel: () => void;
+    if (delayMs <= 0) {
+      const immediate = setImmediate(run);
+      cancel = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(run, delayMs);
+      cancel = () => clearTimeout(timer);
+    }
+    this.scheduled.add(cancel);
   }
 
   private async attempt(delivery: PendingDelivery): Promise<void> {

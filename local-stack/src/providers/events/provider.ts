@@ -3,17 +3,17 @@
  * an `EventPublisher` for in-process publishers (S3, Glue, SageMaker), and an in-process API for
  * the deployer. Matching events are delivered to targets by `TargetDelivery`.
  */
-import { createRandom } from './chaos';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json-protocol';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
 import { ACCOUNT_ID, AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type EventBridgeEvent, type EventPublisher, type Provider } from '../../core/types';
+import { createRandom } from './chaos';
 import { TargetDelivery, type DeliveryRequest, type TargetInvokers } from './delivery';
 import { DEFAULT_BUS, type Rule, type RuleState, type Target } from './model';
 import { compilePattern } from './pattern';
 import { entrySize, eventFromEntry, eventTimestamp, MAX_ENTRY_BYTES, type PutEventsEntry } from './put-events';
 import { busNameOf, RuleStore, type FailedTargetEntry, type PutRuleInput } from './rule-store';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 
 export interface EventsProviderOptions {
   stateDir: string;
@@ -120,6 +120,14 @@ export class EventsProvider implements Provider, EventPublisher {
     return this.rules.putTargets(ruleName, eventBusName, targets);
   }
 
+  /** For deployers: makes the rule's targets exactly these (targets no longer listed are removed). */
+  setTargets(ruleName: string, targets: Target[], eventBusName?: string): FailedTargetEntry[] {
+    const wanted = new Set(targets.map((target) => target.Id));
+    const stale = this.rules.rule(ruleName, eventBusName).targets.filter((target) => !wanted.has(target.Id));
+    if (stale.length > 0) this.rules.removeTargets(ruleName, eventBusName, stale.map((target) => target.Id));
+    return targets.length > 0 ? this.rules.putTargets(ruleName, eventBusName, targets) : [];
+  }
+
   removeTargets(ruleName: string, ids: string[], eventBusName?: string): FailedTargetEntry[] {
     return this.rules.removeTargets(ruleName, eventBusName, ids);
   }
@@ -165,7 +173,9 @@ export class EventsProvider implements Provider, EventPublisher {
         for (let copy = 0; copy < copies; copy++) requests.push({ ruleArn, ruleName: rule.name, target, event });
       }
     }
-    if (requests.length > 0) this.delivery.enqueue(requests);
+    if (requests.length === 0) return;
+    this.logger.debug('event routed', { id: event.id, source: event.source, detailType: event['detail-type'], bus: busName, deliveries: requests.length });
+    this.delivery.enqueue(requests);
   }
 
   private ruleSummary(rule: Rule): Record<string, unknown> {

@@ -1,7 +1,8 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { AwsError, type AwsRequest, type AwsResponse, type EventPublisher, type ObjectStore, type Provider } from '../../core/types';
+import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json-protocol';
+import { AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type EventPublisher, type ObjectStore, type Provider } from '../../core/types';
 import { runPythonScript, type ScriptRun } from './runner';
 import { GlueState, type GlueJob, type GlueJobRun, type JobRunState } from './state';
 
@@ -9,8 +10,8 @@ export interface GlueProviderOptions {
   stateDir: string;
   objects: ObjectStore;
   events: EventPublisher;
-  /** The stack's endpoint, which scripts reach S3 through. */
-  endpointUrl: string;
+  /** The stack's endpoint, which scripts reach S3 through (read when a run starts). */
+  endpointUrl: () => string;
   region: string;
   python?: string;
 }
@@ -25,11 +26,14 @@ const DEFAULT_TIMEOUT_MINUTES = 2880;
  */
 export class GlueProvider implements Provider {
   readonly signingNames = ['glue'] as const;
+  readonly protocol: AwsProtocol = 'json';
   private readonly state: GlueState;
+  private readonly handlers: Readonly<Record<string, JsonOperationHandler>>;
   private readonly processes = new Map<string, { script: ScriptRun; timer: NodeJS.Timeout; stopping: boolean; timedOut: boolean }>();
 
   constructor(private readonly options: GlueProviderOptions) {
     this.state = new GlueState(path.join(options.stateDir, 'glue'));
+    this.handlers = this.operations();
   }
 
   /** Runs that were active when the stack stopped cannot be resumed: they fail, and say so. */
@@ -60,52 +64,33 @@ export class GlueProvider implements Provider {
     this.state.deleteJob(name);
   }
 
-  async handle(request: AwsRequest): Promise<AwsResponse> {
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const operation = target.startsWith('AWSGlue.') ? target.slice('AWSGlue.'.length) : '';
-    let input: Input;
-    try {
-      input = request.body.length > 0 ? (JSON.parse(request.body.toString('utf8')) as Input) : {};
-    } catch {
-      throw new AwsError('SerializationException', 'request body is not valid JSON');
-    }
-    const output = await this.dispatch(operation, input);
-    return { status: 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: JSON.stringify(output) };
+  handle(request: AwsRequest): Promise<AwsResponse> {
+    return dispatchJsonProtocol(request, { targetPrefix: 'AWSGlue', serviceName: 'Glue', handlers: this.handlers, jsonVersion: '1.1' });
   }
 
-  private async dispatch(operation: string, input: Input): Promise<unknown> {
-    switch (operation) {
-      case 'GetJob':
-        return { Job: this.requireJob(stringField(input, 'JobName')) };
-      case 'GetJobs':
-        return { Jobs: this.state.jobs() };
-      case 'ListJobs':
-        return { JobNames: this.state.jobs().map((job) => job.Name) };
-      case 'StartJobRun':
-        return { JobRunId: this.startJobRun(input) };
-      case 'GetJobRun': {
+  private operations(): Record<string, JsonOperationHandler> {
+    return {
+      GetJob: (input) => ({ Job: this.requireJob(stringField(input, 'JobName')) }),
+      GetJobs: () => ({ Jobs: this.state.jobs() }),
+      ListJobs: () => ({ JobNames: this.state.jobs().map((job) => job.Name) }),
+      StartJobRun: (input) => ({ JobRunId: this.startJobRun(input) }),
+      GetJobRun: (input) => {
         const run = this.state.run(stringField(input, 'RunId'));
         if (!run || run.JobName !== stringField(input, 'JobName')) {
           throw new AwsError('EntityNotFoundException', `Job run ${String(input.RunId)} not found`);
         }
         return { JobRun: publicRun(run) };
-      }
-      case 'GetJobRuns': {
+      },
+      GetJobRuns: (input) => {
         this.requireJob(stringField(input, 'JobName'));
         const runs = this.state.runsOf(stringField(input, 'JobName'));
         const start = input.NextToken ? Number(input.NextToken) : 0;
         const size = typeof input.MaxResults === 'number' ? input.MaxResults : 100;
         const page = runs.slice(start, start + size);
         return { JobRuns: page.map(publicRun), NextToken: start + size < runs.length ? String(start + size) : undefined };
-      }
-      case 'BatchStopJobRun':
-        return this.batchStop(stringField(input, 'JobName'), (input.JobRunIds as string[] | undefined) ?? []);
-      default:
-        throw new AwsError(
-          'UnknownOperationException',
-          `The local stack does not implement Glue operation ${operation || '(none)'}`,
-        );
-    }
+      },
+      BatchStopJobRun: (input) => this.batchStop(stringField(input, 'JobName'), (input.JobRunIds as string[] | undefined) ?? []),
+    };
   }
 
   private requireJob(name: string): GlueJob {
@@ -151,7 +136,7 @@ export class GlueProvider implements Provider {
         HOME: process.env.HOME,
         LANG: process.env.LANG ?? 'C.UTF-8',
         PYTHONUNBUFFERED: '1',
-        AWS_ENDPOINT_URL: this.options.endpointUrl,
+        AWS_ENDPOINT_URL: this.options.endpointUrl(),
         AWS_REGION: this.options.region,
         AWS_DEFAULT_REGION: this.options.region,
         AWS_ACCESS_KEY_ID: 'local',

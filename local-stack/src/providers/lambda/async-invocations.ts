@@ -52,7 +52,8 @@ interface QueuedEvent {
 type FailureCondition = 'RetriesExhausted' | 'EventAgeExceeded';
 
 export class AsyncInvocationQueue {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Cancellers of scheduled attempts. */
+  private readonly scheduled = new Set<() => void>();
   private stopped = false;
   /** Events being invoked now, so that `idle()` can tell when all work is done. */
   private active = 0;
@@ -91,25 +92,34 @@ export class AsyncInvocationQueue {
 
   /** Events queued or retrying. */
   get pendingCount(): number {
-    return this.timers.size + this.active;
+    return this.scheduled.size + this.active;
   }
 
   stop(): void {
     this.stopped = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    for (const cancel of this.scheduled) cancel();
+    this.scheduled.clear();
   }
 
   private schedule(event: QueuedEvent, delayMs: number): void {
     if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
+    const run = (): void => {
+      this.scheduled.delete(cancel);
       this.active++;
       void this.attempt(event)
         .catch((error: unknown) => this.dependencies.logger.error('async invocation failed unexpectedly', { function: event.functionName, error: String(error) }))
         .finally(() => this.active--);
-    }, delayMs);
-    this.timers.add(timer);
+    };
+    // A first attempt runs on the next turn of the event loop, without a timer's minimum delay.
+    let cancel: () => void;
+    if (delayMs <= 0) {
+      const immediate = setImmediate(run);
+      cancel = () => clearImmediate(immediate);
+    } else {
+      const timer = setTimeout(run, delayMs);
+      cancel = () => clearTimeout(timer);
+    }
+    this.scheduled.add(cancel);
   }
 
   private async attempt(event: QueuedEvent): Promise<void> {

@@ -39,6 +39,7 @@ export class InstancePool {
   private coldStarts = 0;
   private invocations = 0;
   private disposed = false;
+  private stopped = false;
 
   constructor(
     private readonly spec: WorkerSpec,
@@ -55,6 +56,7 @@ export class InstancePool {
     await this.acquireSlot();
     this.invocations++;
     try {
+      if (this.stopped) return retired();
       let instance = this.takeIdle();
       let coldStart: PoolOutcome['coldStart'];
       if (!instance) {
@@ -63,6 +65,11 @@ export class InstancePool {
         } catch (error) {
           if (!(error instanceof FunctionInitError)) throw error;
           return { ok: false, payload: JSON.stringify(error.payload), error: error.payload, durationMs: 0, logs: [], instanceLost: true };
+        }
+        if (this.stopped) {
+          // The stack stopped while this instance was starting.
+          instance.kill();
+          return retired();
         }
         this.all.add(instance);
         this.coldStarts++;
@@ -87,6 +94,7 @@ export class InstancePool {
    */
   dispose(options: { killBusy: boolean }): void {
     this.disposed = true;
+    this.stopped ||= options.killBusy;
     for (const instance of this.idle) this.discard(instance);
     this.idle.length = 0;
     if (options.killBusy) {
@@ -138,4 +146,10 @@ export class InstancePool {
     this.all.delete(instance);
     instance.kill();
   }
+}
+
+/** The outcome of an invocation that the stack's shutdown overtook. */
+function retired(): PoolOutcome {
+  const error = { errorType: 'Runtime.Retired', errorMessage: 'The local stack is stopping; the invocation did not run' };
+  return { ok: false, payload: JSON.stringify(error), error, durationMs: 0, logs: [], instanceLost: true };
 }

@@ -56,7 +56,7 @@ export interface CreateFunctionInput {
   deadLetterTargetArn?: string;
 }
 
-interface FunctionRecord {
+export interface FunctionRecord {
   name: string;
   handler: string;
   runtime: string;
@@ -116,6 +116,7 @@ export class LambdaService {
   private readonly pools = new Map<string, InstancePool>();
   private readonly pollers = new Map<string, SqsEventSourcePoller>();
   private readonly coldStarts = new Map<string, number[]>();
+  private readonly chaosFailures = new Map<string, number>();
   private readonly root: string;
   private readonly asyncQueue: AsyncInvocationQueue;
   private readonly logger: LocalStackLogger;
@@ -153,11 +154,13 @@ export class LambdaService {
   async stop(): Promise<void> {
     this.started = false;
     this.asyncQueue.stop();
-    const pollers = [...this.pollers.values()];
+    // Pollers stop polling at once; killing the instances then ends the batches in flight (their
+    // messages return to the queue after the visibility timeout) instead of waiting for them.
+    const pollersStopped = [...this.pollers.values()].map((poller) => poller.stop());
     this.pollers.clear();
-    await Promise.all(pollers.map((poller) => poller.stop()));
     for (const pool of this.pools.values()) pool.dispose({ killBusy: true });
     this.pools.clear();
+    await Promise.all(pollersStopped);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -215,11 +218,11 @@ export class LambdaService {
     return `arn:aws:lambda:${this.options.region}:${ACCOUNT_ID}:function:${name}`;
   }
 
-  /** Instances, cold starts and invocations so far, and cold-start durations (ms). */
-  functionStats(nameOrArn: string): PoolStats & { coldStartDurationsMs: number[] } {
+  /** Instances, cold starts and invocations of the current code, cold-start durations (ms), chaos failures. */
+  functionStats(nameOrArn: string): PoolStats & { coldStartDurationsMs: number[]; chaosFailures: number } {
     const name = this.requireFunction(nameOrArn).name;
     const stats = this.pools.get(name)?.stats ?? { instances: 0, busy: 0, coldStarts: 0, invocations: 0 };
-    return { ...stats, coldStartDurationsMs: [...(this.coldStarts.get(name) ?? [])] };
+    return { ...stats, coldStartDurationsMs: [...(this.coldStarts.get(name) ?? [])], chaosFailures: this.chaosFailures.get(name) ?? 0 };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -304,6 +307,17 @@ export class LambdaService {
     return mapping;
   }
 
+  /** For deployers: replaces any mapping of the same function and queue. */
+  putEventSourceMapping(input: CreateEventSourceMappingInput): EventSourceMapping {
+    const functionName = this.requireFunction(input.functionName).name;
+    for (const existing of this.listEventSourceMappings({ functionName, eventSourceArn: input.queueArn })) this.deleteEventSourceMapping(existing.uuid);
+    return this.createEventSourceMapping(input);
+  }
+
+  deleteEventSourceMappings(functionName: string): void {
+    for (const mapping of this.listEventSourceMappings({ functionName })) this.deleteEventSourceMapping(mapping.uuid);
+  }
+
   deleteEventSourceMapping(uuid: string): EventSourceMapping {
     const mapping = this.getEventSourceMapping(uuid);
     this.mappings.delete(uuid);
@@ -336,6 +350,7 @@ export class LambdaService {
     if (failureRate > 0 && (this.options.random ?? Math.random)() < failureRate) {
       const error = { errorType: 'ChaosInjectedFailure', errorMessage: 'LOCAL_STACK_CHAOS: this invocation failed before the handler ran' };
       log(`END RequestId: ${requestId}`);
+      this.chaosFailures.set(record.name, (this.chaosFailures.get(record.name) ?? 0) + 1);
       this.logger.warn(`function ${record.name} failed (chaos)`, { function: record.name, requestId });
       return { requestId, functionError: 'Unhandled', payload: JSON.stringify(error), logs: [], durationMs: 0 };
     }
@@ -426,6 +441,9 @@ export class LambdaService {
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_SESSION_TOKEN: 'test',
+      // Keep the host's ~/.aws profiles (regions, endpoints, credentials) out of the function.
+      AWS_CONFIG_FILE: path.join(this.root, 'no-aws-config'),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(this.root, 'no-aws-credentials'),
       AWS_EXECUTION_ENV: `AWS_Lambda_${record.runtime}`,
       AWS_LAMBDA_FUNCTION_NAME: record.name,
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',

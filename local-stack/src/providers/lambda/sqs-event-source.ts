@@ -94,14 +94,17 @@ export class SqsEventSourcePoller {
       this.dependencies.queues.receiveFromArn(eventSourceArn, { maxMessages: Math.min(10, maxMessages), waitTimeSeconds, signal });
     const batch = await receive(batchSize, LONG_POLL_SECONDS);
     if (batch.length === 0) return batch;
+    // By message id: a message whose visibility timeout ran out within the batching window comes
+    // back with a new receipt handle, and only the newest handle can delete it.
+    const byId = new Map(batch.map((message) => [message.messageId, message]));
     const windowEnds = Date.now() + maximumBatchingWindowSeconds * 1000;
-    while (batch.length < batchSize && !signal.aborted) {
+    while (byId.size < batchSize && !signal.aborted) {
       const remainingSeconds = Math.max(0, (windowEnds - Date.now()) / 1000);
-      const more = await receive(batchSize - batch.length, remainingSeconds);
+      const more = await receive(batchSize - byId.size, remainingSeconds);
       if (more.length === 0 && remainingSeconds === 0) break;
-      batch.push(...more);
+      for (const message of more) byId.set(message.messageId, message);
     }
-    return batch;
+    return [...byId.values()];
   }
 
   private async process(batch: QueueMessage[]): Promise<void> {

@@ -1,6 +1,8 @@
 /** S3's EventBridge notifications (`Object Created` / `Object Deleted`), in AWS's exact shape. */
-import type { EventPublisher } from '../../core/types';
+import type { LocalStackLogger } from '../../core/logger';
+import type { AwsRequest, EventPublisher } from '../../core/types';
 import type { ObjectRecord } from './model';
+import type { S3Store } from './store';
 
 export type CreationReason = 'PutObject' | 'CopyObject' | 'CompleteMultipartUpload';
 
@@ -67,7 +69,7 @@ export async function publishObjectCreated(
 export async function publishObjectDeleted(
   publisher: EventPublisher,
   context: EventContext,
-  deletion: { key: string; sequence: number; versionId?: string; deleteMarkerCreated: boolean },
+  deletion: Deletion,
 ): Promise<void> {
   await publisher.publish({
     ...envelope(context),
@@ -85,4 +87,57 @@ export async function publishObjectDeleted(
       'deletion-type': deletion.deleteMarkerCreated ? 'Delete Marker Created' : 'Permanently Deleted',
     },
   });
+}
+
+export interface Deletion {
+  key: string;
+  sequence: number;
+  versionId?: string;
+  deleteMarkerCreated: boolean;
+}
+
+/**
+ * Publishes for buckets whose notification configuration enables EventBridge. A publishing
+ * failure is logged, not returned: the write has happened, as on AWS.
+ */
+export class S3EventNotifier {
+  constructor(
+    private readonly objects: S3Store,
+    private readonly publisher: EventPublisher | undefined,
+    private readonly logger: LocalStackLogger,
+  ) {}
+
+  contextOf(request: Pick<AwsRequest, 'accountId' | 'requestId' | 'sourceIp'>, bucket: string): EventContext {
+    return {
+      bucket,
+      region: this.objects.bucketConfig(bucket).region,
+      accountId: request.accountId,
+      requestId: request.requestId,
+      sourceIp: (request.sourceIp ?? '127.0.0.1').replace(/^::ffff:/, ''),
+    };
+  }
+
+  private enabled(bucket: string): EventPublisher | undefined {
+    return this.objects.bucketConfig(bucket).eventBridgeEnabled ? this.publisher : undefined;
+  }
+
+  async created(context: EventContext, record: ObjectRecord, reason: CreationReason): Promise<void> {
+    const publisher = this.enabled(context.bucket);
+    if (!publisher) return;
+    try {
+      await publishObjectCreated(publisher, context, record, reason);
+    } catch (error) {
+      this.logger.error('failed to publish Object Created', { bucket: context.bucket, key: record.key, error: String(error) });
+    }
+  }
+
+  async deleted(context: EventContext, deletion: Deletion): Promise<void> {
+    const publisher = this.enabled(context.bucket);
+    if (!publisher) return;
+    try {
+      await publishObjectDeleted(publisher, context, deletion);
+    } catch (error) {
+      this.logger.error('failed to publish Object Deleted', { bucket: context.bucket, key: deletion.key, error: String(error) });
+    }
+  }
 }

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { AwsResponse } from '../../core/types';
 import { el, optionalEl, renderXmlDocument, type XmlElement } from '../../core/xml';
-import { checksumHeader } from './checksums';
+import { checksumHeader, type StoredChecksum } from './checksums';
 import { STORED_CONTENT_HEADERS, httpDate } from './http-semantics';
 import { encodeS3Url } from './listing';
 import type { BucketConfig, DeleteMarkerRecord, ObjectRecord, PartRecord, UploadRecord } from './model';
@@ -174,4 +174,8 @@ export function tagSetXml(tags: Record<string, string>): XmlElement {
       Object.entries(tags).map(([key, value]) => el('Tag', [el('Key', key), el('Value', value)])),
     ),
   );
+}
+
+export function checksumResponseHeaders(checksum: StoredChecksum | undefined): Record<string, string> {
+  return checksum ? { [checksumHeader(checksum.algorithm)]: checksum.value } : {};
 }

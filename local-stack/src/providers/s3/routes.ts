@@ -4,76 +4,12 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { AwsError } from '../../core/types';
+import { BUCKET_DOCUMENTS } from './bucket-documents';
 
 export interface S3Target {
   bucket?: string;
   key?: string;
 }
-
-/** Bucket configurations S3 keeps as documents: stored on PUT, returned on GET, removed on DELETE. */
-export interface BucketDocumentKind {
-  /** Operation name stem: `Put${stem}`, `Get${stem}`, `Delete${stem}`. */
-  stem: string;
-  /** GET on an unset configuration: an AWS error, or the default document S3 returns. */
-  whenUnset: { error: readonly [code: string, message: string] } | { document: string };
-  format: 'xml' | 'json';
-}
-
-const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
-
-export const BUCKET_DOCUMENTS: Readonly<Record<string, BucketDocumentKind>> = {
-  policy: { stem: 'BucketPolicy', format: 'json', whenUnset: { error: ['NoSuchBucketPolicy', 'The bucket policy does not exist'] } },
-  publicAccessBlock: {
-    stem: 'PublicAccessBlock',
-    format: 'xml',
-    whenUnset: { error: ['NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found'] },
-  },
-  encryption: {
-    stem: 'BucketEncryption',
-    format: 'xml',
-    whenUnset: {
-      document: `<ServerSideEncryptionConfiguration xmlns="${S3_XMLNS}"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>false</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`,
-    },
-  },
-  tagging: { stem: 'BucketTagging', format: 'xml', whenUnset: { error: ['NoSuchTagSet', 'The TagSet does not exist'] } },
-  ownershipControls: {
-    stem: 'BucketOwnershipControls',
-    format: 'xml',
-    whenUnset: { error: ['OwnershipControlsNotFoundError', 'The bucket ownership controls were not found'] },
-  },
-  cors: { stem: 'BucketCors', format: 'xml', whenUnset: { error: ['NoSuchCORSConfiguration', 'The CORS configuration does not exist'] } },
-  lifecycle: {
-    stem: 'BucketLifecycleConfiguration',
-    format: 'xml',
-    whenUnset: { error: ['NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist'] },
-  },
-  website: {
-    stem: 'BucketWebsite',
-    format: 'xml',
-    whenUnset: { error: ['NoSuchWebsiteConfiguration', 'The specified bucket does not have a website configuration'] },
-  },
-  logging: { stem: 'BucketLogging', format: 'xml', whenUnset: { document: `<BucketLoggingStatus xmlns="${S3_XMLNS}"/>` } },
-  accelerate: {
-    stem: 'BucketAccelerateConfiguration',
-    format: 'xml',
-    whenUnset: { document: `<AccelerateConfiguration xmlns="${S3_XMLNS}"/>` },
-  },
-  requestPayment: {
-    stem: 'BucketRequestPayment',
-    format: 'xml',
-    whenUnset: { document: `<RequestPaymentConfiguration xmlns="${S3_XMLNS}"><Payer>BucketOwner</Payer></RequestPaymentConfiguration>` },
-  },
-  'object-lock': {
-    stem: 'ObjectLockConfiguration',
-    format: 'xml',
-    whenUnset: { error: ['ObjectLockConfigurationNotFoundError', 'Object Lock configuration does not exist for this bucket'] },
-  },
-  replication: {
-    stem: 'BucketReplication',
-    format: 'xml',
-    whenUnset: { error: ['ReplicationConfigurationNotFoundError', 'The replication configuration was not found'] },
-  },
-};
 
 /** Sub-resources S3 has that the local stack does not emulate: answered NotImplemented by name. */
 const UNSUPPORTED_SUBRESOURCES = [

@@ -6,21 +6,20 @@
  *     <bucket>/objects/<hh>/<sha256(key)>.json  the current version's metadata (names the data file)
  *     <bucket>/versions/<sha256(key)>/<id>.json noncurrent versions and delete markers
  *     <bucket>/uploads/<uploadId>/              multipart uploads: upload.json, part-N.json, part data
- *     .tmp/                                     deleted buckets on their way out
+ *     .tmp/                                     deleted buckets and uploads on their way out
  *
  * An object becomes visible only when its metadata file is renamed into place, so a killed stack
  * never shows half an object; data files no metadata names are garbage-collected at load.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, link, mkdir, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { KeyedMutex, isTempName, listDirectory, readJsonFile, removeStaleTempFiles, writeJsonAtomic } from '../../core/persistence';
+import type { Readable } from 'node:stream';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
+import { KeyedMutex, listDirectory, readJsonFile, removeStaleTempFiles, writeJsonAtomic } from '../../core/persistence';
 import { AwsError } from '../../core/types';
-import { createChecksumHasher, type ChecksumAlgorithm } from './checksums';
+import type { ChecksumAlgorithm } from './checksums';
+import { noSuchBucket, noSuchKey, preconditionFailed } from './errors';
 import { nowToTheSecond } from './http-semantics';
 import {
   isDeleteMarker,
@@ -28,16 +27,11 @@ import {
   type DeleteMarkerRecord,
   type ObjectAttributes,
   type ObjectRecord,
-  type PartRecord,
   type StagedData,
-  type UploadRecord,
   type VersionRecord,
   type WriteConditions,
 } from './model';
-
-/** S3's minimum size for every part but the last. */
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
-export const MAX_PART_NUMBER = 10_000;
+import { writeHashedFile } from './staging';
 
 interface BucketState {
   config: BucketConfig;
@@ -63,34 +57,6 @@ export interface DeleteOutcome {
   removed?: ObjectRecord;
 }
 
-export interface CompletedPart {
-  partNumber: number;
-  etag: string;
-}
-
-function noSuchBucket(bucket: string): AwsError {
-  return new AwsError('NoSuchBucket', 'The specified bucket does not exist', 404, { BucketName: bucket });
-}
-
-function noSuchKey(key: string): AwsError {
-  return new AwsError('NoSuchKey', 'The specified key does not exist.', 404, { Key: key });
-}
-
-function noSuchUpload(uploadId: string): AwsError {
-  return new AwsError(
-    'NoSuchUpload',
-    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
-    404,
-    { UploadId: uploadId },
-  );
-}
-
-function preconditionFailed(condition: string): AwsError {
-  return new AwsError('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, {
-    Condition: condition,
-  });
-}
-
 function keyHash(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
@@ -108,20 +74,6 @@ export function validateBucketName(name: string): void {
     !name.startsWith('xn--') &&
     !name.endsWith('-s3alias');
   if (!valid) throw new AwsError('InvalidBucketName', 'The specified bucket is not valid.', 400, { BucketName: name });
-}
-
-class HashingPassThrough extends Transform {
-  readonly md5 = createHash('md5');
-  size = 0;
-  constructor(private readonly checksum?: { update(chunk: Buffer): void }) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    this.md5.update(chunk);
-    this.checksum?.update(chunk);
-    this.size += chunk.length;
-    callback(null, chunk);
-  }
 }
 
 export class S3Store {
@@ -210,9 +162,7 @@ export class S3Store {
       throw new AwsError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409, { BucketName: name });
     }
     this.buckets.delete(name);
-    const trash = join(this.rootDir, '.tmp', `deleted-${name}-${randomUUID()}`);
-    await rename(state.dir, trash);
-    await rm(trash, { recursive: true, force: true });
+    await this.discardDirectory(state.dir);
   }
 
   // ---- objects: reading ----
@@ -257,6 +207,10 @@ export class S3Store {
     return version;
   }
 
+  bucketDir(bucket: string): string {
+    return this.state(bucket).dir;
+  }
+
   dataPath(bucket: string, record: Pick<ObjectRecord, 'dataFile'>): string {
     return join(this.state(bucket).dir, 'data', record.dataFile);
   }
@@ -281,16 +235,8 @@ export class S3Store {
   /** Streams bytes into the bucket's data directory, hashing them; nothing is visible until `commit`. */
   async stageStream(bucket: string, source: Readable, checksumAlgorithm?: ChecksumAlgorithm): Promise<StagedWrite> {
     const dataFile = randomUUID();
-    const path = join(this.state(bucket).dir, 'data', dataFile);
-    const checksum = checksumAlgorithm ? createChecksumHasher(checksumAlgorithm) : undefined;
-    const hashing = new HashingPassThrough(checksum);
-    try {
-      await pipeline(source, hashing, createWriteStream(path));
-    } catch (error) {
-      await rm(path, { force: true });
-      throw error;
-    }
-    return { dataFile, size: hashing.size, etag: hashing.md5.digest('hex'), computedChecksum: checksum?.digest() };
+    const written = await writeHashedFile(source, join(this.state(bucket).dir, 'data', dataFile), checksumAlgorithm);
+    return { dataFile, ...written };
   }
 
   /** A new data file with the same bytes as `record` (a hard link: data files are never modified). */
@@ -489,196 +435,11 @@ export class S3Store {
     return join(state.dir, 'versions', keyHash(key), `${versionId ?? 'null'}.json`);
   }
 
-  // ---- multipart uploads ----
-
-  private uploadDir(state: BucketState, uploadId: string): string {
-    if (!/^[A-Za-z0-9_-]+$/.test(uploadId)) throw noSuchUpload(uploadId);
-    return join(state.dir, 'uploads', uploadId);
-  }
-
-  async createUpload(bucket: string, key: string, attributes: ObjectAttributes, checksumAlgorithm?: ChecksumAlgorithm): Promise<UploadRecord> {
-    const state = this.state(bucket);
-    const upload: UploadRecord = {
-      uploadId: randomBytes(32).toString('base64url'),
-      key,
-      initiated: new Date().toISOString(),
-      contentType: attributes.contentType,
-      contentHeaders: attributes.contentHeaders,
-      userMetadata: attributes.userMetadata,
-      tags: attributes.tags,
-      ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
-    };
-    await writeJsonAtomic(join(this.uploadDir(state, upload.uploadId), 'upload.json'), upload);
-    return upload;
-  }
-
-  async upload(bucket: string, uploadId: string, key?: string): Promise<UploadRecord> {
-    const upload = await readJsonFile<UploadRecord>(join(this.uploadDir(this.state(bucket), uploadId), 'upload.json'));
-    if (!upload || (key !== undefined && upload.key !== key)) throw noSuchUpload(uploadId);
-    return upload;
-  }
-
-  async listUploads(bucket: string): Promise<UploadRecord[]> {
-    const state = this.state(bucket);
-    const ids = (await listDirectory(join(state.dir, 'uploads'))).filter((name) => !isTempName(name));
-    const uploads = await Promise.all(ids.map((id) => readJsonFile<UploadRecord>(join(state.dir, 'uploads', id, 'upload.json'))));
-    return uploads
-      .filter((upload): upload is UploadRecord => upload !== undefined)
-      .sort((a, b) => (a.key === b.key ? a.initiated.localeCompare(b.initiated) : a.key < b.key ? -1 : 1));
-  }
-
-  /** Writes one part (replacing an earlier upload of the same part number). */
-  async putPart(
-    bucket: string,
-    uploadId: string,
-    partNumber: number,
-    source: Readable,
-    checksumAlgorithm?: ChecksumAlgorithm,
-    verify?: (part: PartRecord, computedChecksum: string | undefined) => PartRecord,
-  ): Promise<PartRecord> {
-    const state = this.state(bucket);
-    const dir = this.uploadDir(state, uploadId);
-    await this.upload(bucket, uploadId);
-    const dataFile = `part-${partNumber}-${randomUUID()}`;
-    const checksum = checksumAlgorithm ? createChecksumHasher(checksumAlgorithm) : undefined;
-    const hashing = new HashingPassThrough(checksum);
-    try {
-      await pipeline(source, hashing, createWriteStream(join(dir, dataFile)));
-    } catch (error) {
-      await rm(join(dir, dataFile), { force: true });
-      throw error;
-    }
-    let part: PartRecord = {
-      partNumber,
-      dataFile,
-      size: hashing.size,
-      etag: hashing.md5.digest('hex'),
-      lastModified: nowToTheSecond(),
-    };
-    try {
-      if (verify) part = verify(part, checksum?.digest());
-    } catch (error) {
-      await rm(join(dir, dataFile), { force: true });
-      throw error;
-    }
-    return this.locks.run(`upload:${uploadId}`, async () => {
-      await this.upload(bucket, uploadId);
-      const previous = await readJsonFile<PartRecord>(join(dir, `part-${partNumber}.json`));
-      await writeJsonAtomic(join(dir, `part-${partNumber}.json`), part);
-      if (previous) await rm(join(dir, previous.dataFile), { force: true });
-      return part;
-    });
-  }
-
-  /** A part's bytes from a byte range of an existing object (UploadPartCopy). */
-  async copyPart(
-    bucket: string,
-    uploadId: string,
-    partNumber: number,
-    sourceBucket: string,
-    record: ObjectRecord,
-    range: { start: number; end: number } | undefined,
-  ): Promise<PartRecord> {
-    const source = createReadStream(this.dataPath(sourceBucket, record), range ? { start: range.start, end: range.end } : {});
-    return this.putPart(bucket, uploadId, partNumber, source);
-  }
-
-  async listParts(bucket: string, uploadId: string): Promise<PartRecord[]> {
-    const dir = this.uploadDir(this.state(bucket), uploadId);
-    await this.upload(bucket, uploadId);
-    const names = (await listDirectory(dir)).filter((name) => /^part-\d+\.json$/.test(name));
-    const parts = await Promise.all(names.map((name) => readJsonFile<PartRecord>(join(dir, name))));
-    return parts.filter((part): part is PartRecord => part !== undefined).sort((a, b) => a.partNumber - b.partNumber);
-  }
-
-  async abortUpload(bucket: string, uploadId: string): Promise<void> {
-    const state = this.state(bucket);
-    const dir = this.uploadDir(state, uploadId);
-    await this.locks.run(`upload:${uploadId}`, async () => {
-      await this.upload(bucket, uploadId);
-      const trash = join(this.rootDir, '.tmp', `upload-${uploadId}`);
-      await rename(dir, trash);
-      await rm(trash, { recursive: true, force: true });
-    });
-  }
-
-  /** Concatenates the listed parts into a new object (ETag: MD5 of the part MD5s, `-<count>`). */
-  async completeUpload(
-    bucket: string,
-    uploadId: string,
-    key: string,
-    requested: readonly CompletedPart[],
-    conditions: WriteConditions,
-  ): Promise<ObjectRecord> {
-    const state = this.state(bucket);
-    const dir = this.uploadDir(state, uploadId);
-    return this.locks.run(`upload:${uploadId}`, async () => {
-      const upload = await this.upload(bucket, uploadId, key);
-      const stored = new Map((await this.listParts(bucket, uploadId)).map((part) => [part.partNumber, part]));
-      const parts = requested.map((wanted, index) => {
-        if (index > 0 && wanted.partNumber <= (requested[index - 1] as CompletedPart).partNumber) {
-          throw new AwsError(
-            'InvalidPartOrder',
-            'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
-            400,
-          );
-        }
-        const part = stored.get(wanted.partNumber);
-        if (!part || part.etag !== wanted.etag.trim().replace(/^"|"$/g, '')) {
-          throw new AwsError(
-            'InvalidPart',
-            "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-            400,
-            { UploadId: uploadId, PartNumber: String(wanted.partNumber), ETag: wanted.etag },
-          );
-        }
-        return part;
-      });
-      parts.forEach((part, index) => {
-        if (index < parts.length - 1 && part.size < MIN_PART_SIZE) {
-          throw new AwsError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400, {
-            ProposedSize: String(part.size),
-            MinSizeAllowed: String(MIN_PART_SIZE),
-            PartNumber: String(part.partNumber),
-          });
-        }
-      });
-
-      const dataFile = randomUUID();
-      const target = join(state.dir, 'data', dataFile);
-      const output = createWriteStream(target);
-      try {
-        for (const part of parts) {
-          await pipeline(createReadStream(join(dir, part.dataFile)), output, { end: false });
-        }
-        await new Promise<void>((resolve, reject) => output.end((error?: Error | null) => (error ? reject(error) : resolve())));
-      } catch (error) {
-        output.destroy();
-        await rm(target, { force: true });
-        throw error;
-      }
-      const etagOfEtags = createHash('md5')
-        .update(Buffer.concat(parts.map((part) => Buffer.from(part.etag, 'hex'))))
-        .digest('hex');
-      const staged: StagedData = {
-        dataFile,
-        size: parts.reduce((total, part) => total + part.size, 0),
-        etag: `${etagOfEtags}-${parts.length}`,
-        partsCount: parts.length,
-      };
-      let record: ObjectRecord;
-      try {
-        const { contentType, contentHeaders, userMetadata, tags } = upload;
-        record = await this.commit(bucket, key, staged, { contentType, contentHeaders, userMetadata, tags }, conditions);
-      } catch (error) {
-        await this.discardStaged(bucket, staged);
-        throw error;
-      }
-      const trash = join(this.rootDir, '.tmp', `upload-${uploadId}`);
-      await rename(dir, trash);
-      await rm(trash, { recursive: true, force: true });
-      return record;
-    });
+  /** Removes a directory atomically: renamed into the trash first, so a crash never leaves half of it. */
+  async discardDirectory(dir: string): Promise<void> {
+    const trash = join(this.rootDir, '.tmp', `trash-${randomUUID()}`);
+    await rename(dir, trash);
+    await rm(trash, { recursive: true, force: true });
   }
 
   // ---- loading ----

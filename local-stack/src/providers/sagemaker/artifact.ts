@@ -7,9 +7,15 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { createGzip, gunzip } from 'node:zlib';
+import { constants, createGzip, gunzip } from 'node:zlib';
 
 const BLOCK = 512;
+/**
+ * Large chunks for zlib and file streams: each chunk is a round trip between the thread pool and
+ * the event loop, and with the default 16 KB an 80 MB model takes thousands of them, which crawl
+ * while the event loop is busy serving requests.
+ */
+const CHUNK_BYTES = 4 * 1024 * 1024;
 const gunzipAsync = promisify(gunzip);
 
 export class ArtifactError extends Error {
@@ -45,8 +51,9 @@ function padding(size: number): Buffer {
 }
 
 /**
- * A gzipped tar stream of `files` (member name -> path on disk). Level 1: model weights barely
- * compress, and a higher level costs seconds on large models for a few percent.
+ * A gzipped tar stream of `files` (member name -> path on disk). Float weights give LZ matching
+ * nothing to find, so Huffman coding alone: the same size as deflate level 1 (about 91% of the
+ * input), 3x faster (0.8 s instead of 2.8 s for an 80 MB model).
  */
 export async function tarGzStream(files: ReadonlyArray<{ name: string; path: string }>): Promise<Readable> {
   const members = await Promise.all(files.map(async (file) => ({ ...file, info: await stat(file.path) })));
@@ -54,7 +61,7 @@ export async function tarGzStream(files: ReadonlyArray<{ name: string; path: str
     for (const member of members) {
       yield tarHeader(member.name, member.info.size, member.info.mtimeMs / 1000);
       let written = 0;
-      for await (const chunk of createReadStream(member.path)) {
+      for await (const chunk of createReadStream(member.path, { highWaterMark: CHUNK_BYTES })) {
         written += (chunk as Buffer).length;
         yield chunk as Buffer;
       }
@@ -63,7 +70,7 @@ export async function tarGzStream(files: ReadonlyArray<{ name: string; path: str
     }
     yield Buffer.alloc(BLOCK * 2, 0);
   }
-  return Readable.from(tarBlocks()).pipe(createGzip({ level: 1 }));
+  return Readable.from(tarBlocks()).pipe(createGzip({ level: 1, strategy: constants.Z_HUFFMAN_ONLY, chunkSize: CHUNK_BYTES }));
 }
 
 function parseOctal(field: Buffer): number {
@@ -118,7 +125,7 @@ export function extractTarMember(archive: Buffer, wanted: string): Buffer | unde
 export async function extractFromTarGz(archive: Buffer, member: string): Promise<Buffer> {
   let tar: Buffer;
   try {
-    tar = await gunzipAsync(archive);
+    tar = await gunzipAsync(archive, { chunkSize: CHUNK_BYTES });
   } catch (error) {
     throw new ArtifactError(`the model artifact is not a gzip file (${(error as Error).message})`);
   }

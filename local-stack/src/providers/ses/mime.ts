@@ -37,7 +37,6 @@ export interface SimpleMessage {
   date: Date;
 }
 
-// eslint-disable-next-line no-control-regex
 const isAscii = (text: string): boolean => /^[\x00-\x7f]*$/.test(text);
 
 /**

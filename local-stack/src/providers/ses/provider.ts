@@ -122,7 +122,15 @@ export class SesProvider implements Provider {
     const route = path.slice('/v2/email/'.length);
     if (route === 'outbound-emails' && method === 'POST') return restJsonResponse(await this.sendEmail(request));
     if (route === 'account' && method === 'GET') return restJsonResponse(this.account());
-    if (route === 'identities' && method === 'GET') return restJsonResponse(await this.listIdentities(request.query));
+    // Older clients list with GET and query parameters, newer ones POST a JSON body.
+    if (route === 'identities' && method === 'GET') {
+      return restJsonResponse(await this.listIdentities(request.query.get('PageSize'), request.query.get('NextToken')));
+    }
+    if (route === 'list-identities' && method === 'POST') {
+      const input = parseJsonBody(request);
+      const text = (value: unknown): string | null => (value === undefined || value === null ? null : String(value));
+      return restJsonResponse(await this.listIdentities(text(input.PageSize), text(input.NextToken)));
+    }
     if (route === 'identities' && method === 'POST') return restJsonResponse(await this.createIdentity(request));
     const identity = /^identities\/([^/]+)$/.exec(route)?.[1];
     if (identity !== undefined && method === 'GET') return restJsonResponse(this.identityDetails(await this.identities.get(identity)));
@@ -230,9 +238,9 @@ export class SesProvider implements Provider {
     };
   }
 
-  private async listIdentities(query: URLSearchParams): Promise<Record<string, unknown>> {
-    const pageSize = Math.min(Math.max(Number(query.get('PageSize') ?? 1000) || 1000, 1), 1000);
-    const start = Number(query.get('NextToken') ?? 0) || 0;
+  private async listIdentities(pageSizeParameter: string | null, nextToken: string | null): Promise<Record<string, unknown>> {
+    const pageSize = Math.min(Math.max(Number(pageSizeParameter ?? 1000) || 1000, 1), 1000);
+    const start = Number(nextToken ?? 0) || 0;
     const all = await this.identities.list();
     const page = all.slice(start, start + pageSize);
     return {

@@ -37,6 +37,11 @@ export class Queue {
     return this.metadata.name;
   }
 
+  /** Long polls waiting for a message right now. */
+  get waitingReceivers(): number {
+    return this.waiters.length;
+  }
+
   /** Adds messages (journaled first), then wakes long-poll receivers. */
   add(messages: StoredMessage[]): void {
     this.journal.recordSend(messages);

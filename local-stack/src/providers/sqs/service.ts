@@ -94,6 +94,15 @@ export class SqsService {
     return queue;
   }
 
+  /** For deployers: creates the queue, or brings an existing one's attributes up to date (messages kept). */
+  ensureQueue(name: string, attributes: Record<string, string> = {}, tags: Record<string, string> = {}): Queue {
+    const existing = this.queues.get(name);
+    if (!existing) return this.createQueue(name, attributes, tags);
+    this.setAttributes(existing, attributes);
+    if (Object.keys(tags).length > 0) this.tagQueue(existing, tags);
+    return existing;
+  }
+
   deleteQueue(queue: Queue): void {
     this.queues.delete(queue.name);
     queue.destroy();
@@ -172,7 +181,10 @@ export class SqsService {
 
   /** Queues whose redrive policy names this queue as their dead-letter queue. */
   deadLetterSourceQueues(queue: Queue): Queue[] {
-    return this.listQueues().filter((source) => source.metadata.settings.redrivePolicy?.deadLetterTargetArn === queue.arn);
+    return this.listQueues().filter((source) => {
+      const target = source.metadata.settings.redrivePolicy?.deadLetterTargetArn;
+      return target !== undefined && this.queueByArnOrUndefined(target) === queue;
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -306,10 +318,10 @@ export class SqsService {
     this.queues.clear();
   }
 
+  /** By name: the stack has one account and one region, so an ARN's account and region are not checked. */
   private queueByArnOrUndefined(arn: string): Queue | undefined {
-    const name = arn.split(':')[5];
-    const queue = name === undefined ? undefined : this.queues.get(name);
-    return queue?.arn === arn ? queue : undefined;
+    const [prefix, , service, , , name] = arn.split(':');
+    return prefix === 'arn' && service === 'sqs' && name !== undefined ? this.queues.get(name) : undefined;
   }
 
   private arnOf(name: string): string {

@@ -12,7 +12,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { Classifier } from 'fasttext';
+import { Classifier, type Options } from 'fasttext';
 import { FastTextModel } from '../fasttext/model';
 import { ClientError, type SupervisedSettings } from './hyperparameters';
 import type { EpochProgress, RunResult, TrainerMessage, TrainerResult, TrainerSpec } from './trainer-protocol';
@@ -100,22 +100,24 @@ async function trainRun(spec: TrainerSpec, epochs: number, sample: { bytes: numb
   const classifier = new Classifier();
   const stopWatching = watchProgress(sample.bytes, sample.tokensPerByte, epochs, spec.threads, await bytesRead());
   const started = performance.now();
+  // The binding's typings mark every option as required; fastText has a default for each.
+  const options: Partial<Options> = {
+    input: spec.trainFile,
+    output,
+    epoch: epochs,
+    lr: settings.learningRate,
+    dim: settings.vectorDim,
+    wordNgrams: settings.wordNgrams,
+    minCount: settings.minCount,
+    bucket: settings.buckets,
+    minn: 0,
+    maxn: 0,
+    loss: 'softmax',
+    thread: spec.threads,
+    verbose: 1,
+  };
   try {
-    await classifier.train('supervised', {
-      input: spec.trainFile,
-      output,
-      epoch: epochs,
-      lr: settings.learningRate,
-      dim: settings.vectorDim,
-      wordNgrams: settings.wordNgrams,
-      minCount: settings.minCount,
-      bucket: settings.buckets,
-      minn: 0,
-      maxn: 0,
-      loss: 'softmax',
-      thread: spec.threads,
-      verbose: 1,
-    });
+    await classifier.train('supervised', options as Options);
   } catch (error) {
     throw new Error(`fastText training failed: ${String(error)}`);
   } finally {

@@ -69,17 +69,32 @@ export class TrainerProcess {
     this.result = new Promise<TrainerResult>((resolve, reject) => {
       let outcome: TrainerResult | TrainerFailure | undefined;
       const recentOutput: string[] = [];
-      const relay = (chunk: Buffer): void => {
-        for (const line of chunk.toString('utf8').split(/[\r\n]+/)) {
-          const trimmed = line.trim();
-          if (trimmed === '') continue;
-          observer.log(trimmed);
-          recentOutput.push(trimmed);
-          if (recentOutput.length > 5) recentOutput.shift();
-        }
+      const emit = (line: string): void => {
+        const trimmed = line.trim();
+        if (trimmed === '') return;
+        observer.log(trimmed);
+        recentOutput.push(trimmed);
+        if (recentOutput.length > 5) recentOutput.shift();
       };
-      child.stdout?.on('data', relay);
-      child.stderr?.on('data', relay);
+      // fastText writes to an unbuffered stderr piece by piece: lines arrive split across chunks.
+      const lineSplitter = () => {
+        let partial = '';
+        return {
+          push: (chunk: string): void => {
+            const pieces = (partial + chunk).split(/[\r\n]/);
+            partial = pieces.pop() ?? '';
+            pieces.forEach(emit);
+          },
+          flush: (): void => {
+            emit(partial);
+            partial = '';
+          },
+        };
+      };
+      const stdout = lineSplitter();
+      const stderr = lineSplitter();
+      child.stdout?.setEncoding('utf8').on('data', stdout.push);
+      child.stderr?.setEncoding('utf8').on('data', stderr.push);
       child.on('message', (message: TrainerMessage) => {
         switch (message.type) {
           case 'log':
@@ -100,7 +115,10 @@ export class TrainerProcess {
         }
       });
       child.on('error', (error) => reject(new TrainerFailure(`could not run the trainer: ${error.message}`, false)));
-      child.on('exit', (code, signal) => {
+      // 'close' comes after the output streams have ended, so the last lines are in the log.
+      child.on('close', (code, signal) => {
+        stdout.flush();
+        stderr.flush();
         if (this.killedBy !== undefined) return reject(new TrainerFailure(this.killedBy, false));
         if (outcome instanceof TrainerFailure) return reject(outcome);
         if (outcome !== undefined && code === 0) return resolve(outcome);

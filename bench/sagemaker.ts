@@ -1,0 +1,435 @@
+/**
+ * Benchmark of the local SageMaker (issue 5): BlazingText training and real-time inference.
+ *
+ *   npx tsx bench/sagemaker.ts [--runs 2] [--skip-scale] [--requests 3000]
+ *
+ * 1. Accuracy: an 80/10/10 split of the DBpedia sample (normalised as the Glue job does), a local
+ *    BlazingText training job and the fastText CLI with the same hyperparameters (epoch 10, lr 0.5,
+ *    wordNgrams 2, dim 10, minCount 1, 2M buckets, 2 threads); test accuracy through the endpoint
+ *    vs `fasttext test`, and wall times. Target: within 0.5 points.
+ * 2. Training time at DBpedia scale (560,000 rows, .local/bench/dbpedia_560k.csv from
+ *    scripts/scale-dbpedia.py, 5 epochs, bigrams, dim 10, lr 0.1): the local job's Training phase
+ *    vs `fasttext supervised -thread 2`, alternating runs. Target: ratio <= 1.
+ * 3. Inference on loopback with the AWS SDK: single-instance latency p50/p99 (targets 2 ms / 10 ms)
+ *    and batched throughput (target >= 20,000 predictions/s).
+ *
+ * The stack runs in a child process (this file with --serve), so the client's work is not counted
+ * in the server's latency. Prints a markdown report and writes bench/results/sagemaker.json.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateEndpointCommand,
+  CreateEndpointConfigCommand,
+  CreateModelCommand,
+  CreateTrainingJobCommand,
+  DescribeEndpointCommand,
+  DescribeTrainingJobCommand,
+  SageMakerClient,
+  type DescribeTrainingJobCommandOutput,
+} from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { createLocalServer } from '../local-stack/src/core/server';
+import type { EventPublisher } from '../local-stack/src/core/types';
+import { S3Provider } from '../local-stack/src/providers/s3';
+import { SageMakerProvider } from '../local-stack/src/providers/sagemaker';
+import { normalizeText } from '../shared/src/normalize';
+
+const ROOT = resolve(__dirname, '..');
+const WORK_DIR = join(ROOT, '.local', 'bench', 'sagemaker');
+const SAMPLE_CSV = resolve(ROOT, '..', 'shared', 'data', 'dbpedia_sample', 'train.csv');
+const SCALED_CSV = join(ROOT, '.local', 'bench', 'dbpedia_560k.csv');
+const RESULTS_FILE = join(ROOT, 'bench', 'results', 'sagemaker.json');
+const FASTTEXT_CLI = '/usr/bin/fasttext';
+const IMAGE = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
+const ROLE = 'arn:aws:iam::000000000000:role/bench';
+const BUCKET = 'bench';
+const REGION = 'us-east-1';
+const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+
+const TARGETS = { accuracyPoints: 0.5, trainingRatio: 1, p50Ms: 2, p99Ms: 10, predictionsPerSecond: 20_000 };
+
+// ---------------------------------------------------------------------------------------------
+// --serve: the local stack (S3 + SageMaker) in this child process.
+
+async function serve(stateDir: string): Promise<void> {
+  const events: EventPublisher = { publish: async () => undefined };
+  const s3 = new S3Provider({ stateDir, events });
+  const sagemaker = new SageMakerProvider({ stateDir, objects: s3, events, trainingThreads: 2 });
+  const server = await createLocalServer({ port: 0, providers: [s3, sagemaker] });
+  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+  const shutdown = (): void => void server.close().then(() => process.exit(0));
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+}
+
+async function startServer(stateDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [...process.execArgv, __filename, '--serve', stateDir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    child.once('exit', (code) => reject(new Error(`the bench server exited with code ${code}`)));
+    lines.once('line', (line) => resolveUrl((JSON.parse(line) as { url: string }).url));
+  });
+  return { url, child };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let field = '';
+  let row: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else if (c !== '\r') field += c;
+  }
+  if (field !== '' || row.length > 0) rows.push([...row, field]);
+  return rows;
+}
+
+/** fastText lines (`__label__<class> <normalised title and content>`) in a seeded shuffled order. */
+function fastTextLinesOf(csvPath: string, seed: number): string[] {
+  const lines = parseCsv(readFileSync(csvPath, 'utf8')).map(([label, title, content]) => `__label__${label} ${normalizeText(`${title} ${content}`)}`);
+  let state = seed;
+  for (let i = lines.length - 1; i > 0; i--) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    const j = Math.floor((state / 2 ** 32) * (i + 1));
+    [lines[i], lines[j]] = [lines[j]!, lines[i]!];
+  }
+  return lines;
+}
+
+interface Split {
+  train: string;
+  validation: string;
+  test: string;
+  testLines: string[];
+}
+
+function prepareSplit(): Split {
+  const lines = fastTextLinesOf(SAMPLE_CSV, 80_10_10);
+  const trainEnd = Math.floor(lines.length * 0.8);
+  const validationEnd = Math.floor(lines.length * 0.9);
+  const files = { train: join(WORK_DIR, 'train.txt'), validation: join(WORK_DIR, 'validation.txt'), test: join(WORK_DIR, 'test.txt') };
+  writeFileSync(files.train, `${lines.slice(0, trainEnd).join('\n')}\n`);
+  writeFileSync(files.validation, `${lines.slice(trainEnd, validationEnd).join('\n')}\n`);
+  writeFileSync(files.test, `${lines.slice(validationEnd).join('\n')}\n`);
+  return { ...files, testLines: lines.slice(validationEnd) };
+}
+
+function prepareScaled(): string {
+  const out = join(WORK_DIR, 'dbpedia_560k.txt');
+  if (existsSync(out)) return out;
+  if (!existsSync(SCALED_CSV)) {
+    console.error('generating the 560,000-row CSV with scripts/scale-dbpedia.py ...');
+    execFileSync('python3', [join(ROOT, 'scripts', 'scale-dbpedia.py'), '--out', SCALED_CSV], { stdio: 'inherit' });
+  }
+  console.error('normalising the 560,000 rows ...');
+  writeFileSync(out, `${fastTextLinesOf(SCALED_CSV, 560_000).join('\n')}\n`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+function seconds(from: Date | undefined, to: Date | undefined): number {
+  return ((to?.getTime() ?? NaN) - (from?.getTime() ?? NaN)) / 1000;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
+
+interface CliRun {
+  seconds: number;
+  accuracy?: number;
+}
+
+function cliTrain(input: string, output: string, args: string[], testFile?: string): CliRun {
+  const started = performance.now();
+  execFileSync(FASTTEXT_CLI, ['supervised', '-input', input, '-output', output, '-thread', '2', '-verbose', '0', ...args]);
+  const elapsed = (performance.now() - started) / 1000;
+  if (testFile === undefined) return { seconds: elapsed };
+  const report = execFileSync(FASTTEXT_CLI, ['test', `${output}.bin`, testFile]).toString();
+  return { seconds: elapsed, accuracy: Number(/P@1\s+([\d.]+)/.exec(report)![1]) };
+}
+
+class LocalStack {
+  readonly s3: S3Client;
+  readonly api: SageMakerClient;
+  readonly runtime: SageMakerRuntimeClient;
+
+  constructor(url: string) {
+    this.s3 = new S3Client({ endpoint: url, region: REGION, forcePathStyle: true, credentials });
+    this.api = new SageMakerClient({ endpoint: url, region: REGION, credentials });
+    this.runtime = new SageMakerRuntimeClient({ endpoint: url, region: REGION, credentials });
+  }
+
+  async upload(key: string, file: string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(file) }));
+  }
+
+  async train(name: string, hyperparameters: Record<string, string>, trainKey: string, validationKey?: string): Promise<DescribeTrainingJobCommandOutput> {
+    const channel = (channelName: string, key: string) => ({
+      ChannelName: channelName,
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: `s3://${BUCKET}/${key}` } },
+    });
+    await this.api.send(
+      new CreateTrainingJobCommand({
+        TrainingJobName: name,
+        AlgorithmSpecification: { TrainingImage: IMAGE, TrainingInputMode: 'File' },
+        RoleArn: ROLE,
+        HyperParameters: { mode: 'supervised', ...hyperparameters },
+        InputDataConfig: [channel('train', trainKey), ...(validationKey ? [channel('validation', validationKey)] : [])],
+        OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/models` },
+        ResourceConfig: { InstanceType: 'ml.c5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
+        StoppingCondition: { MaxRuntimeInSeconds: 3600 },
+      }),
+    );
+    for (;;) {
+      const job = await this.api.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+      if (job.TrainingJobStatus === 'Completed') return job;
+      if (job.TrainingJobStatus === 'Failed' || job.TrainingJobStatus === 'Stopped') throw new Error(`${name}: ${job.FailureReason}`);
+      await new Promise((wake) => setTimeout(wake, 100));
+    }
+  }
+
+  async deploy(name: string, modelDataUrl: string): Promise<void> {
+    await this.api.send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: ROLE, PrimaryContainer: { Image: IMAGE, ModelDataUrl: modelDataUrl } }));
+    await this.api.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: name,
+        ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: name, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
+      }),
+    );
+    await this.api.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
+    for (;;) {
+      const endpoint = await this.api.send(new DescribeEndpointCommand({ EndpointName: name }));
+      if (endpoint.EndpointStatus === 'InService') return;
+      if (endpoint.EndpointStatus === 'Failed') throw new Error(`${name}: ${endpoint.FailureReason}`);
+      await new Promise((wake) => setTimeout(wake, 100));
+    }
+  }
+
+  async predict(endpoint: string, texts: readonly string[], k = 1): Promise<Array<{ label: string[]; prob: number[] }>> {
+    const response = await this.runtime.send(
+      new InvokeEndpointCommand({ EndpointName: endpoint, ContentType: 'application/json', Body: JSON.stringify({ instances: texts, configuration: { k } }) }),
+    );
+    return JSON.parse(new TextDecoder().decode(response.Body)) as Array<{ label: string[]; prob: number[] }>;
+  }
+
+  destroy(): void {
+    this.s3.destroy();
+    this.api.destroy();
+    this.runtime.destroy();
+  }
+}
+
+/** Training phase (Training -> Uploading) and the fastText time the job's log reports. */
+function trainingPhaseSeconds(job: DescribeTrainingJobCommandOutput): number {
+  const transitions = job.SecondaryStatusTransitions ?? [];
+  const training = transitions.find((transition) => transition.Status === 'Training');
+  return seconds(training?.StartTime, training?.EndTime);
+}
+
+function splitText(line: string): { label: string; text: string } {
+  const space = line.indexOf(' ');
+  return { label: line.slice(0, space), text: line.slice(space + 1) };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--serve') return serve(args[1]!);
+  const option = (name: string, fallback: number): number => {
+    const at = args.indexOf(`--${name}`);
+    return at >= 0 ? Number(args[at + 1]) : fallback;
+  };
+  const runs = option('runs', 2);
+  const requests = option('requests', 3000);
+  const skipScale = args.includes('--skip-scale');
+
+  mkdirSync(WORK_DIR, { recursive: true });
+  const stateDir = join(WORK_DIR, `state-${process.pid}`);
+  rmSync(stateDir, { recursive: true, force: true });
+  const split = prepareSplit();
+  const scaled = skipScale ? undefined : prepareScaled();
+  const server = await startServer(stateDir);
+  const stack = new LocalStack(server.url);
+  const results: Record<string, unknown> = {
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: loadavg().map((l) => round(l, 2)) },
+    date: new Date().toISOString(),
+  };
+
+  try {
+    await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    await stack.upload('split/train/train.txt', split.train);
+    await stack.upload('split/validation/validation.txt', split.validation);
+
+    // 1. Accuracy on the test split, same hyperparameters.
+    const hyper = { epochs: '10', learning_rate: '0.5', word_ngrams: '2', vector_dim: '10', min_count: '1', buckets: '2000000' };
+    const cliArgs = ['-epoch', '10', '-lr', '0.5', '-wordNgrams', '2', '-dim', '10', '-minCount', '1', '-bucket', '2000000'];
+    const accuracyRuns: Array<{ cli: CliRun; local: { accuracy: number; validationAccuracy: number; jobSeconds: number; trainingSeconds: number } }> = [];
+    const testTexts = split.testLines.map((line) => splitText(line));
+    for (let run = 0; run < runs; run++) {
+      const cli = cliTrain(split.train, join(WORK_DIR, `cli-split-${run}`), cliArgs, split.test);
+      const job = await stack.train(`split-${run}`, hyper, 'split/train/', 'split/validation/');
+      await stack.deploy(`split-${run}`, job.ModelArtifacts!.S3ModelArtifacts!);
+      const predictions = await stack.predict(`split-${run}`, testTexts.map((example) => example.text));
+      const correct = predictions.filter((prediction, i) => prediction.label[0] === testTexts[i]!.label).length;
+      accuracyRuns.push({
+        cli,
+        local: {
+          accuracy: correct / testTexts.length,
+          validationAccuracy: job.FinalMetricDataList?.[0]?.Value ?? NaN,
+          jobSeconds: seconds(job.CreationTime, job.TrainingEndTime),
+          trainingSeconds: trainingPhaseSeconds(job),
+        },
+      });
+      console.error(`accuracy run ${run + 1}/${runs}: local ${accuracyRuns[run]!.local.accuracy.toFixed(4)}, CLI ${cli.accuracy}`);
+    }
+    const localAccuracy = accuracyRuns.reduce((sum, r) => sum + r.local.accuracy, 0) / runs;
+    const cliAccuracy = accuracyRuns.reduce((sum, r) => sum + r.cli.accuracy!, 0) / runs;
+    results.accuracy = {
+      testRows: testTexts.length,
+      runs: accuracyRuns,
+      meanLocal: round(localAccuracy, 4),
+      meanCli: round(cliAccuracy, 4),
+      differencePoints: round((localAccuracy - cliAccuracy) * 100, 2),
+      target: `|difference| <= ${TARGETS.accuracyPoints} points`,
+      met: Math.abs(localAccuracy - cliAccuracy) * 100 <= TARGETS.accuracyPoints,
+    };
+
+    // 2. Training time at DBpedia scale.
+    if (scaled !== undefined) {
+      await stack.upload('scaled/train/train.txt', scaled);
+      const scaledHyper = { epochs: '5', learning_rate: '0.1', word_ngrams: '2', vector_dim: '10', min_count: '1', buckets: '2000000' };
+      const scaledCli = ['-epoch', '5', '-lr', '0.1', '-wordNgrams', '2', '-dim', '10', '-minCount', '1', '-bucket', '2000000'];
+      const timing: Array<{ cliSeconds: number; localTrainingPhaseSeconds: number; localJobSeconds: number }> = [];
+      for (let run = 0; run < runs; run++) {
+        const cli = cliTrain(scaled, join(WORK_DIR, 'cli-560k'), scaledCli);
+        const job = await stack.train(`scaled-${run}`, scaledHyper, 'scaled/train/');
+        timing.push({ cliSeconds: round(cli.seconds), localTrainingPhaseSeconds: round(trainingPhaseSeconds(job)), localJobSeconds: round(seconds(job.CreationTime, job.TrainingEndTime)) });
+        console.error(`560k run ${run + 1}/${runs}: CLI ${cli.seconds.toFixed(1)} s, local training phase ${trainingPhaseSeconds(job).toFixed(1)} s`);
+      }
+      const cliMedian = median(timing.map((t) => t.cliSeconds));
+      const localMedian = median(timing.map((t) => t.localTrainingPhaseSeconds));
+      results.training560k = {
+        rows: 560_000,
+        hyperparameters: scaledHyper,
+        runs: timing,
+        medianCliSeconds: round(cliMedian, 2),
+        medianLocalTrainingPhaseSeconds: round(localMedian, 2),
+        ratio: round(localMedian / cliMedian, 3),
+        target: `local / CLI <= ${TARGETS.trainingRatio}`,
+        met: localMedian / cliMedian <= TARGETS.trainingRatio,
+      };
+    }
+
+    // 3. Inference latency and throughput on loopback, with the AWS SDK.
+    const endpoint = 'split-0';
+    for (let i = 0; i < 300; i++) await stack.predict(endpoint, [testTexts[i % testTexts.length]!.text]);
+    const latencies: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const started = performance.now();
+      await stack.predict(endpoint, [testTexts[i % testTexts.length]!.text]);
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    const p50 = percentile(latencies, 50);
+    const p99 = percentile(latencies, 99);
+    results.latency = {
+      requests,
+      p50Ms: round(p50),
+      p99Ms: round(p99),
+      meanMs: round(latencies.reduce((sum, value) => sum + value, 0) / latencies.length),
+      maxMs: round(latencies[latencies.length - 1]!),
+      target: `p50 <= ${TARGETS.p50Ms} ms, p99 <= ${TARGETS.p99Ms} ms`,
+      met: p50 <= TARGETS.p50Ms && p99 <= TARGETS.p99Ms,
+    };
+
+    const batchSize = 1000;
+    const batch = Array.from({ length: batchSize }, (_, i) => testTexts[i % testTexts.length]!.text);
+    await stack.predict(endpoint, batch);
+    const durationMs = 5000;
+    let predictions = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 2 }, async () => {
+        while (performance.now() - started < durationMs) {
+          predictions += (await stack.predict(endpoint, batch)).length;
+        }
+      }),
+    );
+    const perSecond = predictions / ((performance.now() - started) / 1000);
+    results.throughput = {
+      batchSize,
+      concurrency: 2,
+      predictions,
+      predictionsPerSecond: Math.round(perSecond),
+      target: `>= ${TARGETS.predictionsPerSecond} predictions/s`,
+      met: perSecond >= TARGETS.predictionsPerSecond,
+    };
+  } finally {
+    stack.destroy();
+    server.child.kill('SIGTERM');
+    await new Promise((done) => (server.child.exitCode !== null ? done(undefined) : server.child.once('exit', done)));
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+
+  results.loadavgAtEnd = loadavg().map((l) => round(l, 2));
+  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  printReport(results);
+}
+
+function printReport(results: Record<string, unknown>): void {
+  const accuracy = results.accuracy as { meanLocal: number; meanCli: number; differencePoints: number; met: boolean; runs: Array<{ cli: CliRun; local: { trainingSeconds: number; jobSeconds: number } }> };
+  const lines = ['| measure | local | fastText CLI | target | met |', '| --- | --- | --- | --- | --- |'];
+  lines.push(`| test accuracy (80/10/10 split, mean) | ${accuracy.meanLocal} | ${accuracy.meanCli} | within ${TARGETS.accuracyPoints} points (${accuracy.differencePoints}) | ${accuracy.met ? 'yes' : 'NO'} |`);
+  const splitWall = (pick: (run: (typeof accuracy.runs)[number]) => number) => round(median(accuracy.runs.map(pick)), 2);
+  lines.push(`| split training wall (s, median) | ${splitWall((r) => r.local.trainingSeconds)} (training phase), ${splitWall((r) => r.local.jobSeconds)} (whole job) | ${splitWall((r) => r.cli.seconds)} | - | - |`);
+  const scaled = results.training560k as { medianCliSeconds: number; medianLocalTrainingPhaseSeconds: number; ratio: number; met: boolean } | undefined;
+  if (scaled) {
+    lines.push(`| 560k rows, 5 epochs (s, median) | ${scaled.medianLocalTrainingPhaseSeconds} | ${scaled.medianCliSeconds} | ratio <= 1 (${scaled.ratio}) | ${scaled.met ? 'yes' : 'NO'} |`);
+  }
+  const latency = results.latency as { p50Ms: number; p99Ms: number; met: boolean };
+  lines.push(`| single-instance latency p50 / p99 (ms) | ${latency.p50Ms} / ${latency.p99Ms} | - | <= 2 / <= 10 | ${latency.met ? 'yes' : 'NO'} |`);
+  const throughput = results.throughput as { predictionsPerSecond: number; met: boolean };
+  lines.push(`| batched throughput (predictions/s) | ${throughput.predictionsPerSecond} | - | >= 20000 | ${throughput.met ? 'yes' : 'NO'} |`);
+  console.log(lines.join('\n'));
+  console.log(`\nresults written to ${RESULTS_FILE}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

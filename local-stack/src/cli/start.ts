@@ -1,0 +1,39 @@
+/** `npm start`: runs the local stack in the foreground until Ctrl-C or SIGTERM. */
+import path from 'node:path';
+import { consoleLogger } from '../core/logger';
+import { startLocalStack } from '../stack';
+
+const root = path.resolve(__dirname, '../../..');
+
+async function main(): Promise<void> {
+  const say = (message: string) => console.log(`[local-stack] ${message}`);
+  say('starting: packaging the services and starting the providers');
+  const stack = await startLocalStack({
+    root,
+    logger: consoleLogger('local-stack', process.env.LOCAL_STACK_LOG_LEVEL === 'debug' ? 'debug' : 'warn'),
+    progress: say,
+  });
+  const { info, timings } = stack;
+  say(`ready in ${(timings.readyMs / 1000).toFixed(1)} s (packaging ${(timings.packagingMs / 1000).toFixed(1)} s, deploy ${(timings.deployMs / 1000).toFixed(1)} s)`);
+  say(`endpoint    ${info.endpoint}`);
+  say(`data bucket s3://${info.dataBucket}/${info.incomingPrefix}  (drop labeled data here)`);
+  say(`emails      ${info.mailDir}`);
+  say(`stack info  ${stack.infoFile}`);
+  say(`try: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${info.region} aws --endpoint-url ${info.endpoint} s3 ls s3://${info.dataBucket}/`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${signal}: stopping`);
+    await stack.stop();
+    say('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+  console.error(`[local-stack] failed to start: ${error.message}`);
+  process.exit(1);
+});

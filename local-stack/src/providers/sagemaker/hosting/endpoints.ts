@@ -1,0 +1,376 @@
+/**
+ * Endpoints: CreateEndpoint / UpdateEndpoint / DescribeEndpoint / ListEndpoints / DeleteEndpoint,
+ * the statuses (Creating, InService, Updating, Failed, Deleting), the `SageMaker Endpoint State
+ * Change` events, and the models each endpoint serves (in-process, see FastTextModel).
+ *
+ * Deployments are blue/green: the models of the new configuration are loaded while the current ones
+ * keep answering, then the endpoint switches to them in one step (no request fails). If a model
+ * cannot be loaded, an update leaves the current models serving and the endpoint back InService
+ * with a FailureReason (SageMaker's rollback); a creation ends Failed.
+ *
+ * An endpoint keeps a snapshot of what it deploys (images, model data URLs, weights), so deleting
+ * its models or endpoint configs does not affect it, as on SageMaker.
+ */
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { LocalStackLogger } from '../../../core/logger';
+import type { EventPublisher, ObjectStore } from '../../../core/types';
+import { ENDPOINT_STATE_CHANGE, endpointEventStatus, publishSageMakerEvent, tagMap } from '../events';
+import type { FastTextModel } from '../fasttext/model';
+import { listPage } from '../listing';
+import { RecordStore } from '../record-store';
+import { arnFor, parseInput, resourceName, tagList, validationException } from '../validation';
+import type { EndpointConfigs } from './endpoint-configs';
+import { loadBlazingTextModel } from './model-loader';
+import type { Models } from './models';
+
+export type EndpointStatus = 'Creating' | 'InService' | 'Updating' | 'Failed' | 'Deleting';
+
+export interface DeployedVariant {
+  VariantName: string;
+  ModelName: string;
+  Image: string;
+  ModelDataUrl: string;
+  Weight: number;
+  InstanceCount: number;
+  InstanceType?: string;
+}
+
+export interface Deployment {
+  EndpointConfigName: string;
+  Variants: DeployedVariant[];
+  /** Epoch milliseconds. */
+  StartTime: number;
+}
+
+export interface EndpointRecord {
+  EndpointName: string;
+  EndpointArn: string;
+  Region: string;
+  AccountId: string;
+  EndpointStatus: EndpointStatus;
+  /** What serves requests; absent until the first deployment succeeds. */
+  Current?: Deployment;
+  /** The deployment in progress (creation or update). */
+  Pending?: Deployment;
+  FailureReason?: string;
+  Tags: Array<{ Key: string; Value?: string }>;
+  CreationTime: number;
+  LastModifiedTime: number;
+}
+
+export interface ServingVariant {
+  name: string;
+  weight: number;
+  model: FastTextModel;
+}
+
+const createInput = z.looseObject({ EndpointName: resourceName, EndpointConfigName: resourceName, Tags: tagList });
+const updateInput = z.looseObject({ EndpointName: resourceName, EndpointConfigName: resourceName });
+const nameInput = z.looseObject({ EndpointName: resourceName });
+const listInput = z.looseObject({
+  NameContains: z.string().max(63).optional(),
+  StatusEquals: z
+    .enum(['OutOfService', 'Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'InService', 'Deleting', 'Failed', 'UpdateRollbackFailed'])
+    .optional(),
+  CreationTimeAfter: z.number().optional(),
+  CreationTimeBefore: z.number().optional(),
+  LastModifiedTimeAfter: z.number().optional(),
+  LastModifiedTimeBefore: z.number().optional(),
+  SortBy: z.enum(['Name', 'CreationTime', 'Status']).optional(),
+  SortOrder: z.enum(['Ascending', 'Descending']).optional(),
+  MaxResults: z.number().int().min(1).max(100).optional(),
+  NextToken: z.string().max(8192).optional(),
+});
+
+export interface EndpointsOptions {
+  root: string;
+  objects: ObjectStore;
+  events: EventPublisher;
+  models: Models;
+  configs: EndpointConfigs;
+  logger: LocalStackLogger;
+}
+
+type TimeUnit = 'seconds' | 'milliseconds';
+
+function variantSummary(variant: DeployedVariant, since: number, time: (ms: number) => number): Record<string, unknown> {
+  return {
+    VariantName: variant.VariantName,
+    DeployedImages: [{ SpecifiedImage: variant.Image, ResolvedImage: variant.Image, ResolutionTime: time(since) }],
+    CurrentWeight: variant.Weight,
+    DesiredWeight: variant.Weight,
+    CurrentInstanceCount: variant.InstanceCount,
+    DesiredInstanceCount: variant.InstanceCount,
+  };
+}
+
+export function describeEndpoint(endpoint: EndpointRecord, unit: TimeUnit): Record<string, unknown> {
+  const time = unit === 'seconds' ? (ms: number) => ms / 1000 : (ms: number) => ms;
+  const { Current: current, Pending: pending } = endpoint;
+  return {
+    EndpointName: endpoint.EndpointName,
+    EndpointArn: endpoint.EndpointArn,
+    EndpointConfigName: (current ?? pending)?.EndpointConfigName,
+    ...(current ? { ProductionVariants: current.Variants.map((variant) => variantSummary(variant, current.StartTime, time)) } : {}),
+    EndpointStatus: endpoint.EndpointStatus,
+    ...(endpoint.FailureReason !== undefined ? { FailureReason: endpoint.FailureReason } : {}),
+    CreationTime: time(endpoint.CreationTime),
+    LastModifiedTime: time(endpoint.LastModifiedTime),
+    ...(current && pending
+      ? {
+          PendingDeploymentSummary: {
+            EndpointConfigName: pending.EndpointConfigName,
+            ProductionVariants: pending.Variants.map((variant) => ({
+              ...variantSummary(variant, pending.StartTime, time),
+              CurrentWeight: 0,
+              CurrentInstanceCount: 0,
+              ...(variant.InstanceType !== undefined ? { InstanceType: variant.InstanceType } : {}),
+              VariantStatus: [{ Status: 'Creating', StatusMessage: 'Loading the model', StartTime: time(pending.StartTime) }],
+            })),
+            StartTime: time(pending.StartTime),
+          },
+        }
+      : {}),
+  };
+}
+
+export class Endpoints {
+  private readonly endpoints: RecordStore<EndpointRecord>;
+  private readonly serving = new Map<string, ServingVariant[]>();
+  /** Bumped by every deployment and deletion: a deployment commits only if it is still the latest. */
+  private readonly generations = new Map<string, number>();
+  private readonly deployments = new Set<Promise<void>>();
+
+  constructor(private readonly options: EndpointsOptions) {
+    this.endpoints = new RecordStore(join(options.root, 'endpoints'), (endpoint) => endpoint.EndpointName);
+  }
+
+  /** Reloads what was serving before the restart and resumes deployments that were under way. */
+  async start(): Promise<void> {
+    await this.endpoints.load();
+    for (const endpoint of this.endpoints.all()) {
+      if (endpoint.EndpointStatus === 'Deleting') {
+        await this.endpoints.delete(endpoint.EndpointName);
+        continue;
+      }
+      if (endpoint.Current && endpoint.EndpointStatus !== 'Failed') {
+        try {
+          this.serving.set(this.key(endpoint), await this.loadVariants(endpoint.Current));
+        } catch (error) {
+          endpoint.EndpointStatus = 'Failed';
+          endpoint.FailureReason = `The models could not be reloaded after the local stack restarted: ${(error as Error).message}`;
+          delete endpoint.Pending;
+          await this.save(endpoint);
+          continue;
+        }
+      }
+      if (endpoint.Pending && (endpoint.EndpointStatus === 'Creating' || endpoint.EndpointStatus === 'Updating')) {
+        this.track(this.deploy(endpoint, endpoint.Pending));
+      }
+    }
+  }
+
+  /** Waits for deployments under way to settle (their results are discarded if the stack stops). */
+  async stop(): Promise<void> {
+    for (const key of this.generations.keys()) this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+    await Promise.allSettled([...this.deployments]);
+  }
+
+  async create(input: unknown, region: string, accountId: string): Promise<{ EndpointArn: string }> {
+    const request = parseInput(createInput, input);
+    const arn = arnFor(region, accountId, 'endpoint', request.EndpointName);
+    if (this.endpoints.has(request.EndpointName)) throw validationException(`Cannot create already existing endpoint "${arn}".`);
+    const deployment = this.snapshot(request.EndpointConfigName, region, accountId);
+    const now = Date.now();
+    const endpoint: EndpointRecord = {
+      EndpointName: request.EndpointName,
+      EndpointArn: arn,
+      Region: region,
+      AccountId: accountId,
+      EndpointStatus: 'Creating',
+      Pending: deployment,
+      Tags: request.Tags ?? [],
+      CreationTime: now,
+      LastModifiedTime: now,
+    };
+    await this.save(endpoint);
+    this.track(this.deploy(endpoint, deployment));
+    return { EndpointArn: arn };
+  }
+
+  async update(input: unknown, region: string, accountId: string): Promise<{ EndpointArn: string }> {
+    const request = parseInput(updateInput, input);
+    const endpoint = this.require(request.EndpointName, region, accountId);
+    if (endpoint.EndpointStatus === 'Failed') throw validationException(`Cannot update failed endpoint "${endpoint.EndpointArn}".`);
+    if (endpoint.EndpointStatus !== 'InService') throw validationException(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
+    const deployment = this.snapshot(request.EndpointConfigName, region, accountId);
+    endpoint.EndpointStatus = 'Updating';
+    endpoint.Pending = deployment;
+    endpoint.LastModifiedTime = Date.now();
+    await this.save(endpoint);
+    this.track(this.deploy(endpoint, deployment));
+    return { EndpointArn: endpoint.EndpointArn };
+  }
+
+  describe(input: unknown, region: string, accountId: string): Record<string, unknown> {
+    const { EndpointName } = parseInput(nameInput, input);
+    return describeEndpoint(this.require(EndpointName, region, accountId), 'seconds');
+  }
+
+  list(input: unknown): Record<string, unknown> {
+    const request = parseInput(listInput, input);
+    const after = request.LastModifiedTimeAfter === undefined ? -Infinity : request.LastModifiedTimeAfter * 1000;
+    const before = request.LastModifiedTimeBefore === undefined ? Infinity : request.LastModifiedTimeBefore * 1000;
+    const items = this.endpoints
+      .all()
+      .filter((endpoint) => request.StatusEquals === undefined || endpoint.EndpointStatus === request.StatusEquals)
+      .filter((endpoint) => endpoint.LastModifiedTime > after && endpoint.LastModifiedTime < before)
+      .map((endpoint) => ({ endpoint, name: endpoint.EndpointName, creationTime: endpoint.CreationTime }));
+    type Item = (typeof items)[number];
+    const compare =
+      request.SortBy === 'Name'
+        ? (a: Item, b: Item) => a.name.localeCompare(b.name)
+        : request.SortBy === 'Status'
+          ? (a: Item, b: Item) => a.endpoint.EndpointStatus.localeCompare(b.endpoint.EndpointStatus)
+          : undefined;
+    const { page, nextToken } = listPage(items, request, compare);
+    return {
+      Endpoints: page.map(({ endpoint }) => ({
+        EndpointName: endpoint.EndpointName,
+        EndpointArn: endpoint.EndpointArn,
+        CreationTime: endpoint.CreationTime / 1000,
+        LastModifiedTime: endpoint.LastModifiedTime / 1000,
+        EndpointStatus: endpoint.EndpointStatus,
+      })),
+      ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+    };
+  }
+
+  async delete(input: unknown, region: string, accountId: string): Promise<Record<string, never>> {
+    const { EndpointName } = parseInput(nameInput, input);
+    const endpoint = this.require(EndpointName, region, accountId);
+    const key = this.key(endpoint);
+    this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
+    endpoint.EndpointStatus = 'Deleting';
+    endpoint.LastModifiedTime = Date.now();
+    await this.save(endpoint);
+    await this.publish(endpoint);
+    this.serving.delete(key);
+    await this.endpoints.delete(EndpointName);
+    return {};
+  }
+
+  /** The endpoint and what it serves, for InvokeEndpoint; undefined if there is no such endpoint. */
+  lookup(name: string): { endpoint: EndpointRecord; variants: readonly ServingVariant[] | undefined } | undefined {
+    const endpoint = this.endpoints.get(name);
+    if (!endpoint) return undefined;
+    return { endpoint, variants: this.serving.get(this.key(endpoint)) };
+  }
+
+  private require(name: string, region: string, accountId: string): EndpointRecord {
+    const endpoint = this.endpoints.get(name);
+    if (!endpoint) throw validationException(`Could not find endpoint "${arnFor(region, accountId, 'endpoint', name)}".`);
+    return endpoint;
+  }
+
+  private key(endpoint: EndpointRecord): string {
+    return endpoint.EndpointName.toLowerCase();
+  }
+
+  private snapshot(configName: string, region: string, accountId: string): Deployment {
+    const config = this.options.configs.require(configName, region, accountId);
+    return {
+      EndpointConfigName: config.EndpointConfigName,
+      StartTime: Date.now(),
+      Variants: config.ProductionVariants.map((variant) => {
+        const model = this.options.models.require(variant.ModelName, region, accountId);
+        return {
+          VariantName: variant.VariantName,
+          ModelName: model.ModelName,
+          Image: model.PrimaryContainer.Image!,
+          ModelDataUrl: model.PrimaryContainer.ModelDataUrl!,
+          Weight: variant.InitialVariantWeight,
+          InstanceCount: variant.InitialInstanceCount ?? 1,
+          ...(variant.InstanceType !== undefined ? { InstanceType: variant.InstanceType } : {}),
+        };
+      }),
+    };
+  }
+
+  private track(deployment: Promise<void>): void {
+    this.deployments.add(deployment);
+    void deployment.finally(() => this.deployments.delete(deployment));
+  }
+
+  private async loadVariants(deployment: Deployment): Promise<ServingVariant[]> {
+    return Promise.all(
+      deployment.Variants.map(async (variant) => {
+        try {
+          return { name: variant.VariantName, weight: variant.Weight, model: await loadBlazingTextModel(this.options.objects, variant.ModelDataUrl) };
+        } catch (error) {
+          throw new Error(
+            `The primary container for production variant ${variant.VariantName} (model ${variant.ModelName}) failed to load: ${(error as Error).message}`,
+          );
+        }
+      }),
+    );
+  }
+
+  private async deploy(endpoint: EndpointRecord, deployment: Deployment): Promise<void> {
+    const key = this.key(endpoint);
+    const generation = (this.generations.get(key) ?? 0) + 1;
+    this.generations.set(key, generation);
+    await this.publish(endpoint);
+    let variants: ServingVariant[] | undefined;
+    let failure: string | undefined;
+    try {
+      variants = await this.loadVariants(deployment);
+    } catch (error) {
+      failure = (error as Error).message;
+    }
+    if (this.generations.get(key) !== generation) return;
+    const now = Date.now();
+    if (variants !== undefined) {
+      this.serving.set(key, variants);
+      endpoint.Current = deployment;
+      endpoint.EndpointStatus = 'InService';
+      delete endpoint.FailureReason;
+    } else if (endpoint.Current) {
+      endpoint.EndpointStatus = 'InService';
+      endpoint.FailureReason = `Update to endpoint configuration ${deployment.EndpointConfigName} failed and was rolled back: ${failure}`;
+    } else {
+      endpoint.EndpointStatus = 'Failed';
+      endpoint.FailureReason = failure;
+    }
+    delete endpoint.Pending;
+    endpoint.LastModifiedTime = now;
+    await this.save(endpoint);
+    await this.publish(endpoint);
+  }
+
+  private save(endpoint: EndpointRecord): Promise<void> {
+    return this.endpoints.put(endpoint);
+  }
+
+  /** A lost event must not break the endpoint: it is logged instead. */
+  private async publish(endpoint: EndpointRecord): Promise<void> {
+    const detail: Record<string, unknown> = {
+      ...describeEndpoint(endpoint, 'milliseconds'),
+      EndpointStatus: endpointEventStatus(endpoint.EndpointStatus),
+      Tags: tagMap(endpoint.Tags),
+    };
+    delete detail.PendingDeploymentSummary;
+    try {
+      await publishSageMakerEvent(this.options.events, {
+        detailType: ENDPOINT_STATE_CHANGE,
+        arn: endpoint.EndpointArn,
+        region: endpoint.Region,
+        accountId: endpoint.AccountId,
+        detail,
+      });
+    } catch (error) {
+      this.options.logger.error('could not publish the endpoint state change', { endpoint: endpoint.EndpointName, error: String(error) });
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export { SageMakerProvider, type SageMakerProviderOptions } from './provider';
+export { FastTextModel, type Prediction } from './fasttext/model';
+export { ENDPOINT_STATE_CHANGE, TRAINING_JOB_STATE_CHANGE, SAGEMAKER_SOURCE } from './events';

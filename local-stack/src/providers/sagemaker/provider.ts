@@ -1,0 +1,115 @@
+/**
+ * Amazon SageMaker for the local stack, signing name `sagemaker`: the SageMaker API (awsJson1.1,
+ * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs and endpoints,
+ * and SageMaker Runtime's InvokeEndpoint (`POST /endpoints/<name>/invocations`, which signs as
+ * `sagemaker` too). State lives under `<stateDir>/sagemaker/`.
+ */
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { jsonErrorResponse, toAwsError } from '../../core/errors';
+import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json-protocol';
+import { silentLogger, type LocalStackLogger } from '../../core/logger';
+import type { AwsRequest, AwsResponse, EventPublisher, ObjectStore, Provider } from '../../core/types';
+import { EndpointConfigs } from './hosting/endpoint-configs';
+import { Endpoints } from './hosting/endpoints';
+import { Models } from './hosting/models';
+import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './hosting/runtime';
+import { TrainingJobs } from './training/training-jobs';
+
+export interface SageMakerProviderOptions {
+  /** The stack's state directory; SageMaker keeps its state under `<stateDir>/sagemaker/`. */
+  stateDir: string;
+  /** Training channels are read from, and model artifacts written to, the S3 provider's store. */
+  objects: ObjectStore;
+  events: EventPublisher;
+  logger?: LocalStackLogger;
+  /** fastText threads per training job (default: every core). */
+  trainingThreads?: number;
+  /** Training jobs allowed to run at once before CreateTrainingJob answers ResourceLimitExceeded (default 4). */
+  maxConcurrentTrainingJobs?: number;
+}
+
+export class SageMakerProvider implements Provider {
+  readonly signingNames = ['sagemaker'] as const;
+  readonly trainingJobs: TrainingJobs;
+  private readonly models: Models;
+  private readonly configs: EndpointConfigs;
+  readonly endpoints: Endpoints;
+  private readonly runtime: EndpointRuntime;
+  private readonly handlers: Readonly<Record<string, JsonOperationHandler>>;
+
+  constructor(options: SageMakerProviderOptions) {
+    const root = join(options.stateDir, 'sagemaker');
+    const logger = options.logger ?? silentLogger;
+    this.trainingJobs = new TrainingJobs({
+      root,
+      objects: options.objects,
+      events: options.events,
+      trainingThreads: options.trainingThreads ?? availableParallelism(),
+      maxConcurrentJobs: options.maxConcurrentTrainingJobs ?? 4,
+      logger,
+    });
+    this.models = new Models(root);
+    this.configs = new EndpointConfigs(root, this.models);
+    this.endpoints = new Endpoints({ root, objects: options.objects, events: options.events, models: this.models, configs: this.configs, logger });
+    this.runtime = new EndpointRuntime(this.endpoints);
+
+    const jobs = this.trainingJobs;
+    const endpoints = this.endpoints;
+    this.handlers = {
+      CreateTrainingJob: (input, request) => jobs.create(input, request.region, request.accountId),
+      DescribeTrainingJob: (input) => jobs.describe(input),
+      ListTrainingJobs: (input) => jobs.list(input),
+      StopTrainingJob: (input) => jobs.stopJob(input),
+      CreateModel: (input, request) => this.models.create(input, request.region, request.accountId),
+      DescribeModel: (input, request) => this.models.describe(input, request.region, request.accountId),
+      ListModels: (input) => this.models.list(input),
+      DeleteModel: (input, request) => this.models.delete(input, request.region, request.accountId),
+      CreateEndpointConfig: (input, request) => this.configs.create(input, request.region, request.accountId),
+      DescribeEndpointConfig: (input, request) => this.configs.describe(input, request.region, request.accountId),
+      ListEndpointConfigs: (input) => this.configs.list(input),
+      DeleteEndpointConfig: (input, request) => this.configs.delete(input, request.region, request.accountId),
+      CreateEndpoint: (input, request) => endpoints.create(input, request.region, request.accountId),
+      UpdateEndpoint: (input, request) => endpoints.update(input, request.region, request.accountId),
+      DescribeEndpoint: (input, request) => endpoints.describe(input, request.region, request.accountId),
+      ListEndpoints: (input) => endpoints.list(input),
+      DeleteEndpoint: (input, request) => endpoints.delete(input, request.region, request.accountId),
+    };
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.models.load(), this.configs.load()]);
+    await this.trainingJobs.start();
+    await this.endpoints.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.trainingJobs.stop(), this.endpoints.stop()]);
+  }
+
+  /** Errors are written here, in the protocol of the API called (the two differ). */
+  async handle(request: AwsRequest): Promise<AwsResponse> {
+    const endpointName = invocationEndpoint(request.rawPath);
+    if (endpointName !== undefined) {
+      try {
+        return this.runtime.invoke(request, endpointName);
+      } catch (error) {
+        return runtimeErrorResponse(toAwsError(error));
+      }
+    }
+    try {
+      return await dispatchJsonProtocol(request, { targetPrefix: 'SageMaker', serviceName: 'SageMaker', handlers: this.handlers });
+    } catch (error) {
+      return jsonErrorResponse(toAwsError(error));
+    }
+  }
+
+  /** A training job's log file (CloudWatch Logs is not emulated). */
+  trainingJobLogPath(name: string): string {
+    return this.trainingJobs.logPath(name);
+  }
+
+  readTrainingJobLog(name: string): Promise<string | undefined> {
+    return this.trainingJobs.readLog(name);
+  }
+}

@@ -1,0 +1,322 @@
+/**
+ * The local stack's composition root: one provider per AWS service behind one HTTP server on
+ * 127.0.0.1, the four services packaged by `serverless package` and deployed into it from their
+ * templates, and `.local/stack.json` written once all of that is ready.
+ */
+import {
+  CreateBucketCommand,
+  PutBucketNotificationConfigurationCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { dataBucketName, endpointName } from '@pipeline/shared';
+import { createLocalServer, type LocalServer } from './core/server';
+import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
+import { ACCOUNT_ID, type Provider } from './core/types';
+import { StackDeployer } from './deploy/deployer';
+import { packageServices } from './deploy/package';
+import type { DeployTargets } from './deploy/targets';
+import { loadPackagedService, SERVICE_NAMES, type ServiceName } from './deploy/templates';
+import { createRandom, parseChaosConfig } from './providers/events/chaos';
+import { EventsProvider } from './providers/events/provider';
+import { GlueProvider } from './providers/glue/provider';
+import { LambdaProvider } from './providers/lambda/provider';
+import { S3Provider } from './providers/s3/provider';
+import { SageMakerProvider } from './providers/sagemaker/provider';
+import { SesProvider } from './providers/ses/provider';
+import { SqsProvider } from './providers/sqs/provider';
+import { StsProvider } from './providers/sts/provider';
+
+export const DEFAULT_PORT = 4566;
+export const REGION = 'us-east-1';
+export const STAGE = 'local';
+
+export interface LocalStackOptions {
+  /** The repository root (services, glue_scripts and node_modules are found from it). */
+  root: string;
+  /** Default `<root>/.local`. */
+  localDir?: string;
+  /** Default LOCAL_STACK_PORT or 4566; 0 picks a free port. */
+  port?: number;
+  /** Default LOCAL_STACK_CHAOS. */
+  chaos?: string;
+  services?: readonly ServiceName[];
+  logger?: LocalStackLogger;
+  /** Progress lines for a person (packaging, deploying). */
+  progress?: (message: string) => void;
+}
+
+/** `.local/stack.json`, the contract for everything that talks to the stack. */
+export interface StackInfo {
+  endpoint: string;
+  region: string;
+  stage: string;
+  dataBucket: string;
+  incomingPrefix: string;
+  endpointName: string;
+  mailDir: string;
+}
+
+export interface RunningStack {
+  info: StackInfo;
+  infoFile: string;
+  providers: StackProviders;
+  /** Packages (if stale) and redeploys one service into the running stack. */
+  redeploy(service: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+  timings: { packagingMs: number; deployMs: number; readyMs: number };
+}
+
+export interface StackProviders {
+  s3: S3Provider;
+  sqs: SqsProvider;
+  events: EventsProvider;
+  lambda: LambdaProvider;
+  glue: GlueProvider;
+  sagemaker: SageMakerProvider;
+  ses: SesProvider;
+  sts: StsProvider;
+}
+
+export function localPaths(root: string, localDir = path.join(root, '.local')) {
+  return {
+    localDir,
+    stateDir: path.join(localDir, 'state'),
+    mailDir: path.join(localDir, 'mail'),
+    infoFile: path.join(localDir, 'stack.json'),
+  };
+}
+
+function createProviders(options: { stateDir: string; mailDir: string; chaos: string | undefined; url: () => string; logger: LocalStackLogger }): StackProviders {
+  const chaos = parseChaosConfig(options.chaos);
+  const common = { stateDir: options.stateDir, region: REGION, logger: options.logger };
+  // Providers reach each other through these late-bound references: each needs another that is built after it.
+  const late: { lambda?: LambdaProvider; sqs?: SqsProvider } = {};
+  const sqs = new SqsProvider({ ...common, baseUrl: options.url });
+  const events = new EventsProvider({
+    ...common,
+    invokers: {
+      lambda: { invokeAsync: (functionArn, payload) => late.lambda!.service.invokeAsync(functionArn, payload) },
+      sqs: { sendMessage: (queueArn, body, attributes) => sqs.service.sendMessageToArn(queueArn, body, attributes) },
+    },
+    duplicateDeliveries: chaos.duplicateEvents,
+    random: createRandom(chaos.seed === undefined ? undefined : chaos.seed + 1),
+  });
+  const lambda = new LambdaProvider({
+    ...common,
+    endpointUrl: options.url,
+    queues: sqs.service,
+    eventBus: events,
+    invocationFailureRate: chaos.invocationFailureRate,
+    random: createRandom(chaos.seed),
+  });
+  late.lambda = lambda;
+  late.sqs = sqs;
+  const s3 = new S3Provider({ ...common, events });
+  return {
+    s3,
+    sqs,
+    events,
+    lambda,
+    glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION }),
+    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger }),
+    ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
+    sts: new StsProvider(),
+  };
+}
+
+/** The deployer's view of the providers. S3 is configured through its own API, as CloudFormation would. */
+function deployTargets(providers: StackProviders, url: string): DeployTargets {
+  const s3 = new S3Client({ endpoint: url, region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const { lambda, events, sqs, glue } = providers;
+  return {
+    s3: {
+      ensureBucket: async (spec) => {
+        try {
+          await s3.send(new CreateBucketCommand({ Bucket: spec.name }));
+        } catch (error) {
+          if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+        }
+        if (spec.versioning) await s3.send(new PutBucketVersioningCommand({ Bucket: spec.name, VersioningConfiguration: { Status: 'Enabled' } }));
+        await s3.send(
+          new PutBucketNotificationConfigurationCommand({
+            Bucket: spec.name,
+            NotificationConfiguration: spec.eventBridge ? { EventBridgeConfiguration: {} } : {},
+          }),
+        );
+      },
+      putObject: async (bucket, key, body) => {
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      },
+    },
+    sqs: {
+      ensureQueue: async (spec) => {
+        const queue = sqs.service.ensureQueue(spec.name, spec.attributes);
+        return { url: sqs.service.queueUrl(spec.name), arn: queue.arn };
+      },
+    },
+    events: {
+      putRule: async (spec) => {
+        events.putRule({ name: spec.name, eventBusName: spec.eventBusName, eventPattern: spec.pattern, state: spec.enabled ? 'ENABLED' : 'DISABLED', description: spec.description });
+        events.setTargets(
+          spec.name,
+          spec.targets.map((target) => ({
+            Id: target.id,
+            Arn: target.arn,
+            Input: target.input,
+            InputPath: target.inputPath,
+            RetryPolicy: target.retryPolicy && { MaximumRetryAttempts: target.retryPolicy.maximumRetryAttempts, MaximumEventAgeInSeconds: target.retryPolicy.maximumEventAgeInSeconds },
+            DeadLetterConfig: target.deadLetterArn ? { Arn: target.deadLetterArn } : undefined,
+          })),
+          spec.eventBusName,
+        );
+      },
+      deleteRule: async (name, eventBusName) => {
+        try {
+          events.setTargets(name, [], eventBusName);
+          events.deleteRule(name, eventBusName);
+        } catch (error) {
+          if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+        }
+      },
+    },
+    lambda: {
+      putFunction: async (spec) => {
+        lambda.service.createFunction({
+          name: spec.name,
+          handler: spec.handler,
+          zipFile: spec.zipFile,
+          runtime: spec.runtime,
+          environment: spec.environment,
+          timeoutSeconds: spec.timeoutSeconds,
+          memoryMb: spec.memoryMb,
+        });
+      },
+      deleteFunction: async (name) => {
+        try {
+          lambda.service.deleteFunction(name);
+        } catch (error) {
+          if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+        }
+      },
+      putEventInvokeConfig: async (spec) => {
+        lambda.service.putFunctionEventInvokeConfig(spec.functionName, {
+          maximumRetryAttempts: spec.maximumRetryAttempts,
+          maximumEventAgeInSeconds: spec.maximumEventAgeInSeconds,
+          onFailureDestination: spec.onFailureArn,
+        });
+      },
+      putEventSourceMapping: async (spec) =>
+        lambda.service.putEventSourceMapping({
+          functionName: spec.functionName,
+          queueArn: spec.queueArn,
+          batchSize: spec.batchSize,
+          maximumBatchingWindowSeconds: spec.maximumBatchingWindowSeconds,
+          functionResponseTypes: spec.reportBatchItemFailures ? ['ReportBatchItemFailures'] : [],
+          enabled: spec.enabled,
+        }).uuid,
+      deleteEventSourceMappings: async (functionName) => {
+        lambda.service.deleteEventSourceMappings(functionName);
+      },
+    },
+    glue: {
+      putJob: async (spec) => {
+        glue.putJob({
+          Name: spec.name,
+          Role: spec.role,
+          Command: spec.command,
+          DefaultArguments: spec.defaultArguments,
+          ExecutionProperty: { MaxConcurrentRuns: spec.maxConcurrentRuns },
+          Timeout: spec.timeoutMinutes,
+          MaxCapacity: spec.maxCapacity,
+          Description: spec.description,
+        });
+      },
+      deleteJob: async (name) => {
+        glue.deleteJob(name);
+      },
+    },
+  };
+}
+
+/** Starts the stack, packages and deploys the services, and writes `.local/stack.json`. */
+export async function startLocalStack(options: LocalStackOptions): Promise<RunningStack> {
+  const started = Date.now();
+  const paths = localPaths(options.root, options.localDir);
+  const progress = options.progress ?? (() => undefined);
+  const logger = options.logger ?? silentLogger;
+  const services = options.services ?? SERVICE_NAMES;
+  rmSync(paths.infoFile, { force: true });
+  mkdirSync(paths.mailDir, { recursive: true });
+
+  const packaging = (async () => {
+    const begin = Date.now();
+    const result = await packageServices(options.root, services, STAGE, progress);
+    if (result.reused.length > 0) progress(`reused the current packages of ${result.reused.join(', ')}`);
+    return Date.now() - begin;
+  })();
+  // Packaging runs while the providers start; a failure of either is reported once both settle.
+  packaging.catch(() => undefined);
+
+  let url = '';
+  const providers = createProviders({ stateDir: paths.stateDir, mailDir: paths.mailDir, chaos: options.chaos ?? process.env.LOCAL_STACK_CHAOS, url: () => url, logger });
+  let deployer: StackDeployer | undefined;
+  const server: LocalServer = await createLocalServer({
+    port: options.port ?? Number(process.env.LOCAL_STACK_PORT ?? DEFAULT_PORT),
+    // SQS before EventBridge before Lambda: stopped in reverse, nothing in flight is dropped.
+    providers: [providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts] as Provider[],
+    logger,
+    onListening: (listening) => (url = listening),
+    controlRoutes: {
+      deploy: async (input) => {
+        const service = (input as { service?: string }).service;
+        if (!SERVICE_NAMES.includes(service as ServiceName)) throw new Error(`unknown service ${String(service)}; known: ${SERVICE_NAMES.join(', ')}`);
+        await redeploy(service as ServiceName);
+        return { deployed: service };
+      },
+    },
+  });
+  const redeploy = async (service: ServiceName) => {
+    await packageServices(options.root, [service], STAGE, progress);
+    await deployer!.deploy(loadPackagedService(options.root, service));
+    progress(`redeployed ${service}`);
+  };
+
+  try {
+    const packagingMs = await packaging;
+    const deployStarted = Date.now();
+    deployer = new StackDeployer({ root: options.root, stateDir: paths.stateDir, accountId: ACCOUNT_ID, region: REGION, targets: deployTargets(providers, url), log: progress });
+    for (const service of services) await deployer.deploy(loadPackagedService(options.root, service));
+    const deployMs = Date.now() - deployStarted;
+    const info: StackInfo = {
+      endpoint: url,
+      region: REGION,
+      stage: STAGE,
+      dataBucket: dataBucketName(STAGE, ACCOUNT_ID, REGION),
+      incomingPrefix: 'incoming/',
+      endpointName: endpointName(STAGE),
+      mailDir: path.resolve(paths.mailDir),
+    };
+    writeFileSync(`${paths.infoFile}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
+    renameSync(`${paths.infoFile}.tmp`, paths.infoFile);
+    return {
+      info,
+      infoFile: paths.infoFile,
+      providers,
+      redeploy,
+      timings: { packagingMs, deployMs, readyMs: Date.now() - started },
+      stop: async () => {
+        rmSync(paths.infoFile, { force: true });
+        await server.close();
+      },
+    };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+}
+
+export { consoleLogger };

@@ -1,0 +1,288 @@
+/**
+ * The Lambda provider through the AWS SDK v3 LambdaClient and its in-process API: isolated worker
+ * processes (environment, warm reuse, concurrency cap, timeout, memory limit), errors, async
+ * invocation with retries and destinations, SQS event source mappings with partial batch
+ * failures, zip packages and persistence across a restart.
+ */
+import {
+  GetFunctionCommand,
+  InvokeCommand,
+  ListEventSourceMappingsCommand,
+  ListFunctionsCommand,
+  PutFunctionEventInvokeConfigCommand,
+} from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { writeFunctionBundle, writeZip, HANDLERS } from './fixtures/functions';
+import { percentile, temporaryDirectory, waitFor } from './fixtures/harness';
+import { WiredStack } from './fixtures/wired-stack';
+
+const decoder = new TextDecoder();
+
+function lines(file: string): Array<Record<string, unknown>> {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('Lambda provider', () => {
+  const temp = temporaryDirectory('lambda-test');
+  const code = writeFunctionBundle(path.join(temp.dir, 'code'));
+  const stateDir = path.join(temp.dir, 'state');
+  let wired: WiredStack;
+
+  beforeAll(async () => {
+    process.env.PARENT_SECRET = 'must-not-leak';
+    wired = await new WiredStack({ stateDir }).start();
+  });
+  afterAll(async () => {
+    await wired.stop();
+    delete process.env.PARENT_SECRET;
+    temp.remove();
+  });
+
+  async function invoke(functionName: string, payload: unknown, extra: { LogType?: 'Tail' } = {}) {
+    const response = await wired.client.lambda.send(new InvokeCommand({ FunctionName: functionName, Payload: JSON.stringify(payload), ...extra }));
+    return { ...response, body: JSON.parse(decoder.decode(response.Payload)) as Record<string, unknown> };
+  }
+
+  async function createQueue(name: string, attributes: Record<string, string> = {}) {
+    const { QueueUrl } = await wired.client.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    const { Attributes } = await wired.client.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    return { url: QueueUrl!, arn: Attributes!.QueueArn! };
+  }
+
+  it('invokes a handler in its own process with only its environment', async () => {
+    wired.lambda.service.createFunction({ name: 'echo-a', handler: 'echo.handler', codeDir: code, environment: { FOO: 'a' } });
+    wired.lambda.service.createFunction({ name: 'echo-b', handler: 'echo.handler', codeDir: code });
+    const a = await invoke('echo-a', { hello: 'world' });
+    const b = await invoke('echo-b', {});
+    expect(a.StatusCode).toBe(200);
+    expect(a.FunctionError).toBeUndefined();
+    expect(a.ExecutedVersion).toBe('$LATEST');
+    expect(a.body).toMatchObject({
+      event: { hello: 'world' },
+      functionName: 'echo-a',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echo-a',
+      env: { FOO: 'a', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: wired.stack.url, AWS_LAMBDA_FUNCTION_NAME: 'echo-a', AWS_ACCESS_KEY_ID: 'test' },
+    });
+    expect((a.body.env as Record<string, unknown>).PARENT_SECRET).toBeUndefined();
+    expect((b.body.env as Record<string, unknown>).FOO).toBeUndefined();
+    expect(a.body.pid).not.toBe(process.pid);
+    expect(a.body.pid).not.toBe(b.body.pid);
+    expect(a.body.remainingMs).toBeGreaterThan(2000);
+    expect(a.body.remainingMs).toBeLessThanOrEqual(3000);
+  });
+
+  it('keeps an instance warm and reuses it; measures cold start and warm invoke times', async () => {
+    wired.lambda.service.createFunction({ name: 'warm', handler: 'echo.handler', codeDir: code });
+    const coldStarted = performance.now();
+    const first = await invoke('warm', { n: 0 });
+    const coldMs = performance.now() - coldStarted;
+    const warmSamples: number[] = [];
+    for (let index = 1; index <= 30; index++) {
+      const started = performance.now();
+      const response = await invoke('warm', { n: index });
+      warmSamples.push(performance.now() - started);
+      expect(response.body.pid).toBe(first.body.pid);
+    }
+    const stats = wired.lambda.service.functionStats('warm');
+    expect(stats).toMatchObject({ coldStarts: 1, instances: 1, invocations: 31 });
+    console.log(
+      `Lambda cold start (spawn + init): ${stats.coldStartDurationsMs[0]!.toFixed(1)} ms; first SDK invoke ${coldMs.toFixed(1)} ms; ` +
+        `warm SDK invoke p50 ${percentile(warmSamples, 50).toFixed(1)} ms, p99 ${percentile(warmSamples, 99).toFixed(1)} ms (n=${warmSamples.length})`,
+    );
+    expect(percentile(warmSamples, 50)).toBeLessThan(coldMs);
+  });
+
+  it('starts a new instance when all are busy, up to the concurrency cap', async () => {
+    wired.lambda.service.createFunction({ name: 'capped', handler: 'slow.handler', codeDir: code, maxConcurrency: 2, timeoutSeconds: 10 });
+    const started = performance.now();
+    const results = await Promise.all([0, 1, 2, 3].map(() => invoke('capped', { ms: 300 })));
+    const elapsed = performance.now() - started;
+    const pids = new Set(results.map((result) => result.body.pid));
+    expect(pids.size).toBe(2);
+    // Four 300 ms invocations, two at a time.
+    expect(elapsed).toBeGreaterThanOrEqual(590);
+    expect(wired.lambda.service.functionStats('capped')).toMatchObject({ instances: 2, coldStarts: 2 });
+  });
+
+  it('supports ES module handlers in subfolders, callback handlers, and tails the log', async () => {
+    wired.lambda.service.createFunction({ name: 'esm', handler: 'nested/esm.handler', codeDir: code });
+    wired.lambda.service.createFunction({ name: 'callback', handler: 'callback.handler', codeDir: code });
+    const esm = await invoke('esm', { x: 1 }, { LogType: 'Tail' });
+    expect(esm.body).toEqual({ esm: true, event: { x: 1 } });
+    expect(Buffer.from(esm.LogResult!, 'base64').toString('utf8')).toMatch(/\tINFO\tesm handler got \{"x":1\}/);
+    expect((await invoke('callback', { value: 7 })).body).toEqual({ viaCallback: 7 });
+  });
+
+  it('reports handler errors with X-Amz-Function-Error', async () => {
+    wired.lambda.service.createFunction({ name: 'fail', handler: 'fail.handler', codeDir: code });
+    const response = await invoke('fail', {});
+    expect(response.StatusCode).toBe(200);
+    expect(response.FunctionError).toBe('Unhandled');
+    expect(response.body).toMatchObject({ errorType: 'PipelineError', errorMessage: 'boom' });
+    expect(response.body.trace).toEqual(expect.arrayContaining([expect.stringContaining('PipelineError: boom')]));
+  });
+
+  it('reports a missing handler or module as the Node.js runtime does', async () => {
+    wired.lambda.service.createFunction({ name: 'no-export', handler: 'echo.nothing', codeDir: code });
+    wired.lambda.service.createFunction({ name: 'no-module', handler: 'missing.handler', codeDir: code });
+    expect((await invoke('no-export', {})).body).toMatchObject({ errorType: 'Runtime.HandlerNotFound' });
+    expect((await invoke('no-module', {})).body).toMatchObject({ errorType: 'Runtime.ImportModuleError' });
+  });
+
+  it('kills an invocation at its timeout and serves the next one from a new instance', async () => {
+    wired.lambda.service.createFunction({ name: 'timeout', handler: 'slow.handler', codeDir: code, timeoutSeconds: 1 });
+    const started = performance.now();
+    const timedOut = await invoke('timeout', { ms: 5000 });
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect(timedOut.FunctionError).toBe('Unhandled');
+    expect(timedOut.body).toMatchObject({ errorType: 'Sandbox.Timedout' });
+    expect(timedOut.body.errorMessage).toMatch(/Task timed out after 1\.00 seconds$/);
+    const next = await invoke('timeout', { ms: 1 });
+    expect(next.body).toMatchObject({ slept: 1 });
+    expect(wired.lambda.service.functionStats('timeout').coldStarts).toBe(2);
+  });
+
+  it('enforces the memory size', async () => {
+    wired.lambda.service.createFunction({ name: 'hog', handler: 'hog.handler', codeDir: code, memoryMb: 128, timeoutSeconds: 30 });
+    const response = await invoke('hog', {});
+    expect(response.FunctionError).toBe('Unhandled');
+    expect(response.body).toMatchObject({ errorType: 'Runtime.OutOfMemory' });
+  }, 30_000);
+
+  it('answers AWS errors for unknown functions and bad payloads, and lists functions', async () => {
+    await expect(invoke('nope', {})).rejects.toMatchObject({ name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
+    await expect(
+      wired.client.lambda.send(new InvokeCommand({ FunctionName: 'echo-a', Payload: new TextEncoder().encode('{not json') })),
+    ).rejects.toMatchObject({ name: 'InvalidRequestContentException' });
+    const { Configuration } = await wired.client.lambda.send(new GetFunctionCommand({ FunctionName: 'echo-a' }));
+    expect(Configuration).toMatchObject({ FunctionName: 'echo-a', Handler: 'echo.handler', Runtime: 'nodejs20.x', Timeout: 3, MemorySize: 128, Environment: { Variables: { FOO: 'a' } } });
+    const { Functions } = await wired.client.lambda.send(new ListFunctionsCommand({}));
+    expect(Functions?.map((fn) => fn.FunctionName)).toEqual(expect.arrayContaining(['echo-a', 'echo-b', 'warm']));
+  });
+
+  it('runs a function from a .zip package', async () => {
+    const zipFile = path.join(temp.dir, 'package.zip');
+    writeZip(zipFile, { 'src/index.js': HANDLERS['echo.js']! });
+    wired.lambda.service.createFunction({ name: 'zipped', handler: 'src/index.handler', zipFile });
+    expect((await invoke('zipped', { from: 'zip' })).body).toMatchObject({ event: { from: 'zip' }, functionName: 'zipped' });
+  });
+
+  it('retries failed async invocations and then sends the invocation record to the on-failure destination', async () => {
+    const destination = await createQueue('async-failures');
+    const outFile = path.join(temp.dir, 'async-fail.jsonl');
+    wired.lambda.service.createFunction({ name: 'always-fails', handler: 'record.handler', codeDir: code, environment: { OUT_FILE: outFile, FAIL_TIMES: '99' } });
+    await wired.client.lambda.send(
+      new PutFunctionEventInvokeConfigCommand({ FunctionName: 'always-fails', MaximumRetryAttempts: 1, DestinationConfig: { OnFailure: { Destination: destination.arn } } }),
+    );
+    const accepted = await wired.client.lambda.send(new InvokeCommand({ FunctionName: 'always-fails', InvocationType: 'Event', Payload: JSON.stringify({ job: 42 }) }));
+    expect(accepted.StatusCode).toBe(202);
+
+    const { Messages } = await wired.client.sqs.send(new ReceiveMessageCommand({ QueueUrl: destination.url, WaitTimeSeconds: 10 }));
+    const record = JSON.parse(Messages![0]!.Body!) as Record<string, unknown>;
+    expect(record).toMatchObject({
+      version: '1.0',
+      requestContext: { condition: 'RetriesExhausted', approximateInvokeCount: 2, functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:always-fails:$LATEST' },
+      requestPayload: { job: 42 },
+      responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+      responsePayload: { errorType: 'Error', errorMessage: 'failing on purpose, call 2' },
+    });
+    expect(lines(outFile)).toHaveLength(2);
+  });
+
+  it('succeeds on an async retry after a failure', async () => {
+    const outFile = path.join(temp.dir, 'async-retry.jsonl');
+    wired.lambda.service.createFunction({ name: 'fails-once', handler: 'record.handler', codeDir: code, environment: { OUT_FILE: outFile, FAIL_TIMES: '1' } });
+    wired.lambda.service.invokeAsync('fails-once', JSON.stringify({ job: 'retry me' }));
+    await waitFor(() => lines(outFile).length === 2 && wired.lambda.service.pendingAsyncEvents === 0, 5000, 'the retry');
+    expect(lines(outFile).map((line) => line.event)).toEqual([{ job: 'retry me' }, { job: 'retry me' }]);
+  });
+
+  it('sends failed async events to the function dead-letter queue when there is no destination', async () => {
+    const deadLetters = await createQueue('function-dlq');
+    const outFile = path.join(temp.dir, 'async-dlq.jsonl');
+    wired.lambda.service.createFunction({
+      name: 'with-dlq',
+      handler: 'record.handler',
+      codeDir: code,
+      environment: { OUT_FILE: outFile, FAIL_TIMES: '99' },
+      deadLetterTargetArn: deadLetters.arn,
+    });
+    wired.lambda.service.putFunctionEventInvokeConfig('with-dlq', { maximumRetryAttempts: 0 });
+    wired.lambda.service.invokeAsync('with-dlq', JSON.stringify({ lost: true }));
+    const { Messages } = await wired.client.sqs.send(new ReceiveMessageCommand({ QueueUrl: deadLetters.url, WaitTimeSeconds: 10, MessageAttributeNames: ['All'] }));
+    expect(JSON.parse(Messages![0]!.Body!)).toEqual({ lost: true });
+    expect(Messages![0]!.MessageAttributes?.ErrorMessage?.StringValue).toBe('failing on purpose, call 1');
+    expect(Messages![0]!.MessageAttributes?.RequestID?.StringValue).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('consumes an SQS queue through an event source mapping, with partial batch failures and redrive to the DLQ', async () => {
+    const deadLetters = await createQueue('esm-dlq');
+    const queue = await createQueue('esm-source', {
+      VisibilityTimeout: '2',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: 2 }),
+    });
+    const outFile = path.join(temp.dir, 'batches.jsonl');
+    wired.lambda.service.createFunction({ name: 'consumer', handler: 'batch.handler', codeDir: code, environment: { OUT_FILE: outFile } });
+    const mapping = wired.lambda.service.createEventSourceMapping({
+      functionName: 'consumer',
+      queueArn: queue.arn,
+      batchSize: 10,
+      maximumBatchingWindowSeconds: 1,
+      functionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const listed = await wired.client.lambda.send(new ListEventSourceMappingsCommand({ FunctionName: 'consumer' }));
+    expect(listed.EventSourceMappings).toEqual([expect.objectContaining({ UUID: mapping.uuid, EventSourceArn: queue.arn, BatchSize: 10, State: 'Enabled' })]);
+
+    await wired.client.sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queue.url,
+        Entries: [
+          { Id: 'a', MessageBody: 'ok-1', MessageAttributes: { kind: { DataType: 'String', StringValue: 'good' } } },
+          { Id: 'b', MessageBody: 'fail-2' },
+          { Id: 'c', MessageBody: 'ok-3' },
+        ],
+      }),
+    );
+    const dead = await wired.client.sqs.send(new ReceiveMessageCommand({ QueueUrl: deadLetters.url, WaitTimeSeconds: 15 }));
+    expect(dead.Messages?.[0]?.Body).toBe('fail-2');
+
+    const records = lines(outFile);
+    const bodies = records.map((record) => record.body);
+    expect(bodies.filter((body) => body === 'ok-1')).toHaveLength(1);
+    expect(bodies.filter((body) => body === 'ok-3')).toHaveLength(1);
+    expect(bodies.filter((body) => body === 'fail-2')).toHaveLength(2);
+    const first = records.find((record) => record.body === 'ok-1')!;
+    expect(first).toMatchObject({
+      eventSource: 'aws:sqs',
+      eventSourceARN: queue.arn,
+      awsRegion: 'us-east-1',
+      md5OfBody: createHash('md5').update('ok-1').digest('hex'),
+      attributes: expect.objectContaining({ ApproximateReceiveCount: '1', SenderId: '000000000000' }),
+      messageAttributes: { kind: { stringValue: 'good', stringListValues: [], binaryListValues: [], dataType: 'String' } },
+    });
+    // Both good messages came in one batch (the batching window gathered them).
+    expect(records.find((record) => record.body === 'ok-3')!.attributes).toMatchObject({ ApproximateReceiveCount: '1' });
+    const attributes = await wired.client.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['All'] }));
+    expect(attributes.Attributes).toMatchObject({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
+    // Redeploying replaces the mapping of the same function and queue.
+    const replaced = wired.lambda.service.putEventSourceMapping({ functionName: 'consumer', queueArn: queue.arn, batchSize: 5 });
+    expect(wired.lambda.service.listEventSourceMappings({ functionName: 'consumer' })).toEqual([replaced]);
+    wired.lambda.service.deleteEventSourceMappings('consumer');
+    expect(wired.lambda.service.listEventSourceMappings({ functionName: 'consumer' })).toEqual([]);
+  }, 30_000);
+
+  it('keeps functions, configs and mappings across a restart', async () => {
+    await wired.stop();
+    wired = await new WiredStack({ stateDir }).start();
+    expect((await invoke('echo-a', { again: true })).body).toMatchObject({ event: { again: true }, env: { FOO: 'a' } });
+    expect(wired.lambda.service.getFunctionEventInvokeConfig('always-fails')).toMatchObject({ maximumRetryAttempts: 1 });
+  });
+});

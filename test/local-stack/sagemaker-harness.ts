@@ -1,0 +1,230 @@
+/**
+ * Test support for the SageMaker provider: a local server with S3 and SageMaker over a temporary
+ * state directory, SDK clients, small fastText-format splits of the DBpedia sample, and polling
+ * helpers that wait on a condition with a bound (never a fixed sleep).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobCommandOutput } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { createLocalServer, type LocalServer } from '../../local-stack/src/core/server';
+import { S3Provider } from '../../local-stack/src/providers/s3';
+import { SageMakerProvider } from '../../local-stack/src/providers/sagemaker';
+import { extractFromTarGz } from '../../local-stack/src/providers/sagemaker/artifact';
+import { normalizeText } from '../../shared/src/normalize';
+import { RecordingPublisher, testCredentials } from './server-harness';
+
+export const REGION = 'us-east-1';
+export const BLAZINGTEXT_IMAGE = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
+export const ROLE_ARN = 'arn:aws:iam::000000000000:role/sagemaker-local';
+export const DBPEDIA_CSV = '/work/shared/data/dbpedia_sample/train.csv';
+export const FASTTEXT_CLI = '/usr/bin/fasttext';
+
+export interface SageMakerTestStack {
+  readonly url: string;
+  readonly stateDir: string;
+  readonly publisher: RecordingPublisher;
+  readonly sagemaker: SageMakerProvider;
+  readonly s3: S3Client;
+  readonly api: SageMakerClient;
+  readonly runtime: SageMakerRuntimeClient;
+  /** Stops the server and boots new providers over the same state directory. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startSageMakerStack(): Promise<SageMakerTestStack> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'sagemaker-test-'));
+  const publisher = new RecordingPublisher();
+  const boot = async (): Promise<{ server: LocalServer; sagemaker: SageMakerProvider }> => {
+    const s3 = new S3Provider({ stateDir, events: publisher });
+    const sagemaker = new SageMakerProvider({ stateDir, objects: s3, events: publisher, trainingThreads: 2 });
+    const server = await createLocalServer({ port: 0, providers: [s3, sagemaker] });
+    return { server, sagemaker };
+  };
+  let current = await boot();
+  const clients = (url: string) => ({
+    s3: new S3Client({ endpoint: url, region: REGION, forcePathStyle: true, credentials: testCredentials }),
+    api: new SageMakerClient({ endpoint: url, region: REGION, credentials: testCredentials }),
+    runtime: new SageMakerRuntimeClient({ endpoint: url, region: REGION, credentials: testCredentials }),
+  });
+  let sdk = clients(current.server.url);
+  const destroyClients = (): void => {
+    sdk.s3.destroy();
+    sdk.api.destroy();
+    sdk.runtime.destroy();
+  };
+  return {
+    get url() {
+      return current.server.url;
+    },
+    stateDir,
+    publisher,
+    get sagemaker() {
+      return current.sagemaker;
+    },
+    get s3() {
+      return sdk.s3;
+    },
+    get api() {
+      return sdk.api;
+    },
+    get runtime() {
+      return sdk.runtime;
+    },
+    async restart() {
+      destroyClients();
+      await current.server.close();
+      current = await boot();
+      sdk = clients(current.server.url);
+    },
+    async close() {
+      destroyClients();
+      await current.server.close();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined, failing after `timeoutMs`. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Stopped']);
+
+export function waitForTrainingJob(api: SageMakerClient, name: string, timeoutMs = 120_000): Promise<DescribeTrainingJobCommandOutput> {
+  return waitFor(`training job ${name} to end`, async () => {
+    const job = await api.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+    return TERMINAL.has(job.TrainingJobStatus ?? '') ? job : undefined;
+  }, timeoutMs);
+}
+
+/** Minimal CSV reader for the DBpedia sample (quoted fields, doubled quotes). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let field = '';
+  let row: string[] = [];
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else if (c !== '\r') field += c;
+  }
+  if (field !== '' || row.length > 0) rows.push([...row, field]);
+  return rows;
+}
+
+export interface LabelledText {
+  label: string;
+  text: string;
+}
+
+/** The DBpedia sample, normalised, in a fixed pseudo-random order (same order on every run). */
+export function dbpediaExamples(): LabelledText[] {
+  const rows = parseCsv(readFileSync(DBPEDIA_CSV, 'utf8'));
+  const examples = rows.map(([label, title, content]) => ({ label: label!, text: normalizeText(`${title} ${content}`) }));
+  let seed = 42;
+  const random = (): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let i = examples.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [examples[i], examples[j]] = [examples[j]!, examples[i]!];
+  }
+  return examples;
+}
+
+export function fastTextLines(examples: readonly LabelledText[]): string {
+  return examples.map((example) => `__label__${example.label} ${example.text}\n`).join('');
+}
+
+export interface DataSplit {
+  train: LabelledText[];
+  validation: LabelledText[];
+  test: LabelledText[];
+}
+
+export function smallSplit(trainRows = 2000, validationRows = 300, testRows = 300): DataSplit {
+  const all = dbpediaExamples();
+  return {
+    train: all.slice(0, trainRows),
+    validation: all.slice(trainRows, trainRows + validationRows),
+    test: all.slice(trainRows + validationRows, trainRows + validationRows + testRows),
+  };
+}
+
+export async function putText(s3: S3Client, bucket: string, key: string, body: string | Buffer): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+}
+
+export async function createBucket(s3: S3Client, bucket: string): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+}
+
+export async function getObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await response.Body!.transformToByteArray());
+}
+
+/** model.bin out of a model.tar.gz in S3, written to a temporary file for the fastText CLI. */
+export async function downloadModelBin(s3: S3Client, s3Uri: string, dir: string): Promise<string> {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(s3Uri)!;
+  const archive = await getObjectBytes(s3, match[1]!, match[2]!);
+  const path = join(dir, `model-${Date.now()}-${Math.random().toString(16).slice(2)}.bin`);
+  await writeFile(path, await extractFromTarGz(archive, 'model.bin'));
+  return path;
+}
+
+/** `fasttext predict-prob` on each text (one per line): labels and probabilities as the CLI prints them. */
+export function cliPredictions(modelPath: string, texts: readonly string[], k: number): Array<{ label: string[]; prob: number[] }> {
+  const output = execFileSync(FASTTEXT_CLI, ['predict-prob', modelPath, '-', String(k)], {
+    input: `${texts.join('\n')}\n`,
+    maxBuffer: 1 << 28,
+  }).toString('utf8');
+  return output
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const parts = line.split(' ');
+      return {
+        label: parts.filter((_, i) => i % 2 === 0),
+        prob: parts.filter((_, i) => i % 2 === 1).map(Number),
+      };
+    });
+}
+
+/** A probability as the CLI prints it (6 significant digits). */
+export function printed(probability: number): number {
+  return Number(probability.toPrecision(6));
+}
