@@ -167,7 +167,7 @@ function busyMachineNote(loadBefore: number, loadAfter: number): string {
   const cores = cpus().length;
   const load = Math.max(loadBefore, loadAfter);
   if (load <= cores / 2) return '';
-  return `note: load average ${load.toFixed(2)} on ${cores} cores: other processes competed for the CPU, wall-time figures are inflated; MB/CPU-s is the steadier measure`;
+  return `load average ${load.toFixed(2)} on ${cores} cores: other processes competed for the CPU, wall-time figures are inflated; MB/CPU-s is the steadier measure`;
 }
 
 function main(): void {
@@ -204,7 +204,7 @@ function main(): void {
   console.log(tableRow('glue_scripts/preprocess.py (best)', best));
   console.log(tableRow('fastText tr/sed normalisation (reference)', reference));
   console.log(`\noutputs byte-identical across runs: ${byteIdentical}; target >= ${TARGET_MB_PER_SECOND} MB/s and < ${TARGET_PEAK_RSS_MIB} MiB: ${report.meetsTargets ? 'met' : 'NOT met'}`);
-  if (report.note) console.log(report.note);
+  if (report.note) console.log(`note: ${report.note}`);
   console.log(`results: ${RESULTS_FILE}`);
 }
 

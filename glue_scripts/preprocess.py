@@ -836,6 +836,7 @@ class Rejections(object):
 DIGEST_HEX_CHARS = 16
 # A staged line: <16 hex digest> __label__<name> <text>  (the output line starts after the first space)
 OUTPUT_LINE_START = DIGEST_HEX_CHARS + 1
+WRITE_SLICE_LINES = 8192
 DIGEST_SPACE = 2 ** 64
 
 
@@ -1018,10 +1019,15 @@ def merge_buckets(buckets, splitter, split_files):
         if bucket in exceptions_by_bucket:
             per_split = _move_exceptions(per_split, exceptions_by_bucket[bucket], splitter.thresholds_hex)
         for split, staged in enumerate(per_split):
-            if staged:
-                output = [line[OUTPUT_LINE_START:] for line in staged]
-                output.append(b"")
-                split_files[split].write(b"\n".join(output))
+            _write_output_lines(split_files[split], staged)
+
+
+def _write_output_lines(handle, staged):
+    """Writes staged lines without their digest, a slice at a time so that no bucket-sized copy is made."""
+    for start in range(0, len(staged), WRITE_SLICE_LINES):
+        output = [line[OUTPUT_LINE_START:] for line in staged[start:start + WRITE_SLICE_LINES]]
+        output.append(b"")
+        handle.write(b"\n".join(output))
 
 
 def _move_exceptions(per_split, moves, thresholds_hex):

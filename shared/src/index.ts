@@ -7,3 +7,4 @@ export * from './logger';
 export * from './blazingtext';
 export * from './manifest';
 export * from './s3-uri';
+export * from './normalize';

@@ -1,4 +1,5 @@
 /** `npm start`: runs the local stack in the foreground until Ctrl-C or SIGTERM. */
+import './warnings';
 import path from 'node:path';
 import { consoleLogger } from '../core/logger';
 import { startLocalStack } from '../stack';

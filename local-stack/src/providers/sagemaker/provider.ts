@@ -13,7 +13,9 @@ import type { AwsRequest, AwsResponse, EventPublisher, ObjectStore, Provider } f
 import { EndpointConfigs } from './hosting/endpoint-configs';
 import { Endpoints } from './hosting/endpoints';
 import { Models } from './hosting/models';
+import { PredictionPool } from './hosting/prediction-pool';
 import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './hosting/runtime';
+import { providerBundle } from './script-bundle';
 import { TrainingJobs } from './training/training-jobs';
 
 export interface SageMakerProviderOptions {
@@ -27,6 +29,8 @@ export interface SageMakerProviderOptions {
   trainingThreads?: number;
   /** Training jobs allowed to run at once before CreateTrainingJob answers ResourceLimitExceeded (default 4). */
   maxConcurrentTrainingJobs?: number;
+  /** Worker threads for large prediction batches (default: every core; below 2, none). */
+  predictionWorkers?: number;
 }
 
 export class SageMakerProvider implements Provider {
@@ -36,6 +40,7 @@ export class SageMakerProvider implements Provider {
   private readonly configs: EndpointConfigs;
   readonly endpoints: Endpoints;
   private readonly runtime: EndpointRuntime;
+  private readonly pool: PredictionPool;
   private readonly handlers: Readonly<Record<string, JsonOperationHandler>>;
 
   constructor(options: SageMakerProviderOptions) {
@@ -51,8 +56,17 @@ export class SageMakerProvider implements Provider {
     });
     this.models = new Models(root);
     this.configs = new EndpointConfigs(root, this.models);
-    this.endpoints = new Endpoints({ root, objects: options.objects, events: options.events, models: this.models, configs: this.configs, logger });
-    this.runtime = new EndpointRuntime(this.endpoints);
+    this.pool = new PredictionPool(providerBundle('hosting/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
+    this.endpoints = new Endpoints({
+      root,
+      objects: options.objects,
+      events: options.events,
+      models: this.models,
+      configs: this.configs,
+      logger,
+      hosting: this.pool,
+    });
+    this.runtime = new EndpointRuntime(this.endpoints, this.pool);
 
     const jobs = this.trainingJobs;
     const endpoints = this.endpoints;
@@ -85,6 +99,7 @@ export class SageMakerProvider implements Provider {
 
   async stop(): Promise<void> {
     await Promise.all([this.trainingJobs.stop(), this.endpoints.stop()]);
+    await this.pool.stop();
   }
 
   /** Errors are written here, in the protocol of the API called (the two differ). */
@@ -92,7 +107,7 @@ export class SageMakerProvider implements Provider {
     const endpointName = invocationEndpoint(request.rawPath);
     if (endpointName !== undefined) {
       try {
-        return this.runtime.invoke(request, endpointName);
+        return await this.runtime.invoke(request, endpointName);
       } catch (error) {
         return runtimeErrorResponse(toAwsError(error));
       }

@@ -45,19 +45,19 @@ export class BinaryReader {
     return this.buffer.readDoubleLE(this.take(8, what));
   }
 
-  /** A NUL-terminated byte string, as a latin1 string (one char per byte, so any bytes round-trip). */
-  cString(what: string): string {
+  /** The bytes of a NUL-terminated string (without the NUL), as a view into the file. */
+  cStringBytes(what: string): Buffer {
     const end = this.buffer.indexOf(0, this.offset);
     if (end < 0) throw new ModelFormatError(`model file is truncated (reading ${what} at byte ${this.offset})`);
-    const text = this.buffer.toString('latin1', this.offset, end);
+    const bytes = this.buffer.subarray(this.offset, end);
     this.offset = end + 1;
-    return text;
+    return bytes;
   }
 
-  /** `count` float32 values, copied into an aligned array. */
+  /** `count` float32 values, copied into an aligned array over shared memory (for worker threads). */
   float32Array(count: number, what: string): Float32Array {
     const at = this.take(count * 4, what);
-    const values = new Float32Array(count);
+    const values = new Float32Array(new SharedArrayBuffer(count * 4));
     new Uint8Array(values.buffer).set(this.buffer.subarray(at, at + count * 4));
     return values;
   }

@@ -4,11 +4,13 @@
  * computes in uint64 arithmetic from sign-extended int32 word hashes.
  */
 
-const FNV_OFFSET = 2166136261;
-const FNV_PRIME = 16777619;
+export const FNV_OFFSET = 2166136261;
+export const FNV_PRIME = 16777619;
 const NGRAM_MULTIPLIER = 116049371;
 const TWO_16 = 65536;
 const TWO_32 = 4294967296;
+/** Below this, `hi * (2^32 % m)` stays under 2^53 (exact in a double). */
+const SMALL_MODULUS = 2 ** 21;
 
 /**
  * Hash of a byte string held as a latin1 JS string (one char per byte), as fastText hashes
@@ -23,57 +25,48 @@ export function hashByteString(bytes: string): number {
   return h;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-
-/** A JS string's UTF-8 bytes as a latin1 string; ASCII text is returned as is, without copying. */
-export function toByteString(text: string): string {
-  return NON_ASCII.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+/** `x % m` for non-negative integers below 2^53, without the slow floating-point remainder. */
+function remainder(x: number, m: number): number {
+  const r = x - Math.floor(x / m) * m;
+  return r < 0 ? r + m : r >= m ? r - m : r;
 }
 
-/** A uint64 as two uint32 halves. */
-interface U64 {
-  hi: number;
-  lo: number;
-}
-
-/** `value` (an int32 word hash) sign-extended to uint64, as `uint64_t h = hashes[i]` does. */
-function fromInt32(value: number): U64 {
-  return { hi: value < 0 ? 0xffffffff : 0, lo: value >>> 0 };
-}
-
-/** `h * multiplier + addend` in uint64 arithmetic, with `addend` a sign-extended int32. */
-function multiplyAdd(h: U64, multiplier: number, addend: number): U64 {
-  // lo * multiplier is up to 2^59: split lo into 16-bit halves so every product stays exact.
-  const loHigh = h.lo >>> 16;
-  const loLow = h.lo & 0xffff;
-  const carry = Math.floor((loHigh * multiplier + Math.floor((loLow * multiplier) / TWO_16)) / TWO_16);
-  let lo = Math.imul(h.lo, multiplier) >>> 0;
-  let hi = (Math.imul(h.hi, multiplier) + carry) >>> 0;
-  const add = fromInt32(addend);
-  const sum = lo + add.lo;
-  lo = sum >>> 0;
-  hi = (hi + add.hi + (sum >= TWO_32 ? 1 : 0)) >>> 0;
-  return { hi, lo };
-}
-
-/** `h % modulus` for a uint64 `h` and a positive modulus below 2^37. */
-function modulo(h: U64, modulus: number): number {
-  let r = h.hi % modulus;
-  r = (r * TWO_16) % modulus;
-  r = (r * TWO_16) % modulus;
-  return (r + h.lo) % modulus;
+/** `(hi * 2^32 + lo) % m`, exactly, for m below 2^37 (`twoTo32Mod` is `2^32 % m`). */
+function modulo(hi: number, lo: number, m: number, twoTo32Mod: number): number {
+  if (m <= SMALL_MODULUS) return remainder(remainder(hi * twoTo32Mod, m) + lo, m);
+  const high = remainder(remainder(remainder(hi, m) * TWO_16, m) * TWO_16, m);
+  return remainder(high + lo, m);
 }
 
 /**
- * The bucket indices (before adding `nwords`) of every word n-gram of length 2..`n` over the
- * line's word hashes, in fastText's order (`Dictionary::addWordNgrams`).
+ * Visits the bucket index (before adding `nwords`) of every word n-gram of length 2..`n` over the
+ * line's word hashes, in fastText's order (`Dictionary::addWordNgrams`): for each start word, the
+ * hash chain `h = h * 116049371 + hash[j]` in uint64 arithmetic over sign-extended int32 hashes,
+ * then `h % buckets`. The uint64 is kept as two uint32 halves (no allocation per n-gram).
  */
-export function wordNgramBuckets(wordHashes: readonly number[], n: number, buckets: number, emit: (bucket: number) => void): void {
-  for (let i = 0; i < wordHashes.length; i++) {
-    let h = fromInt32(wordHashes[i]! | 0);
-    for (let j = i + 1; j < wordHashes.length && j < i + n; j++) {
-      h = multiplyAdd(h, NGRAM_MULTIPLIER, wordHashes[j]! | 0);
-      emit(modulo(h, buckets));
+export function forEachWordNgramBucket(
+  wordHashes: Int32Array,
+  count: number,
+  n: number,
+  buckets: number,
+  visit: (bucket: number) => void,
+): void {
+  const twoTo32Mod = TWO_32 % buckets;
+  for (let i = 0; i < count; i++) {
+    const first = wordHashes[i]!;
+    let hi = first < 0 ? 0xffffffff : 0;
+    let lo = first >>> 0;
+    const end = Math.min(count, i + n);
+    for (let j = i + 1; j < end; j++) {
+      // lo * multiplier is up to 2^59: split lo into 16-bit halves so every product stays exact.
+      const carry = Math.floor(((lo >>> 16) * NGRAM_MULTIPLIER + Math.floor(((lo & 0xffff) * NGRAM_MULTIPLIER) / TWO_16)) / TWO_16);
+      const productLo = Math.imul(lo, NGRAM_MULTIPLIER) >>> 0;
+      const productHi = (Math.imul(hi, NGRAM_MULTIPLIER) + carry) >>> 0;
+      const addend = wordHashes[j]!;
+      const sum = productLo + (addend >>> 0);
+      lo = sum >>> 0;
+      hi = (productHi + (addend < 0 ? 0xffffffff : 0) + (sum >= TWO_32 ? 1 : 0)) >>> 0;
+      visit(modulo(hi, lo, buckets, twoTo32Mod));
     }
   }
 }

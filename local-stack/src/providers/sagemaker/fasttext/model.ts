@@ -7,7 +7,7 @@
  */
 import { BinaryReader, ModelFormatError } from './binary-reader';
 import { expf } from './expf';
-import { hashByteString, toByteString, wordNgramBuckets } from './hashing';
+import { FNV_OFFSET as FNV_OFFSET_BINDING, FNV_PRIME as FNV_PRIME_BINDING, forEachWordNgramBucket, hashByteString } from './hashing';
 import { topK } from './top-k';
 
 const MAGIC = 793712314;
@@ -19,9 +19,10 @@ const EOS = '</s>';
 const LABEL_PREFIX = '__label__';
 const BEGIN_OF_WORD = '<';
 const END_OF_WORD = '>';
-/** fastText's token separators (`Dictionary::readWord`). */
-const SEPARATORS = /[ \n\r\t\v\f\0]+/;
 const fround = Math.fround;
+// Module-local copies: imported bindings compile to property reads (CommonJS), too slow per character.
+const FNV_OFFSET = FNV_OFFSET_BINDING;
+const FNV_PRIME = FNV_PRIME_BINDING;
 
 export interface Prediction {
   label: string;
@@ -56,6 +57,45 @@ export interface LineEvaluation {
   predicted: number;
 }
 
+/**
+ * Everything a model is, as plain data: typed arrays over SharedArrayBuffers, so that a model
+ * posted to a worker thread is shared, not copied.
+ */
+export interface ModelData {
+  args: ModelArgs;
+  nwords: number;
+  tokens: number;
+  labels: string[];
+  /** -1: not pruned; 0: no n-gram bucket kept; > 0: `pruneIndex` maps buckets to rows. */
+  pruneIndexSize: number;
+  pruneIndex: Array<[number, number]>;
+  /** Dictionary entries' bytes, back to back; entry i is `[entryOffsets[i], entryOffsets[i + 1])`. */
+  entryBytes: Uint8Array;
+  entryOffsets: Int32Array;
+  /** fastText's hash of each entry. */
+  entryHashes: Int32Array;
+  /** Open-addressing table of entry indices keyed by the hash (-1: empty slot), as fastText's own. */
+  entryTable: Int32Array;
+  input: Float32Array;
+  output: Float32Array;
+}
+
+function sharedInt32(length: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(length * 4));
+}
+
+function hashTable(hashes: Int32Array): Int32Array {
+  let size = 16;
+  while (size < hashes.length * 2) size *= 2;
+  const table = sharedInt32(size).fill(-1);
+  for (let index = 0; index < hashes.length; index++) {
+    let slot = hashes[index]! & (size - 1);
+    while (table[slot] !== -1) slot = (slot + 1) & (size - 1);
+    table[slot] = index;
+  }
+  return table;
+}
+
 function readArgs(reader: BinaryReader): ModelArgs {
   const dim = reader.int32('dim');
   reader.int32('ws');
@@ -81,23 +121,44 @@ function readMatrix(reader: BinaryReader, what: string): { rows: number; cols: n
 }
 
 export class FastTextModel {
-  /** Dictionary entry index by token bytes (latin1); entries below `nwords` are words, the rest labels. */
-  private readonly entryIndex: Map<string, number>;
+  readonly args: ModelArgs;
+  readonly nwords: number;
+  readonly tokens: number;
+  /** Label names (UTF-8), by label index. */
+  readonly labels: readonly string[];
+  private readonly entryBytes: Uint8Array;
+  private readonly entryOffsets: Int32Array;
+  private readonly entryHashes: Int32Array;
+  private readonly entryTable: Int32Array;
+  private readonly input: Float32Array;
+  private readonly output: Float32Array;
+  private readonly pruneIndexSize: number;
+  private readonly pruneIndex: Map<number, number> | undefined;
+  private readonly eosIndex: number;
   private readonly subwordCache = new Map<number, readonly number[]>();
+  // Scratch space for one prediction at a time (prediction is synchronous).
+  private readonly hidden: Float32Array;
+  private readonly scores: Float32Array;
+  private wordHashes = new Int32Array(256);
+  private wordCount = 0;
+  private featureCount = 0;
 
-  private constructor(
-    readonly args: ModelArgs,
-    private readonly entries: readonly string[],
-    readonly nwords: number,
-    readonly tokens: number,
-    private readonly pruneIndex: Map<number, number> | undefined,
-    private readonly pruneIndexSize: number,
-    private readonly input: Float32Array,
-    private readonly output: Float32Array,
-    /** Label names (UTF-8), by label index. */
-    readonly labels: readonly string[],
-  ) {
-    this.entryIndex = new Map(entries.map((entry, index) => [entry, index]));
+  constructor(readonly data: ModelData) {
+    this.args = data.args;
+    this.nwords = data.nwords;
+    this.tokens = data.tokens;
+    this.labels = data.labels;
+    this.entryBytes = data.entryBytes;
+    this.entryOffsets = data.entryOffsets;
+    this.entryHashes = data.entryHashes;
+    this.entryTable = data.entryTable;
+    this.input = data.input;
+    this.output = data.output;
+    this.pruneIndexSize = data.pruneIndexSize;
+    this.pruneIndex = data.pruneIndexSize > 0 ? new Map(data.pruneIndex) : undefined;
+    this.hidden = new Float32Array(data.args.dim);
+    this.scores = new Float32Array(data.labels.length);
+    this.eosIndex = this.find(EOS, 0, EOS.length, hashByteString(EOS) | 0);
   }
 
   static parse(buffer: Buffer): FastTextModel {
@@ -119,21 +180,26 @@ export class FastTextModel {
     if (size < 0 || nwords < 0 || nlabels <= 0 || nwords + nlabels !== size) {
       throw new ModelFormatError(`inconsistent dictionary (${size} entries, ${nwords} words, ${nlabels} labels)`);
     }
-    const entries: string[] = new Array<string>(size);
+    const entries: Buffer[] = new Array<Buffer>(size);
     const labels: string[] = [];
     for (let i = 0; i < size; i++) {
-      const entry = reader.cString('dictionary entry');
+      const entry = reader.cStringBytes('dictionary entry');
       reader.int64('entry count');
       const type = reader.int8('entry type');
       if ((type === ENTRY_LABEL) !== i >= nwords) throw new ModelFormatError('dictionary entries are not words then labels');
       entries[i] = entry;
-      if (type === ENTRY_LABEL) labels.push(Buffer.from(entry, 'latin1').toString('utf8'));
+      if (type === ENTRY_LABEL) labels.push(entry.toString('utf8'));
     }
-    let pruneIndex: Map<number, number> | undefined;
-    if (pruneIndexSize > 0) {
-      pruneIndex = new Map();
-      for (let i = 0; i < pruneIndexSize; i++) pruneIndex.set(reader.int32('prune index key'), reader.int32('prune index value'));
-    }
+    const entryOffsets = sharedInt32(size + 1);
+    for (let i = 0; i < size; i++) entryOffsets[i + 1] = entryOffsets[i]! + entries[i]!.length;
+    const entryBytes = new Uint8Array(new SharedArrayBuffer(entryOffsets[size]!));
+    const entryHashes = sharedInt32(size);
+    entries.forEach((entry, i) => {
+      entryBytes.set(entry, entryOffsets[i]!);
+      entryHashes[i] = hashByteString(entry.toString('latin1')) | 0;
+    });
+    const pruneIndex: Array<[number, number]> = [];
+    for (let i = 0; i < pruneIndexSize; i++) pruneIndex.push([reader.int32('prune index key'), reader.int32('prune index value')]);
     if (reader.bool('quantized input flag')) throw new ModelFormatError('quantized models (.ftz) are not supported');
     const input = readMatrix(reader, 'input');
     if (reader.bool('quantized output flag')) throw new ModelFormatError('quantized models (.ftz) are not supported');
@@ -143,7 +209,20 @@ export class FastTextModel {
     }
     if (input.rows < nwords + (pruneIndexSize < 0 ? args.bucket : 0)) throw new ModelFormatError('input matrix is too small');
     if (reader.remaining !== 0) throw new ModelFormatError(`${reader.remaining} unexpected bytes after the output matrix`);
-    return new FastTextModel(args, entries, nwords, tokens, pruneIndex, pruneIndexSize, input.values, output.values, labels);
+    return new FastTextModel({
+      args,
+      nwords,
+      tokens,
+      labels,
+      pruneIndexSize,
+      pruneIndex,
+      entryBytes,
+      entryOffsets,
+      entryHashes,
+      entryTable: hashTable(entryHashes),
+      input: input.values,
+      output: output.values,
+    });
   }
 
   get summary(): ModelSummary {
@@ -161,8 +240,8 @@ export class FastTextModel {
   /** The `k` most likely labels for one text (one line), as `fasttext predict-prob` gives them. */
   predict(text: string, k: number): Prediction[] {
     if (!Number.isInteger(k) || k < 1) throw new RangeError('k needs to be 1 or higher');
-    const { features } = this.lineFeatures(text);
-    return this.rank(features, k).map((best) => ({ label: this.labels[best.label]!, prob: best.probability }));
+    this.readLine(text, undefined);
+    return this.rank(k).map((best) => ({ label: this.labels[best.label]!, prob: best.probability }));
   }
 
   /**
@@ -170,58 +249,119 @@ export class FastTextModel {
    * undefined for a line without a known label.
    */
   evaluate(line: string): LineEvaluation | undefined {
-    const { features, labels } = this.lineFeatures(line);
+    const labels: number[] = [];
+    this.readLine(line, labels);
     if (labels.length === 0) return undefined;
-    const [best] = this.rank(features, 1);
+    const [best] = this.rank(1);
     if (best === undefined) return undefined;
     return { labels, predicted: best.label };
   }
 
-  /** Input-matrix rows of a line and its known labels (`Dictionary::getLine`). */
-  private lineFeatures(text: string): { features: number[]; labels: number[] } {
-    const features: number[] = [];
-    const labels: number[] = [];
-    const wordHashes: number[] = [];
-    const addToken = (token: string): void => {
-      const hash = hashByteString(token);
-      const index = this.entryIndex.get(token) ?? -1;
-      const isLabel = index < 0 ? token.startsWith(LABEL_PREFIX) : index >= this.nwords;
-      if (!isLabel) {
-        this.addSubwords(features, token, index);
-        wordHashes.push(hash | 0);
-      } else if (index >= 0) {
-        labels.push(index - this.nwords);
+  /**
+   * `Dictionary::getLine` + `Model::computeHidden` in one pass: sums the input rows of the line's
+   * features into `hidden`, in fastText's order (each token's rows, `</s>`, then the word n-gram
+   * buckets), since float sums depend on the order. Known labels go to `labels` when given.
+   */
+  private readLine(text: string, labels: number[] | undefined): void {
+    this.hidden.fill(0);
+    this.featureCount = 0;
+    this.wordCount = 0;
+    const length = text.length;
+    let start = -1;
+    let ascii = true;
+    let hash = 0;
+    for (let i = 0; i <= length; i++) {
+      const code = i < length ? text.charCodeAt(i) : 32;
+      // fastText's separators (`Dictionary::readWord`): space, \n, \r, \t, \v, \f, \0.
+      if (code !== 32 && (code < 9 || code > 13) && code !== 0) {
+        if (start < 0) {
+          start = i;
+          ascii = true;
+          hash = FNV_OFFSET;
+        }
+        if (code >= 0x80) ascii = false;
+        // The FNV-1a hash of ASCII tokens, computed while scanning (other tokens are rehashed as UTF-8).
+        hash = Math.imul((hash ^ code) >>> 0, FNV_PRIME) >>> 0;
+        continue;
       }
-    };
-    for (const token of text.split(SEPARATORS)) {
-      if (token !== '') addToken(toByteString(token));
+      if (start < 0) continue;
+      if (ascii) {
+        this.readToken(text, start, i, hash | 0, labels);
+      } else {
+        const bytes = Buffer.from(text.slice(start, i), 'utf8').toString('latin1');
+        this.readToken(bytes, 0, bytes.length, hashByteString(bytes) | 0, labels);
+      }
+      start = -1;
     }
-    addToken(EOS);
+    this.readToken(EOS, 0, EOS.length, hashByteString(EOS) | 0, labels);
     if (this.args.bucket > 0) {
-      wordNgramBuckets(wordHashes, this.args.wordNgrams, this.args.bucket, (bucket) => this.pushBucket(features, bucket));
+      forEachWordNgramBucket(this.wordHashes, this.wordCount, this.args.wordNgrams, this.args.bucket, (bucket) => this.addBucket(bucket));
     }
-    return { features, labels };
   }
 
-  private addSubwords(features: number[], token: string, index: number): void {
+  /** The entry index of `source[start, end)` (a byte string) with fastText hash `hash`, or -1. */
+  private find(source: string, start: number, end: number, hash: number): number {
+    const mask = this.entryTable.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const index = this.entryTable[slot]!;
+      if (index === -1) return -1;
+      if (this.entryHashes[index] !== hash) continue;
+      const entryStart = this.entryOffsets[index]!;
+      const length = this.entryOffsets[index + 1]! - entryStart;
+      if (length !== end - start) continue;
+      let same = true;
+      for (let j = 0; j < length && same; j++) same = this.entryBytes[entryStart + j] === source.charCodeAt(start + j);
+      if (same) return index;
+    }
+  }
+
+  /** One token, `source[start, end)` as a byte string with fastText hash `hash`. */
+  private readToken(source: string, start: number, end: number, hash: number, labels: number[] | undefined): void {
+    const index = this.find(source, start, end, hash);
+    if (index >= this.nwords) {
+      labels?.push(index - this.nwords);
+      return;
+    }
+    if (index < 0 && source.startsWith(LABEL_PREFIX, start)) return;
+    this.pushWordHash(index >= 0 ? this.entryHashes[index]! : hash);
+    if (index >= 0 && this.args.maxn <= 0) {
+      this.addRow(index);
+      return;
+    }
+    const token = source.slice(start, end);
     if (index < 0) {
-      if (token !== EOS) this.charNgrams(BEGIN_OF_WORD + token + END_OF_WORD, features);
-    } else if (this.args.maxn <= 0) {
-      features.push(index);
+      if (token !== EOS) this.addCharNgrams(BEGIN_OF_WORD + token + END_OF_WORD);
     } else {
-      let subwords = this.subwordCache.get(index);
-      if (subwords === undefined) {
-        const computed = [index];
-        if (token !== EOS) this.charNgrams(BEGIN_OF_WORD + token + END_OF_WORD, computed);
-        subwords = computed;
-        this.subwordCache.set(index, subwords);
-      }
-      for (const row of subwords) features.push(row);
+      for (const row of this.subwordsOf(index, token)) this.addRow(row);
     }
   }
 
-  /** `Dictionary::computeSubwords` over a byte string. */
-  private charNgrams(word: string, features: number[]): void {
+  private pushWordHash(hash: number): void {
+    if (this.wordCount === this.wordHashes.length) {
+      const grown = new Int32Array(this.wordHashes.length * 2);
+      grown.set(this.wordHashes);
+      this.wordHashes = grown;
+    }
+    this.wordHashes[this.wordCount++] = hash;
+  }
+
+  private subwordsOf(index: number, token: string): readonly number[] {
+    let subwords = this.subwordCache.get(index);
+    if (subwords === undefined) {
+      const rows = [index];
+      if (token !== EOS) this.charNgrams(BEGIN_OF_WORD + token + END_OF_WORD, (bucket) => this.bucketRow(bucket, (row) => rows.push(row)));
+      subwords = rows;
+      this.subwordCache.set(index, subwords);
+    }
+    return subwords;
+  }
+
+  private addCharNgrams(word: string): void {
+    this.charNgrams(word, (bucket) => this.addBucket(bucket));
+  }
+
+  /** `Dictionary::computeSubwords` over a byte string: the bucket of each character n-gram. */
+  private charNgrams(word: string, visit: (bucket: number) => void): void {
     const isContinuation = (at: number): boolean => (word.charCodeAt(at) & 0xc0) === 0x80;
     for (let i = 0; i < word.length; i++) {
       if (isContinuation(i)) continue;
@@ -229,14 +369,13 @@ export class FastTextModel {
       for (let j = i, n = 1; j < word.length && n <= this.args.maxn; n++) {
         ngram += word[j++];
         while (j < word.length && isContinuation(j)) ngram += word[j++];
-        if (n >= this.args.minn && !(n === 1 && (i === 0 || j === word.length))) {
-          this.pushBucket(features, hashByteString(ngram) % this.args.bucket);
-        }
+        if (n >= this.args.minn && !(n === 1 && (i === 0 || j === word.length))) visit(hashByteString(ngram) % this.args.bucket);
       }
     }
   }
 
-  private pushBucket(features: number[], bucket: number): void {
+  /** `Dictionary::pushHash`: the input row of a bucket, through the prune index of pruned models. */
+  private bucketRow(bucket: number, visit: (row: number) => void): void {
     if (this.pruneIndexSize === 0) return;
     let id = bucket;
     if (this.pruneIndex !== undefined) {
@@ -244,28 +383,36 @@ export class FastTextModel {
       if (pruned === undefined) return;
       id = pruned;
     }
-    features.push(this.nwords + id);
+    visit(this.nwords + id);
   }
 
-  /** Hidden vector, softmax and top-k, in float32 as fastText computes them. */
-  private rank(features: readonly number[], k: number): Array<{ label: number; probability: number }> {
+  private addBucket(bucket: number): void {
+    if (this.pruneIndexSize < 0) this.addRow(this.nwords + bucket);
+    else this.bucketRow(bucket, (row) => this.addRow(row));
+  }
+
+  private addRow(row: number): void {
+    const { hidden, input } = this;
+    const dim = hidden.length;
+    const offset = row * dim;
+    for (let j = 0; j < dim; j++) hidden[j] = hidden[j]! + input[offset + j]!;
+    this.featureCount += 1;
+  }
+
+  /** Averaged hidden vector, softmax and top-k, in float32 as fastText computes them. */
+  private rank(k: number): Array<{ label: number; probability: number }> {
     // fastText predicts nothing for a line without any known feature.
-    if (features.length === 0) return [];
-    const dim = this.args.dim;
-    const hidden = new Float32Array(dim);
-    for (const row of features) {
-      const offset = row * dim;
-      for (let j = 0; j < dim; j++) hidden[j] = hidden[j]! + this.input[offset + j]!;
-    }
-    const scale = fround(1 / features.length);
+    if (this.featureCount === 0) return [];
+    const { hidden, scores, output } = this;
+    const dim = hidden.length;
+    const scale = fround(1 / this.featureCount);
     for (let j = 0; j < dim; j++) hidden[j] = hidden[j]! * scale;
 
-    const labelCount = this.labels.length;
-    const scores = new Float32Array(labelCount);
+    const labelCount = scores.length;
     for (let i = 0; i < labelCount; i++) {
       const offset = i * dim;
       let dot = 0;
-      for (let j = 0; j < dim; j++) dot = fround(dot + fround(this.output[offset + j]! * hidden[j]!));
+      for (let j = 0; j < dim; j++) dot = fround(dot + fround(output[offset + j]! * hidden[j]!));
       if (Number.isNaN(dot)) throw new Error('the model produced NaN (corrupt weights)');
       scores[i] = dot;
     }

@@ -62,6 +62,8 @@ export interface EndpointRecord {
 export interface ServingVariant {
   name: string;
   weight: number;
+  /** Unique per loaded model: what the prediction pool knows it by. */
+  modelId: number;
   model: FastTextModel;
 }
 
@@ -90,7 +92,11 @@ export interface EndpointsOptions {
   models: Models;
   configs: EndpointConfigs;
   logger: LocalStackLogger;
+  /** Told which models start and stop serving (the prediction pool). */
+  hosting?: { warm(): void; release(modelId: number): void };
 }
+
+let nextModelId = 1;
 
 type TimeUnit = 'seconds' | 'milliseconds';
 
@@ -156,7 +162,7 @@ export class Endpoints {
       }
       if (endpoint.Current && endpoint.EndpointStatus !== 'Failed') {
         try {
-          this.serving.set(this.key(endpoint), await this.loadVariants(endpoint.Current));
+          this.serve(this.key(endpoint), await this.loadVariants(endpoint.Current));
         } catch (error) {
           endpoint.EndpointStatus = 'Failed';
           endpoint.FailureReason = `The models could not be reloaded after the local stack restarted: ${(error as Error).message}`;
@@ -256,7 +262,7 @@ export class Endpoints {
     endpoint.LastModifiedTime = Date.now();
     await this.save(endpoint);
     await this.publish(endpoint);
-    this.serving.delete(key);
+    this.serve(key, undefined);
     await this.endpoints.delete(EndpointName);
     return {};
   }
@@ -298,6 +304,17 @@ export class Endpoints {
     };
   }
 
+  /** Switches what an endpoint serves in one step; the models it served stop being held. */
+  private serve(key: string, variants: ServingVariant[] | undefined): void {
+    const previous = this.serving.get(key);
+    if (variants === undefined) this.serving.delete(key);
+    else {
+      this.serving.set(key, variants);
+      this.options.hosting?.warm();
+    }
+    for (const variant of previous ?? []) this.options.hosting?.release(variant.modelId);
+  }
+
   private track(deployment: Promise<void>): void {
     this.deployments.add(deployment);
     void deployment.finally(() => this.deployments.delete(deployment));
@@ -307,7 +324,8 @@ export class Endpoints {
     return Promise.all(
       deployment.Variants.map(async (variant) => {
         try {
-          return { name: variant.VariantName, weight: variant.Weight, model: await loadBlazingTextModel(this.options.objects, variant.ModelDataUrl) };
+          const model = await loadBlazingTextModel(this.options.objects, variant.ModelDataUrl);
+          return { name: variant.VariantName, weight: variant.Weight, modelId: nextModelId++, model };
         } catch (error) {
           throw new Error(
             `The primary container for production variant ${variant.VariantName} (model ${variant.ModelName}) failed to load: ${(error as Error).message}`,
@@ -332,7 +350,7 @@ export class Endpoints {
     if (this.generations.get(key) !== generation) return;
     const now = Date.now();
     if (variants !== undefined) {
-      this.serving.set(key, variants);
+      this.serve(key, variants);
       endpoint.Current = deployment;
       endpoint.EndpointStatus = 'InService';
       delete endpoint.FailureReason;

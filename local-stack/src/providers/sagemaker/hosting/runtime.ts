@@ -7,6 +7,7 @@
 import { AwsError, type AwsRequest, type AwsResponse } from '../../../core/types';
 import type { Prediction } from '../fasttext/model';
 import type { Endpoints, ServingVariant } from './endpoints';
+import type { PredictionPool } from './prediction-pool';
 import { InvalidInvocation, invocationFormat, MAX_PAYLOAD_BYTES, parseInvocation, renderPredictions, RESPONSE_CONTENT_TYPES } from './invocations';
 
 const INVOCATION_PATH = /^\/endpoints\/([^/]+)\/invocations\/?$/;
@@ -49,9 +50,12 @@ function chooseVariant(variants: readonly ServingVariant[], target: string | und
 }
 
 export class EndpointRuntime {
-  constructor(private readonly endpoints: Endpoints) {}
+  constructor(
+    private readonly endpoints: Endpoints,
+    private readonly pool: PredictionPool,
+  ) {}
 
-  invoke(request: AwsRequest, endpointName: string): AwsResponse {
+  async invoke(request: AwsRequest, endpointName: string): Promise<AwsResponse> {
     if (request.method !== 'POST') throw validationError(`InvokeEndpoint takes POST, not ${request.method}.`);
     if (request.body.length > MAX_PAYLOAD_BYTES) {
       throw validationError(`HTTP content length exceeded ${MAX_PAYLOAD_BYTES} bytes.`, 413);
@@ -76,7 +80,7 @@ export class EndpointRuntime {
 
     let predictions: Prediction[][];
     try {
-      predictions = items.map((item) => variant.model.predict(item.text, item.k));
+      predictions = await this.pool.predict(variant.modelId, variant.model, items);
     } catch (error) {
       const message = (error as Error).message;
       throw new AwsError(

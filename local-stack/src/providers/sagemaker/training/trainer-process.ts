@@ -1,11 +1,11 @@
 /**
- * Runs the trainer (trainer-main.ts) in a child process: bundles it once with esbuild (so the child
- * starts as plain Node, without a TypeScript loader), forks it, relays its messages and output, and
- * kills it on request.
+ * Runs the trainer (trainer-main.ts, bundled once with esbuild) in a child process: forks it,
+ * relays its messages and output, and kills it on request.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { ScriptBundle } from '../script-bundle';
 import type { EpochProgress, RunResult, TrainerMessage, TrainerResult, TrainerSpec } from './trainer-protocol';
 
 export interface TrainerObserver {
@@ -23,34 +23,6 @@ export class TrainerFailure extends Error {
   ) {
     super(message);
     this.name = 'TrainerFailure';
-  }
-}
-
-/** Builds the trainer bundle once per directory and returns its path. */
-export class TrainerBundle {
-  private built: Promise<string> | undefined;
-
-  constructor(private readonly outputDir: string) {}
-
-  path(): Promise<string> {
-    this.built ??= (async () => {
-      const { build } = await import('esbuild');
-      const outfile = join(this.outputDir, 'trainer.cjs');
-      await build({
-        entryPoints: [join(__dirname, 'trainer-main.ts')],
-        outfile,
-        bundle: true,
-        platform: 'node',
-        format: 'cjs',
-        target: 'node20',
-        // The native binding is loaded from the project's node_modules (see NODE_PATH below).
-        external: ['fasttext'],
-        logLevel: 'silent',
-      });
-      return outfile;
-    })();
-    this.built.catch(() => (this.built = undefined));
-    return this.built;
   }
 }
 
@@ -129,7 +101,7 @@ export class TrainerProcess {
     });
   }
 
-  static async start(bundle: TrainerBundle, spec: TrainerSpec, observer: TrainerObserver): Promise<TrainerProcess> {
+  static async start(bundle: ScriptBundle, spec: TrainerSpec, observer: TrainerObserver): Promise<TrainerProcess> {
     const script = await bundle.path();
     const specPath = join(spec.workDir, 'trainer-spec.json');
     await writeFile(specPath, JSON.stringify(spec, null, 2));

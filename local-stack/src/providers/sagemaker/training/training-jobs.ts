@@ -18,7 +18,8 @@ import { arnFor, parseInput, parseS3Uri, resourceName, ROLE_ARN_PATTERN, S3_URI_
 import { checkChannels, stageChannel, type ChannelConfig, type StagedChannel } from './channels';
 import { ClientError, parseSupervisedHyperparameters, type SupervisedSettings } from './hyperparameters';
 import { JobLog } from './job-log';
-import { TrainerBundle, TrainerFailure, TrainerProcess } from './trainer-process';
+import { providerBundle, type ScriptBundle } from '../script-bundle';
+import { TrainerFailure, TrainerProcess } from './trainer-process';
 import type { RunResult, TrainerResult } from './trainer-protocol';
 
 export type TrainingJobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
@@ -220,11 +221,11 @@ function failureReason(error: unknown): string {
 export class TrainingJobs {
   private readonly jobs: RecordStore<TrainingJobRecord>;
   private readonly running = new Map<string, RunningJob>();
-  private readonly bundle: TrainerBundle;
+  private readonly bundle: ScriptBundle;
 
   constructor(private readonly options: TrainingJobsOptions) {
     this.jobs = new RecordStore(join(options.root, 'training-jobs'), (job) => job.TrainingJobName);
-    this.bundle = new TrainerBundle(join(options.root, 'runtime'));
+    this.bundle = providerBundle('training/trainer-main', join(options.root, 'runtime'));
   }
 
   /** Loads the jobs; a job that was running when the stack stopped cannot resume, so it fails and says so. */

@@ -1,0 +1,199 @@
+/**
+ * `npm run demo [-- --data train.csv [--classes classes.txt] | --rows N]`: the main job in one command.
+ * Starts the local stack, drops a labeled data set into incoming/, follows the run through every stage
+ * (ingest, preprocess, train, deploy, notify), prints the `Model deployed` email's summary and a few
+ * predictions on held-out texts, stops the stack and exits 0 (1 when the pipeline reports a failure).
+ */
+import '../local-stack/src/cli/warnings';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
+import { DescribeEndpointCommand, DescribeTrainingJobCommand, ListTrainingJobsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { glueJobName, runIdFromTrainingJobName, trainingJobPrefix } from '../shared/src/names';
+import { TextClassifier, stripLabelPrefix } from '../shared/src/inference';
+import { startLocalStack, localPaths, type RunningStack } from '../local-stack/src/stack';
+import { readMailbox, type Mail } from './lib/mail';
+import { classesFile, csvLine, generateRows } from './lib/synthetic-dbpedia';
+import { finished } from 'node:stream/promises';
+
+const root = path.resolve(__dirname, '..');
+const DEFAULT_ROWS = 14_000;
+const TIMEOUT_MS = 15 * 60_000;
+const POLL_MS = 200;
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`;
+const say = (stage: string, message: string) => console.log(`${elapsed()}  ${stage.padEnd(10)} ${message}`);
+
+interface DemoData {
+  csv: string;
+  classes?: string;
+  description: string;
+}
+
+async function prepareData(values: { data?: string; classes?: string; rows?: string }): Promise<DemoData> {
+  if (values.data) {
+    const csv = path.resolve(values.data);
+    if (!existsSync(csv)) throw new Error(`--data ${values.data}: no such file`);
+    const classes = values.classes ? path.resolve(values.classes) : undefined;
+    if (classes && !existsSync(classes)) throw new Error(`--classes ${values.classes}: no such file`);
+    return { csv, classes, description: `${path.basename(csv)} (${(statSync(csv).size / 1e6).toFixed(1)} MB)` };
+  }
+  const rows = Number(values.rows ?? DEFAULT_ROWS);
+  if (!Number.isInteger(rows) || rows < 100) throw new Error(`--rows must be a whole number of at least 100, not "${values.rows}"`);
+  const directory = path.join(localPaths(root).localDir, 'demo');
+  mkdirSync(directory, { recursive: true });
+  const csv = path.join(directory, `synthetic-${rows}.csv`);
+  const out = createWriteStream(csv);
+  for (const row of generateRows({ rows, seed: 2026 })) out.write(csvLine(row));
+  out.end();
+  await finished(out);
+  const classes = path.join(directory, 'classes.txt');
+  writeFileSync(classes, classesFile());
+  return { csv, classes, description: `${rows} synthetic DBpedia-shaped rows, 14 classes (the project's own generator)` };
+}
+
+/** Follows the run through its stages by what each service leaves behind; returns the final email. */
+async function followRun(stack: RunningStack, since: Date): Promise<{ mail: Mail; jobName?: string }> {
+  const config = { endpoint: stack.info.endpoint, region: stack.info.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const glue = new GlueClient(config);
+  const sagemaker = new SageMakerClient(config);
+  const { dataBucket, endpointName, mailDir, stage } = stack.info;
+  const seen = new Set<string>();
+  const once = (key: string, action: () => void) => {
+    if (!seen.has(key)) {
+      seen.add(key);
+      action();
+    }
+  };
+  const mailsBefore = new Set(readMailbox(mailDir).map((mail) => mail.file));
+  let jobName: string | undefined;
+  let logLines = 0;
+  const deadline = Date.now() + TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const labeled = await s3.send(new ListObjectsV2Command({ Bucket: dataBucket, Prefix: 'labeled/' }));
+    for (const object of labeled.Contents ?? []) {
+      if (object.LastModified && object.LastModified >= since) once(`labeled ${object.Key}`, () => say('ingest', `kept ${object.Key}`));
+    }
+    const runs = await glue.send(new GetJobRunsCommand({ JobName: glueJobName(stage), MaxResults: 5 }));
+    for (const run of (runs.JobRuns ?? []).filter((candidate) => candidate.StartedOn && candidate.StartedOn >= new Date(since.getTime() - 1000))) {
+      const runId = run.Arguments?.['--run_id'] ?? run.Id;
+      once(`glue ${run.Id}`, () => say('preprocess', `Glue run for ${runId} started`));
+      if (run.JobRunState && run.JobRunState !== 'RUNNING' && run.JobRunState !== 'STARTING') {
+        once(`glue ${run.Id} ${run.JobRunState}`, () =>
+          say('preprocess', `${run.JobRunState} in ${run.ExecutionTime ?? 0} s${run.ErrorMessage ? `: ${run.ErrorMessage}` : ''}`),
+        );
+      }
+    }
+    const jobs = await sagemaker.send(
+      new ListTrainingJobsCommand({ NameContains: trainingJobPrefix(stage), SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }),
+    );
+    const latest = jobs.TrainingJobSummaries?.[0];
+    if (latest?.TrainingJobName && latest.CreationTime && latest.CreationTime >= new Date(since.getTime() - 1000)) {
+      if (jobName !== latest.TrainingJobName) {
+        jobName = latest.TrainingJobName;
+        logLines = 0;
+        say('train', `training job ${jobName} (BlazingText on fastText)`);
+      }
+      logLines = printEpochs(jobName, logLines);
+      const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
+      once(`job ${jobName} ${job.TrainingJobStatus}`, () => {
+        if (job.TrainingJobStatus === 'InProgress') return;
+        const accuracy = job.FinalMetricDataList?.find((metric) => metric.MetricName === 'validation:accuracy')?.Value;
+        say('train', `${job.TrainingJobStatus}${accuracy !== undefined ? `, validation accuracy ${accuracy.toFixed(4)}` : ''}${job.FailureReason ? `: ${job.FailureReason}` : ''}`);
+      });
+    }
+    try {
+      const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+      if (endpoint.LastModifiedTime && endpoint.LastModifiedTime >= since) {
+        once(`endpoint ${endpoint.EndpointConfigName} ${endpoint.EndpointStatus}`, () =>
+          say('deploy', `endpoint ${endpointName}: ${endpoint.EndpointStatus} (config ${endpoint.EndpointConfigName})`),
+        );
+      }
+    } catch (error) {
+      if ((error as Error).name !== 'ValidationException' && (error as Error).name !== 'ResourceNotFound') throw error;
+    }
+    for (const mail of readMailbox(mailDir).filter((candidate) => !mailsBefore.has(candidate.file))) {
+      say('notify', `email to ${mail.to}: ${mail.subject}`);
+      mailsBefore.add(mail.file);
+      if (/Model deployed|Model rejected|Pipeline failed|Data rejected/.test(mail.subject)) return { mail, jobName };
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new Error(`no pipeline email within ${TIMEOUT_MS / 60_000} minutes`);
+}
+
+/** Prints the epoch lines the local training job has logged since the last call. */
+function printEpochs(jobName: string, printed: number): number {
+  const log = path.join(localPaths(root).stateDir, 'sagemaker', 'logs', `${jobName}.log`);
+  if (!existsSync(log)) return printed;
+  const lines = readFileSync(log, 'utf8').split('\n').filter((line) => line.includes('#epochs'));
+  for (const line of lines.slice(printed)) say('train', line.replace(/^\S+\s+/, ''));
+  return lines.length;
+}
+
+async function showPredictions(stack: RunningStack, runId: string): Promise<void> {
+  const config = { endpoint: stack.info.endpoint, region: stack.info.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const test = await s3.send(new GetObjectCommand({ Bucket: stack.info.dataBucket, Key: `prepared/${runId}/test/test.txt` }));
+  const lines = (await test.Body!.transformToString()).split('\n').filter((line) => line.trim() !== '');
+  const picks = [0, Math.floor(lines.length / 2), lines.length - 1].map((index) => lines[index]!).filter(Boolean);
+  const classifier = new TextClassifier(new SageMakerRuntimeClient(config), stack.info.endpointName);
+  // The test split is already normalised the way training data was: sent as it is.
+  const texts = picks.map((line) => line.replace(/^__label__\S+\s+/, ''));
+  const predictions = await classifier.classify(texts, { k: 2, skipNormalization: true });
+  console.log('\nPredictions on held-out texts (the test split, never seen in training):');
+  picks.forEach((line, index) => {
+    const truth = stripLabelPrefix(line.split(' ')[0]!);
+    const [best, second] = predictions[index] ?? [];
+    const text = texts[index]!;
+    console.log(`  "${text.length > 70 ? `${text.slice(0, 67)}...` : text}"`);
+    console.log(`    -> ${best?.label} (${best?.probability.toFixed(3)})${second ? `, then ${second.label} (${second.probability.toFixed(3)})` : ''}; true label ${truth}`);
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { data: { type: 'string' }, classes: { type: 'string' }, rows: { type: 'string' }, help: { type: 'boolean', default: false } },
+  });
+  if (values.help) {
+    console.log('usage: npm run demo [-- --data train.csv [--classes classes.txt] | --rows N]');
+    return;
+  }
+  const data = await prepareData(values);
+  say('stack', 'starting the local stack (packaging the four services if they changed)');
+  const stack = await startLocalStack({ root, progress: (message) => say('stack', message) });
+  let exitCode = 1;
+  try {
+    say('stack', `ready: ${stack.info.endpoint}, bucket ${stack.info.dataBucket}`);
+    const s3 = new S3Client({ endpoint: stack.info.endpoint, region: stack.info.region, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const since = new Date(Date.now() - 1000);
+    if (data.classes) {
+      await s3.send(new PutObjectCommand({ Bucket: stack.info.dataBucket, Key: 'incoming/demo/classes.txt', Body: readFileSync(data.classes) }));
+    }
+    const key = `incoming/demo/${path.basename(data.csv)}`;
+    await s3.send(new PutObjectCommand({ Bucket: stack.info.dataBucket, Key: key, Body: readFileSync(data.csv) }));
+    say('drop', `s3://${stack.info.dataBucket}/${key}: ${data.description}`);
+    const { mail, jobName } = await followRun(stack, since);
+    console.log(`\n${mail.subject}\n${'-'.repeat(Math.min(mail.subject.length, 100))}\n${mail.text}\n`);
+    if (mail.subject.includes('Model deployed') && jobName) {
+      const runId = runIdFromTrainingJobName(stack.info.stage, jobName);
+      if (runId) await showPredictions(stack, runId);
+      exitCode = 0;
+    }
+  } finally {
+    say('stack', 'stopping');
+    await stack.stop();
+  }
+  console.log(`\n${exitCode === 0 ? 'Demo complete' : 'The pipeline did not deploy a model'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  process.exitCode = exitCode;
+}
+
+main().catch((error: Error) => {
+  console.error(`demo failed: ${error.message}`);
+  process.exitCode = 1;
+});
