@@ -17,7 +17,7 @@
  * in the server's latency. Prints a markdown report and writes bench/results/sagemaker.json.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -80,37 +80,39 @@ async function startServer(stateDir: string): Promise<{ url: string; child: Chil
 // ---------------------------------------------------------------------------------------------
 // Data
 
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let field = '';
-  let row: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else if (c !== '\r') field += c;
+/** The fields of one CSV line (quoted fields may hold commas and doubled quotes, not newlines). */
+function csvFields(line: string): string[] {
+  const fields: string[] = [];
+  let at = 0;
+  while (at <= line.length) {
+    if (line[at] === '"') {
+      let end = at + 1;
+      for (;;) {
+        end = line.indexOf('"', end);
+        if (end < 0 || line[end + 1] !== '"') break;
+        end += 2;
+      }
+      if (end < 0) throw new Error(`unterminated quoted field in: ${line.slice(0, 80)}`);
+      fields.push(line.slice(at + 1, end).replaceAll('""', '"'));
+      at = end + 2;
+    } else {
+      const comma = line.indexOf(',', at);
+      const end = comma < 0 ? line.length : comma;
+      fields.push(line.slice(at, end));
+      at = end + 1;
+    }
   }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
+  return fields;
 }
 
 /** fastText lines (`__label__<class> <normalised title and content>`) in a seeded shuffled order. */
-function fastTextLinesOf(csvPath: string, seed: number): string[] {
-  const lines = parseCsv(readFileSync(csvPath, 'utf8')).map(([label, title, content]) => `__label__${label} ${normalizeText(`${title} ${content}`)}`);
+async function fastTextLinesOf(csvPath: string, seed: number): Promise<string[]> {
+  const lines: string[] = [];
+  for await (const row of createInterface({ input: createReadStream(csvPath), crlfDelay: Infinity })) {
+    if (row === '') continue;
+    const [label, title, content] = csvFields(row);
+    lines.push(`__label__${label} ${normalizeText(`${title} ${content}`)}`);
+  }
   let state = seed;
   for (let i = lines.length - 1; i > 0; i--) {
     state = (Math.imul(state, 1103515245) + 12345) >>> 0;
@@ -120,6 +122,14 @@ function fastTextLinesOf(csvPath: string, seed: number): string[] {
   return lines;
 }
 
+async function writeLines(path: string, lines: readonly string[]): Promise<void> {
+  const out = createWriteStream(path);
+  for (let i = 0; i < lines.length; i += 10_000) {
+    if (!out.write(`${lines.slice(i, i + 10_000).join('\n')}\n`)) await new Promise<void>((drained) => out.once('drain', () => drained()));
+  }
+  await new Promise<void>((done, failed) => out.end(() => done()).once('error', failed));
+}
+
 interface Split {
   train: string;
   validation: string;
@@ -127,18 +137,18 @@ interface Split {
   testLines: string[];
 }
 
-function prepareSplit(): Split {
-  const lines = fastTextLinesOf(SAMPLE_CSV, 80_10_10);
+async function prepareSplit(): Promise<Split> {
+  const lines = await fastTextLinesOf(SAMPLE_CSV, 80_10_10);
   const trainEnd = Math.floor(lines.length * 0.8);
   const validationEnd = Math.floor(lines.length * 0.9);
   const files = { train: join(WORK_DIR, 'train.txt'), validation: join(WORK_DIR, 'validation.txt'), test: join(WORK_DIR, 'test.txt') };
-  writeFileSync(files.train, `${lines.slice(0, trainEnd).join('\n')}\n`);
-  writeFileSync(files.validation, `${lines.slice(trainEnd, validationEnd).join('\n')}\n`);
-  writeFileSync(files.test, `${lines.slice(validationEnd).join('\n')}\n`);
+  await writeLines(files.train, lines.slice(0, trainEnd));
+  await writeLines(files.validation, lines.slice(trainEnd, validationEnd));
+  await writeLines(files.test, lines.slice(validationEnd));
   return { ...files, testLines: lines.slice(validationEnd) };
 }
 
-function prepareScaled(): string {
+async function prepareScaled(): Promise<string> {
   const out = join(WORK_DIR, 'dbpedia_560k.txt');
   if (existsSync(out)) return out;
   if (!existsSync(SCALED_CSV)) {
@@ -146,7 +156,9 @@ function prepareScaled(): string {
     execFileSync('python3', [join(ROOT, 'scripts', 'scale-dbpedia.py'), '--out', SCALED_CSV], { stdio: 'inherit' });
   }
   console.error('normalising the 560,000 rows ...');
-  writeFileSync(out, `${fastTextLinesOf(SCALED_CSV, 560_000).join('\n')}\n`);
+  const lines = await fastTextLinesOf(SCALED_CSV, 560_000);
+  await writeLines(`${out}.partial`, lines);
+  renameSync(`${out}.partial`, out);
   return out;
 }
 
@@ -280,8 +292,8 @@ async function main(): Promise<void> {
   mkdirSync(WORK_DIR, { recursive: true });
   const stateDir = join(WORK_DIR, `state-${process.pid}`);
   rmSync(stateDir, { recursive: true, force: true });
-  const split = prepareSplit();
-  const scaled = skipScale ? undefined : prepareScaled();
+  const split = await prepareSplit();
+  const scaled = skipScale ? undefined : await prepareScaled();
   const server = await startServer(stateDir);
   const stack = new LocalStack(server.url);
   const results: Record<string, unknown> = {

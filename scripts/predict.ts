@@ -79,6 +79,8 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const name = (error as { name?: string }).name;
-  console.error(`predict failed: ${name ? `${name}: ` : ''}${(error as Error).message}`);
+  const refused = (error as { code?: string }).code === 'ECONNREFUSED';
+  const hint = refused && existsSync(STACK_FILE) ? ' (is the local stack running? npm start)' : '';
+  console.error(`predict failed: ${name ? `${name}: ` : ''}${(error as Error).message}${hint}`);
   process.exit(1);
 });

@@ -7,6 +7,7 @@ import {
   classesFile,
   describeEndpoint,
   drop,
+  log,
   endpointTestAccuracy,
   EndpointProber,
   invokeRaw,
@@ -36,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await e2e?.stop();
   temp.remove();
-  console.log(`[e2e timing] happy-path.test.ts: ${secondsSince(fileStarted)} s`);
+  log(`file happy-path.test.ts took ${secondsSince(fileStarted)} s`);
 });
 
 /** A few texts that are not in any drop: one per kind of article. */
@@ -60,7 +61,7 @@ describe('happy path', () => {
     const dropped = Date.now();
     await drop(e2e, 'dbpedia/part-1.csv', csv);
     const mail = await e2e.mail.next(SUBJECT.deployed, seen, 180_000);
-    console.log(`[e2e timing] happy path: drop of 14,000 rows (${(csv.length / 1e6).toFixed(1)} MB) -> Model deployed email in ${secondsSince(dropped)} s`);
+    log(`happy path: drop of 14,000 rows (${(csv.length / 1e6).toFixed(1)} MB) -> Model deployed email in ${secondsSince(dropped)} s`);
 
     firstRunId = runIdOf(mail);
     const subject = /^\[local\] Model deployed: (\S+) now serves run \S+ \((\d+\.\d+)%\)$/.exec(mail.subject);
@@ -69,7 +70,7 @@ describe('happy path', () => {
     const accuracy = Number(subject![2]) / 100;
     expect(accuracy).toBeGreaterThan(0.9);
     expect(mail.text).toContain(`Endpoint:`);
-    expect(mail.text).toMatch(new RegExp(`Endpoint:\\s+${e2e.info.endpointName}\\n`));
+    expect(mail.text).toMatch(new RegExp(`Endpoint:\\s+${e2e.info.endpointName}\\r?\\n`));
     expect(mail.text).toMatch(/Validation accuracy:\s+\d+\.\d\d%/);
     // classes.txt named the numeric labels
     expect(mail.text).toMatch(/Labels \(14\):.*\bCompany \d+/);
@@ -116,7 +117,7 @@ describe('happy path', () => {
       const dropped = Date.now();
       await drop(e2e, 'dbpedia/part-2.csv', syntheticCsv({ rows: 4_000, seed: 202 }) + recipeCsv(700, 7));
       const mail = await e2e.mail.next(SUBJECT.deployed, seen, 180_000);
-      console.log(`[e2e timing] happy path: second drop -> Model deployed email in ${secondsSince(dropped)} s`);
+      log(`happy path: second drop -> Model deployed email in ${secondsSince(dropped)} s`);
       const secondRunId = runIdOf(mail);
       expect(secondRunId).not.toBe(firstRunId);
       expect(mail.text).toMatch(/previous model \d+\.\d\d%/);
@@ -148,6 +149,6 @@ describe('happy path', () => {
     const switchedAt = labels.indexOf('Recipe');
     expect(switchedAt).toBeGreaterThan(0);
     expect(labels.slice(switchedAt).every((label) => label === 'Recipe')).toBe(true);
-    console.log(`[e2e] blue/green: ${prober.requests} requests during the update, 0 failed; switched after ${switchedAt}`);
+    log(`blue/green: ${prober.requests} requests during the update, 0 failed; switched after ${switchedAt}`);
   }, 240_000);
 });

@@ -58,7 +58,9 @@ export function temporaryLocalDir(name: string): { dir: string; remove(): void }
 
 /** Starts a stack over `localDir` (reused as is: state survives from a previous stack) on a free port. */
 export async function startStack(localDir: string, options: { chaos?: string } = {}): Promise<E2EStack> {
+  const started = Date.now();
   const stack = await startLocalStack({ root: ROOT, localDir, port: 0, chaos: options.chaos ?? '' });
+  log(`stack ready in ${secondsSince(started)} s (packaging ${(stack.timings.packagingMs / 1000).toFixed(1)} s) at ${stack.info.endpoint}`);
   // Clients are configured from stack.json, the contract for everything that talks to the stack.
   const info = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as StackInfo;
   const config = { endpoint: info.endpoint, region: info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } };
@@ -78,7 +80,9 @@ export async function startStack(localDir: string, options: { chaos?: string } =
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      const stopping = Date.now();
       await stack.stop();
+      log(`stack stopped in ${secondsSince(stopping)} s`);
     },
   };
 }
@@ -311,7 +315,14 @@ export async function endpointTestAccuracy(e2e: E2EStack, runId: string, limit =
 }
 
 /** Seconds since `started`, to one decimal, for the timing lines the tests print. */
-export const secondsSince = (started: number): string => ((Date.now() - started) / 1000).toFixed(1);
+export function secondsSince(started: number): string {
+  return ((Date.now() - started) / 1000).toFixed(1);
+}
+
+/** One line on stdout (jest's console adds a stack trace to each line). */
+export function log(line: string): void {
+  process.stdout.write(`[e2e] ${line}\n`);
+}
 
 /**
  * A client that keeps querying the endpoint (one request at a time, `intervalMs` apart) with no SDK

@@ -2,7 +2,6 @@
  * Local BlazingText training jobs through the AWS SDK: the job lifecycle, artifacts, metrics,
  * hyperparameter validation, early stopping, MaxRuntimeInSeconds, StopTrainingJob and error shapes.
  */
-import { readFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -249,22 +248,16 @@ describe('stopping', () => {
   const longJob = (name: string, maxRuntime: number): CreateTrainingJobCommandInput =>
     jobInput(name, { StoppingCondition: { MaxRuntimeInSeconds: maxRuntime } }, { epochs: '5000' });
 
+  /** The pid of the job's trainer process: the one started with the job's trainer-spec.json. */
   async function trainerPid(name: string): Promise<number> {
+    const specPath = join(stack.stateDir, 'sagemaker', 'jobs', name, 'model', 'trainer-spec.json');
     return waitFor(`the trainer of ${name} to start`, async () => {
-      const job = await stack.api.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
-      if (job.SecondaryStatus !== 'Training') return undefined;
-      const spec = await readFile(join(stack.stateDir, 'sagemaker', 'jobs', name, 'model', 'trainer-spec.json'), 'utf8').catch(() => undefined);
-      if (spec === undefined) return undefined;
       const log = await stack.sagemaker.readTrainingJobLog(name);
-      return log?.includes('Training BlazingText') ? findTrainerPid(spec) : undefined;
+      if (!log?.includes('Training BlazingText')) return undefined;
+      const processes = execFileSync('ps', ['-eo', 'pid=,args=']).toString().split('\n');
+      const row = processes.find((line) => line.includes(specPath));
+      return row === undefined ? undefined : Number(row.trim().split(/\s+/, 1)[0]);
     });
-  }
-
-  function findTrainerPid(specContents: string): number | undefined {
-    const workDir = (JSON.parse(specContents) as { workDir: string }).workDir;
-    const output = execFileSync('ps', ['-eo', 'pid=,args=']).toString();
-    const line = output.split('\n').find((row) => row.includes('trainer.cjs') && row.includes(workDir));
-    return line === undefined ? undefined : Number(line.trim().split(/\s+/, 1)[0]);
   }
 
   it('stops a job that exceeds MaxRuntimeInSeconds and kills its trainer', async () => {

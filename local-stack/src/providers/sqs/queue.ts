@@ -8,7 +8,8 @@ import type { QueueMetadata, ReceivedMessage, StoredMessage } from './model';
 
 export interface TakeOptions {
   maxMessages: number;
-  visibilityTimeoutSeconds: number;
+  /** The receive's own VisibilityTimeout; without one, the queue's at the time a message is taken (a long poll may outlast a change of it). */
+  visibilityTimeoutSeconds?: number;
 }
 
 /** Decides, for a message received more than maxReceiveCount times, whether it moved to the DLQ. */
@@ -74,7 +75,7 @@ export class Queue {
     return taken.map((message) => {
       message.receiveCount++;
       message.firstReceiveTimestamp ??= now;
-      message.visibleAt = now + options.visibilityTimeoutSeconds * 1000;
+      message.visibleAt = now + (options.visibilityTimeoutSeconds ?? this.metadata.settings.visibilityTimeout) * 1000;
       message.receiptHandle = newReceiptHandle(message.messageId);
       return received(message);
     });

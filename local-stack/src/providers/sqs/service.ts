@@ -215,7 +215,7 @@ export class SqsService {
     const settings = queue.metadata.settings;
     const waitSeconds = request.waitTimeSeconds ?? settings.receiveMessageWaitTimeSeconds;
     return queue.receive(
-      { maxMessages: request.maxMessages, visibilityTimeoutSeconds: request.visibilityTimeoutSeconds ?? settings.visibilityTimeout },
+      { maxMessages: request.maxMessages, visibilityTimeoutSeconds: request.visibilityTimeoutSeconds },
       waitSeconds * 1000,
       request.signal,
     );

@@ -25,10 +25,12 @@ class PoolWorker {
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
       if ('error' in reply) waiting.reject(new Error(reply.error));
       else waiting.resolve(reply.predictions);
     });
     worker.on('error', () => undefined);
+    // An idle pool does not keep the process alive; a pending prediction does.
     worker.on('exit', (code) => {
       for (const waiting of this.pending.values()) waiting.reject(new Error(`the prediction worker exited (code ${code})`));
       this.pending.clear();
@@ -42,6 +44,7 @@ class PoolWorker {
     this.modelsSent.add(modelId);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
+      this.worker.ref();
       this.worker.postMessage(message);
     });
   }

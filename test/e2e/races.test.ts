@@ -1,0 +1,210 @@
+/**
+ * Races and duplicates:
+ * - two drops in quick succession: nothing is lost, Glue never runs twice at once, and the model
+ *   finally serving was trained on both;
+ * - chaos mode (every event delivered twice, 20% of Lambda invocations failing): exactly one Glue
+ *   run and one training job per run, one endpoint deployment per run, every email exactly once.
+ */
+import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import type { JobRun } from '@aws-sdk/client-glue';
+import type { Mail } from '../../scripts/lib/mail';
+import {
+  classesFile,
+  describeEndpoint,
+  drop,
+  glueRuns,
+  listKeys,
+  log,
+  manifestSourceKeys,
+  readManifest,
+  runIdOf,
+  secondsSince,
+  startStack,
+  SUBJECT,
+  syntheticCsv,
+  temporaryLocalDir,
+  trainingJobs,
+  waitFor,
+  waitForLabeled,
+  type E2EStack,
+} from './support';
+
+const fileStarted = Date.now();
+afterAll(() => log(`file races.test.ts took ${secondsSince(fileStarted)} s`));
+
+const TERMINAL = /^\[local\] (Model deployed|Model rejected|Pipeline failed): /;
+const runIdOfRun = (run: JobRun): string => run.Arguments?.['--run_id'] ?? '';
+
+/** Every Glue run has ended and has its final email (deployed, rejected or failed): the pipeline is idle. */
+async function waitUntilIdle(e2e: E2EStack, timeoutMs: number): Promise<{ runs: JobRun[]; finals: Mail[] }> {
+  return waitFor(
+    'every run to end with its email',
+    async () => {
+      const runs = await glueRuns(e2e);
+      if (runs.length === 0 || runs.some((run) => run.JobRunState === 'RUNNING' || run.JobRunState === 'STARTING' || run.JobRunState === 'STOPPING')) return false;
+      const finals = e2e.mail.matching(TERMINAL);
+      const reported = new Set(finals.map(runIdOf));
+      if (!runs.every((run) => reported.has(runIdOfRun(run)))) return false;
+      if ((await trainingJobs(e2e)).some((job) => job.TrainingJobStatus === 'InProgress' || job.TrainingJobStatus === 'Stopping')) return false;
+      const endpoint = await describeEndpoint(e2e);
+      return endpoint?.EndpointStatus === 'InService' && { runs, finals };
+    },
+    timeoutMs,
+    250,
+  );
+}
+
+/** Glue runs sorted by start; each ends before the next starts. */
+function expectNoOverlap(runs: JobRun[]): void {
+  const sorted = [...runs].sort((a, b) => a.StartedOn!.getTime() - b.StartedOn!.getTime());
+  for (let i = 1; i < sorted.length; i++) {
+    expect(sorted[i - 1]!.CompletedOn!.getTime()).toBeLessThanOrEqual(sorted[i]!.StartedOn!.getTime());
+  }
+}
+
+describe('two drops in quick succession', () => {
+  const temp = temporaryLocalDir('races');
+  let e2e: E2EStack;
+
+  beforeAll(async () => {
+    e2e = await startStack(temp.dir);
+  }, 120_000);
+
+  afterAll(async () => {
+    await e2e?.stop();
+    temp.remove();
+  });
+
+  it('loses nothing, never runs Glue twice at once, and ends serving a model trained on both', async () => {
+    await drop(e2e, 'classes.txt', classesFile());
+    await waitForLabeled(e2e, 'classes.txt');
+    const started = Date.now();
+    await drop(e2e, 'burst/a.csv', syntheticCsv({ rows: 2_000, seed: 31 }));
+    await drop(e2e, 'burst/b.csv', syntheticCsv({ rows: 2_000, seed: 32 }));
+
+    const { runs, finals } = await waitUntilIdle(e2e, 150_000);
+    log(`two drops: ${runs.length} Glue run(s), idle after ${secondsSince(started)} s`);
+    const [keyA, keyB] = [await waitForLabeled(e2e, 'burst/a.csv'), await waitForLabeled(e2e, 'burst/b.csv')];
+    expect(await listKeys(e2e, 'incoming/')).toEqual([]);
+
+    // one run at a time; a run per drop at most; every run trained and was deployed
+    expectNoOverlap(runs);
+    expect(runs.length).toBeGreaterThanOrEqual(1);
+    expect(runs.length).toBeLessThanOrEqual(2);
+    expect(runs.every((run) => run.JobRunState === 'SUCCEEDED')).toBe(true);
+    expect(finals.every((mail) => SUBJECT.deployed.test(mail.subject))).toBe(true);
+    const jobs = await trainingJobs(e2e);
+    expect(jobs.map((job) => job.TrainingJobName).sort()).toEqual(runs.map((run) => `mlp-local-${runIdOfRun(run)}`).sort());
+
+    // the last run read both drops, and its model is the one serving
+    const last = [...runs].sort((a, b) => a.StartedOn!.getTime() - b.StartedOn!.getTime()).at(-1)!;
+    const manifest = await readManifest(e2e, runIdOfRun(last));
+    expect(manifestSourceKeys(manifest, e2e.info.dataBucket)).toEqual([keyA, keyB].sort());
+    expect(manifest.input_rows).toBe(4_000);
+    expect((await describeEndpoint(e2e))?.EndpointConfigName).toBe(`mlp-local-${runIdOfRun(last)}`);
+    // one email per run
+    expect(finals.map(runIdOf).sort()).toEqual(runs.map(runIdOfRun).sort());
+  }, 180_000);
+});
+
+describe('chaos: every event twice, 20% of invocations failing', () => {
+  const temp = temporaryLocalDir('chaos');
+  let e2e: E2EStack;
+  let endpointEventsQueue = '';
+
+  beforeAll(async () => {
+    e2e = await startStack(temp.dir, { chaos: 'duplicate,fail:0.2,seed:7' });
+    // A failed notification batch comes back after the queue's visibility timeout (180 s): lowered, as an
+    // operator could, so that redeliveries take seconds. The function and the queue are otherwise as deployed.
+    const notifications = (await e2e.sqs.send(new GetQueueUrlCommand({ QueueName: 'ml-pipeline-local-notifications' }))).QueueUrl!;
+    await e2e.sqs.send(new SetQueueAttributesCommand({ QueueUrl: notifications, Attributes: { VisibilityTimeout: '2' } }));
+    // The endpoint's state changes, as any subscriber sees them.
+    const queue = await e2e.sqs.send(new CreateQueueCommand({ QueueName: 'e2e-endpoint-events' }));
+    endpointEventsQueue = queue.QueueUrl!;
+    const { Attributes } = await e2e.sqs.send(new GetQueueAttributesCommand({ QueueUrl: endpointEventsQueue, AttributeNames: ['QueueArn'] }));
+    const events = new EventBridgeClient({ endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } });
+    await events.send(
+      new PutRuleCommand({
+        Name: 'e2e-endpoint-events',
+        EventPattern: JSON.stringify({ source: ['aws.sagemaker'], 'detail-type': ['SageMaker Endpoint State Change'], detail: { EndpointName: [e2e.info.endpointName] } }),
+      }),
+    );
+    await events.send(new PutTargetsCommand({ Rule: 'e2e-endpoint-events', Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn! }] }));
+  }, 120_000);
+
+  afterAll(async () => {
+    await e2e?.stop();
+    temp.remove();
+  });
+
+  async function endpointEvents(): Promise<Array<{ id: string; status: string; config: string }>> {
+    const events: Array<{ id: string; status: string; config: string }> = [];
+    for (;;) {
+      const { Messages } = await e2e.sqs.send(new ReceiveMessageCommand({ QueueUrl: endpointEventsQueue, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, VisibilityTimeout: 300 }));
+      if (!Messages?.length) return events;
+      for (const message of Messages) {
+        const event = JSON.parse(message.Body!) as { id: string; detail: { EndpointStatus: string; EndpointConfigName?: string } };
+        events.push({ id: event.id, status: event.detail.EndpointStatus, config: event.detail.EndpointConfigName ?? '' });
+      }
+    }
+  }
+
+  it('one Glue run, one training job and one endpoint deployment per run; every email exactly once', async () => {
+    const started = Date.now();
+    await drop(e2e, 'classes.txt', classesFile());
+    await waitForLabeled(e2e, 'classes.txt');
+    const seen = e2e.mail.mark();
+    await drop(e2e, 'chaos/part-1.csv', syntheticCsv({ rows: 1_500, seed: 41 }));
+    const first = await e2e.mail.next(SUBJECT.deployed, seen, 120_000);
+    await drop(e2e, 'chaos/empty.csv', '');
+    await drop(e2e, 'chaos/part-2.csv', syntheticCsv({ rows: 1_500, seed: 42 }));
+    const second = await e2e.mail.next(SUBJECT.deployed, new Set([...seen, first.file]), 120_000);
+    const { runs } = await waitUntilIdle(e2e, 60_000);
+    await e2e.mail.next(SUBJECT.dataRejected, seen, 30_000);
+    // the notification queue has delivered everything it was given (redeliveries included)
+    const notifications = (await e2e.sqs.send(new GetQueueUrlCommand({ QueueName: 'ml-pipeline-local-notifications' }))).QueueUrl!;
+    await waitFor(
+      'the notification queue to be empty',
+      async () => {
+        const { Attributes } = await e2e.sqs.send(
+          new GetQueueAttributesCommand({ QueueUrl: notifications, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+        );
+        return Attributes?.ApproximateNumberOfMessages === '0' && Attributes.ApproximateNumberOfMessagesNotVisible === '0';
+      },
+      30_000,
+      250,
+    );
+    log(`chaos: two runs deployed and the queues drained after ${secondsSince(started)} s`);
+
+    // chaos was on: the stack's own counters (not observable through AWS APIs) show failed invocations
+    const lambda = e2e.stack.providers.lambda.service;
+    const chaosFailures = lambda.listFunctions().reduce((sum, fn) => sum + lambda.functionStats(fn.name).chaosFailures, 0);
+    log(`chaos: ${chaosFailures} Lambda invocations failed on purpose`);
+    expect(chaosFailures).toBeGreaterThan(0);
+
+    // exactly one Glue run and one training job per run
+    const runIds = [runIdOf(first), runIdOf(second)];
+    expect(runs.map(runIdOfRun).sort()).toEqual([...runIds].sort());
+    expectNoOverlap(runs);
+    expect((await trainingJobs(e2e)).map((job) => job.TrainingJobName).sort()).toEqual(runIds.map((runId) => `mlp-local-${runId}`).sort());
+    // the second run read both drops
+    expect(manifestSourceKeys(await readManifest(e2e, runIds[1]!), e2e.info.dataBucket)).toHaveLength(2);
+
+    // one endpoint deployment per run (each event arrived twice: chaos delivers to every target twice)
+    const events = await endpointEvents();
+    const distinct = [...new Map(events.map((event) => [event.id, event])).values()];
+    expect(events.length).toBe(2 * distinct.length);
+    expect(distinct.filter((event) => event.status === 'CREATING')).toHaveLength(1);
+    expect(distinct.filter((event) => event.status === 'UPDATING')).toHaveLength(1);
+    expect(distinct.filter((event) => event.status === 'IN_SERVICE').map((event) => event.config)).toEqual(runIds.map((runId) => `mlp-local-${runId}`));
+    expect((await describeEndpoint(e2e))?.EndpointConfigName).toBe(`mlp-local-${runIds[1]}`);
+
+    // every email exactly once
+    const subjects = e2e.mail.all().filter((mail) => !seen.has(mail.file)).map((mail) => mail.subject).sort();
+    expect(subjects).toHaveLength(3);
+    expect(new Set(subjects).size).toBe(3);
+    expect(subjects.filter((subject) => SUBJECT.deployed.test(subject))).toEqual([first.subject, second.subject].sort());
+    expect(subjects.filter((subject) => SUBJECT.dataRejected.test(subject))).toEqual([expect.stringContaining('incoming/chaos/empty.csv')]);
+  }, 240_000);
+});
