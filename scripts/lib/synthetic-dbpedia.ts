@@ -5,6 +5,8 @@
  * albums and films; villages, natural places and buildings; ...), every row also draws from a common
  * pool, and a small share of rows carry a wrong label: a classifier learns it well, but not perfectly.
  */
+import { seededRandom } from '../../shared/src/random';
+
 export const CLASS_NAMES = [
   'Company',
   'EducationalInstitution',
@@ -56,18 +58,6 @@ const COMMON_WORDS =
 
 const SYLLABLES = 'ka ri to ma ne lo sa vi da ru mi ko ta be ha jo le pa ni go su ra de fi no ze wa'.split(' ');
 
-/** mulberry32: small, fast, and the same sequence in every run for a seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface GeneratorOptions {
   rows: number;
   seed?: number;
@@ -85,7 +75,7 @@ const words = (text: string): string[] => text.split(/\s+/).filter((word) => wor
 
 /** Rows in a balanced, shuffled order; row i depends only on the seed and i's position in the stream. */
 export function* generateRows(options: GeneratorOptions): Generator<GeneratedRow> {
-  const next = random(options.seed ?? 42);
+  const next = seededRandom(options.seed ?? 42);
   const noise = options.labelNoise ?? 0.03;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
   const common = words(COMMON_WORDS);

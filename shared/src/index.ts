@@ -8,3 +8,4 @@ export * from './blazingtext';
 export * from './manifest';
 export * from './s3-uri';
 export * from './normalize';
+export * from './random';

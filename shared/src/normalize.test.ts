@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NORMALIZATION_VERSION, normalizeText, normalizeTitleContent } from './normalize';
+import { seededRandom } from './random';
 
 interface VectorCase {
   name: string;
@@ -22,18 +23,6 @@ const vectors = JSON.parse(readFileSync(join(GLUE_SCRIPTS, 'normalization_vector
 function normalizeCase(vector: VectorCase): string {
   if (vector.text !== undefined) return normalizeText(vector.text);
   return normalizeTitleContent(vector.title ?? '', vector.content ?? '');
-}
-
-/** A small seeded generator (mulberry32), so that the random texts are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Texts built from the characters where two implementations could plausibly disagree. */

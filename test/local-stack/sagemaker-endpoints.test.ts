@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AddTagsCommand,
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
@@ -15,6 +16,7 @@ import {
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
+  DeleteTagsCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeModelCommand,
@@ -22,6 +24,7 @@ import {
   ListEndpointConfigsCommand,
   ListEndpointsCommand,
   ListModelsCommand,
+  ListTagsCommand,
   UpdateEndpointCommand,
   type DescribeEndpointCommandOutput,
 } from '@aws-sdk/client-sagemaker';
@@ -132,6 +135,7 @@ beforeAll(async () => {
       OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/models` },
       ResourceConfig: { InstanceType: 'ml.c5.xlarge', InstanceCount: 1, VolumeSizeInGB: 5 },
       StoppingCondition: { MaxRuntimeInSeconds: 300 },
+      Tags: [{ Key: 'purpose', Value: 'blue' }],
     }),
   );
   const job = await waitForTrainingJob(stack.api, 'blue-job');
@@ -435,6 +439,25 @@ describe('models, endpoint configs and endpoints', () => {
     await expect(stack.api.send(new DescribeEndpointCommand({ EndpointName: 'nope' }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'Could not find endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope".',
+    });
+  });
+
+  it('keeps the tags given at creation and answers AddTags, ListTags and DeleteTags', async () => {
+    const { EndpointConfigArn } = await stack.api.send(
+      new CreateEndpointConfigCommand({
+        EndpointConfigName: 'tagged-config',
+        ProductionVariants: [{ VariantName: 'v', ModelName: 'green-model' }],
+        Tags: [{ Key: 'ml-pipeline:previous-model', Value: 'blue-model' }],
+      }),
+    );
+    expect((await stack.api.send(new ListTagsCommand({ ResourceArn: EndpointConfigArn }))).Tags).toEqual([{ Key: 'ml-pipeline:previous-model', Value: 'blue-model' }]);
+    await stack.api.send(new AddTagsCommand({ ResourceArn: EndpointConfigArn, Tags: [{ Key: 'ml-pipeline:previous-model', Value: 'x' }, { Key: 'team', Value: 'ml' }] }));
+    await stack.api.send(new DeleteTagsCommand({ ResourceArn: EndpointConfigArn, TagKeys: ['team'] }));
+    expect((await stack.api.send(new ListTagsCommand({ ResourceArn: EndpointConfigArn }))).Tags).toEqual([{ Key: 'ml-pipeline:previous-model', Value: 'x' }]);
+    const job = await stack.api.send(new DescribeTrainingJobCommand({ TrainingJobName: 'blue-job' }));
+    expect((await stack.api.send(new ListTagsCommand({ ResourceArn: job.TrainingJobArn }))).Tags).toEqual([{ Key: 'purpose', Value: 'blue' }]);
+    await expect(stack.api.send(new ListTagsCommand({ ResourceArn: 'arn:aws:sagemaker:us-east-1:000000000000:model/nope' }))).rejects.toMatchObject({
+      name: 'ValidationException',
     });
   });
 

@@ -5,6 +5,8 @@
  *   `seed:N`     seeds the random source, so a run is reproducible.
  * The stack's main parses it once and hands the parts to the providers that act on them.
  */
+import { seededRandom } from '../../../../shared/src/random';
+
 export interface ChaosConfig {
   duplicateEvents: boolean;
   /** Probability that a Lambda invocation fails before its handler runs. */
@@ -42,13 +44,5 @@ export function parseChaosConfig(spec: string | undefined): ChaosConfig {
 
 /** A random source in [0, 1): seeded (mulberry32) when a seed is given, Math.random otherwise. */
 export function createRandom(seed?: number): () => number {
-  if (seed === undefined) return Math.random;
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seed === undefined ? Math.random : seededRandom(seed);
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { jsonErrorResponse, toAwsError } from '../../core/errors';
 import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json-protocol';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
-import { AwsError, type AwsRequest, type AwsResponse, type EventPublisher, type ObjectStore, type Provider } from '../../core/types';
+import type { AwsRequest, AwsResponse, EventPublisher, ObjectStore, Provider } from '../../core/types';
 import { EndpointConfigs } from './hosting/endpoint-configs';
 import { Endpoints } from './hosting/endpoints';
 import { Models } from './hosting/models';
@@ -17,7 +17,7 @@ import { PredictionPool } from './hosting/prediction-pool';
 import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './hosting/runtime';
 import { providerBundle } from './script-bundle';
 import { TrainingJobs } from './training/training-jobs';
-import { TagStore } from './tags';
+import { ResourceTags } from './tags';
 
 export interface SageMakerProviderOptions {
   /** The stack's state directory; SageMaker keeps its state under `<stateDir>/sagemaker/`. */
@@ -71,35 +71,30 @@ export class SageMakerProvider implements Provider {
 
     const jobs = this.trainingJobs;
     const endpoints = this.endpoints;
-    const tags = new TagStore(root);
-    /** A Create* call's `Tags` are kept for ListTags under the ARN it answers with. */
-    const tagged =
-      (arnField: string, create: JsonOperationHandler): JsonOperationHandler =>
-      async (input, request) => {
-        const output = (await create(input, request)) as Record<string, unknown>;
-        if (input.Tags !== undefined) await tags.add(String(output[arnField]), input.Tags);
-        return output;
-      };
+    // Tags live in each resource's record: the Create* calls keep theirs, deletion drops them.
+    const tags = new ResourceTags({
+      'training-job': (name) => jobs.taggable(name),
+      model: (name) => this.models.taggable(name),
+      'endpoint-config': (name) => this.configs.taggable(name),
+      endpoint: (name) => endpoints.taggable(name),
+    });
     this.handlers = {
-      AddTags: async (input) => ({ Tags: await tags.add(requiredArn(input), input.Tags) }),
-      ListTags: (input) => ({ Tags: tags.list(requiredArn(input)) }),
-      DeleteTags: async (input) => {
-        await tags.remove(requiredArn(input), (input.TagKeys as string[] | undefined) ?? []);
-        return {};
-      },
-      CreateTrainingJob: tagged('TrainingJobArn', (input, request) => jobs.create(input, request.region, request.accountId)),
+      AddTags: (input) => tags.add(input),
+      ListTags: (input) => tags.list(input),
+      DeleteTags: (input) => tags.delete(input),
+      CreateTrainingJob: (input, request) => jobs.create(input, request.region, request.accountId),
       DescribeTrainingJob: (input) => jobs.describe(input),
       ListTrainingJobs: (input) => jobs.list(input),
       StopTrainingJob: (input) => jobs.stopJob(input),
-      CreateModel: tagged('ModelArn', (input, request) => this.models.create(input, request.region, request.accountId)),
+      CreateModel: (input, request) => this.models.create(input, request.region, request.accountId),
       DescribeModel: (input, request) => this.models.describe(input, request.region, request.accountId),
       ListModels: (input) => this.models.list(input),
       DeleteModel: (input, request) => this.models.delete(input, request.region, request.accountId),
-      CreateEndpointConfig: tagged('EndpointConfigArn', (input, request) => this.configs.create(input, request.region, request.accountId)),
+      CreateEndpointConfig: (input, request) => this.configs.create(input, request.region, request.accountId),
       DescribeEndpointConfig: (input, request) => this.configs.describe(input, request.region, request.accountId),
       ListEndpointConfigs: (input) => this.configs.list(input),
       DeleteEndpointConfig: (input, request) => this.configs.delete(input, request.region, request.accountId),
-      CreateEndpoint: tagged('EndpointArn', (input, request) => endpoints.create(input, request.region, request.accountId)),
+      CreateEndpoint: (input, request) => endpoints.create(input, request.region, request.accountId),
       UpdateEndpoint: (input, request) => endpoints.update(input, request.region, request.accountId),
       DescribeEndpoint: (input, request) => endpoints.describe(input, request.region, request.accountId),
       ListEndpoints: (input) => endpoints.list(input),
@@ -143,10 +138,4 @@ export class SageMakerProvider implements Provider {
   readTrainingJobLog(name: string): Promise<string | undefined> {
     return this.trainingJobs.readLog(name);
   }
-}
-
-function requiredArn(input: Record<string, unknown>): string {
-  const arn = input.ResourceArn;
-  if (typeof arn !== 'string' || !arn.startsWith('arn:')) throw new AwsError('ValidationException', 'ResourceArn must be an ARN');
-  return arn;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { listPage } from '../listing';
 import { RecordStore } from '../record-store';
+import type { Taggable } from '../tags';
 import { arnFor, NAME_PATTERN, parseInput, resourceName, tagList, validationException } from '../validation';
 import type { Models } from './models';
 
@@ -131,6 +132,12 @@ export class EndpointConfigs {
     this.require(EndpointConfigName, region, accountId);
     await this.configs.delete(EndpointConfigName);
     return {};
+  }
+
+  /** The record's tags, for AddTags / ListTags / DeleteTags. */
+  taggable(name: string): Taggable | undefined {
+    const record = this.configs.get(name);
+    return record && { tags: record.Tags, save: () => this.configs.put(record) };
   }
 
   require(name: string, region: string, accountId: string): EndpointConfigRecord {

@@ -19,6 +19,7 @@ import { ENDPOINT_STATE_CHANGE, endpointEventStatus, publishSageMakerEvent, tagM
 import type { FastTextModel } from '../fasttext/model';
 import { listPage } from '../listing';
 import { RecordStore } from '../record-store';
+import type { Taggable } from '../tags';
 import { arnFor, parseInput, resourceName, tagList, validationException } from '../validation';
 import type { EndpointConfigs } from './endpoint-configs';
 import { loadBlazingTextModel } from './model-loader';
@@ -272,6 +273,12 @@ export class Endpoints {
     const endpoint = this.endpoints.get(name);
     if (!endpoint) return undefined;
     return { endpoint, variants: this.serving.get(this.key(endpoint)) };
+  }
+
+  /** The record's tags, for AddTags / ListTags / DeleteTags. */
+  taggable(name: string): Taggable | undefined {
+    const record = this.endpoints.get(name);
+    return record && { tags: record.Tags, save: () => this.endpoints.put(record) };
   }
 
   private require(name: string, region: string, accountId: string): EndpointRecord {

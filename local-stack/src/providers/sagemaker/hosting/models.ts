@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { listPage } from '../listing';
 import { RecordStore } from '../record-store';
 import { isBlazingTextImage } from '../training/training-jobs';
+import type { Taggable } from '../tags';
 import { arnFor, parseInput, resourceName, ROLE_ARN_PATTERN, S3_URI_PATTERN, tagList, validationException } from '../validation';
 
 export interface ContainerDefinition {
@@ -131,6 +132,12 @@ export class Models {
     this.require(ModelName, region, accountId);
     await this.models.delete(ModelName);
     return {};
+  }
+
+  /** The record's tags, for AddTags / ListTags / DeleteTags. */
+  taggable(name: string): Taggable | undefined {
+    const record = this.models.get(name);
+    return record && { tags: record.Tags, save: () => this.models.put(record) };
   }
 
   require(name: string, region: string, accountId: string): ModelRecord {

@@ -14,6 +14,7 @@ import { tarGzStream } from '../artifact';
 import { publishSageMakerEvent, tagMap, TRAINING_JOB_STATE_CHANGE } from '../events';
 import { listPage } from '../listing';
 import { RecordStore } from '../record-store';
+import type { Taggable } from '../tags';
 import { arnFor, parseInput, parseS3Uri, resourceName, ROLE_ARN_PATTERN, S3_URI_PATTERN, tagList, validationException } from '../validation';
 import { checkChannels, stageChannel, type ChannelConfig, type StagedChannel } from './channels';
 import { ClientError, parseSupervisedHyperparameters, type SupervisedSettings } from './hyperparameters';
@@ -376,6 +377,12 @@ export class TrainingJobs {
     }
     await this.requestStop(job, 'Stopped');
     return {};
+  }
+
+  /** The record's tags, for AddTags / ListTags / DeleteTags. */
+  taggable(name: string): Taggable | undefined {
+    const record = this.jobs.get(name);
+    return record && { tags: record.Tags, save: () => this.jobs.put(record) };
   }
 
   private require(name: string): TrainingJobRecord {
