@@ -1,3 +1,6 @@
+// The AWS SDK's Node 22 notice is noise in test output; jest's workers inherit this.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

@@ -6,6 +6,7 @@
  * running), its endpoint URL, region and endpoint name are the defaults; otherwise the standard AWS
  * configuration applies (AWS_REGION, AWS_ENDPOINT_URL, credentials) and --endpoint is required.
  */
+import '../local-stack/src/cli/warnings';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -3,6 +3,7 @@
  * Moves the notification dead-letter queue's messages back to the notification queue, so the emails
  * that failed are tried again (after the cause, e.g. an unverified SES sender, is fixed).
  */
+import '../local-stack/src/cli/warnings';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';

@@ -2,6 +2,7 @@
  * `npm run deploy:local -- <service> [<service> ...]`: packages and redeploys services into the running
  * local stack, replacing just those services, as `serverless deploy` of one service does on AWS.
  */
+import './warnings';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICE_NAMES } from '../deploy/templates';
