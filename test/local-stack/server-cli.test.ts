@@ -1,65 +1,26 @@
 /**
  * The real AWS CLI v2 against the local server: S3 (including a 20 MB multipart round trip), STS,
- * SES v2. Skipped when /usr/bin/aws is not installed.
+ * SES v2. SQS, EventBridge and Glue, against a stack with the services deployed, are in
+ * stack-cli.test.ts; SageMaker in sagemaker-cli.test.ts. Skipped when /usr/bin/aws is not installed.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AwsCli, describeWithCli } from './aws-cli';
 import { startTestStack, type TestStack } from './server-harness';
-
-const AWS_CLI = '/usr/bin/aws';
-const cliInstalled = existsSync(AWS_CLI);
-const describeWithCli = cliInstalled ? describe : describe.skip;
-if (!cliInstalled) console.warn(`Skipping the AWS CLI tests: ${AWS_CLI} is not installed (Debian package awscli).`);
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describeWithCli('AWS CLI v2 against the local server', () => {
   let stack: TestStack;
   let workDir: string;
-
-  /**
-   * `--endpoint-url` as well as AWS_ENDPOINT_URL: CLI releases before 2.13 (Debian 12 ships 2.9)
-   * ignore the environment variable.
-   */
-  function aws(...args: string[]): Promise<CliResult> {
-    const env = {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: workDir,
-      LANG: 'C.UTF-8',
-      AWS_ENDPOINT_URL: stack.url,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(workDir, 'no-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(workDir, 'no-credentials'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-    };
-    return new Promise((resolve) => {
-      execFile(AWS_CLI, ['--endpoint-url', stack.url, ...args], { env, timeout: 30_000 }, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
-
-  async function awsOk(...args: string[]): Promise<string> {
-    const result = await aws(...args);
-    if (result.code !== 0) throw new Error(`aws ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-    return result.stdout;
-  }
+  let cli: AwsCli;
+  const aws = (...args: string[]) => cli.run(...args);
+  const awsOk = (...args: string[]) => cli.ok(...args);
 
   beforeAll(async () => {
     stack = await startTestStack();
     workDir = await mkdtemp(join(tmpdir(), 'aws-cli-'));
+    cli = new AwsCli(() => stack.url, workDir);
   });
   afterAll(async () => {
     await stack.close();
