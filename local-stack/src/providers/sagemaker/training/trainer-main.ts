@@ -18,7 +18,7 @@ import { ClientError, type SupervisedSettings } from './hyperparameters';
 import type { EpochProgress, RunResult, TrainerMessage, TrainerResult, TrainerSpec } from './trainer-protocol';
 
 const SAMPLE_BYTES = 64 * 1024;
-const PROGRESS_INTERVAL_MS = 1000;
+const PROGRESS_INTERVAL_MS = 250;
 const LABEL_PREFIX = '__label__';
 
 function send(message: TrainerMessage): void {
