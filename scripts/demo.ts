@@ -1,8 +1,9 @@
 /**
- * `npm run demo [-- --data train.csv [--classes classes.txt] | --rows N]`: the main job in one command.
- * Starts the local stack, drops a labeled data set into incoming/, follows the run through every stage
- * (ingest, preprocess, train, deploy, notify), prints the `Model deployed` email's summary and a few
- * predictions on held-out texts, stops the stack and exits 0 (1 when the pipeline reports a failure).
+ * `npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia | --rows N]`: the main job in one
+ * command. Starts the local stack, drops a labeled data set into incoming/, follows the run through every
+ * stage (ingest, preprocess, train, deploy, notify), prints the `Model deployed` email's summary and a few
+ * predictions on held-out texts, stops the stack and exits 0 (1 when the pipeline reports a failure, 2 for
+ * bad options or a data set the corpus holds already).
  */
 import '../local-stack/src/cli/warnings';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { TextClassifier, stripLabelPrefix } from '../shared/src/inference';
 import { startLocalStack, localPaths, type RunningStack } from '../local-stack/src/stack';
 import { readMailbox, type Mail } from './lib/mail';
 import { classesFile, csvLine, generateRows } from './lib/synthetic-dbpedia';
+import { DBPEDIA_URL, fetchDbpedia } from './lib/dbpedia';
+import { labeledKey, parseDropKey } from '../services/ingestion/src/drop-keys';
 import { finished } from 'node:stream/promises';
 
 const root = path.resolve(__dirname, '..');
@@ -34,26 +37,83 @@ interface DemoData {
   description: string;
 }
 
-async function prepareData(values: { data?: string; classes?: string; rows?: string }): Promise<DemoData> {
-  if (values.data) {
-    const csv = path.resolve(values.data);
-    if (!existsSync(csv)) throw new Error(`--data ${values.data}: no such file`);
-    const classes = values.classes ? path.resolve(values.classes) : undefined;
-    if (classes && !existsSync(classes)) throw new Error(`--classes ${values.classes}: no such file`);
-    return { csv, classes, description: `${path.basename(csv)} (${(statSync(csv).size / 1e6).toFixed(1)} MB)` };
-  }
+interface DemoOptions {
+  data?: string;
+  classes?: string;
+  rows?: string;
+  dbpedia?: boolean;
+  'dbpedia-url'?: string;
+}
+
+/** A mistake in how the demo was called: printed with the usage, exit status 2. */
+class UsageError extends Error {}
+
+/** Data the corpus holds already: no run would start. Exit status 2. */
+class NothingNewError extends Error {}
+
+const USAGE = `usage: npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia [--dbpedia-url URL] | --rows N]
+
+  (no option)        ${DEFAULT_ROWS} rows from the project's synthetic DBpedia-shaped generator (a new seed each run,
+                     so every demo run adds new data and retrains on all of it)
+  --rows N           the same with N rows (at least 100)
+  --data FILE        your labeled data (.csv, .jsonl or .txt, optionally .gz; see README "Data")
+  --classes FILE     a classes.txt naming your numeric labels (line 1 names label 1)
+  --dbpedia          the real DBpedia data set (560,000 rows), downloaded once from
+                     ${DBPEDIA_URL}
+                     and cached under .local/downloads/
+  --dbpedia-url URL  download it from a mirror instead`;
+
+/** Checks the options before anything starts; fetches the DBpedia data set when asked (the only step that needs a network). */
+async function dataSource(values: DemoOptions): Promise<{ data?: DemoData; rows: number }> {
+  const chosen = [values.data !== undefined, values.dbpedia === true, values.rows !== undefined].filter(Boolean).length;
+  if (chosen > 1) throw new UsageError('--data, --dbpedia and --rows are alternatives: give one of them');
+  if (values.classes !== undefined && values.data === undefined) throw new UsageError('--classes goes with --data');
   const rows = Number(values.rows ?? DEFAULT_ROWS);
-  if (!Number.isInteger(rows) || rows < 100) throw new Error(`--rows must be a whole number of at least 100, not "${values.rows}"`);
+  if (!Number.isInteger(rows) || rows < 100) throw new UsageError(`--rows must be a whole number of at least 100, not "${values.rows}"`);
+  if (values.data !== undefined) {
+    const csv = path.resolve(values.data);
+    if (!existsSync(csv)) throw new UsageError(`--data ${values.data}: no such file`);
+    const classes = values.classes ? path.resolve(values.classes) : undefined;
+    if (classes && !existsSync(classes)) throw new UsageError(`--classes ${values.classes}: no such file`);
+    return { rows, data: { csv, classes, description: `${path.basename(csv)} (${(statSync(csv).size / 1e6).toFixed(1)} MB)` } };
+  }
+  if (values.dbpedia) {
+    const cacheDir = path.join(localPaths(root).localDir, 'downloads');
+    let shown = 0;
+    const files = await fetchDbpedia({
+      cacheDir,
+      url: values['dbpedia-url'],
+      onProgress: ({ bytes, totalBytes }) => {
+        if (bytes - shown < 8e6 && bytes !== totalBytes) return;
+        shown = bytes;
+        say('download', `${(bytes / 1e6).toFixed(0)}${totalBytes ? ` of ${(totalBytes / 1e6).toFixed(0)}` : ''} MB`);
+      },
+    });
+    say('download', files.cached ? `DBpedia data set from the cache (${path.dirname(files.train)})` : `DBpedia data set extracted to ${path.dirname(files.train)}`);
+    return { rows, data: { csv: files.train, classes: files.classes, description: `the DBpedia ontology data set, train.csv (${(statSync(files.train).size / 1e6).toFixed(1)} MB)` } };
+  }
+  return { rows };
+}
+
+/**
+ * The project's synthetic data set. Its seed counts the synthetic sets the corpus (labeled/) holds already:
+ * dropping the very same file again would start no run (the pipeline has nothing new to train on), so each
+ * demo run adds new rows and retrains on all of them.
+ */
+async function generatedData(s3: S3Client, bucket: string, rows: number): Promise<DemoData> {
+  const earlier = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'labeled/demo/synthetic-' }));
+  const seed = 2026 + (earlier.KeyCount ?? 0);
   const directory = path.join(localPaths(root).localDir, 'demo');
   mkdirSync(directory, { recursive: true });
-  const csv = path.join(directory, `synthetic-${rows}.csv`);
+  const csv = path.join(directory, `synthetic-${rows}-seed${seed}.csv`);
   const out = createWriteStream(csv);
-  for (const row of generateRows({ rows, seed: 2026 })) out.write(csvLine(row));
+  for (const row of generateRows({ rows, seed })) out.write(csvLine(row));
   out.end();
   await finished(out);
   const classes = path.join(directory, 'classes.txt');
   writeFileSync(classes, classesFile());
-  return { csv, classes, description: `${rows} synthetic DBpedia-shaped rows, 14 classes (the project's own generator)` };
+  const more = earlier.KeyCount ? `; the corpus holds ${earlier.KeyCount} earlier demo set(s), the retrain uses them all` : '';
+  return { csv, classes, description: `${rows} synthetic DBpedia-shaped rows, 14 classes (the project's own generator, seed ${seed}${more})` };
 }
 
 /** Follows the run through its stages by what each service leaves behind; returns the final email. */
@@ -127,11 +187,11 @@ async function followRun(stack: RunningStack, since: Date): Promise<{ mail: Mail
   throw new Error(`no pipeline email within ${TIMEOUT_MS / 60_000} minutes`);
 }
 
-/** Prints the epoch lines the local training job has logged since the last call. */
+/** Prints the progress (epoch, words/s) and run summaries (loss, validation accuracy) the local training job has logged since the last call. */
 function printEpochs(jobName: string, printed: number): number {
   const log = path.join(localPaths(root).stateDir, 'sagemaker', 'logs', `${jobName}.log`);
   if (!existsSync(log)) return printed;
-  const lines = readFileSync(log, 'utf8').split('\n').filter((line) => line.includes('#epochs'));
+  const lines = readFileSync(log, 'utf8').split('\n').filter((line) => line.includes('#epochs') || / Epoch \d+\/\d+: /.test(line));
   for (const line of lines.slice(printed)) say('train', line.replace(/^\S+\s+/, ''));
   return lines.length;
 }
@@ -156,28 +216,48 @@ async function showPredictions(stack: RunningStack, runId: string): Promise<void
   });
 }
 
+/** Drops the data set (and its classes.txt); refuses content the corpus holds already, which would start no run. */
+async function dropData(s3: S3Client, bucket: string, data: DemoData, since: Date): Promise<void> {
+  if (data.classes) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'incoming/demo/classes.txt', Body: readFileSync(data.classes) }));
+  const key = `incoming/demo/${path.basename(data.csv)}`;
+  const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(data.csv) }));
+  say('drop', `s3://${bucket}/${key}: ${data.description}`);
+  const keptAs = labeledKey(parseDropKey(key)!, put.ETag ?? '');
+  const listing = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: keptAs }));
+  const earlier = listing.Contents?.find((object) => object.Key === keptAs && object.LastModified && object.LastModified < since);
+  if (earlier) {
+    throw new NothingNewError(
+      `${path.basename(data.csv)} is in the corpus already (${keptAs}, kept ${earlier.LastModified!.toISOString()}): ` +
+        'the pipeline has nothing new to train on and starts no run. Drop other data, or start from an empty local stack (rm -rf .local).',
+    );
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { data: { type: 'string' }, classes: { type: 'string' }, rows: { type: 'string' }, help: { type: 'boolean', default: false } },
+    options: {
+      data: { type: 'string' },
+      classes: { type: 'string' },
+      rows: { type: 'string' },
+      dbpedia: { type: 'boolean' },
+      'dbpedia-url': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
   });
   if (values.help) {
-    console.log('usage: npm run demo [-- --data train.csv [--classes classes.txt] | --rows N]');
+    console.log(USAGE);
     return;
   }
-  const data = await prepareData(values);
+  const source = await dataSource(values);
   say('stack', 'starting the local stack (packaging the four services if they changed)');
   const stack = await startLocalStack({ root, progress: (message) => say('stack', message) });
   let exitCode = 1;
   try {
     say('stack', `ready: ${stack.info.endpoint}, bucket ${stack.info.dataBucket}`);
     const s3 = new S3Client({ endpoint: stack.info.endpoint, region: stack.info.region, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const data = source.data ?? (await generatedData(s3, stack.info.dataBucket, source.rows));
     const since = new Date(Date.now() - 1000);
-    if (data.classes) {
-      await s3.send(new PutObjectCommand({ Bucket: stack.info.dataBucket, Key: 'incoming/demo/classes.txt', Body: readFileSync(data.classes) }));
-    }
-    const key = `incoming/demo/${path.basename(data.csv)}`;
-    await s3.send(new PutObjectCommand({ Bucket: stack.info.dataBucket, Key: key, Body: readFileSync(data.csv) }));
-    say('drop', `s3://${stack.info.dataBucket}/${key}: ${data.description}`);
+    await dropData(s3, stack.info.dataBucket, data, since);
     const { mail, jobName } = await followRun(stack, since);
     console.log(`\n${mail.subject}\n${'-'.repeat(Math.min(mail.subject.length, 100))}\n${mail.text}\n`);
     if (mail.subject.includes('Model deployed') && jobName) {
@@ -194,6 +274,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  console.error(`demo failed: ${error.message}`);
-  process.exitCode = 1;
+  console.error(`demo: ${error.message}`);
+  if (error instanceof UsageError) console.error(USAGE);
+  process.exitCode = error instanceof UsageError || error instanceof NothingNewError ? 2 : 1;
 });
