@@ -12,13 +12,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { busyMachineNote, median, ROOT, round, WORK_ROOT, writeSection } from './lib/report';
 
-const ROOT = resolve(__dirname, '..');
-const WORK_DIR = join(ROOT, '.local', 'bench');
-const RESULTS_FILE = join(ROOT, 'bench', 'results', 'preprocess.json');
+const WORK_DIR = WORK_ROOT;
 const TARGET_MB_PER_SECOND = 16;
 const TARGET_PEAK_RSS_MIB = 1024;
 const SPLIT_FILES = ['train/train.txt', 'validation/validation.txt', 'test/test.txt', 'rejected.jsonl'];
@@ -106,18 +105,6 @@ function figures(usage: Usage, inputBytes: number): RunFigures {
   };
 }
 
-function round(value: number, digits: number): number {
-  const scale = 10 ** digits;
-  return Math.round(value * scale) / scale;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const upper = sorted[middle] ?? 0;
-  return sorted.length % 2 ? upper : ((sorted[middle - 1] ?? 0) + upper) / 2;
-}
-
 function hashOutputs(folder: string): string {
   const hash = createHash('sha256');
   for (const relative of SPLIT_FILES) hash.update(readFileSync(join(folder, relative)));
@@ -162,14 +149,6 @@ function tableRow(name: string, entry: RunFigures): string {
   return `| ${cells.join(' | ')} |`;
 }
 
-/** A load average above half the cores means other work competed for the CPU during the measurement. */
-function busyMachineNote(loadBefore: number, loadAfter: number): string {
-  const cores = cpus().length;
-  const load = Math.max(loadBefore, loadAfter);
-  if (load <= cores / 2) return '';
-  return `load average ${load.toFixed(2)} on ${cores} cores: other processes competed for the CPU, wall-time figures are inflated; MB/CPU-s is the steadier measure`;
-}
-
 function main(): void {
   const options = parseOptions(process.argv.slice(2));
   mkdirSync(WORK_DIR, { recursive: true });
@@ -182,30 +161,33 @@ function main(): void {
   const preprocess = summarize(runs);
   const byteIdentical = results.every((result) => result.digest === results[0]?.digest);
   const best = runs.reduce((a, b) => (a.mbPerSecond >= b.mbPerSecond ? a : b));
-  const loadAfter = loadavg();
-  const report = {
-    measuredAt: new Date().toISOString(),
-    machine: { cpus: cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
-    input: { path: options.input, bytes: inputBytes, megabytes: round(inputBytes / 1e6, 1) },
-    preprocess: { median: preprocess, best, runs, byteIdenticalAcrossRuns: byteIdentical, manifest: results[0]?.manifest },
-    fastTextShellReference: { pipeline: FASTTEXT_PIPELINE, ...reference },
-    targets: { mbPerSecond: TARGET_MB_PER_SECOND, peakRssMiB: TARGET_PEAK_RSS_MIB },
-    meetsTargets: preprocess.mbPerSecond >= TARGET_MB_PER_SECOND && preprocess.peakRssMiB < TARGET_PEAK_RSS_MIB,
-    meetsTargetsPerCpuSecond:
-      preprocess.mbPerCpuSecond >= TARGET_MB_PER_SECOND && preprocess.peakRssMiB < TARGET_PEAK_RSS_MIB,
-    note: busyMachineNote(loadBefore[0] ?? 0, loadAfter[0] ?? 0),
-  };
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`\nPreprocessing ${report.input.megabytes} MB (${options.runs} runs, load ${loadBefore[0]?.toFixed(2)} before)\n`);
+  const megabytes = round(inputBytes / 1e6, 1);
+  console.log(`\nPreprocessing ${megabytes} MB (${options.runs} runs, load ${loadBefore[0]?.toFixed(2)} before)\n`);
   console.log('| what | wall s | CPU s | MB/s | MB/CPU-s | peak RSS MiB |');
   console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
   console.log(tableRow('glue_scripts/preprocess.py (median)', preprocess));
   console.log(tableRow('glue_scripts/preprocess.py (best)', best));
   console.log(tableRow('fastText tr/sed normalisation (reference)', reference));
-  console.log(`\noutputs byte-identical across runs: ${byteIdentical}; target >= ${TARGET_MB_PER_SECOND} MB/s and < ${TARGET_PEAK_RSS_MIB} MiB: ${report.meetsTargets ? 'met' : 'NOT met'}`);
-  if (report.note) console.log(`note: ${report.note}`);
-  console.log(`results: ${RESULTS_FILE}`);
+  const referenceName = "fastText example's tr/sed";
+  const note = busyMachineNote(loadBefore, loadavg());
+  writeSection({
+    name: 'preprocess',
+    title: `Glue preprocessing (glue_scripts/preprocess.py), ${megabytes} MB / 560,000-row CSV, median of ${options.runs}`,
+    issue: '3 Glue preprocessing job',
+    command: 'npx tsx bench/preprocess.ts',
+    figures: [
+      { measure: 'throughput, end to end (wall)', value: preprocess.mbPerSecond, unit: 'MB/s', reference: reference.mbPerSecond, referenceName, target: `>= ${TARGET_MB_PER_SECOND} MB/s`, met: preprocess.mbPerSecond >= TARGET_MB_PER_SECOND },
+      { measure: 'throughput per CPU-second', value: preprocess.mbPerCpuSecond, unit: 'MB/s', reference: reference.mbPerCpuSecond, referenceName },
+      { measure: 'wall time', value: preprocess.wallSeconds, unit: 's', reference: reference.wallSeconds, referenceName },
+      { measure: 'peak memory (RSS)', value: preprocess.peakRssMiB, unit: 'MiB', reference: reference.peakRssMiB, referenceName, target: `< ${TARGET_PEAK_RSS_MIB} MiB`, met: preprocess.peakRssMiB < TARGET_PEAK_RSS_MIB },
+      { measure: 'outputs byte-identical across runs', value: byteIdentical ? 'yes' : 'no', target: 'yes', met: byteIdentical },
+    ],
+    details: {
+      input: { path: options.input, bytes: inputBytes, megabytes },
+      preprocess: { median: preprocess, best, runs, manifest: results[0]?.manifest },
+      fastTextShellReference: { pipeline: FASTTEXT_PIPELINE, ...reference },
+    },
+    notes: note ? [note] : [],
+  });
 }
-
 main();

@@ -14,12 +14,12 @@
  *    and batched throughput (target >= 20,000 predictions/s).
  *
  * The stack runs in a child process (this file with --serve), so the client's work is not counted
- * in the server's latency. Prints a markdown report and writes bench/results/sagemaker.json.
+ * in the server's latency. Prints a markdown table and writes bench/results/sagemaker.json.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
@@ -38,12 +38,12 @@ import type { EventPublisher } from '../local-stack/src/core/types';
 import { S3Provider } from '../local-stack/src/providers/s3';
 import { SageMakerProvider } from '../local-stack/src/providers/sagemaker';
 import { normalizeText } from '../shared/src/normalize';
+import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
+import { busyMachineNote, median, percentile, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
 
-const ROOT = resolve(__dirname, '..');
-const WORK_DIR = join(ROOT, '.local', 'bench', 'sagemaker');
+const WORK_DIR = join(WORK_ROOT, 'sagemaker');
 const SAMPLE_CSV = resolve(ROOT, '..', 'shared', 'data', 'dbpedia_sample', 'train.csv');
-const SCALED_CSV = join(ROOT, '.local', 'bench', 'dbpedia_560k.csv');
-const RESULTS_FILE = join(ROOT, 'bench', 'results', 'sagemaker.json');
+const SCALED_CSV = join(WORK_ROOT, 'dbpedia_560k.csv');
 const FASTTEXT_CLI = '/usr/bin/fasttext';
 const IMAGE = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
 const ROLE = 'arn:aws:iam::000000000000:role/bench';
@@ -61,20 +61,12 @@ async function serve(stateDir: string): Promise<void> {
   const s3 = new S3Provider({ stateDir, events });
   const sagemaker = new SageMakerProvider({ stateDir, objects: s3, events, trainingThreads: 2 });
   const server = await createLocalServer({ port: 0, providers: [s3, sagemaker] });
-  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
-  const shutdown = (): void => void server.close().then(() => process.exit(0));
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  serveUntilSignalled({ url: server.url }, () => server.close());
 }
 
 async function startServer(stateDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...process.execArgv, __filename, '--serve', stateDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    child.once('exit', (code) => reject(new Error(`the bench server exited with code ${code}`)));
-    lines.once('line', (line) => resolveUrl((JSON.parse(line) as { url: string }).url));
-  });
-  return { url, child };
+  const { info, child } = await startChildServer<{ url: string }>(__filename, [stateDir]);
+  return { url: info.url, child };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,18 +160,6 @@ async function prepareScaled(): Promise<string> {
 function seconds(from: Date | undefined, to: Date | undefined): number {
   return ((to?.getTime() ?? NaN) - (from?.getTime() ?? NaN)) / 1000;
 }
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
 
 interface CliRun {
   seconds: number;
@@ -296,10 +276,8 @@ async function main(): Promise<void> {
   const scaled = skipScale ? undefined : await prepareScaled();
   const server = await startServer(stateDir);
   const stack = new LocalStack(server.url);
-  const results: Record<string, unknown> = {
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavgAtStart: loadavg().map((l) => round(l, 2)) },
-    date: new Date().toISOString(),
-  };
+  const results: Record<string, unknown> = {};
+  const loadBefore = loadavg();
 
   try {
     await stack.s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
@@ -412,33 +390,42 @@ async function main(): Promise<void> {
     };
   } finally {
     stack.destroy();
-    server.child.kill('SIGTERM');
-    await new Promise((done) => (server.child.exitCode !== null ? done(undefined) : server.child.once('exit', done)));
+    await stopChildServer(server.child);
     rmSync(stateDir, { recursive: true, force: true });
   }
 
-  results.loadavgAtEnd = loadavg().map((l) => round(l, 2));
-  mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-  printReport(results);
+  const note = busyMachineNote(loadBefore, loadavg());
+  writeSection({
+    name: 'sagemaker',
+    title: 'Local SageMaker: BlazingText training (fastText) and real-time inference',
+    issue: '5 Local SageMaker',
+    command: 'npx tsx bench/sagemaker.ts',
+    figures: sagemakerFigures(results),
+    details: results,
+    notes: note ? [note] : [],
+  });
 }
 
-function printReport(results: Record<string, unknown>): void {
+function sagemakerFigures(results: Record<string, unknown>): Figure[] {
   const accuracy = results.accuracy as { meanLocal: number; meanCli: number; differencePoints: number; met: boolean; runs: Array<{ cli: CliRun; local: { trainingSeconds: number; jobSeconds: number } }> };
-  const lines = ['| measure | local | fastText CLI | target | met |', '| --- | --- | --- | --- | --- |'];
-  lines.push(`| test accuracy (80/10/10 split, mean) | ${accuracy.meanLocal} | ${accuracy.meanCli} | within ${TARGETS.accuracyPoints} points (${accuracy.differencePoints}) | ${accuracy.met ? 'yes' : 'NO'} |`);
+  const cli = 'fastText CLI, 2 threads';
   const splitWall = (pick: (run: (typeof accuracy.runs)[number]) => number) => round(median(accuracy.runs.map(pick)), 2);
-  lines.push(`| split training wall (s, median) | ${splitWall((r) => r.local.trainingSeconds)} (training phase), ${splitWall((r) => r.local.jobSeconds)} (whole job) | ${splitWall((r) => r.cli.seconds)} | - | - |`);
+  const figures: Figure[] = [
+    { measure: `test accuracy through the endpoint, DBpedia sample 80/10/10 (mean of ${accuracy.runs.length})`, value: accuracy.meanLocal, reference: accuracy.meanCli, referenceName: cli, target: `within ${TARGETS.accuracyPoints} points (${accuracy.differencePoints})`, met: accuracy.met },
+    { measure: 'sample training, training phase / whole job (median)', value: `${splitWall((r) => r.local.trainingSeconds)} / ${splitWall((r) => r.local.jobSeconds)}`, unit: 's', reference: splitWall((r) => r.cli.seconds), referenceName: cli },
+  ];
   const scaled = results.training560k as { medianCliSeconds: number; medianLocalTrainingPhaseSeconds: number; ratio: number; met: boolean } | undefined;
   if (scaled) {
-    lines.push(`| 560k rows, 5 epochs (s, median) | ${scaled.medianLocalTrainingPhaseSeconds} | ${scaled.medianCliSeconds} | ratio <= 1 (${scaled.ratio}) | ${scaled.met ? 'yes' : 'NO'} |`);
+    figures.push({ measure: 'training at DBpedia scale, 560,000 rows, 5 epochs, bigrams, dim 10 (median)', value: scaled.medianLocalTrainingPhaseSeconds, unit: 's', reference: scaled.medianCliSeconds, referenceName: cli, target: `ratio <= ${TARGETS.trainingRatio} (${scaled.ratio})`, met: scaled.met });
   }
-  const latency = results.latency as { p50Ms: number; p99Ms: number; met: boolean };
-  lines.push(`| single-instance latency p50 / p99 (ms) | ${latency.p50Ms} / ${latency.p99Ms} | - | <= 2 / <= 10 | ${latency.met ? 'yes' : 'NO'} |`);
-  const throughput = results.throughput as { predictionsPerSecond: number; met: boolean };
-  lines.push(`| batched throughput (predictions/s) | ${throughput.predictionsPerSecond} | - | >= 20000 | ${throughput.met ? 'yes' : 'NO'} |`);
-  console.log(lines.join('\n'));
-  console.log(`\nresults written to ${RESULTS_FILE}`);
+  const latency = results.latency as { p50Ms: number; p99Ms: number; requests: number };
+  figures.push(
+    { measure: `single-instance InvokeEndpoint latency p50 (${latency.requests} requests, loopback)`, value: latency.p50Ms, unit: 'ms', target: `<= ${TARGETS.p50Ms} ms`, met: latency.p50Ms <= TARGETS.p50Ms },
+    { measure: 'single-instance InvokeEndpoint latency p99', value: latency.p99Ms, unit: 'ms', target: `<= ${TARGETS.p99Ms} ms`, met: latency.p99Ms <= TARGETS.p99Ms },
+  );
+  const throughput = results.throughput as { predictionsPerSecond: number; batchSize: number; concurrency: number; met: boolean };
+  figures.push({ measure: `batched throughput (${throughput.batchSize} per request, ${throughput.concurrency} clients)`, value: throughput.predictionsPerSecond, unit: 'predictions/s', target: `>= ${TARGETS.predictionsPerSecond}`, met: throughput.met });
+  return figures;
 }
 
 main().catch((error: unknown) => {

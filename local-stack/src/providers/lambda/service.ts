@@ -89,6 +89,12 @@ export interface InvocationResult {
   coldStartMs?: number;
 }
 
+/** A cold start's two phases: the worker process up to the runtime (spawn), and loading the handler module (init). */
+export interface ColdStartPhases {
+  spawnMs: number;
+  initMs: number;
+}
+
 export interface CreateEventSourceMappingInput {
   functionName: string;
   queueArn: string;
@@ -115,7 +121,7 @@ export class LambdaService {
   private readonly mappings = new Map<string, EventSourceMapping>();
   private readonly pools = new Map<string, InstancePool>();
   private readonly pollers = new Map<string, SqsEventSourcePoller>();
-  private readonly coldStarts = new Map<string, number[]>();
+  private readonly coldStarts = new Map<string, ColdStartPhases[]>();
   private readonly chaosFailures = new Map<string, number>();
   private readonly root: string;
   private readonly asyncQueue: AsyncInvocationQueue;
@@ -218,11 +224,25 @@ export class LambdaService {
     return `arn:aws:lambda:${this.options.region}:${ACCOUNT_ID}:function:${name}`;
   }
 
-  /** Instances, cold starts and invocations of the current code, cold-start durations (ms), chaos failures. */
-  functionStats(nameOrArn: string): PoolStats & { coldStartDurationsMs: number[]; chaosFailures: number } {
+  /**
+   * Instances, cold starts and invocations of the current code, the last 100 cold starts (spawn + init
+   * in ms, and the two phases apart), chaos failures.
+   */
+  functionStats(nameOrArn: string): PoolStats & { coldStartDurationsMs: number[]; coldStartPhasesMs: ColdStartPhases[]; chaosFailures: number } {
     const name = this.requireFunction(nameOrArn).name;
     const stats = this.pools.get(name)?.stats ?? { instances: 0, busy: 0, coldStarts: 0, invocations: 0 };
-    return { ...stats, coldStartDurationsMs: [...(this.coldStarts.get(name) ?? [])], chaosFailures: this.chaosFailures.get(name) ?? 0 };
+    const phases = this.coldStarts.get(name) ?? [];
+    return {
+      ...stats,
+      coldStartDurationsMs: phases.map((phase) => phase.spawnMs + phase.initMs),
+      coldStartPhasesMs: phases.map((phase) => ({ ...phase })),
+      chaosFailures: this.chaosFailures.get(name) ?? 0,
+    };
+  }
+
+  /** Stops the function's instances (busy ones after their invocation), as a configuration update does: the next invocation starts cold. */
+  retireInstances(nameOrArn: string): void {
+    this.retirePool(this.requireFunction(nameOrArn).name);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -412,10 +432,10 @@ export class LambdaService {
       {
         log: (line) => this.functionLog(record.name, line),
         coldStart: (spawnMs, initMs) => {
-          const durations = this.coldStarts.get(record.name) ?? [];
-          durations.push(spawnMs + initMs);
-          if (durations.length > 100) durations.shift();
-          this.coldStarts.set(record.name, durations);
+          const phases = this.coldStarts.get(record.name) ?? [];
+          phases.push({ spawnMs, initMs });
+          if (phases.length > 100) phases.shift();
+          this.coldStarts.set(record.name, phases);
           this.logger.info(`cold start of ${record.name}`, { function: record.name, totalMs: round(spawnMs + initMs), spawnMs: round(spawnMs), initMs: round(initMs) });
         },
       },

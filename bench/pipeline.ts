@@ -1,0 +1,300 @@
+/**
+ * The main job's benchmark (issue 6): drop -> `Model deployed` email on the local stack, with the time of
+ * each stage, the peak memory of the whole stack, and the deployed model's test accuracy next to the native
+ * fastText CLI trained on the same prepared split with the same hyperparameters.
+ *
+ *   npx tsx bench/pipeline.ts [--sample-runs 3] [--scale-runs 1] [--skip-scale]
+ *
+ * Scenarios, each on a fresh stack (its own state directory, so the corpus is just the drop):
+ * - sample: the DBpedia sample (../shared/data/dbpedia_sample, 14,000 rows, classes.txt). Target <= 15 s.
+ * - scale: 560,000 rows (.local/bench/dbpedia_560k.csv from scripts/scale-dbpedia.py). Target <= 90 s, peak
+ *   memory of the whole stack <= 2 GiB.
+ *
+ * The stack runs in a child process (this file with --serve); its process tree (Lambda workers, Glue's python3,
+ * the trainer, prediction workers) is sampled from /proc for memory. The clock starts when PutObject of the drop
+ * returns and stops at the email file's modification time; stage boundaries are the timestamps Glue and
+ * SageMaker report (GetJobRun, DescribeTrainingJob, DescribeEndpoint).
+ */
+import '../local-stack/src/cli/warnings';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
+import { DescribeEndpointCommand, DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobCommandOutput } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
+import { startLocalStack, type StackInfo } from '../local-stack/src/stack';
+import { glueJobName, trainingJobName } from '../shared/src/names';
+import { TextClassifier } from '../shared/src/inference';
+import { readMailbox, type Mail } from '../scripts/lib/mail';
+import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
+import { busyMachineNote, machineInfo, median, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
+import { PeakMemorySampler, type TreeMemory } from './lib/process-memory';
+
+const SAMPLE_DIR = resolve(ROOT, '..', 'shared', 'data', 'dbpedia_sample');
+const SCALED_CSV = join(WORK_ROOT, 'dbpedia_560k.csv');
+const WORK_DIR = join(WORK_ROOT, 'pipeline');
+const FASTTEXT_CLI = '/usr/bin/fasttext';
+const EMAIL_TIMEOUT_MS = 10 * 60_000;
+const GiB = 2 ** 30;
+const TARGETS = { sampleSeconds: 15, scaleSeconds: 90, peakMemoryBytes: 2 * GiB, accuracyPoints: 0.5 };
+const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+
+// ---------------------------------------------------------------------------------------------
+// --serve: the local stack in this child process, on a free port, over the given state directory.
+
+async function serve(localDir: string): Promise<void> {
+  const stack = await startLocalStack({ root: ROOT, localDir, port: 0, chaos: '' });
+  serveUntilSignalled(stack.info, () => stack.stop());
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run: drop, wait for the email, read the stage boundaries.
+
+interface Scenario {
+  name: 'sample' | 'scale';
+  title: string;
+  csv: string;
+  classes: string;
+  targetSeconds: number;
+}
+
+interface StageTimes {
+  /** PutObject returned -> the Glue run started (validation, copy to labeled/, StartJobRun). */
+  ingestSeconds: number;
+  preprocessSeconds: number;
+  /** The Glue run ended -> CreateTrainingJob (state-change event, startTraining). */
+  trainingStartSeconds: number;
+  trainingSeconds: number;
+  /** Training ended -> the endpoint in service (event, deployModel, model load). */
+  deploySeconds: number;
+  /** In service -> the email written (event, report, queue, sendNotifications, SES). */
+  notifySeconds: number;
+}
+
+interface RunResult {
+  uploadSeconds: number;
+  dropToEmailSeconds: number;
+  stages: StageTimes;
+  peakMemory: TreeMemory;
+  runId: string;
+  subject: string;
+  validationAccuracy: number | undefined;
+  accuracy: { endpoint: number; cli: number; testRows: number; cliTrainingSeconds: number } | undefined;
+}
+
+class StackClients {
+  readonly s3: S3Client;
+  readonly glue: GlueClient;
+  readonly sagemaker: SageMakerClient;
+  readonly classifier: TextClassifier;
+
+  constructor(readonly info: StackInfo) {
+    const config = { endpoint: info.endpoint, region: info.region, credentials };
+    this.s3 = new S3Client({ ...config, forcePathStyle: true });
+    this.glue = new GlueClient(config);
+    this.sagemaker = new SageMakerClient(config);
+    this.classifier = new TextClassifier(new SageMakerRuntimeClient(config), info.endpointName);
+  }
+
+  async put(key: string, file: string): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.info.dataBucket, Key: key, Body: readFileSync(file) }));
+  }
+
+  async text(key: string): Promise<string> {
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.info.dataBucket, Key: key }));
+    return object.Body!.transformToString('utf-8');
+  }
+}
+
+async function waitForEmail(mailDir: string, timeoutMs: number): Promise<Mail> {
+  const deadline = Date.now() + timeoutMs;
+  const final = /\] (Model deployed|Model rejected|Pipeline failed|Data rejected): /;
+  for (;;) {
+    const mail = readMailbox(mailDir).find((candidate) => final.test(candidate.subject));
+    if (mail) return mail;
+    if (Date.now() > deadline) throw new Error(`no pipeline email within ${timeoutMs / 1000} s`);
+    await new Promise((wake) => setTimeout(wake, 20));
+  }
+}
+
+const seconds = (from: Date | number | undefined, to: Date | number | undefined): number =>
+  round(((to instanceof Date ? to.getTime() : (to ?? NaN)) - (from instanceof Date ? from.getTime() : (from ?? NaN))) / 1000, 2);
+
+async function stageTimes(clients: StackClients, runId: string, droppedAt: number, emailAt: number): Promise<{ stages: StageTimes; job: DescribeTrainingJobCommandOutput }> {
+  const runs = await clients.glue.send(new GetJobRunsCommand({ JobName: glueJobName(clients.info.stage) }));
+  const run: JobRun | undefined = runs.JobRuns?.find((candidate) => candidate.Arguments?.['--run_id'] === runId);
+  if (!run) throw new Error(`no Glue run for ${runId}`);
+  const job = await clients.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: trainingJobName(clients.info.stage, runId) }));
+  const endpoint = await clients.sagemaker.send(new DescribeEndpointCommand({ EndpointName: clients.info.endpointName }));
+  return {
+    job,
+    stages: {
+      ingestSeconds: seconds(droppedAt, run.StartedOn),
+      preprocessSeconds: seconds(run.StartedOn, run.CompletedOn),
+      trainingStartSeconds: seconds(run.CompletedOn, job.CreationTime),
+      trainingSeconds: seconds(job.CreationTime, job.TrainingEndTime),
+      deploySeconds: seconds(job.TrainingEndTime, endpoint.LastModifiedTime),
+      notifySeconds: seconds(endpoint.LastModifiedTime, emailAt),
+    },
+  };
+}
+
+/** BlazingText hyperparameter names -> fastText CLI flags (the ones both have). */
+const CLI_FLAGS: Record<string, string> = {
+  epochs: '-epoch',
+  learning_rate: '-lr',
+  word_ngrams: '-wordNgrams',
+  vector_dim: '-dim',
+  min_count: '-minCount',
+  buckets: '-bucket',
+};
+
+/** The endpoint's accuracy on the run's test split, and the native CLI's trained on the same train split. */
+async function compareAccuracy(clients: StackClients, runId: string, job: DescribeTrainingJobCommandOutput, dir: string): Promise<RunResult['accuracy']> {
+  if (!existsSync(FASTTEXT_CLI)) return undefined;
+  const trainFile = join(dir, 'train.txt');
+  const testFile = join(dir, 'test.txt');
+  writeFileSync(trainFile, await clients.text(`prepared/${runId}/train/train.txt`));
+  const testText = await clients.text(`prepared/${runId}/test/test.txt`);
+  writeFileSync(testFile, testText);
+  const lines = testText.split('\n').filter((line) => line.trim() !== '');
+  const predictions = await clients.classifier.classify(
+    lines.map((line) => line.slice(line.indexOf(' ') + 1)),
+    { skipNormalization: true },
+  );
+  const right = predictions.filter((prediction, i) => `__label__${prediction[0]?.label}` === lines[i]!.slice(0, lines[i]!.indexOf(' '))).length;
+  const flags = Object.entries(job.HyperParameters ?? {}).flatMap(([name, value]) => (CLI_FLAGS[name] ? [CLI_FLAGS[name], value] : []));
+  const started = performance.now();
+  execFileSync(FASTTEXT_CLI, ['supervised', '-input', trainFile, '-output', join(dir, 'cli'), '-thread', '2', '-verbose', '0', ...flags]);
+  const cliTrainingSeconds = round((performance.now() - started) / 1000, 2);
+  const report = execFileSync(FASTTEXT_CLI, ['test', join(dir, 'cli.bin'), testFile]).toString();
+  return { endpoint: round(right / lines.length, 4), cli: Number(/P@1\s+([\d.]+)/.exec(report)![1]), testRows: lines.length, cliTrainingSeconds };
+}
+
+async function runOnce(scenario: Scenario, index: number): Promise<RunResult> {
+  const dir = join(WORK_DIR, `${scenario.name}-${index}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const server = await startChildServer<StackInfo>(__filename, [join(dir, 'local')]);
+  const sampler = new PeakMemorySampler(server.child.pid!).start();
+  try {
+    const clients = new StackClients(server.info);
+    await clients.put('incoming/bench/classes.txt', scenario.classes);
+    const uploadStarted = Date.now();
+    await clients.put(`incoming/bench/${scenario.name}.csv`, scenario.csv);
+    const droppedAt = Date.now();
+    const mail = await waitForEmail(server.info.mailDir, EMAIL_TIMEOUT_MS);
+    const emailAt = statSync(mail.file).mtimeMs;
+    const peakMemory = sampler.stop();
+    const runId = /\brun (\d{8}-\d{6}-[0-9a-f]{6})\b/.exec(mail.subject)?.[1];
+    if (!mail.subject.includes('Model deployed') || !runId) throw new Error(`the pipeline did not deploy: ${mail.subject}\n${mail.text}`);
+    const { stages, job } = await stageTimes(clients, runId, droppedAt, emailAt);
+    const accuracy = await compareAccuracy(clients, runId, job, dir);
+    const validation = job.FinalMetricDataList?.find((metric) => metric.MetricName === 'validation:accuracy')?.Value;
+    return {
+      uploadSeconds: seconds(uploadStarted, droppedAt),
+      dropToEmailSeconds: seconds(droppedAt, emailAt),
+      stages,
+      peakMemory,
+      runId,
+      subject: mail.subject,
+      validationAccuracy: validation,
+      accuracy,
+    };
+  } finally {
+    sampler.stop();
+    await stopChildServer(server.child);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Figures
+
+const mib = (bytes: number): number => round(bytes / 2 ** 20, 0);
+
+function scenarioFigures(scenario: Scenario, runs: RunResult[]): Figure[] {
+  const total = median(runs.map((run) => run.dropToEmailSeconds));
+  const stage = (pick: (stages: StageTimes) => number) => round(median(runs.map((run) => pick(run.stages))), 2);
+  const peak = Math.max(...runs.map((run) => run.peakMemory.pssBytes));
+  const of = runs.length > 1 ? ` (median of ${runs.length})` : '';
+  const figures: Figure[] = [
+    { measure: `${scenario.title}: drop -> Model deployed email${of}`, value: round(total, 2), unit: 's', target: `<= ${scenario.targetSeconds} s`, met: total <= scenario.targetSeconds },
+    {
+      measure: `${scenario.name}: stages ingest / preprocess / start training / train / deploy / notify`,
+      value: [stage((s) => s.ingestSeconds), stage((s) => s.preprocessSeconds), stage((s) => s.trainingStartSeconds), stage((s) => s.trainingSeconds), stage((s) => s.deploySeconds), stage((s) => s.notifySeconds)].join(' / '),
+      unit: 's',
+    },
+    {
+      measure: `${scenario.name}: peak memory of the whole stack (PSS; RSS sum ${mib(Math.max(...runs.map((run) => run.peakMemory.rssBytes)))} MiB)`,
+      value: mib(peak),
+      unit: 'MiB',
+      ...(scenario.name === 'scale' ? { target: `<= ${mib(TARGETS.peakMemoryBytes)} MiB`, met: peak <= TARGETS.peakMemoryBytes } : {}),
+    },
+  ];
+  const compared = runs.filter((run) => run.accuracy !== undefined);
+  if (compared.length > 0) {
+    const endpoint = median(compared.map((run) => run.accuracy!.endpoint));
+    const cli = median(compared.map((run) => run.accuracy!.cli));
+    const points = round((endpoint - cli) * 100, 2);
+    figures.push({
+      measure: `${scenario.name}: test accuracy through the endpoint (${compared[0]!.accuracy!.testRows} held-out rows)`,
+      value: round(endpoint, 4),
+      reference: round(cli, 4),
+      referenceName: 'fastText CLI, same split and hyperparameters',
+      target: `within ${TARGETS.accuracyPoints} points (${points})`,
+      met: Math.abs(points) <= TARGETS.accuracyPoints,
+    });
+  }
+  return figures;
+}
+
+function ensureScaledInput(): void {
+  if (existsSync(SCALED_CSV)) return;
+  console.error(`generating ${SCALED_CSV} with scripts/scale-dbpedia.py ...`);
+  execFileSync('python3', [join(ROOT, 'scripts', 'scale-dbpedia.py'), '--out', SCALED_CSV], { stdio: 'inherit' });
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--serve') return serve(process.argv[3]!);
+  const { values } = parseArgs({
+    options: { 'sample-runs': { type: 'string', default: '3' }, 'scale-runs': { type: 'string', default: '1' }, 'skip-scale': { type: 'boolean', default: false } },
+  });
+  const scenarios: Array<Scenario & { runs: number }> = [
+    { name: 'sample', title: 'DBpedia sample, 14,000 rows', csv: join(SAMPLE_DIR, 'train.csv'), classes: join(SAMPLE_DIR, 'classes.txt'), targetSeconds: TARGETS.sampleSeconds, runs: Number(values['sample-runs']) },
+  ];
+  if (!values['skip-scale']) {
+    ensureScaledInput();
+    scenarios.push({ name: 'scale', title: 'DBpedia scale, 560,000 rows', csv: SCALED_CSV, classes: join(SAMPLE_DIR, 'classes.txt'), targetSeconds: TARGETS.scaleSeconds, runs: Number(values['scale-runs']) });
+  }
+  const machine = machineInfo();
+  const loadBefore = machine.loadAverage;
+  const figures: Figure[] = [];
+  const details: Record<string, RunResult[]> = {};
+  for (const scenario of scenarios.filter((candidate) => candidate.runs > 0)) {
+    details[scenario.name] = [];
+    for (let index = 0; index < scenario.runs; index++) {
+      const result = await runOnce(scenario, index);
+      details[scenario.name]!.push(result);
+      console.error(`${scenario.name} run ${index + 1}/${scenario.runs}: drop -> email ${result.dropToEmailSeconds} s, stages ${JSON.stringify(result.stages)}, peak ${mib(result.peakMemory.pssBytes)} MiB`);
+    }
+    figures.push(...scenarioFigures(scenario, details[scenario.name]!));
+  }
+  const note = busyMachineNote(loadBefore, machineInfo().loadAverage);
+  writeSection({
+    name: 'pipeline',
+    title: 'The main job: drop -> Model deployed email on the local stack',
+    issue: '6 The main job, end to end',
+    command: 'npx tsx bench/pipeline.ts',
+    machine,
+    figures,
+    details,
+    notes: note ? [note] : [],
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
