@@ -28,6 +28,7 @@ import { startLocalStack, type StackInfo } from '../local-stack/src/stack';
 import { glueJobName, trainingJobName } from '../shared/src/names';
 import { TextClassifier } from '../shared/src/inference';
 import { readMailbox, type Mail } from '../scripts/lib/mail';
+import { cliFlagsFor, fastTextCliInstalled, trainAndTest } from '../scripts/lib/fasttext-cli';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { busyMachineNote, machineInfo, median, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
 import { PeakMemorySampler, type TreeMemory } from './lib/process-memory';
@@ -35,7 +36,6 @@ import { PeakMemorySampler, type TreeMemory } from './lib/process-memory';
 const SAMPLE_DIR = resolve(ROOT, '..', 'shared', 'data', 'dbpedia_sample');
 const SCALED_CSV = join(WORK_ROOT, 'dbpedia_560k.csv');
 const WORK_DIR = join(WORK_ROOT, 'pipeline');
-const FASTTEXT_CLI = '/usr/bin/fasttext';
 const EMAIL_TIMEOUT_MS = 10 * 60_000;
 const GiB = 2 ** 30;
 const TARGETS = { sampleSeconds: 15, scaleSeconds: 90, peakMemoryBytes: 2 * GiB, accuracyPoints: 0.5 };
@@ -141,19 +141,9 @@ async function stageTimes(clients: StackClients, runId: string, droppedAt: numbe
   };
 }
 
-/** BlazingText hyperparameter names -> fastText CLI flags (the ones both have). */
-const CLI_FLAGS: Record<string, string> = {
-  epochs: '-epoch',
-  learning_rate: '-lr',
-  word_ngrams: '-wordNgrams',
-  vector_dim: '-dim',
-  min_count: '-minCount',
-  buckets: '-bucket',
-};
-
 /** The endpoint's accuracy on the run's test split, and the native CLI's trained on the same train split. */
 async function compareAccuracy(clients: StackClients, runId: string, job: DescribeTrainingJobCommandOutput, dir: string): Promise<RunResult['accuracy']> {
-  if (!existsSync(FASTTEXT_CLI)) return undefined;
+  if (!fastTextCliInstalled()) return undefined;
   const trainFile = join(dir, 'train.txt');
   const testFile = join(dir, 'test.txt');
   writeFileSync(trainFile, await clients.text(`prepared/${runId}/train/train.txt`));
@@ -165,12 +155,8 @@ async function compareAccuracy(clients: StackClients, runId: string, job: Descri
     { skipNormalization: true },
   );
   const right = predictions.filter((prediction, i) => `__label__${prediction[0]?.label}` === lines[i]!.slice(0, lines[i]!.indexOf(' '))).length;
-  const flags = Object.entries(job.HyperParameters ?? {}).flatMap(([name, value]) => (CLI_FLAGS[name] ? [CLI_FLAGS[name], value] : []));
-  const started = performance.now();
-  execFileSync(FASTTEXT_CLI, ['supervised', '-input', trainFile, '-output', join(dir, 'cli'), '-thread', '2', '-verbose', '0', ...flags]);
-  const cliTrainingSeconds = round((performance.now() - started) / 1000, 2);
-  const report = execFileSync(FASTTEXT_CLI, ['test', join(dir, 'cli.bin'), testFile]).toString();
-  return { endpoint: round(right / lines.length, 4), cli: Number(/P@1\s+([\d.]+)/.exec(report)![1]), testRows: lines.length, cliTrainingSeconds };
+  const cli = trainAndTest(trainFile, testFile, join(dir, 'cli'), cliFlagsFor(job.HyperParameters ?? {}));
+  return { endpoint: round(right / lines.length, 4), cli: cli.accuracy, testRows: lines.length, cliTrainingSeconds: round(cli.seconds, 2) };
 }
 
 async function runOnce(scenario: Scenario, index: number): Promise<RunResult> {

@@ -21,7 +21,8 @@ import { RecordingPublisher, testCredentials } from './server-harness';
 export const REGION = 'us-east-1';
 export const BLAZINGTEXT_IMAGE = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
 export const ROLE_ARN = 'arn:aws:iam::000000000000:role/sagemaker-local';
-export const DBPEDIA_CSV = '/work/shared/data/dbpedia_sample/train.csv';
+/** The DBpedia sample handed to the project, beside the repository (CI clones it with ../shared next to it). */
+export const DBPEDIA_CSV = join(__dirname, '..', '..', '..', 'shared', 'data', 'dbpedia_sample', 'train.csv');
 export const FASTTEXT_CLI = '/usr/bin/fasttext';
 
 export interface SageMakerTestStack {

@@ -1,0 +1,38 @@
+/**
+ * The native fastText CLI (Debian package `fasttext`), the reference the local BlazingText is measured
+ * against: the same training from a job's BlazingText hyperparameters, and `fasttext test`'s precision at 1.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+export const FASTTEXT_CLI = '/usr/bin/fasttext';
+export const fastTextCliInstalled = (): boolean => existsSync(FASTTEXT_CLI);
+
+/** BlazingText supervised hyperparameters, their fastText flags, and BlazingText's defaults (which differ from fastText's). */
+const FLAGS: Record<string, { flag: string; blazingTextDefault: string }> = {
+  epochs: { flag: '-epoch', blazingTextDefault: '5' },
+  learning_rate: { flag: '-lr', blazingTextDefault: '0.05' },
+  word_ngrams: { flag: '-wordNgrams', blazingTextDefault: '1' },
+  vector_dim: { flag: '-dim', blazingTextDefault: '100' },
+  min_count: { flag: '-minCount', blazingTextDefault: '5' },
+  buckets: { flag: '-bucket', blazingTextDefault: '2000000' },
+};
+
+/** The CLI flags that train what a BlazingText job with these hyperparameters trains (no subwords, softmax). */
+export function cliFlagsFor(hyperparameters: Readonly<Record<string, string>>): string[] {
+  return [
+    ...Object.entries(FLAGS).flatMap(([name, { flag, blazingTextDefault }]) => [flag, hyperparameters[name] ?? blazingTextDefault]),
+    '-minn', '0', '-maxn', '0', '-loss', 'softmax',
+  ];
+}
+
+/** Trains `<output>.bin` on `trainFile` with 2 threads; returns the wall time and `fasttext test`'s P@1 on `testFile`. */
+export function trainAndTest(trainFile: string, testFile: string, output: string, flags: readonly string[]): { seconds: number; accuracy: number } {
+  const started = performance.now();
+  execFileSync(FASTTEXT_CLI, ['supervised', '-input', trainFile, '-output', output, '-thread', '2', '-verbose', '0', ...flags]);
+  const seconds = (performance.now() - started) / 1000;
+  const report = execFileSync(FASTTEXT_CLI, ['test', `${output}.bin`, testFile]).toString();
+  const precision = /P@1\s+([\d.]+)/.exec(report)?.[1];
+  if (precision === undefined) throw new Error(`fasttext test printed no P@1: ${report}`);
+  return { seconds, accuracy: Number(precision) };
+}
