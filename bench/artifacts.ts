@@ -150,7 +150,7 @@ async function main(): Promise<void> {
   const artifacts = SERVICE_NAMES.flatMap((service) => artifactsOf(service));
   const coldStarts = await measureColdStarts(artifacts, repetitions);
   const loadAfter = loadavg();
-  const busy = busyMachineNote(loadBefore, loadAfter);
+  const busy = busyMachineNote(loadBefore);
   writeSection({
     name: 'artifacts',
     title: 'The four services: deployment packages and cold starts',

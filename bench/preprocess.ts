@@ -169,7 +169,7 @@ function main(): void {
   console.log(tableRow('glue_scripts/preprocess.py (best)', best));
   console.log(tableRow('fastText tr/sed normalisation (reference)', reference));
   const referenceName = "fastText example's tr/sed";
-  const note = busyMachineNote(loadBefore, loadavg());
+  const note = busyMachineNote(loadBefore);
   writeSection({
     name: 'preprocess',
     title: `Glue preprocessing (glue_scripts/preprocess.py), ${megabytes} MB / 560,000-row CSV, median of ${options.runs}`,

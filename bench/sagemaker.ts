@@ -394,7 +394,7 @@ async function main(): Promise<void> {
     rmSync(stateDir, { recursive: true, force: true });
   }
 
-  const note = busyMachineNote(loadBefore, loadavg());
+  const note = busyMachineNote(loadBefore);
   writeSection({
     name: 'sagemaker',
     title: 'Local SageMaker: BlazingText training (fastText) and real-time inference',

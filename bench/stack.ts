@@ -611,7 +611,7 @@ async function main(): Promise<void> {
     rmSync(copy, { recursive: true, force: true });
   }
   const loadAfter = loadavg();
-  const busy = busyMachineNote(loadBefore, loadAfter);
+  const busy = busyMachineNote(loadBefore);
   writeSection({
     name: 'stack',
     title: 'The local stack: start-up and event routing',

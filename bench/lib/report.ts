@@ -77,12 +77,15 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-/** A load average above half the cores means other work competed for the CPU during a measurement. */
-export function busyMachineNote(before: readonly number[], after: readonly number[]): string | undefined {
+/**
+ * A note when the machine was busy as a measurement began: the 1-minute load average then (which also holds
+ * the work of a benchmark section that just ended) above half the cores.
+ */
+export function busyMachineNote(before: readonly number[]): string | undefined {
   const cores = cpus().length;
-  const load = Math.max(before[0] ?? 0, after[0] ?? 0);
+  const load = before[0] ?? 0;
   if (load <= cores / 2) return undefined;
-  return `load average ${load.toFixed(2)} on ${cores} cores: other processes competed for the CPU; wall-time figures are inflated`;
+  return `load average ${load.toFixed(2)} on ${cores} cores as the measurement began (a 1-minute average: earlier work, an earlier section included, still counts): wall times may be inflated`;
 }
 
 function cell(value: number | string | undefined, unit?: string): string {

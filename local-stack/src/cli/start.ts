@@ -1,4 +1,8 @@
-/** `npm start`: runs the local stack in the foreground until Ctrl-C or SIGTERM. */
+/**
+ * `npm start`: runs the local stack in the foreground until Ctrl-C or SIGTERM. The npm script execs node
+ * (`exec node --import tsx ...`), so that a SIGTERM sent to npm reaches this process: through `sh -c` and
+ * the tsx wrapper it stopped at the shell and left the stack running, orphaned, on its port.
+ */
 import './warnings';
 import path from 'node:path';
 import { consoleLogger } from '../core/logger';
@@ -11,6 +15,8 @@ async function main(): Promise<void> {
   say('starting: packaging the services and starting the providers');
   const stack = await startLocalStack({
     root,
+    // Default <root>/.local; another directory keeps a second stack (a test's, say) apart from this checkout's.
+    localDir: process.env.LOCAL_STACK_DIR ? path.resolve(process.env.LOCAL_STACK_DIR) : undefined,
     logger: consoleLogger('local-stack', process.env.LOCAL_STACK_LOG_LEVEL === 'debug' ? 'debug' : 'warn'),
     progress: say,
   });

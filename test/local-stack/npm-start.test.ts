@@ -1,0 +1,95 @@
+/**
+ * `npm start` itself, as CONTRACTS.md fixes it: it writes stack.json once ready, speaks the AWS
+ * protocols there, stops on a SIGTERM sent to npm alone (not only to its process group), and its state
+ * survives a restart. Run against a temporary LOCAL_STACK_DIR and a free port, never this checkout's .local.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { StackInfo } from '../../local-stack/src/stack';
+import { waitFor } from '../e2e/support';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+interface Started {
+  npm: ChildProcess;
+  info: StackInfo;
+  output: () => string;
+}
+
+async function npmStart(dir: string): Promise<Started> {
+  // Its own process group, so that whatever it leaves behind can be cleaned up after a failure.
+  const npm = spawn('npm', ['start'], { cwd: ROOT, env: { ...process.env, LOCAL_STACK_PORT: '0', LOCAL_STACK_DIR: dir }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const infoFile = path.join(dir, 'stack.json');
+  await waitFor(`npm start to write ${infoFile} (output so far: ${output})`, () => npm.exitCode === null && existsSync(infoFile), 90_000, 50);
+  return { npm, info: JSON.parse(readFileSync(infoFile, 'utf8')) as StackInfo, output: () => output };
+}
+
+function portOpen(endpoint: string): Promise<boolean> {
+  const url = new URL(endpoint);
+  return new Promise((resolve) => {
+    const socket = connect(Number(url.port), url.hostname);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function terminate(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.npm.once('exit', (code) => resolve(code)));
+  started.npm.kill('SIGTERM'); // npm alone, as a supervisor that knows only npm's pid would
+  return exited;
+}
+
+describe('npm start', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
+  let running: Started | undefined;
+
+  afterAll(() => {
+    try {
+      if (running?.npm.pid) process.kill(-running.npm.pid, 'SIGKILL');
+    } catch {
+      // the group is gone: everything stopped as it should
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes stack.json when ready, stops on a SIGTERM to npm, and keeps its state for the next start', async () => {
+    running = await npmStart(dir);
+    const { info } = running;
+    expect(info).toEqual({
+      endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      region: 'us-east-1',
+      stage: 'local',
+      dataBucket: 'ml-pipeline-local-data-000000000000-us-east-1',
+      incomingPrefix: 'incoming/',
+      endpointName: 'ml-pipeline-local',
+      mailDir: path.join(dir, 'mail'),
+    });
+    const sts = new STSClient({ endpoint: info.endpoint, region: info.region, credentials });
+    expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe('000000000000');
+    const s3 = new S3Client({ endpoint: info.endpoint, region: info.region, credentials, forcePathStyle: true });
+    await s3.send(new PutObjectCommand({ Bucket: info.dataBucket, Key: 'notes/kept.txt', Body: 'survives a restart' }));
+
+    expect(await terminate(running)).toBe(0);
+    expect(running.output()).toContain('SIGTERM: stopping');
+    await waitFor('the port to close', async () => !(await portOpen(info.endpoint)), 10_000, 50);
+    expect(existsSync(path.join(dir, 'stack.json'))).toBe(false);
+
+    running = await npmStart(dir);
+    const again = new S3Client({ endpoint: running.info.endpoint, region: info.region, credentials, forcePathStyle: true });
+    const kept = await again.send(new GetObjectCommand({ Bucket: info.dataBucket, Key: 'notes/kept.txt' }));
+    expect(await kept.Body!.transformToString()).toBe('survives a restart');
+    expect(await terminate(running)).toBe(0);
+  }, 200_000);
+});
