@@ -4,24 +4,28 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { SUPERVISED_DEFAULTS } from '../../local-stack/src/providers/sagemaker/training/hyperparameters';
 
 export const FASTTEXT_CLI = '/usr/bin/fasttext';
 export const fastTextCliInstalled = (): boolean => existsSync(FASTTEXT_CLI);
 
-/** BlazingText supervised hyperparameters, their fastText flags, and BlazingText's defaults (which differ from fastText's). */
-const FLAGS: Record<string, { flag: string; blazingTextDefault: string }> = {
-  epochs: { flag: '-epoch', blazingTextDefault: '5' },
-  learning_rate: { flag: '-lr', blazingTextDefault: '0.05' },
-  word_ngrams: { flag: '-wordNgrams', blazingTextDefault: '1' },
-  vector_dim: { flag: '-dim', blazingTextDefault: '100' },
-  min_count: { flag: '-minCount', blazingTextDefault: '5' },
-  buckets: { flag: '-bucket', blazingTextDefault: '2000000' },
+/** BlazingText supervised hyperparameters and their fastText flags. */
+const FLAGS: Readonly<Record<string, string>> = {
+  epochs: '-epoch',
+  learning_rate: '-lr',
+  word_ngrams: '-wordNgrams',
+  vector_dim: '-dim',
+  min_count: '-minCount',
+  buckets: '-bucket',
 };
 
-/** The CLI flags that train what a BlazingText job with these hyperparameters trains (no subwords, softmax). */
+/**
+ * The CLI flags that train what a BlazingText job with these hyperparameters trains: BlazingText's defaults
+ * (the local stack's, which differ from fastText's) for what the job leaves out, no subwords, softmax.
+ */
 export function cliFlagsFor(hyperparameters: Readonly<Record<string, string>>): string[] {
   return [
-    ...Object.entries(FLAGS).flatMap(([name, { flag, blazingTextDefault }]) => [flag, hyperparameters[name] ?? blazingTextDefault]),
+    ...Object.entries(FLAGS).flatMap(([name, flag]) => [flag, hyperparameters[name] ?? SUPERVISED_DEFAULTS[name]!]),
     '-minn', '0', '-maxn', '0', '-loss', 'softmax',
   ];
 }

@@ -43,6 +43,9 @@ const SUPERVISED: Readonly<Record<string, Spec>> = {
   word_ngrams: { kind: 'positive integer', default: '2' },
 };
 
+/** BlazingText's documented defaults for supervised mode, by hyperparameter name. */
+export const SUPERVISED_DEFAULTS: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(SUPERVISED).map(([name, spec]) => [name, spec.default]));
+
 const WORD2VEC_MODES = new Set(['batch_skipgram', 'skipgram', 'cbow']);
 const INTEGER = /^[+-]?\d+$/;
 const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
