@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join, relative } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { isPackageCurrent, packageServices } from '../local-stack/src/deploy/package';
+import { packageServices } from '../local-stack/src/deploy/package';
 import { loadPackagedService, SERVICE_NAMES, type ServiceName } from '../local-stack/src/deploy/templates';
 import type { LambdaService } from '../local-stack/src/providers/lambda/service';
 import { startLocalStack, STAGE } from '../local-stack/src/stack';
@@ -64,10 +64,9 @@ function zipContents(file: string): { files: number; unpackedBytes: number } {
 
 /** Packages what is missing or stale, as `npm start` would. */
 async function ensurePackages(): Promise<{ packaged: ServiceName[]; packagingMs: number }> {
-  const stale = SERVICE_NAMES.filter((service) => !isPackageCurrent(ROOT, service, STAGE));
   const started = performance.now();
-  if (stale.length > 0) await packageServices(ROOT, stale, STAGE, (message) => console.error(message));
-  return { packaged: stale, packagingMs: performance.now() - started };
+  const { packaged } = await packageServices(ROOT, SERVICE_NAMES, STAGE, (message) => console.error(message));
+  return { packaged, packagingMs: performance.now() - started };
 }
 
 function artifactsOf(service: ServiceName): Artifact[] {
