@@ -9,3 +9,4 @@ export * from './manifest';
 export * from './s3-uri';
 export * from './normalize';
 export * from './random';
+export * from './notification-archive';

@@ -10,6 +10,7 @@ Object.assign(process.env, {
   SENDER: 'ml-pipeline@example.com',
   RECIPIENTS: 'ml-team@example.com, oncall@example.com',
   MARKER_BUCKET: 'markers',
+  DATA_BUCKET: 'data',
   AWS_REGION: 'us-east-1',
   POWERTOOLS_LOG_LEVEL: 'SILENT',
 });

@@ -1,0 +1,72 @@
+/**
+ * The archive of sent emails: the notification service keeps a copy of every email it sends in the data
+ * bucket, `notifications/<runId>/<detail-type slug>-<event id>.json`. SES has no API to read sent mail, so
+ * this is how the pipeline console (and anyone with s3:GetObject) reads them, on AWS and locally alike.
+ * The key alone tells the run and the kind of news; the body has the email as sent and the event it announced.
+ */
+import { z } from 'zod';
+
+export const NOTIFICATIONS_PREFIX = 'notifications/';
+
+/** `Model Deployed` -> `model-deployed`. */
+export const detailTypeSlug = (detailType: string): string => detailType.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+
+/** The detail types the contracts name (CONTRACTS.md), by slug: keys give the slug back. */
+export const ARCHIVED_DETAIL_TYPES: Readonly<Record<string, string>> = Object.fromEntries(
+  ['Dataset Rejected', 'Pipeline Failed', 'Model Rejected', 'Model Deployed', 'Model Awaiting Approval', 'Model Rolled Back'].map((type) => [
+    detailTypeSlug(type),
+    type,
+  ]),
+);
+
+export function notificationArchiveKey(runId: string, detailType: string, eventId: string): string {
+  return `${NOTIFICATIONS_PREFIX}${runId}/${detailTypeSlug(detailType)}-${eventId.replace(/[^A-Za-z0-9-]/g, '_')}.json`;
+}
+
+export interface ArchiveKey {
+  key: string;
+  runId: string;
+  /** The detail type, when the slug is one the contracts name; else undefined (the slug is still in `slug`). */
+  detailType: string | undefined;
+  slug: string;
+  eventId: string;
+}
+
+/** Takes an archive key apart; undefined for a key that is not one. */
+export function parseNotificationArchiveKey(key: string): ArchiveKey | undefined {
+  if (!key.startsWith(NOTIFICATIONS_PREFIX) || !key.endsWith('.json')) return undefined;
+  const rest = key.slice(NOTIFICATIONS_PREFIX.length, -'.json'.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0) return undefined;
+  const runId = rest.slice(0, slash);
+  const name = rest.slice(slash + 1);
+  // The slug is the longest known one the name starts with; an unknown one is the name up to the event id's 36-character UUID.
+  const known = Object.keys(ARCHIVED_DETAIL_TYPES)
+    .filter((slug) => name.startsWith(`${slug}-`))
+    .sort((a, b) => b.length - a.length)[0];
+  const slug = known ?? /^(.*)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.exec(name)?.[1];
+  if (!slug) return undefined;
+  return { key, runId, detailType: ARCHIVED_DETAIL_TYPES[slug], slug, eventId: name.slice(slug.length + 1) };
+}
+
+/** The archived email; loose, so that fields added later do not break readers. */
+export const archivedNotification = z.looseObject({
+  version: z.literal(1),
+  eventId: z.string(),
+  detailType: z.string(),
+  source: z.string(),
+  /** The event's time. */
+  time: z.string(),
+  runId: z.string(),
+  stage: z.string(),
+  /** The event's detail, as the notification service validated it. */
+  detail: z.record(z.string(), z.unknown()),
+  from: z.string(),
+  to: z.array(z.string()),
+  subject: z.string(),
+  text: z.string(),
+  html: z.string(),
+  sentAt: z.string(),
+  messageId: z.string().optional(),
+});
+export type ArchivedNotification = z.infer<typeof archivedNotification>;
