@@ -4,7 +4,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/shared', '<rootDir>/services', '<rootDir>/local-stack', '<rootDir>/test', '<rootDir>/scripts'],
+  roots: ['<rootDir>/shared', '<rootDir>/services', '<rootDir>/local-stack', '<rootDir>/test', '<rootDir>/scripts', '<rootDir>/console'],
   testMatch: ['**/*.test.ts'],
   transform: {
     '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs' } }],
