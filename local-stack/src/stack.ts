@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { dataBucketName, endpointName } from '@pipeline/shared';
+import { dataBucketName, endpointName, glueJobName, trainingJobPrefix } from '@pipeline/shared';
+import { CONSOLE_PREFIX, consolePages } from '../../console/server/pages';
 import { createLocalServer, type LocalServer } from './core/server';
 import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
 import { ACCOUNT_ID, type Provider } from './core/types';
@@ -58,6 +59,8 @@ export interface StackInfo {
   incomingPrefix: string;
   endpointName: string;
   mailDir: string;
+  /** The pipeline console, served by the stack on its own origin (console/). */
+  consoleUrl: string;
 }
 
 export interface RunningStack {
@@ -264,12 +267,25 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
   let url = '';
   const providers = createProviders({ stateDir: paths.stateDir, mailDir: paths.mailDir, chaos: options.chaos ?? process.env.LOCAL_STACK_CHAOS, url: () => url, logger });
   let deployer: StackDeployer | undefined;
+  const pages = consolePages(() => ({
+    mode: 'local',
+    stage: STAGE,
+    region: REGION,
+    dataBucket: dataBucketName(STAGE, ACCOUNT_ID, REGION),
+    endpointName: endpointName(STAGE),
+    glueJobName: glueJobName(STAGE),
+    trainingJobPrefix: trainingJobPrefix(STAGE),
+    incomingPrefix: 'incoming/',
+    // The documented local credentials: the page signs with them, as any client of the stack does.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  }));
   const server: LocalServer = await createLocalServer({
     port: options.port ?? Number(process.env.LOCAL_STACK_PORT ?? DEFAULT_PORT),
     // SQS before EventBridge before Lambda: stopped in reverse, nothing in flight is dropped.
     providers: [providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts] as Provider[],
     logger,
     onListening: (listening) => (url = listening),
+    pages,
     controlRoutes: {
       deploy: async (input) => {
         const service = (input as { service?: string }).service;
@@ -299,6 +315,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       incomingPrefix: 'incoming/',
       endpointName: endpointName(STAGE),
       mailDir: path.resolve(paths.mailDir),
+      consoleUrl: `${url}${CONSOLE_PREFIX}`,
     };
     writeFileSync(`${paths.infoFile}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
     renameSync(`${paths.infoFile}.tmp`, paths.infoFile);

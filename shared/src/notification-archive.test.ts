@@ -1,4 +1,4 @@
-import { detailTypeSlug, notificationArchiveKey, parseNotificationArchiveKey } from './notification-archive';
+import { archivedNotificationProblem, detailTypeSlug, notificationArchiveKey, parseNotificationArchiveKey } from './notification-archive';
 
 describe('notification archive keys', () => {
   it('name the run, the kind of news and the event', () => {
@@ -29,5 +29,39 @@ describe('notification archive keys', () => {
 
   it('keeps event ids to characters safe in a key', () => {
     expect(notificationArchiveKey('r', 'Pipeline Failed', 'a/b c')).toBe('notifications/r/pipeline-failed-a_b_c.json');
+  });
+});
+
+describe('archived emails', () => {
+  const email = {
+    version: 1,
+    eventId: 'e',
+    detailType: 'Model Deployed',
+    source: 'ml-pipeline.deployment',
+    time: '2026-11-25T11:30:05Z',
+    runId: 'r',
+    stage: 'local',
+    detail: { runId: 'r' },
+    from: 'a@example.com',
+    to: ['b@example.com'],
+    subject: 's',
+    text: 't',
+    html: '<p>t</p>',
+    sentAt: '2026-11-25T11:30:06Z',
+    addedLater: true,
+  };
+
+  it('accepts one with the fields readers use, and fields added later', () => {
+    expect(archivedNotificationProblem(email)).toBeUndefined();
+  });
+
+  it.each([
+    [[], 'not a JSON object'],
+    [{ ...email, version: 2 }, 'version 2, not 1'],
+    [{ ...email, subject: undefined, html: 3 }, 'no subject, html'],
+    [{ ...email, to: 'b@example.com' }, 'to is not a list of addresses'],
+    [{ ...email, detail: null }, 'no detail'],
+  ])('says what is wrong with %j', (value, problem) => {
+    expect(archivedNotificationProblem(value)).toBe(problem);
   });
 });

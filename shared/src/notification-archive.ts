@@ -4,8 +4,6 @@
  * this is how the pipeline console (and anyone with s3:GetObject) reads them, on AWS and locally alike.
  * The key alone tells the run and the kind of news; the body has the email as sent and the event it announced.
  */
-import { z } from 'zod';
-
 export const NOTIFICATIONS_PREFIX = 'notifications/';
 
 /** `Model Deployed` -> `model-deployed`. */
@@ -49,24 +47,42 @@ export function parseNotificationArchiveKey(key: string): ArchiveKey | undefined
   return { key, runId, detailType: ARCHIVED_DETAIL_TYPES[slug], slug, eventId: name.slice(slug.length + 1) };
 }
 
-/** The archived email; loose, so that fields added later do not break readers. */
-export const archivedNotification = z.looseObject({
-  version: z.literal(1),
-  eventId: z.string(),
-  detailType: z.string(),
-  source: z.string(),
+/**
+ * The archived email. Readers must accept fields added later; `isArchivedNotification` checks the ones
+ * they rely on. (No zod here: the console runs this in the browser, where zod costs a few hundred KB.)
+ */
+export interface ArchivedNotification {
+  version: 1;
+  eventId: string;
+  detailType: string;
+  source: string;
   /** The event's time. */
-  time: z.string(),
-  runId: z.string(),
-  stage: z.string(),
+  time: string;
+  runId: string;
+  stage: string;
   /** The event's detail, as the notification service validated it. */
-  detail: z.record(z.string(), z.unknown()),
-  from: z.string(),
-  to: z.array(z.string()),
-  subject: z.string(),
-  text: z.string(),
-  html: z.string(),
-  sentAt: z.string(),
-  messageId: z.string().optional(),
-});
-export type ArchivedNotification = z.infer<typeof archivedNotification>;
+  detail: Record<string, unknown>;
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  html: string;
+  sentAt: string;
+  messageId?: string;
+}
+
+const STRING_FIELDS = ['eventId', 'detailType', 'source', 'time', 'runId', 'stage', 'from', 'subject', 'text', 'html', 'sentAt'] as const;
+
+/** What is wrong with `value` as an archived email, or undefined when nothing is. */
+export function archivedNotificationProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object';
+  const record = value as Record<string, unknown>;
+  if (record.version !== 1) return `version ${JSON.stringify(record.version)}, not 1`;
+  const missing = STRING_FIELDS.filter((field) => typeof record[field] !== 'string');
+  if (missing.length > 0) return `no ${missing.join(', ')}`;
+  if (!Array.isArray(record.to) || !record.to.every((address) => typeof address === 'string')) return 'to is not a list of addresses';
+  if (typeof record.detail !== 'object' || record.detail === null) return 'no detail';
+  return undefined;
+}
+
+export const isArchivedNotification = (value: unknown): value is ArchivedNotification => archivedNotificationProblem(value) === undefined;

@@ -10,6 +10,8 @@ import { describeTrainingJob, getGlueRun, getText, readEmail, readEvaluationRepo
 export interface RunDetails {
   manifest?: PreprocessManifest;
   manifestError?: string;
+  /** The manifest's rejected rows by reason, most first. */
+  rejections: Array<[reason: string, rows: number]>;
   glue?: GlueRunRecord;
   training?: TrainingJobDetail;
   report?: EvaluationReport;
@@ -40,6 +42,7 @@ export async function loadRunDetails(clients: PipelineClients, config: PipelineC
     ...(glue ? { glue } : {}),
     ...(training ? { training } : {}),
     ...(report ? { report } : {}),
+    rejections: manifest ? rejectionReasons(manifest) : [],
     emails: emails.filter((email): email is EmailRecord => email !== undefined).sort((a, b) => (a.sentAt?.getTime() ?? 0) - (b.sentAt?.getTime() ?? 0)),
   };
 }

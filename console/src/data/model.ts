@@ -15,6 +15,14 @@ export interface PipelineConfig {
   trainingJobPrefix: string;
 }
 
+/** `config.json` beside the page: where the pipeline is, and what the page signs its requests with. */
+export interface PageConfig extends PipelineConfig {
+  mode: 'local' | 'aws';
+  /** The documented local credentials, or the signing proxy's session key (`npm run console`). */
+  credentials: { accessKeyId: string; secretAccessKey: string };
+  incomingPrefix: string;
+}
+
 export const STAGES = ['ingest', 'preprocess', 'train', 'evaluate', 'deploy', 'notify'] as const;
 export type StageName = (typeof STAGES)[number];
 

@@ -15,7 +15,7 @@ import {
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import type { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { archivedNotification, parseNotificationArchiveKey } from '../../../shared/src/notification-archive';
+import { archivedNotificationProblem, parseNotificationArchiveKey, type ArchivedNotification } from '../../../shared/src/notification-archive';
 import type {
   EmailRecord,
   EndpointConfigRecord,
@@ -275,9 +275,9 @@ export function notificationRefs(objects: readonly ObjectRecord[]): Notification
 export async function readEmail(clients: PipelineClients, bucket: string, key: string): Promise<EmailRecord | undefined> {
   const json = await getJson<unknown>(clients, bucket, key);
   if (json === undefined) return undefined;
-  const parsed = archivedNotification.safeParse(json);
-  if (!parsed.success) throw new UnreadableObject(`s3://${bucket}/${key} is not an archived email: ${parsed.error.issues[0]?.message ?? 'unexpected shape'}`);
-  const email = parsed.data;
+  const problem = archivedNotificationProblem(json);
+  if (problem) throw new UnreadableObject(`s3://${bucket}/${key} is not an archived email: ${problem}`);
+  const email = json as ArchivedNotification;
   return {
     key,
     runId: email.runId,
