@@ -44,13 +44,16 @@ function stageTitle(name: StageName, state: StageState, now: Date): string {
   return parts.join('\n');
 }
 
+/** Ingestion's start is the run id's time, to the second: under a second reads as such. */
+const shortDuration = (name: StageName, ms: number): string => (name === 'ingest' && ms < 1000 ? '< 1 s' : formatDuration(ms));
+
 /** One cell per stage: status colour, duration. */
 export function StageCell({ name, state, now }: { name: StageName; state: StageState; now: Date }) {
   const duration = stageDuration(state, now);
   return (
     <td class={`stage status-${state.status}`} title={stageTitle(name, state, now)} data-stage={name} data-status={state.status}>
       <StatusDot status={state.status} />
-      <span class="stage-text">{duration !== undefined ? formatDuration(duration) : STATUS_LABELS[state.status]}</span>
+      <span class="stage-text">{duration !== undefined ? shortDuration(name, duration) : STATUS_LABELS[state.status]}</span>
     </td>
   );
 }

@@ -52,6 +52,8 @@ const LABELED_DATA_KEY = /^labeled\/(.*)\.[0-9a-f]{12}(\.(?:csv|jsonl|txt)(?:\.g
 export function droppedKeyOf(keptKey: string): string {
   const data = LABELED_DATA_KEY.exec(keptKey);
   if (data) return `incoming/${data[1]}${data[2]}`;
+  // classes.txt is kept as labeled/classes.txt whatever folder it was dropped in.
+  if (keptKey === 'labeled/classes.txt') return 'classes.txt';
   if (keptKey.startsWith('labeled/')) return `incoming/…/${keptKey.slice('labeled/'.length)}`;
   if (keptKey.startsWith('rejected/')) return `incoming/${keptKey.slice('rejected/'.length)}`;
   return keptKey;
@@ -199,8 +201,9 @@ function buildRun(runId: string, parts: RunParts): Run {
     const reason = rejection?.reason ?? detailField(parts, 'dataset-rejected', 'reason') ?? 'the drop was refused';
     stages.ingest = stage('rejected', { startedAt: runStartedAt(runId), endedAt: rejection?.at ?? (dataRejected && emailTime(parts, dataRejected)), detail: reason });
   } else if (parts.drops.length > 0) {
+    // Ingestion's last act is starting the Glue run (S3 listings give times to the second only).
     const ends = parts.drops.map((drop) => drop.at?.getTime() ?? 0).filter((time) => time > 0);
-    const endedAt = ends.length > 0 ? new Date(Math.max(...ends)) : undefined;
+    const endedAt = glue?.startedOn ?? (ends.length > 0 ? new Date(Math.max(...ends)) : undefined);
     const startedAt = runStartedAt(runId);
     stages.ingest = stage('succeeded', { startedAt: startedAt && endedAt && startedAt <= endedAt ? startedAt : undefined, endedAt, detail: `${parts.drops.length} drop(s) kept under labeled/` });
   } else if (glue) {
@@ -303,6 +306,7 @@ function buildRun(runId: string, parts: RunParts): Run {
     stages.notify = stage('pending', { detail: 'no email yet' });
   }
 
+  waitBehindRunningStages(stages);
   const outcome = outcomeOf(stages, !!rolledBack);
   const progress = parts.detail?.progress;
   const current = outcome.status === 'in-progress' ? currentStage(stages) : undefined;
@@ -334,6 +338,18 @@ function buildRun(runId: string, parts: RunParts): Run {
       notificationKeys: parts.notifications.map((ref) => ref.key),
     },
   };
+}
+
+/** A stage after one that is still going on is waiting, not skipped (the evaluate stage only once it exists). */
+function waitBehindRunningStages(stages: Record<StageName, StageState>): void {
+  let going: StageName | undefined;
+  for (const name of STAGES) {
+    const state = stages[name];
+    if (name === 'evaluate' && state.status === 'skipped') continue;
+    if (going && state.status === 'skipped') stages[name] = stage('pending', { detail: `after ${going}` });
+    else if (state.status === 'running' || state.status === 'pending') going ??= name;
+    else if (state.status === 'failed' || state.status === 'rejected') return;
+  }
 }
 
 function currentStage(stages: Record<StageName, StageState>): StageName | undefined {
