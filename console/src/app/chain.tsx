@@ -4,7 +4,7 @@
  */
 import type { Run, StageName } from '../data/model';
 import { formatDuration, formatTime, stageDuration } from '../data/format';
-import { STAGE_LABELS } from './components';
+import { shortDuration, STAGE_LABELS } from './components';
 
 const NODE_W = 128;
 const NODE_H = 54;
@@ -43,7 +43,7 @@ export function ChainGraph({ run, stages, now }: { run: Run; stages: StageName[]
             <text x={x + NODE_W / 2} y={4 + 41} class="node-status">
               {state.status === 'running' && name === 'train' && run.current?.progress
                 ? `epoch ${run.current.progress.epoch}/${run.current.progress.epochs}`
-                : `${state.status}${duration !== undefined ? ` · ${formatDuration(duration)}` : ''}`}
+                : `${state.status}${duration !== undefined ? ` · ${shortDuration(name, duration)}` : ''}`}
             </text>
             <text x={x + NODE_W / 2} y={NODE_H + 26} class="node-service">
               {SERVICE_OF[name]}

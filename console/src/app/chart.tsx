@@ -11,10 +11,11 @@ export interface Series {
 }
 
 /**
- * Points per run (x = the run's start, seconds), one line per series; hovering shows the run id. Resizes
- * with its container.
+ * One point per run, in run order (runs come at any pace: an axis of time would bunch them), one line per
+ * series; the axis names the runs' dates, hovering shows the run id. Resizes with its container.
  */
-export function AccuracyChart({ x, labels, series, height = 280 }: { x: number[]; labels: string[]; series: Series[]; height?: number }) {
+export function AccuracyChart({ ticks, labels, series, height = 280 }: { ticks: string[]; labels: string[]; series: Series[]; height?: number }) {
+  const x = ticks.map((_tick, index) => index);
   const container = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = container.current;
@@ -29,15 +30,22 @@ export function AccuracyChart({ x, labels, series, height = 280 }: { x: number[]
       cancelled = true;
       cleanup?.();
     };
-  }, [x, labels, series, height]);
+  }, [ticks, labels, series, height]);
 
   function draw(UPlot: typeof uPlot, element: HTMLDivElement): () => void {
     const data: uPlot.AlignedData = [x, ...series.map((s) => s.values)];
     const options: uPlot.Options = {
       width: Math.max(320, element.clientWidth),
       height,
-      scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.max(0, Math.min(min ?? 0, 0.5) - 0.02), Math.min(1, (max ?? 1) + 0.02)] } },
-      axes: [{}, { values: (_u, ticks) => ticks.map((tick) => `${(tick * 100).toFixed(0)}%`), size: 56 }],
+      scales: {
+        x: { time: false, range: () => [-0.5, Math.max(0.5, x.length - 0.5)] },
+        y: { range: (_u, min, max) => [Math.max(0, Math.min(min ?? 0, 0.5) - 0.02), Math.min(1, (max ?? 1) + 0.02)] },
+      },
+      axes: [
+        // whole runs only: 1, 2, 5, 10, ... runs between labels, as many as fit
+        { values: (_u, values) => values.map((value) => (Number.isInteger(value) ? (ticks[value] ?? '') : '')), space: 90, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
+        { values: (_u, values) => values.map((value) => `${(value * 100).toFixed(0)}%`), size: 56 },
+      ],
       series: [
         { label: 'run', value: (_u, _v, index) => labels[index] ?? '' },
         ...series.map((s) => ({

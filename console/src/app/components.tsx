@@ -45,7 +45,7 @@ function stageTitle(name: StageName, state: StageState, now: Date): string {
 }
 
 /** Ingestion's start is the run id's time, to the second: under a second reads as such. */
-const shortDuration = (name: StageName, ms: number): string => (name === 'ingest' && ms < 1000 ? '< 1 s' : formatDuration(ms));
+export const shortDuration = (name: StageName, ms: number): string => (name === 'ingest' && ms < 1000 ? '< 1 s' : formatDuration(ms));
 
 /** One cell per stage: status colour, duration. */
 export function StageCell({ name, state, now }: { name: StageName; state: StageState; now: Date }) {

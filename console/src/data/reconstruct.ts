@@ -299,9 +299,16 @@ function buildRun(runId: string, parts: RunParts): Run {
 
   // notify
   if (parts.notifications.length > 0) {
-    const times = parts.notifications.map((ref) => ref.lastModified?.getTime() ?? 0).filter((time) => time > 0);
-    const subjects = parts.notifications.map((ref) => parts.emails.get(ref.key)?.subject ?? ref.detailType ?? ref.slug);
-    stages.notify = stage('succeeded', { endedAt: times.length > 0 ? new Date(Math.max(...times)) : undefined, detail: subjects.join('; ') });
+    // From the time of the news (the event's `at`) to the email sent; to the second from the listing until the emails are read.
+    const emails = parts.notifications.map((ref) => parts.emails.get(ref.key));
+    const sent = parts.notifications.map((ref, index) => (emails[index]?.sentAt ?? ref.lastModified)?.getTime() ?? 0).filter((time) => time > 0);
+    const news = emails.map((email) => (typeof email?.detail.at === 'string' ? Date.parse(email.detail.at) : NaN)).filter((time) => !Number.isNaN(time));
+    const subjects = parts.notifications.map((ref, index) => emails[index]?.subject ?? ref.detailType ?? ref.slug);
+    stages.notify = stage('succeeded', {
+      ...(news.length > 0 ? { startedAt: new Date(Math.min(...news)) } : {}),
+      endedAt: sent.length > 0 ? new Date(Math.max(...sent)) : undefined,
+      detail: subjects.join('; '),
+    });
   } else {
     stages.notify = stage('pending', { detail: 'no email yet' });
   }

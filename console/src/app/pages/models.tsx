@@ -29,12 +29,12 @@ export function ModelsPage({ snapshot, route }: { snapshot: Snapshot; route: Rou
 
   const chart = useMemo(() => {
     const trained = (view?.versions ?? []).filter((version) => version.validationAccuracy !== undefined || version.testAccuracy !== undefined);
-    const x = trained.map((version) => (version.createdAt?.getTime() ?? 0) / 1000);
+    const ticks = trained.map((version) => (version.createdAt ? version.createdAt.toISOString().slice(5, 16).replace('T', ' ') : version.runId));
     const series: Series[] = [{ label: 'validation accuracy', color: '#2563eb', values: trained.map((version) => version.validationAccuracy ?? null) }];
     if (trained.some((version) => version.testAccuracy !== undefined)) {
       series.push({ label: 'test accuracy', color: '#16a34a', values: trained.map((version) => version.testAccuracy ?? null) });
     }
-    return { x, labels: trained.map((version) => `${version.runId} (${version.decision})`), series };
+    return { ticks, labels: trained.map((version) => `${version.runId} (${version.decision})`), series };
   }, [view]);
 
   if (!view) return <p class="muted">Loading the models…</p>;
@@ -94,7 +94,7 @@ export function ModelsPage({ snapshot, route }: { snapshot: Snapshot; route: Rou
         </Section>
       </div>
       <Section title="Accuracy across runs" id="accuracy">
-        {chart.x.length === 0 ? <p class="muted">No trained model yet.</p> : <AccuracyChart x={chart.x} labels={chart.labels} series={chart.series} />}
+        {chart.ticks.length === 0 ? <p class="muted">No trained model yet.</p> : <AccuracyChart ticks={chart.ticks} labels={chart.labels} series={chart.series} />}
         {!snapshot.hasEvaluations ? <p class="muted small">Test accuracy appears once runs are evaluated on their test split (evaluations/&lt;runId&gt;/report.json).</p> : null}
       </Section>
       <Section title="Model versions" id="versions">

@@ -9,7 +9,7 @@ import type { Snapshot } from '../../data/store';
 import type { RunDetails } from '../../data/details';
 import { formatBytes, formatDuration, percent, stageDuration } from '../../data/format';
 import { ChainGraph, Timeline } from '../chain';
-import { Code, ErrorNote, KeyValues, OutcomeBadge, Progress, Section, shownStages, StageCell, STAGE_LABELS, Time } from '../components';
+import { Code, ErrorNote, KeyValues, OutcomeBadge, Progress, Section, shortDuration, shownStages, StageCell, STAGE_LABELS, Time } from '../components';
 import { useLive } from '../live';
 import { runHref } from '../router';
 
@@ -101,7 +101,7 @@ export function RunPage({ snapshot, runId }: { snapshot: Snapshot; runId: string
                   <td>
                     <Time date={state.endedAt} />
                   </td>
-                  <td>{formatDuration(stageDuration(state, now))}</td>
+                  <td>{stageDuration(state, now) === undefined ? '' : shortDuration(name, stageDuration(state, now)!)}</td>
                   <td class="detail">{state.detail ?? ''}</td>
                 </tr>
               );
