@@ -164,8 +164,10 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
     const question = url.indexOf('?');
     const rawPath = question < 0 ? url : url.slice(0, question);
     const rawQuery = question < 0 ? '' : url.slice(question + 1);
-    if (rawPath.startsWith(CONSOLE_PREFIX) || rawPath === CONSOLE_PREFIX.slice(0, -1) || rawPath === '/') {
-      const page = rawPath === '/' ? { status: 308, headers: { location: CONSOLE_PREFIX } as Record<string, string>, body: '' } : await pages.handle(req.method ?? 'GET', rawPath, req.headers);
+    // A person opening the bare address gets the page; the JSON APIs (Glue, SageMaker) POST to / too.
+    const opensRoot = rawPath === '/' && (req.method === 'GET' || req.method === 'HEAD') && !req.headers.authorization;
+    if (rawPath.startsWith(CONSOLE_PREFIX) || rawPath === CONSOLE_PREFIX.slice(0, -1) || opensRoot) {
+      const page = opensRoot ? { status: 308, headers: { location: CONSOLE_PREFIX } as Record<string, string>, body: '' } : await pages.handle(req.method ?? 'GET', rawPath, req.headers);
       res.writeHead(page.status, page.headers);
       res.end(req.method === 'HEAD' ? undefined : page.body);
       return;
@@ -177,30 +179,11 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
     const signedAt = amzDate(headerValue(req.headers['x-amz-date']));
     if (!signedAt || Math.abs(Date.now() - signedAt.getTime()) > MAX_CLOCK_SKEW_MS) throw new ProxyRefusal(403, 'RequestExpired', 'The request is not signed within 15 minutes of now');
     const body = await readBody(req);
-    const signedHeaders: Record<string, string> = {};
-    for (const name of auth.signedHeaders) {
-      const value = headerValue(req.headers[name]);
-      if (value === undefined) throw new ProxyRefusal(403, 'SignatureDoesNotMatch', `signed header ${name} is missing`);
-      signedHeaders[name] = value;
-    }
-    const [hostname, port] = host.split(':');
-    const incoming: HttpRequest = {
-      method: req.method ?? 'GET',
-      protocol: 'http:',
-      hostname: hostname!,
-      ...(port ? { port: Number(port) } : {}),
-      path: rawPath,
-      query: queryOf(rawQuery),
-      headers: signedHeaders,
-      body,
-    };
-    // The payload hash header is signed when the page's signer added it; reproduced exactly as it was.
-    const applyChecksum = auth.signedHeaders.includes('x-amz-content-sha256');
-    const check = new SignatureV4({ service: auth.service, region: auth.region, credentials: session, sha256: NodeSha256, uriEscapePath: auth.service !== 's3', applyChecksum });
-    const expected = parseAuthorization((await check.sign(incoming, { signingDate: signedAt })).headers.authorization)?.signature ?? '';
-    if (expected.length !== auth.signature.length || !timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature))) {
+    const incoming = { method: req.method ?? 'GET', host, rawPath, rawQuery, headers: req.headers, body };
+    if (!(await signatureMatches(incoming, session))) {
       throw new ProxyRefusal(403, 'SignatureDoesNotMatch', 'The request signature does not match the console session\'s');
     }
+    const applyChecksum = auth.signedHeaders.includes('x-amz-content-sha256');
 
     const target = upstream(auth.service, auth.region, rawPath);
     if (!target) throw new ProxyRefusal(400, 'UnsupportedService', `The console relays S3, Glue, SageMaker and STS calls, not ${auth.service}`);
@@ -216,7 +199,7 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
       hostname: targetUrl.hostname,
       ...(targetUrl.port ? { port: Number(targetUrl.port) } : {}),
       path: target.path,
-      query: incoming.query,
+      query: queryOf(rawQuery),
       headers,
       body,
     };
@@ -241,6 +224,51 @@ export async function startSigningProxy(options: SigningProxyOptions): Promise<S
         server.closeAllConnections();
       }),
   };
+}
+
+export interface ReceivedRequest {
+  method: string;
+  host: string;
+  rawPath: string;
+  rawQuery: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/**
+ * Whether a received request carries a valid SigV4 signature by `credentials`: the canonical request is
+ * built again from what arrived (the headers it says it signed, its path, query and body) and signed with
+ * the same date, scope and key.
+ */
+export async function signatureMatches(request: ReceivedRequest, credentials: AwsCredentialIdentity): Promise<boolean> {
+  const auth = parseAuthorization(headerValue(request.headers.authorization));
+  const signedAt = amzDate(headerValue(request.headers['x-amz-date']));
+  if (!auth || !signedAt || auth.accessKeyId !== credentials.accessKeyId) return false;
+  const signedHeaders: Record<string, string> = {};
+  for (const name of auth.signedHeaders) {
+    const value = headerValue(request.headers[name]);
+    if (value === undefined) return false;
+    signedHeaders[name] = value;
+  }
+  const [hostname, port] = request.host.split(':');
+  const rebuilt: HttpRequest = {
+    method: request.method,
+    protocol: 'http:',
+    hostname: hostname!,
+    ...(port ? { port: Number(port) } : {}),
+    path: request.rawPath,
+    query: queryOf(request.rawQuery),
+    headers: signedHeaders,
+    body: request.body,
+  };
+  // The payload hash header is signed when the page's signer added it; reproduced exactly as it was. The
+  // signer trusts that header, so it must be the body's hash (as AWS checks), unless the payload is unsigned.
+  const applyChecksum = auth.signedHeaders.includes('x-amz-content-sha256');
+  const payloadHash = signedHeaders['x-amz-content-sha256'];
+  if (payloadHash !== undefined && /^[0-9a-f]{64}$/.test(payloadHash) && createHash('sha256').update(request.body).digest('hex') !== payloadHash) return false;
+  const signer = new SignatureV4({ service: auth.service, region: auth.region, credentials, sha256: NodeSha256, uriEscapePath: auth.service !== 's3', applyChecksum });
+  const expected = parseAuthorization((await signer.sign(rebuilt, { signingDate: signedAt })).headers.authorization)?.signature ?? '';
+  return expected.length === auth.signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature));
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer> {

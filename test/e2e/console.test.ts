@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { trainingJobName } from '../../shared/src/names';
+import { startSigningProxy } from '../../console/server/signing-proxy';
+import { pipelineConfig } from '../../console/src/data/clients';
 import { describeWithBrowser, openBrowser, type Browser } from './browser';
 import { getText, listKeys, log, readManifest, ROOT, runIdOf, secondsSince, startStack, SUBJECT, temporaryLocalDir, type E2EStack } from './support';
 
@@ -149,4 +151,30 @@ describeWithBrowser('the pipeline console in a browser', () => {
     expect(direct[0]!.label).toBe('Artist');
     await browser.screenshot('06-try-the-model');
   }, 30_000);
+
+  it("works the same behind npm run console's signing proxy (AWS mode), the local stack standing in for AWS", async () => {
+    const proxy = await startSigningProxy({
+      port: 0,
+      credentials: async () => ({ accessKeyId: 'local', secretAccessKey: 'local' }),
+      page: { ...pipelineConfig('local', e2e.info.region, '000000000000', e2e.info.dataBucket), incomingPrefix: 'incoming/' },
+      // path-style, as the local stack is; on AWS, each service's regional endpoint (signing-proxy.test.ts)
+      upstream: (_service, _region, requestPath) => ({ origin: e2e.info.endpoint, path: requestPath }),
+    });
+    try {
+      const { page } = browser;
+      await page.goto(proxy.consoleUrl);
+      await page.locator(`table.runs tbody tr[data-run-id="${runId}"][data-outcome=deployed]`).waitFor({ timeout: 15_000 });
+      expect(await page.locator('header.top').textContent()).toContain(`AWS ${e2e.info.region}`);
+      await page.goto(`${proxy.consoleUrl}#/try`);
+      await page.locator('textarea').fill(QUESTION);
+      await page.getByRole('button', { name: 'classify' }).click();
+      await page.locator('.predictions li').first().waitFor({ timeout: 15_000 });
+      expect(await page.locator('.predictions li').first().getAttribute('data-label')).toBe('Artist');
+      expect(proxy.stats.refused).toBe(0);
+      expect(proxy.stats.relayed).toBeGreaterThan(5);
+      await browser.screenshot('07-aws-mode-through-the-proxy');
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });
