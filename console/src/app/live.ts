@@ -47,8 +47,12 @@ export class LiveSnapshot {
   private async tick(): Promise<void> {
     this.running = true;
     try {
-      this.current = await this.store.refresh();
-      for (const listener of this.listeners) listener(this.current);
+      // The runs are drawn as soon as they are listed; their details follow in the same refresh.
+      const publish = (snapshot: Snapshot) => {
+        this.current = snapshot;
+        for (const listener of this.listeners) listener(snapshot);
+      };
+      publish(await this.store.refresh(this.current ? undefined : publish));
     } finally {
       this.running = false;
       const delay = this.again ? 0 : document.hidden ? HIDDEN_REFRESH_MS : REFRESH_MS;

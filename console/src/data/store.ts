@@ -131,8 +131,8 @@ export class PipelineStore {
     if (what.reports !== undefined) this.wanted.reports = what.reports;
   }
 
-  /** One refresh: the listings, then the details wanted; returns the snapshot. */
-  async refresh(): Promise<Snapshot> {
+  /** One refresh: the listings, then the details wanted; returns the snapshot (`onListed` gets the one before the details). */
+  async refresh(onListed?: (snapshot: Snapshot) => void): Promise<Snapshot> {
     const started = Date.now();
     const before = this.options.requestCounter?.count ?? 0;
     const full = this.refreshes % (this.options.fullEvery ?? 30) === 0;
@@ -140,6 +140,7 @@ export class PipelineStore {
     try {
       await this.list(full);
       this.rebuild();
+      onListed?.(this.snapshot());
       this.detailErrors = 0;
       await this.readDetails();
       this.rebuild();

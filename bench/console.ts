@@ -1,0 +1,189 @@
+/**
+ * Benchmark of the pipeline console (issue 13): its first load with 1,000 runs recorded, and what it costs
+ * the stack to keep one console open.
+ *
+ *   npx tsx bench/console.ts [--runs 1000] [--samples 5] [--window 30]
+ *
+ * 1. A fresh local stack (a child process: this file with --serve, so the browser's and this file's work are
+ *    not counted as the stack's) over a state directory seeded with --runs runs (bench/lib/seed-runs.ts:
+ *    Glue runs and training jobs as provider state, the S3 side through the S3 API).
+ * 2. First load, in Debian's chromium (playwright-core), a fresh browser profile per sample: from navigation
+ *    to (a) the first page of 50 runs drawn with their stages and outcomes, (b) those rows' details read
+ *    (accuracies, the reasons of refused and failed runs). The page is built once before (the build is
+ *    reported apart: the stack builds it at the first request).
+ * 3. Refresh cost: CPU time of the stack's process tree (utime + stime from /proc) per second of wall time,
+ *    over --window seconds with no console open, then with one console open on the Runs page; and the
+ *    page's requests per second.
+ *
+ * Writes bench/results/console.json.
+ */
+import '../local-stack/src/cli/warnings';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { S3Client } from '@aws-sdk/client-s3';
+import { localPaths, startLocalStack, type StackInfo } from '../local-stack/src/stack';
+import { chromium } from 'playwright-core';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
+import { processTree } from './lib/process-memory';
+import { busyMachineNote, machineInfo, median, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
+import { plannedRuns, writeObjects, writeProviderState } from './lib/seed-runs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const TARGETS = { firstContentMs: 2000, addedCpuMsPerSecond: 50 };
+const ROWS = 50;
+const CLOCK_TICKS_PER_SECOND = 100;
+/** In the page: the first page of runs is drawn. */
+const ROWS_DRAWN = `document.querySelectorAll('table.runs tbody tr').length >= ${ROWS}`;
+/** In the page: every refused or failed row shows its reason, every deployed one its accuracy. */
+const DETAILS_READ = `(() => {
+  const rows = [...document.querySelectorAll('table.runs tbody tr')];
+  const explained = rows.filter((row) => ['rejected', 'failed'].includes(row.getAttribute('data-outcome'))).every((row) => row.querySelector('.reason'));
+  const measured = rows.filter((row) => row.getAttribute('data-outcome') === 'deployed').every((row) => row.querySelector('.outcome .small'));
+  return rows.length >= ${ROWS} && explained && measured;
+})()`;
+
+/** CPU seconds (user + system) of a process tree, from /proc/<pid>/stat (fields 14 and 15, in clock ticks). */
+function treeCpuSeconds(root: number): number {
+  let ticks = 0;
+  for (const pid of processTree(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+async function serve(localDir: string): Promise<void> {
+  const stack = await startLocalStack({ root: ROOT, localDir, port: 0, chaos: '' });
+  serveUntilSignalled({ ...stack.info, pid: process.pid }, () => stack.stop());
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      serve: { type: 'boolean', default: false },
+      dir: { type: 'string' },
+      runs: { type: 'string', default: '1000' },
+      samples: { type: 'string', default: '5' },
+      window: { type: 'string', default: '30' },
+    },
+  });
+  if (values.serve) return serve(values.dir!);
+  const runCount = Number(values.runs);
+  const samples = Number(values.samples);
+  const windowSeconds = Number(values.window);
+  const loadBefore = machineInfo().loadAverage;
+
+  const localDir = join(WORK_ROOT, 'console');
+  rmSync(localDir, { recursive: true, force: true });
+  mkdirSync(localDir, { recursive: true });
+  const runs = plannedRuns(runCount);
+  const seedStarted = Date.now();
+  await writeProviderState(localPaths(ROOT, localDir).stateDir, runs);
+  const { info, child } = await startChildServer<StackInfo & { pid: number }>(__filename, ['--dir', localDir]);
+  const profiles: string[] = [];
+  try {
+    const s3 = new S3Client({ endpoint: info.endpoint, region: info.region, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const objects = await writeObjects(s3, info.dataBucket, runs);
+    const seedSeconds = (Date.now() - seedStarted) / 1000;
+    console.log(`seeded ${runCount} runs (${objects} S3 objects) in ${seedSeconds.toFixed(1)} s`);
+
+    const buildStarted = Date.now();
+    const built = await fetch(`${info.consoleUrl}app.js`);
+    if (!built.ok) throw new Error(`the console did not build: ${await built.text()}`);
+    const buildMs = Date.now() - buildStarted;
+
+    const launch = async () => {
+      const profile = mkdtempSync(join(tmpdir(), 'bench-console-'));
+      profiles.push(profile);
+      return chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+        viewport: { width: 1400, height: 900 },
+      });
+    };
+
+    // First load, cold browser each time.
+    const firstRows: number[] = [];
+    const detailsRead: number[] = [];
+    const requestsToContent: number[] = [];
+    for (let sample = 0; sample < samples; sample++) {
+      const context = await launch();
+      const page = context.pages()[0] ?? (await context.newPage());
+      let requests = 0;
+      page.on('request', () => (requests += 1));
+      await page.goto(info.consoleUrl);
+      await page.waitForFunction(ROWS_DRAWN, undefined, { timeout: 60_000, polling: 'raf' });
+      firstRows.push(await page.evaluate(() => performance.now()));
+      requestsToContent.push(requests);
+      await page.waitForFunction(DETAILS_READ, undefined, { timeout: 60_000, polling: 'raf' });
+      detailsRead.push(await page.evaluate(() => performance.now()));
+      await context.close();
+    }
+
+    // Refresh cost: the stack alone, then with one console open.
+    const measureCpu = async () => {
+      const cpuBefore = treeCpuSeconds(info.pid);
+      const started = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, windowSeconds * 1000));
+      return ((treeCpuSeconds(info.pid) - cpuBefore) * 1000) / ((Date.now() - started) / 1000);
+    };
+    const idleCpu = await measureCpu();
+    const context = await launch();
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(info.consoleUrl);
+    await page.waitForFunction(ROWS_DRAWN, undefined, { timeout: 60_000 });
+    await new Promise((resolve) => setTimeout(resolve, 5000)); // past the first load's reads
+    let requests = 0;
+    let bytes = 0;
+    page.on('request', () => (requests += 1));
+    page.on('response', (response) => void response.body().then((body) => (bytes += body.length)).catch(() => undefined));
+    const openCpu = await measureCpu();
+    const requestsPerSecond = requests / windowSeconds;
+    const bytesPerSecond = bytes / windowSeconds;
+    await context.close();
+
+    const figures: Figure[] = [
+      { measure: `first load with ${runCount} runs: the first ${ROWS} runs drawn (median of ${samples}, cold browser)`, value: round(median(firstRows), 0), unit: 'ms', target: `<= ${TARGETS.firstContentMs} ms`, met: median(firstRows) <= TARGETS.firstContentMs },
+      { measure: `first load with ${runCount} runs: those rows' accuracies and reasons read (median)`, value: round(median(detailsRead), 0), unit: 'ms' },
+      { measure: 'requests until the first runs are drawn (page files and API calls, median)', value: median(requestsToContent) },
+      { measure: 'stack CPU, no console open', value: round(idleCpu, 1), unit: 'ms/s' },
+      { measure: 'stack CPU, one console open on the Runs page', value: round(openCpu, 1), unit: 'ms/s' },
+      { measure: 'stack CPU added by one open console', value: round(openCpu - idleCpu, 1), unit: 'ms/s', target: `<= ${TARGETS.addedCpuMsPerSecond} ms/s (5% of a core)`, met: openCpu - idleCpu <= TARGETS.addedCpuMsPerSecond },
+      { measure: 'API requests per second of one open console', value: round(requestsPerSecond, 1), unit: 'req/s' },
+      { measure: 'bytes per second the open console reads', value: round(bytesPerSecond / 1024, 1), unit: 'KiB/s' },
+      { measure: 'console build at the first request (esbuild, once per stack)', value: buildMs, unit: 'ms' },
+    ];
+    const note = busyMachineNote(loadBefore);
+    writeSection({
+      name: 'console',
+      title: 'Pipeline console: first load at 1,000 runs, refresh cost',
+      issue: '13',
+      command: `npx tsx bench/console.ts --runs ${runCount} --samples ${samples} --window ${windowSeconds}`,
+      figures,
+      details: { firstRowsMs: firstRows.map((value) => round(value, 0)), detailsReadMs: detailsRead.map((value) => round(value, 0)), seedSeconds: round(seedSeconds, 1), objects, windowSeconds },
+      notes: [
+        `${runCount} runs seeded (${objects} S3 objects; Glue runs and training jobs as provider state) in ${seedSeconds.toFixed(1)} s; the labeled/ drops are newer than every seeded run, so the page shows them as waiting for a run.`,
+        'First load: from navigation (performance.now() in the page) to the rows drawn; the page is built before the samples.',
+        'CPU: utime + stime of the stack process tree over the window, per second of wall time; the console refreshes every second while visible.',
+        ...(note ? [note] : []),
+      ],
+    });
+  } finally {
+    await stopChildServer(child);
+    for (const profile of profiles) rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`bench console: ${error.stack ?? error.message}`);
+  process.exitCode = 1;
+});
