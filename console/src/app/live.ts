@@ -52,7 +52,7 @@ export class LiveSnapshot {
         this.current = snapshot;
         for (const listener of this.listeners) listener(snapshot);
       };
-      publish(await this.store.refresh(this.current ? undefined : publish));
+      publish(await this.store.refresh(this.current ? undefined : publish, publish));
     } finally {
       this.running = false;
       const delay = this.again ? 0 : document.hidden ? HIDDEN_REFRESH_MS : REFRESH_MS;

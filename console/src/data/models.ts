@@ -102,7 +102,8 @@ export function endpointHistory(snapshot: Snapshot): EndpointVersion[] {
     const runId = current.startsWith(prefix) ? current.slice(prefix.length) : undefined;
     deployments.push({ configName: current, modelName: current, runId: runId ?? '', from: snapshot.endpoint?.lastModifiedAt, validationAccuracy: runId ? accuracy.get(runId) : undefined });
   }
-  deployments.sort((a, b) => (b.from?.getTime() ?? 0) - (a.from?.getTime() ?? 0));
+  // Newest first; deployments announced within the same second (listing times) in the order of their run ids.
+  deployments.sort((a, b) => (b.from?.getTime() ?? 0) - (a.from?.getTime() ?? 0) || b.runId.localeCompare(a.runId));
   return deployments.map((version, index) => ({
     ...version,
     runId: version.runId || undefined,

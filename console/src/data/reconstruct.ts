@@ -252,7 +252,9 @@ function buildRun(runId: string, parts: RunParts): Run {
   // evaluate
   if (parts.evaluation) {
     const report = parts.evaluation.report;
+    // The deployment service evaluates once training is done; the report's time (to the second) ends it.
     stages.evaluate = stage('succeeded', {
+      ...(stages.train.status === 'succeeded' && stages.train.endedAt ? { startedAt: stages.train.endedAt } : {}),
       endedAt: parts.evaluation.lastModified,
       detail: report ? `test accuracy ${(report.challenger.accuracy * 100).toFixed(2)}% on ${report.testRows} rows` : undefined,
     });

@@ -233,15 +233,19 @@ export async function listObjects(clients: PipelineClients, bucket: string, pref
   return objects;
 }
 
-/** An object's text, or undefined when it does not exist. */
-export async function getText(clients: PipelineClients, bucket: string, key: string): Promise<string | undefined> {
+/** An object's text and time, or undefined when it does not exist. */
+export async function getObjectText(clients: PipelineClients, bucket: string, key: string): Promise<{ text: string; lastModified?: Date } | undefined> {
   try {
     const object = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return (await object.Body?.transformToString('utf-8')) ?? '';
+    return { text: (await object.Body?.transformToString('utf-8')) ?? '', lastModified: object.LastModified };
   } catch (error) {
     if (notFound(error)) return undefined;
     throw error;
   }
+}
+
+export async function getText(clients: PipelineClients, bucket: string, key: string): Promise<string | undefined> {
+  return (await getObjectText(clients, bucket, key))?.text;
 }
 
 export async function getJson<T>(clients: PipelineClients, bucket: string, key: string): Promise<T | undefined> {
@@ -308,12 +312,23 @@ export async function readRejection(clients: PipelineClients, bucket: string, re
   };
 }
 
-/** `evaluations/<runId>/report.json`, checked for the fields the console draws. */
-export async function readEvaluationReport(clients: PipelineClients, bucket: string, runId: string): Promise<EvaluationReport | undefined> {
-  const report = await getJson<EvaluationReport>(clients, bucket, `evaluations/${runId}/report.json`);
-  if (!report) return undefined;
-  if (!report.challenger || typeof report.challenger.accuracy !== 'number' || !Array.isArray(report.labels)) {
-    throw new UnreadableObject(`evaluations/${runId}/report.json does not have the shape of CONTRACTS.md (labels, challenger.accuracy)`);
+/** `evaluations/<runId>/report.json`, checked for the fields the console draws, and when it was written. */
+export async function readEvaluation(clients: PipelineClients, bucket: string, runId: string): Promise<{ report: EvaluationReport; lastModified?: Date } | undefined> {
+  const key = `evaluations/${runId}/report.json`;
+  const object = await getObjectText(clients, bucket, key);
+  if (!object) return undefined;
+  let report: EvaluationReport;
+  try {
+    report = JSON.parse(object.text) as EvaluationReport;
+  } catch (error) {
+    throw new UnreadableObject(`s3://${bucket}/${key} is not JSON: ${(error as Error).message}`);
   }
-  return report;
+  if (!report?.challenger || typeof report.challenger.accuracy !== 'number' || !Array.isArray(report.labels)) {
+    throw new UnreadableObject(`${key} does not have the shape of CONTRACTS.md (labels, challenger.accuracy)`);
+  }
+  return { report, lastModified: object.lastModified };
+}
+
+export async function readEvaluationReport(clients: PipelineClients, bucket: string, runId: string): Promise<EvaluationReport | undefined> {
+  return (await readEvaluation(clients, bucket, runId))?.report;
 }

@@ -198,9 +198,27 @@ describe('runs reconstructed from the AWS APIs', () => {
     const { snapshot } = await loaded(state);
     const run = snapshot.runs.find((candidate) => candidate.runId === A)!;
     expect(snapshot.hasEvaluations).toBe(true);
-    expect(run.stages.evaluate).toMatchObject({ status: 'succeeded', detail: 'test accuracy 95.50% on 1400 rows' });
+    expect(run.stages.evaluate).toEqual({
+      status: 'succeeded',
+      startedAt: at('2026-11-25T10:00:20Z'),
+      endedAt: at('2026-11-25T10:00:30Z'),
+      detail: 'test accuracy 95.50% on 1400 rows',
+    });
     expect(run.testAccuracy).toBe(0.955);
     expect(run.refs.reportKey).toBe(`evaluations/${A}/report.json`);
+
+    // the lists taken in full again keep the report's time (the report is not read twice) and forget a removed evaluation
+    const { clients, mocks } = fakeAws(state);
+    const store = new PipelineStore(clients, CONFIG, { now: () => NOW, fullEvery: 1 });
+    store.want({ runs: [A] });
+    await store.refresh();
+    await store.refresh();
+    expect(mocks.s3.commandCalls(GetObjectCommand, { Key: `evaluations/${A}/report.json` })).toHaveLength(1);
+    expect(store.snapshot().runs.find((candidate) => candidate.runId === A)!.stages.evaluate.endedAt).toEqual(at('2026-11-25T10:00:30Z'));
+    state.objects = state.objects.filter((object) => !object.key.startsWith('evaluations/'));
+    const after = await store.refresh();
+    expect(after.hasEvaluations).toBe(false);
+    expect(after.reports.has(A)).toBe(false);
   });
 });
 
@@ -223,6 +241,24 @@ describe('refreshing', () => {
     // no email, report or rejection is read again
     expect(counter.count - before).toBe(snapshot.lastRefresh.requests);
     expect(snapshot.lastRefresh).toMatchObject({ requests: 8, full: false });
+  });
+
+  it('the accuracies of runs not on screen (the models chart): their training jobs described and shown as they come, none of their emails read', async () => {
+    const { clients, mocks } = fakeAws(pipelineState());
+    const store = new PipelineStore(clients, CONFIG, { now: () => NOW, progressEveryMs: 0 });
+    await store.refresh();
+    mocks.s3.resetHistory();
+    mocks.sagemaker.resetHistory();
+    store.want({ accuracies: [A, B] });
+    // what is read so far is published while the rest is read
+    const progress: number[] = [];
+    const snapshot = await store.refresh(undefined, (partial) => progress.push(partial.runs.filter((run) => run.validationAccuracy !== undefined).length));
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress[0]).toBeGreaterThanOrEqual(1);
+    const described = mocks.sagemaker.commandCalls(DescribeTrainingJobCommand).map((call) => call.args[0].input.TrainingJobName);
+    expect(described.sort()).toEqual([`mlp-local-${A}`, `mlp-local-${B}`, `mlp-local-${D}`]);
+    expect(mocks.s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(snapshot.runs.find((run) => run.runId === A)!.validationAccuracy).toBe(0.9712);
   });
 
   it('shows a new epoch at the next refresh', async () => {

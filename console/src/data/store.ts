@@ -36,7 +36,7 @@ import {
   listTrainingJobs,
   notificationRefs,
   readEmail,
-  readEvaluationReport,
+  readEvaluation,
   readRejection,
   UnreadableObject,
   type PipelineClients,
@@ -73,6 +73,8 @@ export interface StoreOptions {
   concurrency?: number;
   /** Counts the requests made (the clients' middleware increments it). */
   requestCounter?: { count: number };
+  /** How often a refresh that reads many details reports its progress (default 500 ms). */
+  progressEveryMs?: number;
   now?: () => Date;
 }
 
@@ -103,7 +105,7 @@ export class PipelineStore {
   /** Keys that failed to read, so a broken object is not asked for on every refresh. */
   private readonly unreadable = new Set<string>();
   private detailErrors = 0;
-  private readonly wanted = { runs: new Set<string>(), heads: new Set<string>(), reports: false };
+  private readonly wanted = { runs: new Set<string>(), accuracies: new Set<string>(), heads: new Set<string>(), reports: false };
   private readonly now: () => Date;
 
   constructor(
@@ -115,14 +117,18 @@ export class PipelineStore {
   }
 
   /**
-   * Asks for the details that something shows: the runs' training job descriptions, emails and rejection
-   * reports (for their reasons and accuracies), labeled objects' run-id metadata, every evaluation report
-   * (the models chart). Read at the next refresh; `replace` forgets what was wanted before.
+   * Asks for the details that something shows: the runs' training job descriptions and emails (for their
+   * reasons and accuracies), only the training jobs of others (`accuracies`: the models chart), labeled
+   * objects' run-id metadata, every evaluation report. Read at the next refresh; `replace` forgets what was wanted before.
    */
-  want(what: { runs?: readonly string[]; heads?: readonly string[]; reports?: boolean }, replace = true): void {
+  want(what: { runs?: readonly string[]; accuracies?: readonly string[]; heads?: readonly string[]; reports?: boolean }, replace = true): void {
     if (what.runs) {
       if (replace) this.wanted.runs.clear();
       for (const runId of what.runs) this.wanted.runs.add(runId);
+    }
+    if (what.accuracies) {
+      if (replace) this.wanted.accuracies.clear();
+      for (const runId of what.accuracies) this.wanted.accuracies.add(runId);
     }
     if (what.heads) {
       if (replace) this.wanted.heads.clear();
@@ -131,8 +137,12 @@ export class PipelineStore {
     if (what.reports !== undefined) this.wanted.reports = what.reports;
   }
 
-  /** One refresh: the listings, then the details wanted; returns the snapshot (`onListed` gets the one before the details). */
-  async refresh(onListed?: (snapshot: Snapshot) => void): Promise<Snapshot> {
+  /**
+   * One refresh: the listings, then the details wanted; returns the snapshot. `onListed` gets the one before
+   * the details; `onProgress`, while many details are read (the models chart's first load), one every
+   * `progressEveryMs` so what is known is drawn before the last one arrives.
+   */
+  async refresh(onListed?: (snapshot: Snapshot) => void, onProgress?: (snapshot: Snapshot) => void): Promise<Snapshot> {
     const started = Date.now();
     const before = this.options.requestCounter?.count ?? 0;
     const full = this.refreshes % (this.options.fullEvery ?? 30) === 0;
@@ -142,7 +152,7 @@ export class PipelineStore {
       this.rebuild();
       onListed?.(this.snapshot());
       this.detailErrors = 0;
-      await this.readDetails();
+      await this.readDetails(onProgress);
       this.rebuild();
       this.error = this.detailErrors > 0 ? `${this.detailErrors} detail request(s) failed; tried again at the next refresh` : undefined;
     } catch (error) {
@@ -224,7 +234,6 @@ export class PipelineStore {
       this.trainingJobs.clear();
       this.endpointConfigs.clear();
       this.notifications.clear();
-      this.evaluations.clear();
     }
     for (const run of glue) this.glueRuns.set(run.jobRunId, run);
     // A run still going on that the first page no longer shows (many runs since): asked for by id.
@@ -237,9 +246,14 @@ export class PipelineStore {
     this.endpoint = endpoint;
     for (const endpointConfig of configs) this.endpointConfigs.set(endpointConfig.name, endpointConfig);
     for (const ref of notificationRefs(notifications)) this.notifications.set(ref.key, ref);
-    for (const prefix of evaluations) {
-      const runId = /^evaluations\/([^/]+)\/$/.exec(prefix.key)?.[1];
-      if (runId && !this.evaluations.has(runId)) this.evaluations.set(runId, { lastModified: this.now() });
+    const evaluated = new Set(evaluations.map((prefix) => /^evaluations\/([^/]+)\/$/.exec(prefix.key)?.[1]).filter((runId) => runId !== undefined));
+    for (const runId of evaluated) if (!this.evaluations.has(runId)) this.evaluations.set(runId, {});
+    // A full listing forgets evaluations that are gone, and keeps the time read from the report of the others (read once).
+    if (full) {
+      for (const runId of [...this.evaluations.keys()].filter((known) => !evaluated.has(known))) {
+        this.evaluations.delete(runId);
+        this.reports.delete(runId);
+      }
     }
     this.incoming = incoming;
 
@@ -253,7 +267,7 @@ export class PipelineStore {
   }
 
   /** Reads what is wanted and not known yet; plus, always, each training job in progress and new rejection reports. */
-  private async readDetails(): Promise<void> {
+  private async readDetails(onProgress?: (snapshot: Snapshot) => void): Promise<void> {
     const { clients, config } = this;
     const bucket = config.dataBucket;
     const concurrency = this.options.concurrency ?? 6;
@@ -275,7 +289,7 @@ export class PipelineStore {
       const active = ACTIVE_JOB.has(job.status) || (known !== undefined && ACTIVE_JOB.has(known.status));
       const runId = job.name.slice(config.trainingJobPrefix.length);
       const stale = known !== undefined && known.status !== job.status;
-      if (active || stale || (!known && wantedRuns.has(runId))) {
+      if (active || stale || (!known && (wantedRuns.has(runId) || this.wanted.accuracies.has(runId)))) {
         read(`job:${job.name}`, async () => {
           const detail = await describeTrainingJob(clients, job.name);
           if (!detail) return;
@@ -304,8 +318,10 @@ export class PipelineStore {
     for (const runId of this.evaluations.keys()) {
       if (!this.reports.has(runId) && (this.wanted.reports || wantedRuns.has(runId))) {
         read(`report:${runId}`, async () => {
-          const report = await readEvaluationReport(clients, bucket, runId);
-          if (report) this.reports.set(runId, report);
+          const evaluation = await readEvaluation(clients, bucket, runId);
+          if (!evaluation) return;
+          this.reports.set(runId, evaluation.report);
+          this.evaluations.set(runId, { lastModified: evaluation.lastModified });
         });
       }
     }
@@ -317,6 +333,15 @@ export class PipelineStore {
         if (runId) this.labeledRunIds.set(key, runId);
       });
     }
-    await mapLimit(tasks, concurrency, (task) => task());
+    const every = this.options.progressEveryMs ?? 500;
+    let published = Date.now();
+    await mapLimit(tasks, concurrency, async (task) => {
+      await task();
+      if (onProgress && Date.now() - published >= every) {
+        published = Date.now();
+        this.rebuild();
+        onProgress(this.snapshot());
+      }
+    });
   }
 }

@@ -129,7 +129,7 @@ export function fakeAws(state: FakeState): { clients: PipelineClients; mocks: Re
     counted((input: { Key: string }) => {
       const object = state.objects.find((candidate) => candidate.key === input.Key);
       if (!object) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
-      return { Body: { transformToString: async () => object.body ?? '' } as never };
+      return { Body: { transformToString: async () => object.body ?? '' } as never, LastModified: object.lastModified };
     }),
   );
   mocks.s3.on(HeadObjectCommand).callsFake(

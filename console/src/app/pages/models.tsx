@@ -15,9 +15,9 @@ export function ModelsPage({ snapshot, route }: { snapshot: Snapshot; route: Rou
   const [view, setView] = useState<ModelsView | undefined>();
   useEffect(() => {
     // The chart needs every run's accuracy: the training jobs' descriptions and the evaluation reports.
-    live.store.want({ runs: snapshot.runs.filter((run) => run.refs.trainingJobName).map((run) => run.runId), reports: true });
+    live.store.want({ accuracies: snapshot.runs.filter((run) => run.refs.trainingJobName).map((run) => run.runId), reports: true });
     live.refreshSoon();
-    return () => live.store.want({ reports: false });
+    return () => live.store.want({ accuracies: [], reports: false });
   }, [live, snapshot.runs.length]);
   useEffect(() => {
     let current = true;

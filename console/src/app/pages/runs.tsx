@@ -12,7 +12,7 @@ const FILTERS: Array<RunOutcome | 'all'> = ['all', 'in-progress', 'deployed', 'r
 
 function Trigger({ run }: { run: Run }) {
   const { kind, drops } = run.trigger;
-  if (kind === 'no-new-data') return <span class="muted">no new drop (follow-up or retrain)</span>;
+  if (kind === 'no-new-data') return <span class="muted" title="a follow-up run or a retrain">no new drop</span>;
   if (drops.length === 0) return <span class="muted">—</span>;
   const first = drops.find((drop) => !drop.droppedKey.endsWith('classes.txt')) ?? drops[0]!;
   const more = drops.length - 1;
