@@ -61,7 +61,7 @@ describe('StackDeployer', () => {
       Properties: {
         FunctionName: 'worker',
         Handler: 'index.handler',
-        Runtime: 'nodejs20.x',
+        Runtime: 'nodejs24.x',
         Timeout: 30,
         MemorySize: 256,
         Environment: { Variables: { QUEUE_URL: { Ref: 'Queue' }, BUCKET: { Ref: 'Bucket' } } },
