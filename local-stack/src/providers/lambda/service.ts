@@ -288,6 +288,12 @@ export class LambdaService {
     return config;
   }
 
+  /** Back to Lambda's defaults (two retries, six hours). */
+  deleteFunctionEventInvokeConfig(nameOrArn: string): void {
+    this.eventInvokeConfigs.delete(this.requireFunction(nameOrArn).name);
+    this.save();
+  }
+
   getFunctionEventInvokeConfig(nameOrArn: string): EventInvokeConfig | undefined {
     return this.eventInvokeConfigs.get(this.requireFunction(nameOrArn).name);
   }
