@@ -314,6 +314,17 @@ describe('CloudFormation engine', () => {
     expect(() => engine.describeStacks('other')).toThrow(expect.objectContaining({ code: 'ValidationError', message: 'Stack with id other does not exist' }));
   });
 
+  it('lets one of two simultaneous creates, and one of two simultaneous updates, of a stack through', async () => {
+    const creates = await Promise.allSettled([0, 1].map(() => engine.createStack({ StackName: 'demo', TemplateBody: template(), Capabilities: CAPABILITIES })));
+    expect(creates.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(creates.find((result) => result.status === 'rejected')).toMatchObject({ reason: { code: 'AlreadyExistsException' } });
+    await engine.settled('demo');
+    const updates = await Promise.allSettled([45, 50].map((timeout) => engine.updateStack({ StackName: 'demo', TemplateBody: template({ functionTimeout: timeout }), Capabilities: CAPABILITIES })));
+    expect(updates.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+    expect(updates.find((result) => result.status === 'rejected')).toMatchObject({ reason: { code: 'ValidationError', message: expect.stringMatching(/is in UPDATE_IN_PROGRESS state and can not be updated/) } });
+    expect((await engine.settled('demo')).StackStatus).toBe('UPDATE_COMPLETE');
+  });
+
   it('keeps a parameter with UsePreviousValue, and a later update without it takes the default again', async () => {
     await create(template(), [{ ParameterKey: 'Floor', ParameterValue: '0.5' }]);
     await engine.updateStack({ StackName: 'demo', TemplateBody: template({ functionTimeout: 40 }), Capabilities: CAPABILITIES, Parameters: [{ ParameterKey: 'Floor', UsePreviousValue: true }] });

@@ -161,6 +161,8 @@ export class CloudFormationEngine {
     this.checkNewStackName(input.StackName);
     const prepared = await this.prepare(input, undefined);
     checkCapabilities(prepared.template, input.Capabilities ?? []);
+    // Again: another call may have created it while the template was read.
+    this.checkNewStackName(input.StackName);
     const stack = this.newStack(input, prepared);
     stack.enableTerminationProtection = input.EnableTerminationProtection === true;
     this.stacks.push(stack);
@@ -178,6 +180,8 @@ export class CloudFormationEngine {
     const tags = input.Tags ?? stack.tags;
     const notificationArns = input.NotificationARNs ?? stack.notificationArns;
     if (!this.hasChanges(stack, prepared, tags, notificationArns)) throw validationError('No updates are to be performed.');
+    // Again: another call may have started an operation while the template was read.
+    this.checkUpdatable(stack);
     this.launch(stack, () => this.runUpdate(stack, prepared, { tags, notificationArns, capabilities: input.Capabilities ?? [], disableRollback: input.DisableRollback === true }));
     return { StackId: stack.StackId };
   }
@@ -335,6 +339,9 @@ export class CloudFormationEngine {
     const prepared = await this.prepare(input, type === 'UPDATE' ? stack : undefined);
     checkCapabilities(prepared.template, input.Capabilities ?? []);
     if (stack && type === 'UPDATE') this.checkResourceTypes(stack, prepared.template);
+    // Another call may have created the stack or this change set while the template was read.
+    stack ??= this.findStack(input.StackName);
+    if (stack?.changeSets[input.ChangeSetName]) throw new AwsError('AlreadyExistsException', `ChangeSet [${input.ChangeSetName}] already exists`, 400);
     if (!stack) {
       if (type === 'CREATE') this.checkNewStackName(input.StackName);
       stack = this.newStack(input, { template: { Resources: {} }, templateBody: '', parameters: {} });
