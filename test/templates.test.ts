@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { dataBucketName, endpointName, glueJobName, trainingJobName } from '@pipeline/shared';
+import { dataBucketName, endpointName, glueJobName, PIPELINE_DETAIL_TYPES, trainingJobName } from '@pipeline/shared';
 import { resolveIntrinsics } from '../local-stack/src/deploy/intrinsics';
 import { loadPackagedService, SERVICE_NAMES, type CfnResource, type PackagedService } from '../local-stack/src/deploy/templates';
 import { matchesPattern } from '../local-stack/src/providers/events/pattern';
@@ -161,7 +161,15 @@ describe('packaged templates', () => {
     expect(routesOf(event)).toEqual([{ service: 'deployment', target: expect.stringMatching(/^ReportEndpointState/) }]);
   });
 
-  it.each(['Dataset Rejected', 'Pipeline Failed', 'Model Rejected', 'Model Deployed'])('routes %s to the notification queue', (detailType) => {
+  it('list exactly the pipeline events of shared/src/events.ts in the notification rule', () => {
+    const rules = resourcesOf('AWS::Events::Rule').filter(({ id }) => id === 'PipelineEventsRule');
+    expect(rules).toHaveLength(1);
+    const { EventPattern } = rules[0]!.resource.Properties as { EventPattern: { 'detail-type': string[] } };
+    // A pipeline event added to PIPELINE_EVENTS must be added to services/notification/serverless.yml too (and vice versa).
+    expect([...EventPattern['detail-type']].sort()).toEqual([...PIPELINE_DETAIL_TYPES].sort());
+  });
+
+  it.each(PIPELINE_DETAIL_TYPES)('routes %s to the notification queue', (detailType) => {
     const event = {
       version: '0',
       id: 'e1',

@@ -21,6 +21,7 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-s
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalStack, type RunningStack, type StackInfo } from '../../local-stack/src/stack';
 import { glueJobName, trainingJobPrefix } from '../../shared/src/names';
+import { PIPELINE_DETAIL_TYPES, PIPELINE_EVENTS, type PipelineDetailType } from '../../shared/src/events';
 import { parseManifest, type PreprocessManifest } from '../../shared/src/manifest';
 import { TextClassifier } from '../../shared/src/inference';
 import { readMailbox, type Mail } from '../../scripts/lib/mail';
@@ -28,13 +29,10 @@ import { classesFile, csvLine, generateRows, type GeneratorOptions } from '../..
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Subjects of the four emails (CONTRACTS.md, Emails). */
-export const SUBJECT = {
-  deployed: /^\[local\] Model deployed: /,
-  modelRejected: /^\[local\] Model rejected: /,
-  failed: /^\[local\] Pipeline failed: /,
-  dataRejected: /^\[local\] Data rejected: /,
-} as const;
+/** The subject of each pipeline event's email (docs/contracts.md, Emails), by detail type. */
+export const SUBJECT = Object.fromEntries(
+  PIPELINE_DETAIL_TYPES.map((detailType) => [detailType, new RegExp(`^\\[local\\] ${PIPELINE_EVENTS[detailType].emailSubject}: `)]),
+) as Record<PipelineDetailType, RegExp>;
 
 export interface E2EStack {
   stack: RunningStack;
