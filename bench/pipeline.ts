@@ -19,7 +19,6 @@ import '../local-stack/src/cli/warnings';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
 import { DescribeEndpointCommand, DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobCommandOutput } from '@aws-sdk/client-sagemaker';
@@ -30,6 +29,7 @@ import { TextClassifier } from '../shared/src/inference';
 import { readMailbox, type Mail } from '../scripts/lib/mail';
 import { cliFlagsFor, fastTextCliInstalled, trainAndTest } from '../scripts/lib/fasttext-cli';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
+import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { busyMachineNote, machineInfo, median, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
 import { PeakMemorySampler, type TreeMemory } from './lib/process-memory';
 
@@ -40,6 +40,17 @@ const EMAIL_TIMEOUT_MS = 10 * 60_000;
 const GiB = 2 ** 30;
 const TARGETS = { sampleSeconds: 15, scaleSeconds: 90, peakMemoryBytes: 2 * GiB, accuracyPoints: 0.5 };
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+
+const COMMAND = defineCommand({
+  usage: 'npx tsx bench/pipeline.ts [--sample-runs 3] [--scale-runs 1] [--skip-scale]',
+  summary: 'Measures drop -> Model deployed email on the local stack, per stage, with the peak memory of the whole stack; writes bench/results/pipeline.json.',
+  options: {
+    'sample-runs': { type: 'string', value: 'n', default: '3', description: 'runs on the DBpedia sample' },
+    'scale-runs': { type: 'string', value: 'n', default: '1', description: 'runs at 560,000 rows' },
+    'skip-scale': { type: 'boolean', default: false, description: 'skip the 560,000-row scenario' },
+    serve: { type: 'string', value: 'dir', description: 'internal: be the server this benchmark measures (the benchmark starts itself so)' },
+  },
+});
 
 // ---------------------------------------------------------------------------------------------
 // --serve: the local stack in this child process, on a free port, over the given state directory.
@@ -95,7 +106,7 @@ class StackClients {
     this.s3 = new S3Client({ ...config, forcePathStyle: true });
     this.glue = new GlueClient(config);
     this.sagemaker = new SageMakerClient(config);
-    this.classifier = new TextClassifier(new SageMakerRuntimeClient(config), info.endpointName);
+    this.classifier = new TextClassifier(new SageMakerRuntimeClient(config), info.endpointName, this.sagemaker);
   }
 
   async put(key: string, file: string): Promise<void> {
@@ -243,16 +254,15 @@ function ensureScaledInput(): void {
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--serve') return serve(process.argv[3]!);
-  const { values } = parseArgs({
-    options: { 'sample-runs': { type: 'string', default: '3' }, 'scale-runs': { type: 'string', default: '1' }, 'skip-scale': { type: 'boolean', default: false } },
-  });
+  const { values } = parseCommandLine(COMMAND);
+  if (values.serve !== undefined) return serve(values.serve);
+  const runsOf = (name: 'sample-runs' | 'scale-runs') => integerOption(COMMAND, name, values[name], { min: 0 });
   const scenarios: Array<Scenario & { runs: number }> = [
-    { name: 'sample', title: 'DBpedia sample, 14,000 rows', csv: join(SAMPLE_DIR, 'train.csv'), classes: join(SAMPLE_DIR, 'classes.txt'), targetSeconds: TARGETS.sampleSeconds, runs: Number(values['sample-runs']) },
+    { name: 'sample', title: 'DBpedia sample, 14,000 rows', csv: join(SAMPLE_DIR, 'train.csv'), classes: join(SAMPLE_DIR, 'classes.txt'), targetSeconds: TARGETS.sampleSeconds, runs: runsOf('sample-runs') },
   ];
   if (!values['skip-scale']) {
     ensureScaledInput();
-    scenarios.push({ name: 'scale', title: 'DBpedia scale, 560,000 rows', csv: SCALED_CSV, classes: join(SAMPLE_DIR, 'classes.txt'), targetSeconds: TARGETS.scaleSeconds, runs: Number(values['scale-runs']) });
+    scenarios.push({ name: 'scale', title: 'DBpedia scale, 560,000 rows', csv: SCALED_CSV, classes: join(SAMPLE_DIR, 'classes.txt'), targetSeconds: TARGETS.scaleSeconds, runs: runsOf('scale-runs') });
   }
   const machine = machineInfo();
   const loadBefore = machine.loadAverage;

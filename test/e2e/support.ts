@@ -63,6 +63,7 @@ export async function startStack(localDir: string, options: { chaos?: string } =
   const info = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as StackInfo;
   const config = { endpoint: info.endpoint, region: info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } };
   const runtime = new SageMakerRuntimeClient(config);
+  const sagemaker = new SageMakerClient(config);
   let stopped = false;
   return {
     stack,
@@ -70,10 +71,10 @@ export async function startStack(localDir: string, options: { chaos?: string } =
     localDir,
     s3: new S3Client({ ...config, forcePathStyle: true }),
     glue: new GlueClient(config),
-    sagemaker: new SageMakerClient(config),
+    sagemaker,
     runtime,
     sqs: new SQSClient(config),
-    classifier: new TextClassifier(runtime, info.endpointName),
+    classifier: new TextClassifier(runtime, info.endpointName, sagemaker),
     mail: new MailWatcher(info.mailDir),
     stop: async () => {
       if (stopped) return;
@@ -344,7 +345,7 @@ export class EndpointProber {
       credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' },
       maxAttempts: 1,
     });
-    this.classifier = new TextClassifier(runtime, e2e.info.endpointName);
+    this.classifier = new TextClassifier(runtime, e2e.info.endpointName, e2e.sagemaker);
   }
 
   get requests(): number {
