@@ -3,7 +3,7 @@
  * no IAM statement uses a wildcard action, and the rules route the events AWS documents to the
  * right function, matched with the local stack's own event-pattern matcher.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { dataBucketName, endpointName, glueJobName, PIPELINE_DETAIL_TYPES, trainingJobName } from '@pipeline/shared';
 import { resolveIntrinsics } from '../local-stack/src/deploy/intrinsics';
@@ -109,6 +109,19 @@ describe('packaged templates', () => {
     });
     const policies = resourcesOf('AWS::S3::BucketPolicy').map(({ service, resource }) => JSON.stringify(resolved(service, resource.Properties)));
     expect(policies.some((policy) => policy.includes('aws:SecureTransport') && policy.includes('"Deny"'))).toBe(true);
+  });
+
+  it('ship every module of the Glue script beside it and name each in --extra-py-files', () => {
+    const [job] = resourcesOf('AWS::Glue::Job');
+    const metadata = job!.resource.Metadata as Record<string, string | string[]>;
+    const modules = metadata['ml-pipeline:extra-py-files-source'] as string[];
+    const shipped = readdirSync(path.join(root, 'glue_scripts')).filter((file) => /^preprocess_\w+\.py$/.test(file));
+    expect(modules.map((module) => path.basename(module)).sort()).toEqual(shipped.sort());
+    for (const file of [metadata['ml-pipeline:script-source'] as string, ...modules]) expect(existsSync(path.join(root, file))).toBe(true);
+    const properties = resolved(job!.service, job!.resource.Properties) as { Command: { ScriptLocation: string }; DefaultArguments: Record<string, string> };
+    const folder = properties.Command.ScriptLocation.replace(/[^/]*$/, '');
+    expect(properties.Command.ScriptLocation).toBe(`s3://${bucket}/glue-scripts/preprocess.py`);
+    expect(properties.DefaultArguments['--extra-py-files']).toBe(modules.map((module) => `${folder}${path.basename(module)}`).join(','));
   });
 
   it('define the Glue job with one concurrent run and the notification queue with a dead-letter queue', () => {
