@@ -290,7 +290,7 @@ export interface BlazingTextPrediction {
   prob: number[];
 }
 
-/** InvokeEndpoint with BlazingText's JSON request, answered in BlazingText's JSON format (CONTRACTS.md, Inference). */
+/** InvokeEndpoint with BlazingText's JSON request, answered in BlazingText's JSON format (docs/contracts.md, Inference). */
 export async function invokeRaw(e2e: E2EStack, instances: string[], k: number): Promise<{ contentType: string | undefined; body: unknown }> {
   const response = await e2e.runtime.send(
     new InvokeEndpointCommand({
