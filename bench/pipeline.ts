@@ -26,6 +26,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { startLocalStack, type StackInfo } from '../local-stack/src/stack';
 import { glueJobName, trainingJobName } from '../shared/src/names';
 import { TextClassifier } from '../shared/src/inference';
+import { detailTypeOfSubject } from '../shared/src/events';
 import { readMailbox, type Mail } from '../scripts/lib/mail';
 import { cliFlagsFor, fastTextCliInstalled, trainAndTest } from '../scripts/lib/fasttext-cli';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
@@ -121,9 +122,8 @@ class StackClients {
 
 async function waitForEmail(mailDir: string, timeoutMs: number): Promise<Mail> {
   const deadline = Date.now() + timeoutMs;
-  const final = /\] (Model deployed|Model rejected|Pipeline failed|Data rejected): /;
   for (;;) {
-    const mail = readMailbox(mailDir).find((candidate) => final.test(candidate.subject));
+    const mail = readMailbox(mailDir).find((candidate) => detailTypeOfSubject(candidate.subject) !== undefined);
     if (mail) return mail;
     if (Date.now() > deadline) throw new Error(`no pipeline email within ${timeoutMs / 1000} s`);
     await new Promise((wake) => setTimeout(wake, 20));
@@ -186,7 +186,7 @@ async function runOnce(scenario: Scenario, index: number): Promise<RunResult> {
     const emailAt = statSync(mail.file).mtimeMs;
     const peakMemory = sampler.stop();
     const runId = /\brun (\d{8}-\d{6}-[0-9a-f]{6})\b/.exec(mail.subject)?.[1];
-    if (!mail.subject.includes('Model deployed') || !runId) throw new Error(`the pipeline did not deploy: ${mail.subject}\n${mail.text}`);
+    if (detailTypeOfSubject(mail.subject) !== 'Model Deployed' || !runId) throw new Error(`the pipeline did not deploy: ${mail.subject}\n${mail.text}`);
     const { stages, job } = await stageTimes(clients, runId, droppedAt, emailAt);
     const accuracy = await compareAccuracy(clients, runId, job, dir);
     const validation = job.FinalMetricDataList?.find((metric) => metric.MetricName === 'validation:accuracy')?.Value;

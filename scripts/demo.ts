@@ -14,6 +14,8 @@ import { DescribeEndpointCommand, DescribeTrainingJobCommand, ListTrainingJobsCo
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { glueJobName, runIdFromTrainingJobName, trainingJobPrefix } from '../shared/src/names';
 import { TextClassifier, stripLabelPrefix } from '../shared/src/inference';
+import { detailTypeOfSubject } from '../shared/src/events';
+import { isSageMakerMissing } from '../shared/src/aws-errors';
 import { startLocalStack, localPaths, type RunningStack } from '../local-stack/src/stack';
 import { readMailbox, type Mail } from './lib/mail';
 import { classesFile, csvLine, generateRows } from './lib/synthetic-dbpedia';
@@ -167,12 +169,12 @@ async function followRun(stack: RunningStack, since: Date): Promise<{ mail: Mail
         );
       }
     } catch (error) {
-      if ((error as Error).name !== 'ValidationException' && (error as Error).name !== 'ResourceNotFound') throw error;
+      if (!isSageMakerMissing(error)) throw error;
     }
     for (const mail of readMailbox(mailDir).filter((candidate) => !mailsBefore.has(candidate.file))) {
       say('notify', `email to ${mail.to}: ${mail.subject}`);
       mailsBefore.add(mail.file);
-      if (/Model deployed|Model rejected|Pipeline failed|Data rejected/.test(mail.subject)) return { mail, jobName };
+      if (detailTypeOfSubject(mail.subject)) return { mail, jobName };
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -239,7 +241,7 @@ async function main(): Promise<void> {
     await dropData(s3, stack.info.dataBucket, data, since);
     const { mail, jobName } = await followRun(stack, since);
     console.log(`\n${mail.subject}\n${'-'.repeat(Math.min(mail.subject.length, 100))}\n${mail.text}\n`);
-    if (mail.subject.includes('Model deployed') && jobName) {
+    if (detailTypeOfSubject(mail.subject) === 'Model Deployed' && jobName) {
       const runId = runIdFromTrainingJobName(stack.info.stage, jobName);
       if (runId) await showPredictions(stack, runId);
       exitCode = 0;

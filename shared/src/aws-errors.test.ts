@@ -1,5 +1,4 @@
 import {
-  errorName,
   isConcurrentRunsExceeded,
   isNotFound,
   isPreconditionFailed,
@@ -38,7 +37,7 @@ describe('AWS error predicates', () => {
     for (const value of [undefined, null, 'NoSuchKey', 42]) {
       expect(isNotFound(value)).toBe(false);
       expect(isSageMakerMissing(value)).toBe(false);
-      expect(errorName(value)).toBeUndefined();
+      expect(isPreconditionFailed(value)).toBe(false);
     }
   });
 });

@@ -11,9 +11,6 @@ interface AwsErrorShape {
 
 const shape = (error: unknown): AwsErrorShape => (typeof error === 'object' && error !== null ? error : {}) as AwsErrorShape;
 
-/** The error code an SDK client threw (`NoSuchKey`, `ValidationException`, ...), if any. */
-export const errorName = (error: unknown): string | undefined => shape(error).name;
-
 /** S3 and Glue: the object or entity does not exist (NoSuchKey / NotFound / EntityNotFoundException, or a 404). */
 export function isNotFound(error: unknown): boolean {
   const { name, $metadata } = shape(error);

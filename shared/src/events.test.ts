@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { detailTypeSlug, PIPELINE_DETAIL_TYPES, PIPELINE_EVENTS, pipelineEventEnvelope } from './events';
+import { detailTypeOfSubject, detailTypeSlug, PIPELINE_DETAIL_TYPES, PIPELINE_EVENTS, pipelineEventEnvelope } from './events';
 
 const CONTRACTS = readFileSync(path.resolve(__dirname, '..', '..', 'docs', 'contracts.md'), 'utf8');
 
@@ -30,6 +30,13 @@ describe('PIPELINE_EVENTS', () => {
     const result = pipelineEventEnvelope.safeParse(envelopeOf('Model Deployed', failed.detail));
     expect(result.success).toBe(false);
     expect(pipelineEventEnvelope.safeParse(envelopeOf('Something Else', base)).success).toBe(false);
+  });
+
+  it('tells which pipeline event an email subject announces', () => {
+    expect(detailTypeOfSubject('[local] Model deployed: ml-pipeline-local now serves run 20261125-110409-a1b2c3 (93.12%)')).toBe('Model Deployed');
+    expect(detailTypeOfSubject('[prod] Data rejected: incoming/a.xlsx (unsupported extension)')).toBe('Dataset Rejected');
+    expect(detailTypeOfSubject('Model deployed: no stage')).toBeUndefined();
+    expect(detailTypeOfSubject('[local] Hello: world')).toBeUndefined();
   });
 
   it('spells each detail type as a file name and marker key', () => {

@@ -160,6 +160,12 @@ export type ModelDeployedDetail = PipelineEventDetail<'Model Deployed'>;
 /** A pipeline event to publish: its detail type and detail. */
 export type PipelineEvent = { [T in PipelineDetailType]: { detailType: T; detail: PipelineEventDetails[T] } }[PipelineDetailType];
 
+/** The pipeline event an email announces, from its subject (`[<stage>] <emailSubject>: ...`), or undefined. */
+export function detailTypeOfSubject(subject: string): PipelineDetailType | undefined {
+  const start = /^\[[^\]]*\] ([^:]+): /.exec(subject)?.[1];
+  return PIPELINE_DETAIL_TYPES.find((detailType) => PIPELINE_EVENTS[detailType].emailSubject === start);
+}
+
 /** `Model Deployed` -> `model-deployed`: how file names and marker keys spell a detail type. */
 export const detailTypeSlug = (detailType: string): string => detailType.toLowerCase().replace(/\s+/g, '-');
 
