@@ -19,10 +19,18 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { startLocalStack } from '../local-stack/src/stack';
+import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { copyWorkingTree } from '../scripts/lib/working-tree';
 import { busyMachineNote, machineInfo, median, ROOT, round, writeSection, type Figure } from './lib/report';
+
+const COMMAND = defineCommand({
+  usage: 'npx tsx bench/deploy.ts [options]',
+  summary:
+    'Times `npx serverless deploy --stage local` of one service from its folder and of all four through compose, against a ' +
+    'stack started in a copy of the working tree; writes bench/results/deploy.json.',
+  options: { runs: { type: 'string', value: 'n', default: '3', description: 'measured runs, each on a fresh stack' } },
+});
 
 interface Run {
   /** `serverless deploy` of services/deployment. */
@@ -60,9 +68,7 @@ async function measure(copy: string, run: number): Promise<Run> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs needs a positive integer');
+  const runs = integerOption(COMMAND, 'runs', parseCommandLine(COMMAND).values.runs, { min: 1 });
   const machine = machineInfo();
   const loadBefore = loadavg();
   const copy = copyWorkingTree(ROOT, 'bench-deploy-');

@@ -8,11 +8,21 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { SERVICE_NAMES } from '../local-stack/src/deploy/templates';
+import { defineCommand, parseCommandLine } from './lib/cli';
+
+const COMMAND = defineCommand({
+  usage: 'npm run lint:templates',
+  summary:
+    "Runs AWS's cfn-lint, with .cfnlintrc, over every packaged template (services/*/.serverless/, create and update stack). " +
+    'Skipped with one line where cfn-lint is not installed, unless CFN_LINT_REQUIRED=1 (CI), which makes that a failure.',
+  options: {},
+});
 
 const root = path.resolve(__dirname, '..');
 const TEMPLATE_FILES = ['cloudformation-template-create-stack.json', 'cloudformation-template-update-stack.json'];
 
 function main(): number {
+  parseCommandLine(COMMAND);
   const version = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' });
   if (version.error) {
     const required = process.env.CFN_LINT_REQUIRED === '1';

@@ -103,7 +103,7 @@ describe('serverless deploy --stage local', () => {
     await drop(e2e, 'classes.txt', classesFile());
     await waitForLabeled(e2e, 'classes.txt');
     await drop(e2e, 'noisy/part-1.csv', syntheticCsv({ ...NOISY, seed: 71 }));
-    const mail = await e2e.mail.next(SUBJECT.modelRejected, seen, 180_000);
+    const mail = await e2e.mail.next(SUBJECT['Model Rejected'], seen, 180_000);
     expect(mail.text).toMatch(/Minimum accuracy:?\s*80\.00%/);
     const accuracy = statedAccuracy(mail.text);
     expect(accuracy).toBeGreaterThan(0.55);
@@ -130,7 +130,7 @@ describe('serverless deploy --stage local', () => {
   it('the next retrain goes live: the gate uses the 0.5 floor', async () => {
     const seen = e2e.mail.mark();
     await drop(e2e, 'noisy/part-2.csv', syntheticCsv({ ...NOISY, seed: 72 }));
-    const mail = await e2e.mail.next(SUBJECT.deployed, seen, 240_000);
+    const mail = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 240_000);
     const accuracy = statedAccuracy(mail.text);
     expect(accuracy).toBeGreaterThan(0.5);
     expect(accuracy).toBeLessThan(0.8);

@@ -19,6 +19,8 @@ import type { PackagedService } from './templates';
 
 /** The template Metadata key naming the repository file a Glue job's script is uploaded from. */
 export const GLUE_SCRIPT_SOURCE = 'ml-pipeline:script-source';
+/** The modules the script imports (Metadata, paths from the repository root): uploaded beside the script. */
+export const GLUE_EXTRA_PY_FILES_SOURCE = 'ml-pipeline:extra-py-files-source';
 const DEPLOYMENT_BUCKET = 'ServerlessDeploymentBucket';
 /** What `serverless deploy` names the template it uploads next to the zips. */
 const COMPILED_TEMPLATE = 'compiled-cloudformation-template.json';
@@ -120,7 +122,10 @@ function keptParameters(stack: StackRecord, service: PackagedService, log: (mess
   return kept;
 }
 
-/** What services/ingestion/plugins/glue-script.js does after `serverless deploy`: each job's script to its ScriptLocation. */
+/**
+ * What services/ingestion/plugins/glue-script.js does after `serverless deploy`: each job's script to its
+ * ScriptLocation, and the modules it imports beside it under their file names (where --extra-py-files finds them).
+ */
 async function uploadGlueScripts(deployer: ServiceDeployer, service: PackagedService): Promise<void> {
   const stack = deployer.engine.findStack(service.stackName)!;
   for (const [logicalId, declared] of Object.entries(service.template.Resources)) {
@@ -129,6 +134,9 @@ async function uploadGlueScripts(deployer: ServiceDeployer, service: PackagedSer
     const location = String((stack.resources[logicalId]?.properties.Command as { ScriptLocation?: unknown } | undefined)?.ScriptLocation);
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(location);
     if (!match) throw new Error(`${service.stackName}: Glue job ${logicalId}'s ScriptLocation ${location} is not an s3:// URI`);
-    await deployer.objects.writeObject(match[1]!, match[2]!, readFileSync(path.join(deployer.root, source)));
+    const [, bucket, key] = match as unknown as [string, string, string];
+    const modules = (declared.Metadata?.[GLUE_EXTRA_PY_FILES_SOURCE] as string[] | undefined) ?? [];
+    const files = [{ key, source }, ...modules.map((module) => ({ key: key.replace(/[^/]*$/, path.posix.basename(module)), source: module }))];
+    for (const file of files) await deployer.objects.writeObject(bucket, file.key, readFileSync(path.join(deployer.root, file.source)));
   }
 }

@@ -12,7 +12,9 @@ const s3 = mockClient(S3Client);
 
 class ServerlessError extends Error {}
 
-function setup(scriptSource: string) {
+const FOLDER = 's3://data-${AWS::AccountId}-${AWS::Region}/glue-scripts/';
+
+function setup(scriptSource: string, modules: { sources: string[]; extraPyFiles?: string } = { sources: [] }) {
   s3.reset();
   s3.on(PutObjectCommand).resolves({});
   // osls 4 has no v2 `provider.request` (it throws); plugins build v3 clients from this config.
@@ -28,9 +30,13 @@ function setup(scriptSource: string) {
             Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
             PreprocessJob: {
               Type: 'AWS::Glue::Job',
-              Metadata: { 'ml-pipeline:script-source': scriptSource },
+              Metadata: {
+                'ml-pipeline:script-source': scriptSource,
+                ...(modules.sources.length > 0 ? { 'ml-pipeline:extra-py-files-source': modules.sources } : {}),
+              },
               Properties: {
-                Command: { ScriptLocation: { 'Fn::Sub': 's3://data-${AWS::AccountId}-${AWS::Region}/glue-scripts/preprocess.py' } },
+                Command: { ScriptLocation: { 'Fn::Sub': `${FOLDER}preprocess.py` } },
+                ...(modules.extraPyFiles === undefined ? {} : { DefaultArguments: { '--extra-py-files': { 'Fn::Sub': modules.extraPyFiles } } }),
               },
             },
           },
@@ -40,12 +46,14 @@ function setup(scriptSource: string) {
   };
   const notices: string[] = [];
   const plugin = new GlueScriptPlugin(serverless, {}, { log: { notice: (message) => notices.push(message) } });
-  return { plugin, getAwsSdkV3Config, notices };
+  /** The PutObject inputs, in order. */
+  const puts = () => s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input as { Key: string; Body: Buffer });
+  return { plugin, getAwsSdkV3Config, puts, notices };
 }
 
 describe('glue-script plugin', () => {
   it('uploads the script the job names to its ScriptLocation after the deploy', async () => {
-    const { plugin, getAwsSdkV3Config, notices } = setup('services/ingestion/plugins/glue-script.js');
+    const { plugin, getAwsSdkV3Config, puts, notices } = setup('services/ingestion/plugins/glue-script.js');
     await plugin.hooks['before:deploy:deploy']!();
     await plugin.hooks['after:deploy:deploy']!();
 
@@ -57,15 +65,37 @@ describe('glue-script plugin', () => {
       Body: expect.any(Buffer),
       ContentType: 'text/x-python',
     });
-    const body = s3.commandCalls(PutObjectCommand)[0]!.args[0].input.Body as Buffer;
-    expect(body.toString()).toContain('class GlueScriptPlugin');
+    expect(puts()[0]!.Body.toString()).toContain('class GlueScriptPlugin');
     expect(notices).toEqual([`Glue script services/ingestion/plugins/glue-script.js uploaded to s3://data-123456789012-eu-west-1/glue-scripts/preprocess.py`]);
   });
 
-  it('fails the deploy before CloudFormation runs when the script is missing', () => {
+  it('uploads the modules --extra-py-files names beside the script', async () => {
+    const sources = ['glue_scripts/preprocess_normalization.py', 'glue_scripts/preprocess_split.py'];
+    const extraPyFiles = `${FOLDER}preprocess_normalization.py,${FOLDER}preprocess_split.py`;
+    const { plugin, puts } = setup('glue_scripts/preprocess.py', { sources, extraPyFiles });
+    await plugin.hooks['before:deploy:deploy']!();
+    await plugin.hooks['after:deploy:deploy']!();
+
+    expect(puts().map((input) => input.Key)).toEqual(['glue-scripts/preprocess.py', 'glue-scripts/preprocess_normalization.py', 'glue-scripts/preprocess_split.py']);
+    expect(puts()[1]!.Body.toString()).toContain('NORMALIZATION_VERSION = "1"');
+  });
+
+  it('fails the deploy before CloudFormation runs when --extra-py-files names other objects than the modules uploaded', () => {
+    const sources = ['glue_scripts/preprocess_normalization.py', 'glue_scripts/preprocess_split.py'];
+    const { plugin } = setup('glue_scripts/preprocess.py', { sources, extraPyFiles: `${FOLDER}preprocess_normalization.py` });
+    expect(() => plugin.hooks['before:deploy:deploy']!()).toThrow(
+      `PreprocessJob: --extra-py-files is ${FOLDER}preprocess_normalization.py, but ml-pipeline:extra-py-files-source uploads ${FOLDER}preprocess_normalization.py,${FOLDER}preprocess_split.py`,
+    );
+    const { plugin: unset } = setup('glue_scripts/preprocess.py', { sources });
+    expect(() => unset.hooks['before:deploy:deploy']!()).toThrow(/--extra-py-files is \(not set\)/);
+  });
+
+  it('fails the deploy before CloudFormation runs when the script or a module is missing', () => {
     const { plugin } = setup('glue_scripts/no-such-script.py');
     expect(() => plugin.hooks['before:deploy:deploy']!()).toThrow(
       `PreprocessJob: script glue_scripts/no-such-script.py not found under ${path.resolve(__dirname, '../../..')}`,
     );
+    const { plugin: module } = setup('glue_scripts/preprocess.py', { sources: ['glue_scripts/gone.py'], extraPyFiles: `${FOLDER}gone.py` });
+    expect(() => module.hooks['before:deploy:deploy']!()).toThrow(/script glue_scripts\/gone.py not found/);
   });
 });
