@@ -2,11 +2,12 @@
  * Benchmark of the pipeline console (issue 13): its first load with 1,000 runs recorded, and what it costs
  * the stack to keep one console open.
  *
- *   npx tsx bench/console.ts [--runs 1000] [--samples 5] [--window 30]
+ *   npx tsx bench/console.ts [--runs 1000] [--samples 5] [--window 30] [--evaluated 0] [--show]
  *
  * 1. A fresh local stack (a child process: this file with --serve, so the browser's and this file's work are
  *    not counted as the stack's) over a state directory seeded with --runs runs (bench/lib/seed-runs.ts:
- *    Glue runs and training jobs as provider state, the S3 side through the S3 API).
+ *    Glue runs and training jobs as provider state, the S3 side through the S3 API, then given the times
+ *    the runs would have written it, and the stack started again over it).
  * 2. First load, in Debian's chromium (playwright-core), a fresh browser profile per sample: from navigation
  *    to (a) the first page of 50 runs drawn with their stages and outcomes, (b) those rows' details read
  *    (accuracies, the reasons of refused and failed runs). The page is built once before (the build is
@@ -15,21 +16,36 @@
  *    over --window seconds with no console open, then with one console open on the Runs page; and the
  *    page's requests per second.
  *
- * Writes bench/results/console.json.
+ * Writes bench/results/console.json. `--show` measures nothing: it seeds the stack, prints the console's URL
+ * and keeps the stack up until Ctrl-C, to look at the page at 1,000 runs.
  */
 import '../local-stack/src/cli/warnings';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { S3Client } from '@aws-sdk/client-s3';
-import { localPaths, startLocalStack, type StackInfo } from '../local-stack/src/stack';
-import { chromium } from 'playwright-core';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
+import { chromium } from 'playwright-core';
+import { localPaths, startLocalStack, type StackInfo } from '../local-stack/src/stack';
+import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { processTree } from './lib/process-memory';
 import { busyMachineNote, machineInfo, median, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
-import { plannedRuns, writeObjects, writeProviderState } from './lib/seed-runs';
+import { backdateObjects, plannedRuns, seededObjects, writeObjects, writeProviderState } from './lib/seed-runs';
+
+const COMMAND = defineCommand({
+  usage: 'npx tsx bench/console.ts [options]',
+  summary:
+    "Times the pipeline console's first load in chromium with --runs runs recorded, and the stack CPU one open console " +
+    'costs; writes bench/results/console.json.',
+  options: {
+    runs: { type: 'string', value: 'n', default: '1000', description: 'runs to seed' },
+    samples: { type: 'string', value: 'n', default: '5', description: 'first loads measured, each in a fresh browser profile' },
+    window: { type: 'string', value: 'seconds', default: '30', description: 'how long each CPU measurement lasts' },
+    evaluated: { type: 'string', value: 'n', default: '0', description: 'the newest n deployed runs get an evaluation report (evaluations/<runId>/report.json)' },
+    show: { type: 'boolean', default: false, description: 'measure nothing: seed the stack, print the console URL, keep it up until Ctrl-C' },
+    serve: { type: 'string', value: 'dir', description: 'internal: be the server this benchmark measures (the benchmark starts itself so)' },
+  },
+});
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const TARGETS = { firstContentMs: 2000, addedCpuMsPerSecond: 50 };
@@ -65,35 +81,52 @@ async function serve(localDir: string): Promise<void> {
   serveUntilSignalled({ ...stack.info, pid: process.pid }, () => stack.stop());
 }
 
+type Server = Awaited<ReturnType<typeof startChildServer<StackInfo & { pid: number }>>>;
+
+/** A stack over `localDir` with `runCount` runs recorded, the S3 objects at their runs' times. */
+async function seededStack(localDir: string, runCount: number, evaluated: number): Promise<{ server: Server; objects: number; seedSeconds: number }> {
+  const started = Date.now();
+  const runs = plannedRuns(runCount);
+  const { stateDir } = localPaths(ROOT, localDir);
+  await writeProviderState(stateDir, runs);
+  let server = await startChildServer<StackInfo & { pid: number }>(__filename, [localDir]);
+  const objects = seededObjects(server.info.dataBucket, runs, evaluated);
+  try {
+    const s3 = new S3Client({ endpoint: server.info.endpoint, region: server.info.region, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await writeObjects(s3, server.info.dataBucket, objects);
+  } finally {
+    await stopChildServer(server.child);
+  }
+  backdateObjects(stateDir, server.info.dataBucket, objects);
+  server = await startChildServer<StackInfo & { pid: number }>(__filename, [localDir]);
+  return { server, objects: objects.length, seedSeconds: (Date.now() - started) / 1000 };
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      serve: { type: 'boolean', default: false },
-      dir: { type: 'string' },
-      runs: { type: 'string', default: '1000' },
-      samples: { type: 'string', default: '5' },
-      window: { type: 'string', default: '30' },
-    },
-  });
-  if (values.serve) return serve(values.dir!);
-  const runCount = Number(values.runs);
-  const samples = Number(values.samples);
-  const windowSeconds = Number(values.window);
+  const { values } = parseCommandLine(COMMAND);
+  if (values.serve !== undefined) return serve(values.serve);
+  const runCount = integerOption(COMMAND, 'runs', values.runs, { min: 1 });
+  const samples = integerOption(COMMAND, 'samples', values.samples, { min: 1 });
+  const windowSeconds = integerOption(COMMAND, 'window', values.window, { min: 1 });
+  const evaluated = integerOption(COMMAND, 'evaluated', values.evaluated, { min: 0 });
   const loadBefore = machineInfo().loadAverage;
 
   const localDir = join(WORK_ROOT, 'console');
   rmSync(localDir, { recursive: true, force: true });
   mkdirSync(localDir, { recursive: true });
-  const runs = plannedRuns(runCount);
-  const seedStarted = Date.now();
-  await writeProviderState(localPaths(ROOT, localDir).stateDir, runs);
-  const { info, child } = await startChildServer<StackInfo & { pid: number }>(__filename, ['--dir', localDir]);
+  const { server, objects, seedSeconds } = await seededStack(localDir, runCount, evaluated);
+  const { info, child } = server;
   const profiles: string[] = [];
   try {
-    const s3 = new S3Client({ endpoint: info.endpoint, region: info.region, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const objects = await writeObjects(s3, info.dataBucket, runs);
-    const seedSeconds = (Date.now() - seedStarted) / 1000;
     console.log(`seeded ${runCount} runs (${objects} S3 objects) in ${seedSeconds.toFixed(1)} s`);
+    if (values.show) {
+      console.log(`console: ${info.consoleUrl} (Ctrl-C stops the stack)`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      return;
+    }
 
     const buildStarted = Date.now();
     const built = await fetch(`${info.consoleUrl}app.js`);
@@ -129,6 +162,21 @@ async function main(): Promise<void> {
       await context.close();
     }
 
+    // The Models page, opened first: every trained model's validation accuracy (a DescribeTrainingJob each), its last page filled.
+    const trained = plannedRuns(runCount).filter((run) => run.accuracy !== undefined).length;
+    const lastPage = Math.max(1, Math.ceil(trained / ROWS));
+    const onLastPage = trained - (lastPage - 1) * ROWS;
+    const modelsContext = await launch();
+    const modelsPage = modelsContext.pages()[0] ?? (await modelsContext.newPage());
+    await modelsPage.goto(`${info.consoleUrl}#/models?page=${lastPage}`);
+    await modelsPage.waitForFunction(
+      `[...document.querySelectorAll('table[aria-label="model versions"] tbody tr')].filter((row) => /%/.test(row.children[2]?.textContent ?? '')).length >= ${onLastPage}`,
+      undefined,
+      { timeout: 120_000, polling: 100 },
+    );
+    const modelsMs = await modelsPage.evaluate(() => performance.now());
+    await modelsContext.close();
+
     // Refresh cost: the stack alone, then with one console open.
     const measureCpu = async () => {
       const cpuBefore = treeCpuSeconds(info.pid);
@@ -155,6 +203,7 @@ async function main(): Promise<void> {
       { measure: `first load with ${runCount} runs: the first ${ROWS} runs drawn (median of ${samples}, cold browser)`, value: round(median(firstRows), 0), unit: 'ms', target: `<= ${TARGETS.firstContentMs} ms`, met: median(firstRows) <= TARGETS.firstContentMs },
       { measure: `first load with ${runCount} runs: those rows' accuracies and reasons read (median)`, value: round(median(detailsRead), 0), unit: 'ms' },
       { measure: 'requests until the first runs are drawn (page files and API calls, median)', value: median(requestsToContent) },
+      { measure: `Models page opened first: all ${trained} models' validation accuracies read and drawn (one sample)`, value: round(modelsMs, 0), unit: 'ms' },
       { measure: 'stack CPU, no console open', value: round(idleCpu, 1), unit: 'ms/s' },
       { measure: 'stack CPU, one console open on the Runs page', value: round(openCpu, 1), unit: 'ms/s' },
       { measure: 'stack CPU added by one open console', value: round(openCpu - idleCpu, 1), unit: 'ms/s', target: `<= ${TARGETS.addedCpuMsPerSecond} ms/s (5% of a core)`, met: openCpu - idleCpu <= TARGETS.addedCpuMsPerSecond },
@@ -167,11 +216,11 @@ async function main(): Promise<void> {
       name: 'console',
       title: 'Pipeline console: first load at 1,000 runs, refresh cost',
       issue: '13',
-      command: `npx tsx bench/console.ts --runs ${runCount} --samples ${samples} --window ${windowSeconds}`,
+      command: `npx tsx bench/console.ts --runs ${runCount} --samples ${samples} --window ${windowSeconds} --evaluated ${evaluated}`,
       figures,
       details: { firstRowsMs: firstRows.map((value) => round(value, 0)), detailsReadMs: detailsRead.map((value) => round(value, 0)), seedSeconds: round(seedSeconds, 1), objects, windowSeconds },
       notes: [
-        `${runCount} runs seeded (${objects} S3 objects; Glue runs and training jobs as provider state) in ${seedSeconds.toFixed(1)} s; the labeled/ drops are newer than every seeded run, so the page shows them as waiting for a run.`,
+        `${runCount} runs seeded (${objects} S3 objects at their runs' times; Glue runs and training jobs as provider state; ${evaluated} evaluation report(s); no endpoint) in ${seedSeconds.toFixed(1)} s, the stack started twice.`,
         'First load: from navigation (performance.now() in the page) to the rows drawn; the page is built before the samples.',
         'CPU: utime + stime of the stack process tree over the window, per second of wall time; the console refreshes every second while visible.',
         ...(note ? [note] : []),

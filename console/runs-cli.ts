@@ -6,19 +6,32 @@
 import '../local-stack/src/cli/warnings';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { createPipelineClients, LOCAL_CREDENTIALS, pipelineConfig } from './src/data/clients';
 import { formatDuration, formatTime, OUTCOME_LABELS, stageDuration } from './src/data/format';
 import { STAGES, type PipelineConfig, type Run, type StageStatus } from './src/data/model';
 import { PipelineStore } from './src/data/store';
+import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import type { PipelineClients } from './src/data/sources';
 
 const ROOT = path.resolve(__dirname, '..');
 const SYMBOLS: Record<StageStatus, string> = { succeeded: '✓', running: '▶', pending: '…', failed: '✗', rejected: '✗', skipped: '·', unknown: '?' };
 
 class CliError extends Error {}
+
+const COMMAND = defineCommand({
+  usage: 'npm run runs [-- --stage <stage>] [--region <region>] [--limit <n> | --all]',
+  summary:
+    "The recent runs of the pipeline, newest first, with their stages and outcome (the console's data layer). Stage local " +
+    'reads the running local stack (stack.json, under LOCAL_STACK_DIR if set); another stage reads AWS with the standard credentials.',
+  options: {
+    stage: { type: 'string', value: 'stage', default: 'local', description: 'the stage' },
+    region: { type: 'string', value: 'region', description: "AWS's region for another stage (default AWS_REGION or the profile's)" },
+    limit: { type: 'string', value: 'n', default: '20', description: 'how many runs to list' },
+    all: { type: 'boolean', default: false, description: 'list every run' },
+  },
+});
 
 async function target(stage: string, region: string | undefined): Promise<{ clients: PipelineClients; config: PipelineConfig; where: string }> {
   if (stage === 'local') {
@@ -65,16 +78,9 @@ function line(run: Run, now: Date): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { stage: { type: 'string', default: 'local' }, region: { type: 'string' }, limit: { type: 'string', default: '20' }, all: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-  });
-  if (values.help) {
-    console.log('usage: npm run runs [-- --stage <stage>] [--region <region>] [--limit N | --all]');
-    return;
-  }
-  const limit = values.all ? Infinity : Number(values.limit);
-  if (!(limit >= 1)) throw new CliError(`--limit must be a positive number, not "${values.limit}"`);
-  const { clients, config, where } = await target(values.stage!, values.region);
+  const { values } = parseCommandLine(COMMAND);
+  const limit = values.all ? Infinity : integerOption(COMMAND, 'limit', values.limit, { min: 1 });
+  const { clients, config, where } = await target(values.stage, values.region);
   const store = new PipelineStore(clients, config);
   const first = await store.refresh();
   if (first.error) throw new CliError(`reading ${where}: ${first.error}`);

@@ -5,21 +5,28 @@
  * serves the console itself (stack.json's consoleUrl).
  */
 import '../../local-stack/src/cli/warnings';
-import { parseArgs } from 'node:util';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { dataBucketName, endpointName, glueJobName, trainingJobPrefix } from '../../shared/src/names';
+import { defineCommand, integerOption, parseCommandLine, usageError } from '../../scripts/lib/cli';
 import { startSigningProxy } from './signing-proxy';
 
 const DEFAULT_PORT = 4599;
 
-const USAGE = `usage: npm run console -- --stage <stage> [--region <region>] [--port <port>] [--bucket <name>]
-
-  Serves the pipeline console on http://127.0.0.1:<port>/_console/ for the pipeline of <stage> deployed on AWS,
-  with your AWS credentials (environment, AWS_PROFILE / ~/.aws, SSO, or an instance role). --port 0 picks a
-  free port; --bucket overrides the data bucket's name (default ml-pipeline-<stage>-data-<account>-<region>).
-  For the local stack, open the consoleUrl that npm start prints instead.`;
+const COMMAND = defineCommand({
+  usage: 'npm run console -- --stage <stage> [--region <region>] [--port <port>] [--bucket <name>]',
+  summary:
+    'Serves the pipeline console on http://127.0.0.1:<port>/_console/ for the pipeline of <stage> deployed on AWS, with ' +
+    'your AWS credentials (environment, AWS_PROFILE / ~/.aws, SSO, or an instance role), through a proxy that signs the ' +
+    "page's calls again. For the local stack, open the consoleUrl that npm start prints instead.",
+  options: {
+    stage: { type: 'string', value: 'stage', description: 'the stage you deployed (e.g. prod); required' },
+    region: { type: 'string', value: 'region', description: "the pipeline's region (default AWS_REGION or the profile's)" },
+    port: { type: 'string', value: 'port', default: String(DEFAULT_PORT), description: 'the port on 127.0.0.1; 0 picks a free one' },
+    bucket: { type: 'string', value: 'name', description: 'the data bucket, when not ml-pipeline-<stage>-data-<account>-<region>' },
+  },
+});
 
 const NEEDS = `It needs AWS credentials for the account where the pipeline is deployed, from the standard places:
   - AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN) in the environment,
@@ -28,28 +35,17 @@ const NEEDS = `It needs AWS credentials for the account where the pipeline is de
 and a region (--region, AWS_REGION, or the profile's region).
 The identity needs the read-only permissions listed in README.md, "The pipeline console" (s3:ListBucket and
 s3:GetObject on the data bucket, glue:GetJobRuns, sagemaker:List*/Describe* of the pipeline's jobs and endpoint),
-plus s3:PutObject on incoming/* to upload and sagemaker:InvokeEndpoint to try the model.`;
+plus s3:PutObject on incoming/* to upload, and sagemaker:InvokeEndpoint with DescribeEndpointConfig and ListTags
+of the endpoint config (the normalisation version check) to try the model.`;
 
 class CliError extends Error {}
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      stage: { type: 'string' },
-      region: { type: 'string' },
-      port: { type: 'string' },
-      bucket: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  if (!values.stage) throw new CliError(`--stage is required (the stage you deployed, e.g. prod)\n${USAGE}`);
-  if (values.stage === 'local') throw new CliError('stage "local" is the local stack: it serves the console itself (npm start prints its consoleUrl)');
-  const port = Number(values.port ?? DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number, not "${values.port}"`);
+  const { values } = parseCommandLine(COMMAND);
+  if (!values.stage) usageError(COMMAND, '--stage is required (the stage you deployed, e.g. prod)');
+  if (values.stage === 'local') usageError(COMMAND, 'stage "local" is the local stack: it serves the console itself (npm start prints its consoleUrl)');
+  const port = integerOption(COMMAND, 'port', values.port, { min: 0 });
+  if (port > 65535) usageError(COMMAND, `--port must be a port number, not "${values.port}"`);
 
   const provider = fromNodeProviderChain();
   let credentials: AwsCredentialIdentity;

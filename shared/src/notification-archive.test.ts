@@ -1,4 +1,6 @@
-import { archivedNotificationProblem, detailTypeSlug, notificationArchiveKey, parseNotificationArchiveKey } from './notification-archive';
+import { PIPELINE_DETAIL_TYPES } from './events';
+import { detailTypeSlug } from './names';
+import { archivedNotificationProblem, notificationArchiveKey, parseNotificationArchiveKey, type ArchivedDetailType } from './notification-archive';
 
 describe('notification archive keys', () => {
   it('name the run, the kind of news and the event', () => {
@@ -13,7 +15,7 @@ describe('notification archive keys', () => {
     });
   });
 
-  it.each(['Dataset Rejected', 'Pipeline Failed', 'Model Rejected', 'Model Awaiting Approval', 'Model Rolled Back'])('round-trips %s', (type) => {
+  it.each<ArchivedDetailType>([...PIPELINE_DETAIL_TYPES, 'Model Awaiting Approval', 'Model Rolled Back'])('round-trips %s', (type) => {
     const parsed = parseNotificationArchiveKey(notificationArchiveKey('r-1', type, 'e-1'));
     expect(parsed).toMatchObject({ runId: 'r-1', detailType: type, slug: detailTypeSlug(type), eventId: 'e-1' });
   });

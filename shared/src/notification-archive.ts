@@ -4,20 +4,32 @@
  * this is how the pipeline console (and anyone with s3:GetObject) reads them, on AWS and locally alike.
  * The key alone tells the run and the kind of news; the body has the email as sent and the event it announced.
  */
+import type { PipelineDetailType } from './events';
+import { detailTypeSlug } from './names';
+
 export const NOTIFICATIONS_PREFIX = 'notifications/';
 
-/** `Model Deployed` -> `model-deployed`. */
-export const detailTypeSlug = (detailType: string): string => detailType.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+/**
+ * What an archived email can announce: the events of `PIPELINE_EVENTS` and the two docs/contracts.md names
+ * for issue 18. Only the type comes from events.ts (the page does not load zod for it); the `Record` makes
+ * the compiler point here when the map gains or loses an event.
+ */
+export type ArchivedDetailType = PipelineDetailType | 'Model Awaiting Approval' | 'Model Rolled Back';
+const ARCHIVED: Record<ArchivedDetailType, true> = {
+  'Dataset Rejected': true,
+  'Pipeline Failed': true,
+  'Model Rejected': true,
+  'Model Deployed': true,
+  'Model Awaiting Approval': true,
+  'Model Rolled Back': true,
+};
 
-/** The detail types the contracts name (CONTRACTS.md), by slug: keys give the slug back. */
-export const ARCHIVED_DETAIL_TYPES: Readonly<Record<string, string>> = Object.fromEntries(
-  ['Dataset Rejected', 'Pipeline Failed', 'Model Rejected', 'Model Deployed', 'Model Awaiting Approval', 'Model Rolled Back'].map((type) => [
-    detailTypeSlug(type),
-    type,
-  ]),
+/** The detail types by slug: keys give the detail type back. */
+export const ARCHIVED_DETAIL_TYPES: Readonly<Record<string, ArchivedDetailType>> = Object.fromEntries(
+  (Object.keys(ARCHIVED) as ArchivedDetailType[]).map((type) => [detailTypeSlug(type), type]),
 );
 
-export function notificationArchiveKey(runId: string, detailType: string, eventId: string): string {
+export function notificationArchiveKey(runId: string, detailType: ArchivedDetailType, eventId: string): string {
   return `${NOTIFICATIONS_PREFIX}${runId}/${detailTypeSlug(detailType)}-${eventId.replace(/[^A-Za-z0-9-]/g, '_')}.json`;
 }
 
@@ -25,7 +37,7 @@ export interface ArchiveKey {
   key: string;
   runId: string;
   /** The detail type, when the slug is one the contracts name; else undefined (the slug is still in `slug`). */
-  detailType: string | undefined;
+  detailType: ArchivedDetailType | undefined;
   slug: string;
   eventId: string;
 }

@@ -47,6 +47,8 @@ export async function openBrowser(viewport = { width: 1400, height: 900 }): Prom
     console: messages,
     screenshot: async (name) => {
       const file = path.join(SCREENSHOTS, `${name}.png`);
+      // From the top: a full-page shot of a scrolled page draws the sticky header where the scroll left it.
+      await page.evaluate('window.scrollTo(0, 0)');
       await page.screenshot({ path: file, fullPage: true });
       return file;
     },

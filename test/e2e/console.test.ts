@@ -71,7 +71,7 @@ describeWithBrowser('the pipeline console in a browser', () => {
 
     // Live: the page shows the run deployed and its email sent at most LIVE_MS after the email, without a reload.
     const [mail, shownAt] = await Promise.all([
-      e2e.mail.next(SUBJECT.deployed, seen, 240_000).then((found) => ({ found, at: Date.now() })),
+      e2e.mail.next(SUBJECT['Model Deployed'], seen, 240_000).then((found) => ({ found, at: Date.now() })),
       page.locator('table.runs tbody tr[data-outcome=deployed] td[data-stage=notify][data-status=succeeded]').waitFor({ timeout: 240_000 }).then(() => Date.now()),
     ]);
     runId = runIdOf(mail.found);
@@ -108,7 +108,7 @@ describeWithBrowser('the pipeline console in a browser', () => {
     expect(await page.locator('tr[data-metric="validation:accuracy"] td.num').textContent()).toBe(`${(accuracy * 100).toFixed(2)}%`);
 
     const email = page.locator('article.email[data-email-type="Model Deployed"]');
-    expect(await email.locator('.subject').textContent()).toMatch(SUBJECT.deployed);
+    expect(await email.locator('.subject').textContent()).toMatch(SUBJECT['Model Deployed']);
     expect(await email.locator('pre.email-text').textContent()).toContain(`Run:                 ${runId}`);
     await email.getByRole('button', { name: 'HTML' }).click();
     // the HTML part, in a sandbox that runs nothing

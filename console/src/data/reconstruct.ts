@@ -5,6 +5,7 @@
  * and its emails (`notifications/<runId>/`). Pure functions of the records: see console/README.md for the rules.
  */
 import { runStartedAt } from '../../../shared/src/names';
+import type { ArchivedDetailType } from '../../../shared/src/notification-archive';
 import type {
   DropRef,
   EmailRecord,
@@ -169,17 +170,17 @@ interface RunParts {
 }
 
 /** An email's detail field as a string, when the email has been read. */
-function detailField(parts: RunParts, slug: string, field: string): string | undefined {
+function detailField(parts: RunParts, detailType: ArchivedDetailType, field: string): string | undefined {
   for (const ref of parts.notifications) {
-    if (ref.slug !== slug) continue;
+    if (ref.detailType !== detailType) continue;
     const value = parts.emails.get(ref.key)?.detail[field];
     if (typeof value === 'string') return value;
   }
   return undefined;
 }
 
-function notified(parts: RunParts, slug: string): NotificationRef | undefined {
-  return parts.notifications.find((ref) => ref.slug === slug);
+function notified(parts: RunParts, detailType: ArchivedDetailType): NotificationRef | undefined {
+  return parts.notifications.find((ref) => ref.detailType === detailType);
 }
 
 function emailTime(parts: RunParts, ref: NotificationRef): Date | undefined {
@@ -190,15 +191,15 @@ function emailTime(parts: RunParts, ref: NotificationRef): Date | undefined {
 function buildRun(runId: string, parts: RunParts): Run {
   const { glue, rejection } = parts;
   const job = parts.detail ?? parts.job;
-  const dataRejected = notified(parts, 'dataset-rejected');
-  const pipelineFailed = notified(parts, 'pipeline-failed');
-  const failedStep = detailField(parts, 'pipeline-failed', 'failedStep');
-  const failureReason = detailField(parts, 'pipeline-failed', 'reason');
+  const dataRejected = notified(parts, 'Dataset Rejected');
+  const pipelineFailed = notified(parts, 'Pipeline Failed');
+  const failedStep = detailField(parts, 'Pipeline Failed', 'failedStep');
+  const failureReason = detailField(parts, 'Pipeline Failed', 'reason');
   const stages = {} as Record<StageName, StageState>;
 
   // ingest
   if (rejection || dataRejected) {
-    const reason = rejection?.reason ?? detailField(parts, 'dataset-rejected', 'reason') ?? 'the drop was refused';
+    const reason = rejection?.reason ?? detailField(parts, 'Dataset Rejected', 'reason') ?? 'the drop was refused';
     stages.ingest = stage('rejected', { startedAt: runStartedAt(runId), endedAt: rejection?.at ?? (dataRejected && emailTime(parts, dataRejected)), detail: reason });
   } else if (parts.drops.length > 0) {
     // Ingestion's last act is starting the Glue run (S3 listings give times to the second only).
@@ -264,12 +265,14 @@ function buildRun(runId: string, parts: RunParts): Run {
 
   // deploy
   const configName = `${parts.config.trainingJobPrefix}${runId}`;
-  const deployed = notified(parts, 'model-deployed');
-  const modelRejected = notified(parts, 'model-rejected');
-  const awaiting = notified(parts, 'model-awaiting-approval');
-  const rolledBack = notified(parts, 'model-rolled-back');
+  const deployed = notified(parts, 'Model Deployed');
+  const modelRejected = notified(parts, 'Model Rejected');
+  const awaiting = notified(parts, 'Model Awaiting Approval');
+  const rolledBack = notified(parts, 'Model Rolled Back');
   const endpoint = parts.endpoint;
-  const deployStart = parts.endpointConfig?.createdAt ?? (stages.train.status === 'succeeded' ? stages.train.endedAt : undefined);
+  // The endpoint config's creation when it is still there; else the end of the evaluation (the gate follows it), or of training.
+  const evaluated = stages.evaluate.status === 'succeeded' ? stages.evaluate.endedAt : undefined;
+  const deployStart = parts.endpointConfig?.createdAt ?? evaluated ?? (stages.train.status === 'succeeded' ? stages.train.endedAt : undefined);
   const serving = endpoint?.configName === configName && endpoint.status === 'InService';
   if (deployed || serving) {
     stages.deploy = stage('succeeded', {
@@ -278,7 +281,7 @@ function buildRun(runId: string, parts: RunParts): Run {
       detail: serving ? `serving on ${endpoint!.name}` : `deployed to ${parts.config.endpointName}`,
     });
   } else if (modelRejected) {
-    stages.deploy = stage('rejected', { startedAt: deployStart, endedAt: emailTime(parts, modelRejected), detail: detailField(parts, 'model-rejected', 'reason') ?? 'the quality gate rejected the model' });
+    stages.deploy = stage('rejected', { startedAt: deployStart, endedAt: emailTime(parts, modelRejected), detail: detailField(parts, 'Model Rejected', 'reason') ?? 'the quality gate rejected the model' });
   } else if (pipelineFailed && (failedStep === 'deployment' || (failedStep === undefined && stages.train.status === 'succeeded'))) {
     stages.deploy = stage('failed', { startedAt: deployStart, endedAt: emailTime(parts, pipelineFailed), detail: failureReason ?? 'the deployment failed' });
   } else if (awaiting) {
@@ -292,7 +295,7 @@ function buildRun(runId: string, parts: RunParts): Run {
   } else {
     stages.deploy = stage('skipped');
   }
-  if (rolledBack) stages.deploy = stage('failed', { ...stages.deploy, detail: detailField(parts, 'model-rolled-back', 'reason') ?? 'rolled back' });
+  if (rolledBack) stages.deploy = stage('failed', { ...stages.deploy, detail: detailField(parts, 'Model Rolled Back', 'reason') ?? 'rolled back' });
 
   // ingest, preprocess, train failures announced without other records (a follow-up whose Glue run is gone, ...)
   if (pipelineFailed && failedStep === 'preprocessing' && stages.preprocess.status !== 'failed') {

@@ -324,7 +324,7 @@ export async function readEvaluation(clients: PipelineClients, bucket: string, r
     throw new UnreadableObject(`s3://${bucket}/${key} is not JSON: ${(error as Error).message}`);
   }
   if (!report?.challenger || typeof report.challenger.accuracy !== 'number' || !Array.isArray(report.labels)) {
-    throw new UnreadableObject(`${key} does not have the shape of CONTRACTS.md (labels, challenger.accuracy)`);
+    throw new UnreadableObject(`${key} does not have the shape of docs/contracts.md (labels, challenger.accuracy)`);
   }
   return { report, lastModified: object.lastModified };
 }

@@ -206,6 +206,11 @@ describe('runs reconstructed from the AWS APIs', () => {
     });
     expect(run.testAccuracy).toBe(0.955);
     expect(run.refs.reportKey).toBe(`evaluations/${A}/report.json`);
+    // the endpoint config tells when the deployment began; without it, the end of the evaluation
+    expect(run.stages.deploy.startedAt).toEqual(at('2026-11-25T10:00:21Z'));
+    state.endpointConfigs.length = 0;
+    const { snapshot: withoutConfig } = await loaded(state);
+    expect(withoutConfig.runs.find((candidate) => candidate.runId === A)!.stages.deploy.startedAt).toEqual(at('2026-11-25T10:00:30Z'));
 
     // the lists taken in full again keep the report's time (the report is not read twice) and forget a removed evaluation
     const { clients, mocks } = fakeAws(state);

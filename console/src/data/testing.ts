@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { mockClient } from 'aws-sdk-client-mock';
+import { notificationArchiveKey, type ArchivedDetailType } from '../../../shared/src/notification-archive';
 import type { PipelineConfig } from './model';
 import type { PipelineClients } from './sources';
 
@@ -191,10 +192,9 @@ export function trainingJob(
 }
 
 /** The email the notification service archives for an event. */
-export function archivedEmail(runId: string, detailType: string, eventId: string, detail: Record<string, unknown>, sentAt: Date): FakeObject {
-  const slug = detailType.toLowerCase().replace(/\s+/g, '-');
+export function archivedEmail(runId: string, detailType: ArchivedDetailType, eventId: string, detail: Record<string, unknown>, sentAt: Date): FakeObject {
   return {
-    key: `notifications/${runId}/${slug}-${eventId}.json`,
+    key: notificationArchiveKey(runId, detailType, eventId),
     lastModified: sentAt,
     body: JSON.stringify({
       version: 1,

@@ -8,12 +8,24 @@ import path from 'node:path';
 import { createPipelineClients, LOCAL_CREDENTIALS, pipelineConfig } from '../../../console/src/data/clients';
 import { formatRunLine, followRuns, RunFollower } from '../../../console/src/data/follow';
 import { PipelineStore } from '../../../console/src/data/store';
+import { defineCommand, parseCommandLine } from '../../../scripts/lib/cli';
 import { consoleLogger } from '../core/logger';
 import { startLocalStack, type RunningStack } from '../stack';
 
 const root = path.resolve(__dirname, '../../..');
 
+const COMMAND = defineCommand({
+  usage: 'npm start',
+  summary:
+    'Runs the local stack in the foreground until Ctrl-C or SIGTERM: packages the four services when they changed, deploys ' +
+    'them into itself and writes .local/stack.json when ready; prints the console URL and a line per stage of each run. ' +
+    'Environment: LOCAL_STACK_PORT (default 4566, 0 for a free port), LOCAL_STACK_DIR (default .local), ' +
+    'LOCAL_STACK_LOG_LEVEL=debug, LOCAL_STACK_CHAOS, LOCAL_STACK_FOLLOW=0 (no run lines).',
+  options: {},
+});
+
 async function main(): Promise<void> {
+  parseCommandLine(COMMAND);
   const say = (message: string) => console.log(`[local-stack] ${message}`);
   say('starting: packaging the services and starting the providers');
   const stack = await startLocalStack({

@@ -29,9 +29,9 @@ export function TryPage({ snapshot }: { snapshot: Snapshot }) {
     setError(undefined);
     const started = performance.now();
     try {
-      // The project's inference client (normalisation, BlazingText's JSON format), loaded when first used.
+      // The project's inference client (normalisation and its version check, BlazingText's JSON format), loaded when first used.
       const { TextClassifier } = await import('../../../../shared/src/inference');
-      const predictions = await new TextClassifier(live.clients.runtime, snapshot.config.endpointName).classifyOne(question, { k });
+      const predictions = await new TextClassifier(live.clients.runtime, snapshot.config.endpointName, live.clients.sagemaker).classifyOne(question, { k });
       setAnswer({ text: question, normalized: normalizeText(question), predictions, ms: performance.now() - started });
     } catch (failure) {
       setAnswer(undefined);
