@@ -1,5 +1,4 @@
 import { ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   runIdFor,
   runIdFromTrainingJobName,
@@ -10,7 +9,7 @@ import { announce } from './announce';
 import { cleanUpOldVersions, type CleanupResult } from './cleanup';
 import type { DeploymentDeps } from './deploy';
 import { runDurations } from './durations';
-import { readDatasetSummary } from './manifest';
+import { readRunFigures, runRows } from './manifest';
 import { PREVIOUS_ACCURACY_TAG, PREVIOUS_MODEL_TAG } from './rollout';
 import {
   describeTrainingJob,
@@ -21,9 +20,7 @@ import {
   type EndpointDescription,
 } from './sagemaker';
 
-export interface ReportDeps extends DeploymentDeps {
-  s3: S3Client;
-}
+export type ReportDeps = DeploymentDeps;
 
 export type ReportOutcome =
   | { outcome: 'deployed'; runId: string; cleanup: CleanupResult }
@@ -53,10 +50,10 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
   const job = await describeTrainingJob(sagemaker, modelName);
   const accuracy = validationAccuracy(job);
   if (accuracy === undefined) throw new Error(`training job ${modelName} reports no validation accuracy`);
-  const [jobTags, configTags, dataset] = await Promise.all([
+  const [jobTags, configTags, figures] = await Promise.all([
     tagsOf(sagemaker, job.TrainingJobArn),
     tagsOf(sagemaker, endpointConfigArn),
-    readDatasetSummary(deps.s3, config.dataBucket, runId, deps.logger),
+    readRunFigures(deps.s3, config.dataBucket, runId, deps.logger),
   ]);
   const previousAccuracy = Number(configTags[PREVIOUS_ACCURACY_TAG] ?? NaN);
 
@@ -66,7 +63,7 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
     modelName,
     trainingJobName: modelName,
     metrics: { validationAccuracy: accuracy, ...(Number.isFinite(previousAccuracy) ? { previousAccuracy } : {}) },
-    ...(dataset ? { dataset } : {}),
+    ...figures,
     durations: runDurations({
       runId,
       jobTags,
@@ -127,6 +124,7 @@ async function reportRolledBackUpdate(
     resource: config.endpointName,
     reason: `the update to ${failedConfig} failed and SageMaker rolled back to ${endpoint.EndpointConfigName}: ${endpoint.FailureReason}`,
     state: 'IN_SERVICE',
+    ...(await runRows(deps, runId)),
   });
   return { outcome: 'update-rolled-back', runId };
 }
@@ -141,6 +139,7 @@ async function reportFailedEndpoint(event: EndpointStateChangeEvent, deps: Repor
     resource: config.endpointName,
     reason: endpoint?.FailureReason ?? event.detail.FailureReason ?? `endpoint ${config.endpointName} failed without a reason`,
     state: 'FAILED',
+    ...(await runRows(deps, runId)),
   });
   return { outcome: 'failed', runId };
 }
