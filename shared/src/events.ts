@@ -68,6 +68,11 @@ export const endpointStateChangeEvent = envelope(
 );
 export type EndpointStateChangeEvent = z.infer<typeof endpointStateChangeEvent>;
 
+/** An SQS batch as Lambda receives it; each body is checked on its own, so one bad message does not fail the batch. */
+export const sqsBatchEvent = z.object({
+  Records: z.array(z.looseObject({ messageId: z.string().min(1), body: z.string() })).min(1),
+});
+
 // ---- The pipeline's own events (contract: source ml-pipeline.<service>, every detail has runId and stage)
 
 const base = { runId: z.string().min(1), stage: z.string().min(1), at: z.string().datetime({ offset: true }) };

@@ -13,6 +13,7 @@ import {
   classesFile,
   describeEndpoint,
   drop,
+  dropWithClasses,
   glueRuns,
   listKeys,
   log,
@@ -77,8 +78,8 @@ describe('two drops in quick succession', () => {
   });
 
   it('loses nothing, never runs Glue twice at once, and ends serving a model trained on both', async () => {
-    await drop(e2e, 'classes.txt', classesFile());
-    await waitForLabeled(e2e, 'classes.txt');
+    await drop(e2e, 'burst/classes.txt', classesFile());
+    await waitForLabeled(e2e, 'burst/classes.txt');
     const started = Date.now();
     await drop(e2e, 'burst/a.csv', syntheticCsv({ rows: 2_000, seed: 31 }));
     await drop(e2e, 'burst/b.csv', syntheticCsv({ rows: 2_000, seed: 32 }));
@@ -152,13 +153,11 @@ describe('chaos: every event twice, 20% of invocations failing', () => {
 
   it('one Glue run, one training job and one endpoint deployment per run; every email exactly once', async () => {
     const started = Date.now();
-    await drop(e2e, 'classes.txt', classesFile());
-    await waitForLabeled(e2e, 'classes.txt');
     const seen = e2e.mail.mark();
-    await drop(e2e, 'chaos/part-1.csv', syntheticCsv({ rows: 1_500, seed: 41 }));
+    await dropWithClasses(e2e, 'chaos/part-1.csv', syntheticCsv({ rows: 1_500, seed: 41 }));
     const first = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 120_000);
     await drop(e2e, 'chaos/empty.csv', '');
-    await drop(e2e, 'chaos/part-2.csv', syntheticCsv({ rows: 1_500, seed: 42 }));
+    await dropWithClasses(e2e, 'chaos/part-2.csv', syntheticCsv({ rows: 1_500, seed: 42 }));
     const second = await e2e.mail.next(SUBJECT['Model Deployed'], new Set([...seen, first.file]), 120_000);
     const { runs } = await waitUntilIdle(e2e, 60_000);
     await e2e.mail.next(SUBJECT['Dataset Rejected'], seen, 30_000);

@@ -224,12 +224,24 @@ export async function getBytes(e2e: E2EStack, key: string): Promise<Uint8Array> 
 }
 
 /**
- * Waits until the drop `incoming/<stem>.<ext>` is kept under labeled/ (`labeled/<stem>.<etag 12><ext>`;
- * any classes.txt is kept as `labeled/classes.txt`); returns that key.
+ * Waits until the drop `incoming/<stem>.<ext>` is kept under labeled/ (`labeled/<stem>.<etag 12><ext>`; a
+ * `<folder>/classes.txt` is kept as `labeled/<folder>/classes.<dropped at>.<etag 12>.txt`); returns that key (the
+ * newest, for a classes.txt dropped into the folder before).
  */
-export async function waitForLabeled(e2e: E2EStack, relativeKey: string, timeoutMs = 30_000): Promise<string> {
+export async function waitForLabeled(e2e: E2EStack, relativeKey: string, timeoutMs = 30_000, since = new Date(0)): Promise<string> {
   if (relativeKey === 'classes.txt' || relativeKey.endsWith('/classes.txt')) {
-    return waitFor('labeled/classes.txt', async () => (await listKeys(e2e, 'labeled/classes.txt')).find((key) => key === 'labeled/classes.txt'), timeoutMs);
+    const folder = relativeKey.slice(0, -'classes.txt'.length);
+    const pattern = new RegExp(`^labeled/${escape(folder)}classes\\.\\d{8}T\\d{6}Z\\.[0-9a-f]{12}\\.txt$`);
+    return waitFor(
+      `labeled/ to keep ${relativeKey}`,
+      async () =>
+        (await listObjects(e2e, `labeled/${folder}classes.`))
+          .filter((object) => pattern.test(object.Key!) && object.LastModified! >= new Date(since.getTime() - 1000))
+          .map((object) => object.Key!)
+          .sort()
+          .at(-1),
+      timeoutMs,
+    );
   }
   const dot = relativeKey.lastIndexOf('.');
   const pattern = new RegExp(`^labeled/${escape(relativeKey.slice(0, dot))}\\.[0-9a-f]{12}${escape(relativeKey.slice(dot))}$`);
@@ -238,6 +250,16 @@ export async function waitForLabeled(e2e: E2EStack, relativeKey: string, timeout
     async () => (await listKeys(e2e, `labeled/${relativeKey.slice(0, dot)}`)).find((key) => pattern.test(key)),
     timeoutMs,
   );
+}
+
+/**
+ * A numeric-label drop as the README says to make one: `<folder>/classes.txt` (the synthetic generator's 14 names
+ * unless given), then the data file beside it. Returns the data file's incoming key.
+ */
+export async function dropWithClasses(e2e: E2EStack, relativeKey: string, body: string, classes = classesFile()): Promise<string> {
+  const folder = relativeKey.slice(0, relativeKey.lastIndexOf('/') + 1);
+  await drop(e2e, `${folder}classes.txt`, classes);
+  return drop(e2e, relativeKey, body);
 }
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
