@@ -6,6 +6,7 @@ import {
   type EndpointStateChangeEvent,
 } from '@pipeline/shared';
 import { announce } from './announce';
+import { pruneModelArtifacts, type ArtifactPruning } from './artifacts';
 import { cleanUpOldVersions, type CleanupResult } from './cleanup';
 import type { DeploymentDeps } from './deploy';
 import { runDurations } from './durations';
@@ -23,7 +24,7 @@ import {
 export type ReportDeps = DeploymentDeps;
 
 export type ReportOutcome =
-  | { outcome: 'deployed'; runId: string; cleanup: CleanupResult }
+  | { outcome: 'deployed'; runId: string; cleanup: CleanupResult; artifacts: ArtifactPruning }
   | { outcome: 'update-rolled-back'; runId: string }
   | { outcome: 'failed'; runId: string }
   | { outcome: 'ignored'; why: string };
@@ -74,13 +75,13 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
   });
   deps.logger.info('model deployed', { runId, modelName, previousModel: configTags[PREVIOUS_MODEL_TAG] });
 
-  const cleanup = await cleanUpOldVersions(sagemaker, {
-    prefix: trainingJobPrefix(config.stage),
-    keep: config.keepModels,
-    inUse: inUseNames(endpoint),
-  });
+  const inUse = inUseNames(endpoint);
+  const prefix = trainingJobPrefix(config.stage);
+  const cleanup = await cleanUpOldVersions(sagemaker, { prefix, keep: config.keepModels, inUse });
   deps.logger.info('old model versions deleted', { ...cleanup });
-  return { outcome: 'deployed', runId, cleanup };
+  const artifacts = await pruneModelArtifacts(deps, { bucket: config.dataBucket, prefix, kept: new Set([...cleanup.keptModels, ...inUse]) });
+  deps.logger.info('artifacts of models no longer kept deleted', { ...artifacts });
+  return { outcome: 'deployed', runId, cleanup, artifacts };
 }
 
 function inUseNames(endpoint: EndpointDescription): Set<string> {
