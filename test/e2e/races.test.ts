@@ -8,13 +8,11 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import type { JobRun } from '@aws-sdk/client-glue';
-import type { Mail } from '../../scripts/lib/mail';
 import {
   classesFile,
   describeEndpoint,
   drop,
   dropWithClasses,
-  glueRuns,
   listKeys,
   log,
   manifestSourceKeys,
@@ -28,33 +26,14 @@ import {
   trainingJobs,
   waitFor,
   waitForLabeled,
+  waitUntilIdle,
   type E2EStack,
 } from './support';
 
 const fileStarted = Date.now();
 afterAll(() => log(`file races.test.ts took ${secondsSince(fileStarted)} s`));
 
-const TERMINAL = /^\[local\] (Model deployed|Model rejected|Pipeline failed): /;
 const runIdOfRun = (run: JobRun): string => run.Arguments?.['--run_id'] ?? '';
-
-/** Every Glue run has ended and has its final email (deployed, rejected or failed): the pipeline is idle. */
-async function waitUntilIdle(e2e: E2EStack, timeoutMs: number): Promise<{ runs: JobRun[]; finals: Mail[] }> {
-  return waitFor(
-    'every run to end with its email',
-    async () => {
-      const runs = await glueRuns(e2e);
-      if (runs.length === 0 || runs.some((run) => run.JobRunState === 'RUNNING' || run.JobRunState === 'STARTING' || run.JobRunState === 'STOPPING')) return false;
-      const finals = e2e.mail.matching(TERMINAL);
-      const reported = new Set(finals.map(runIdOf));
-      if (!runs.every((run) => reported.has(runIdOfRun(run)))) return false;
-      if ((await trainingJobs(e2e)).some((job) => job.TrainingJobStatus === 'InProgress' || job.TrainingJobStatus === 'Stopping')) return false;
-      const endpoint = await describeEndpoint(e2e);
-      return endpoint?.EndpointStatus === 'InService' && { runs, finals };
-    },
-    timeoutMs,
-    250,
-  );
-}
 
 /** Glue runs sorted by start; each ends before the next starts. */
 function expectNoOverlap(runs: JobRun[]): void {

@@ -108,6 +108,28 @@ export async function waitFor<T>(
   }
 }
 
+const TERMINAL = /^\[local\] (Model deployed|Model rejected|Pipeline failed): /;
+const runIdOfRun = (run: JobRun): string => run.Arguments?.['--run_id'] ?? '';
+
+/** Every Glue run has ended and has its final email (deployed, rejected or failed): the pipeline is idle. */
+export async function waitUntilIdle(e2e: E2EStack, timeoutMs: number): Promise<{ runs: JobRun[]; finals: Mail[] }> {
+  return waitFor(
+    'every run to end with its email',
+    async () => {
+      const runs = await glueRuns(e2e);
+      if (runs.length === 0 || runs.some((run) => run.JobRunState === 'RUNNING' || run.JobRunState === 'STARTING' || run.JobRunState === 'STOPPING')) return false;
+      const finals = e2e.mail.matching(TERMINAL);
+      const reported = new Set(finals.map(runIdOf));
+      if (!runs.every((run) => reported.has(runIdOfRun(run)))) return false;
+      if ((await trainingJobs(e2e)).some((job) => job.TrainingJobStatus === 'InProgress' || job.TrainingJobStatus === 'Stopping')) return false;
+      const endpoint = await describeEndpoint(e2e);
+      return endpoint?.EndpointStatus === 'InService' && { runs, finals };
+    },
+    timeoutMs,
+    250,
+  );
+}
+
 /** The stack's mailbox: every email, and waits for new ones. */
 export class MailWatcher {
   constructor(readonly dir: string) {}
@@ -174,19 +196,34 @@ const RECIPE_WORDS =
   'stir boil roast pepper salt cinnamon vanilla batter skillet marinade chopped minced grated served dish cuisine';
 const FILLER_WORDS = 'the of and a to is in with for traditional popular made often from its served region';
 
-/** Rows of a class the synthetic generator does not have (label `Recipe`), in the same CSV shape. */
-export function recipeCsv(rows: number, seed: number): string {
+/** A class of test data of our own: the label its rows carry (a name, or a number for a classes.txt to name), and its words. */
+export interface VocabularyClass {
+  label: string | number;
+  words: string;
+}
+
+/**
+ * Rows in the DBpedia CSV shape for classes the synthetic generator does not have: each row's text draws most of
+ * its words from its class's vocabulary, the rest from filler; `rowsPerClass` of each, interleaved.
+ */
+export function vocabularyCsv(classes: readonly VocabularyClass[], rowsPerClass: number, seed: number): string {
   const next = seededRandom(seed);
-  const own = RECIPE_WORDS.split(' ');
   const filler = FILLER_WORDS.split(' ');
+  const vocabularies = classes.map((vocabulary) => vocabulary.words.split(' '));
   const pick = (words: string[]) => words[Math.floor(next() * words.length)]!;
   let csv = '';
-  for (let i = 0; i < rows; i++) {
-    const title = `Dish ${Math.floor(next() * 1e9).toString(36)}`;
-    const words = Array.from({ length: 14 + Math.floor(next() * 16) }, () => (next() < 0.55 ? pick(own) : pick(filler)));
-    csv += csvLine({ label: 0, title, content: words.join(' ') }).replace(/^"0"/, '"Recipe"');
+  for (let i = 0; i < rowsPerClass * classes.length; i++) {
+    const index = i % classes.length;
+    const title = `Entry ${Math.floor(next() * 1e9).toString(36)}`;
+    const words = Array.from({ length: 14 + Math.floor(next() * 16) }, () => (next() < 0.55 ? pick(vocabularies[index]!) : pick(filler)));
+    csv += csvLine({ label: 0, title, content: words.join(' ') }).replace(/^"0"/, `"${classes[index]!.label}"`);
   }
   return csv;
+}
+
+/** Rows of a class the synthetic generator does not have (label `Recipe`), in the same CSV shape. */
+export function recipeCsv(rows: number, seed: number): string {
+  return vocabularyCsv([{ label: 'Recipe', words: RECIPE_WORDS }], rows, seed);
 }
 
 /** A recipe-like text none of the data sets holds, for probing which model serves. */

@@ -160,15 +160,15 @@ describe('the endpoint in service', () => {
     // The newest three (the serving one among them) are kept; the two oldest go.
     expect(sagemaker.commandCalls(DeleteEndpointConfigCommand).map((c) => c.args[0].input)).toEqual([
       { EndpointConfigName: olderJobs[2] },
-      { EndpointConfigName: olderJobs[3] },
+      { EndpointConfigName: olderJobs[3]! },
     ]);
     expect(sagemaker.commandCalls(DeleteModelCommand).map((c) => c.args[0].input)).toEqual([
       { ModelName: olderJobs[2] },
-      { ModelName: olderJobs[3] },
+      { ModelName: olderJobs[3]! },
     ]);
     // The artifacts of the models no longer kept go, every version of them, and those of a rejected older job;
     // never those of a kept model (the serving one among them) nor of a job newer than the oldest kept one.
-    expect(prunedFolders()).toEqual([olderJobs[2], olderJobs[3], rejectedJob]);
+    expect(prunedFolders()).toEqual([olderJobs[2], olderJobs[3]!, rejectedJob]);
     expect(s3.commandCalls(DeleteObjectsCommand)[0]!.args[0].input.Delete!.Objects).toEqual([
       { Key: `models/${olderJobs[2]}/output/model.tar.gz`, VersionId: `v-${olderJobs[2]}` },
       { Key: `models/${olderJobs[2]}/output/model.tar.gz`, VersionId: `d-${olderJobs[2]}` },
@@ -177,21 +177,21 @@ describe('the endpoint in service', () => {
       outcome: 'deployed',
       runId,
       cleanup: { deletedEndpointConfigs: olderJobs.slice(2), deletedModels: olderJobs.slice(2), keptModels: [job, olderJobs[0], olderJobs[1]] },
-      artifacts: { deletedArtifactsOf: [olderJobs[2], olderJobs[3], rejectedJob], deletedVersions: 6 },
+      artifacts: { deletedArtifactsOf: [olderJobs[2], olderJobs[3]!, rejectedJob], deletedVersions: 6 },
     });
   });
 
   it('keeps the artifact of the model in service however old it is', async () => {
     // The endpoint serves the oldest model (a rollback): only the rejected job's output is older still.
-    inService({ EndpointConfigName: olderJobs[3] });
-    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: olderJobs[3] }).resolves({
-      EndpointConfigName: olderJobs[3],
-      EndpointConfigArn: configArn(olderJobs[3]),
-      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: olderJobs[3] }],
+    inService({ EndpointConfigName: olderJobs[3]! });
+    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: olderJobs[3]! }).resolves({
+      EndpointConfigName: olderJobs[3]!,
+      EndpointConfigArn: configArn(olderJobs[3]!),
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: olderJobs[3]! }],
     });
-    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: olderJobs[3] }).resolves({
-      TrainingJobName: olderJobs[3],
-      TrainingJobArn: jobArn(olderJobs[3]),
+    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: olderJobs[3]! }).resolves({
+      TrainingJobName: olderJobs[3]!,
+      TrainingJobArn: jobArn(olderJobs[3]!),
       TrainingJobStatus: 'Completed',
       FinalMetricDataList: [{ MetricName: 'validation:accuracy', Value: 0.9 }],
     });
@@ -240,7 +240,7 @@ describe('the endpoint in service', () => {
   });
 
   it('never deletes the config of a deployment in progress', async () => {
-    inService({ EndpointStatus: 'Updating', PendingDeploymentSummary: { EndpointConfigName: olderJobs[3] } });
+    inService({ EndpointStatus: 'Updating', PendingDeploymentSummary: { EndpointConfigName: olderJobs[3]! } });
 
     await handleEndpointStateChange(event('endpoint-in-service'), deps);
 
