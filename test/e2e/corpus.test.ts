@@ -16,9 +16,8 @@ import {
   readManifest,
   runIdOf,
   secondsSince,
-  startStack,
+  stackPerFile,
   SUBJECT,
-  temporaryLocalDir,
   vocabularyCsv,
   waitFor,
   waitForLabeled,
@@ -27,19 +26,8 @@ import {
   type VocabularyClass,
 } from './support';
 
-const fileStarted = Date.now();
-const temp = temporaryLocalDir('corpus');
 let e2e: E2EStack;
-
-beforeAll(async () => {
-  e2e = await startStack(temp.dir);
-}, 120_000);
-
-afterAll(async () => {
-  await e2e?.stop();
-  temp.remove();
-  log(`file corpus.test.ts took ${secondsSince(fileStarted)} s`);
-});
+stackPerFile('corpus', (started) => (e2e = started));
 
 /** Two drops whose labels are both 1, 2, 3, meaning different things. */
 const SHOPS: VocabularyClass[] = [

@@ -89,6 +89,25 @@ export async function startStack(localDir: string, options: { chaos?: string; ro
   };
 }
 
+/**
+ * A stack for one test file: started over a fresh temporary folder before its tests (handed to `use`), stopped and
+ * removed after them, with the file's duration logged.
+ */
+export function stackPerFile(name: string, use: (e2e: E2EStack) => void): void {
+  const started = Date.now();
+  const temp = temporaryLocalDir(name);
+  let e2e: E2EStack | undefined;
+  beforeAll(async () => {
+    e2e = await startStack(temp.dir);
+    use(e2e);
+  }, 120_000);
+  afterAll(async () => {
+    await e2e?.stop();
+    temp.remove();
+    log(`file ${name}.test.ts took ${secondsSince(started)} s`);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Waiting
 
