@@ -17,6 +17,7 @@ export const NOTIFICATIONS_PREFIX = 'notifications/';
 export type ArchivedDetailType = PipelineDetailType | 'Model Awaiting Approval' | 'Model Rolled Back';
 const ARCHIVED: Record<ArchivedDetailType, true> = {
   'Dataset Rejected': true,
+  'Dataset Unchanged': true,
   'Pipeline Failed': true,
   'Model Rejected': true,
   'Model Deployed': true,

@@ -58,7 +58,8 @@ export function linesOf(run: Run, snapshot: Snapshot): KeyedLine[] {
   const add = (stage: StageName, key: string, text: string) => lines.push({ stage, key: `${stage} ${key}`, text });
 
   for (const drop of run.trigger.drops) {
-    if (run.trigger.kind === 'rejected-drop') add('ingest', `rejected ${drop.droppedKey}`, `drop ${drop.droppedKey} rejected: ${stages.ingest.detail ?? ''}`);
+    if (run.trigger.kind === 'unchanged-drop') add('ingest', `unchanged ${drop.droppedKey}`, `drop ${drop.droppedKey}: nothing new, the same content as ${drop.keptKey}; no run`);
+    else if (run.trigger.kind === 'rejected-drop') add('ingest', `rejected ${drop.droppedKey}`, `drop ${drop.droppedKey} rejected: ${stages.ingest.detail ?? ''}`);
     else add('ingest', `kept ${drop.keptKey}`, `drop ${drop.droppedKey} accepted, kept as ${drop.keptKey}${drop.ownRunId ? ` (it arrived during another run)` : ''}`);
   }
   if (run.trigger.kind === 'rejected-drop' && run.trigger.drops.length === 0 && stages.ingest.status === 'rejected') {

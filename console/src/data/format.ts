@@ -40,5 +40,6 @@ export const OUTCOME_LABELS: Record<RunOutcome, string> = {
   rejected: 'rejected',
   failed: 'failed',
   'rolled-back': 'rolled back',
+  unchanged: 'nothing new',
   unknown: 'unknown',
 };

@@ -37,7 +37,8 @@ export interface StageState {
   detail?: string;
 }
 
-export type RunOutcome = 'in-progress' | 'deployed' | 'rejected' | 'failed' | 'rolled-back' | 'unknown';
+/** `unchanged`: the drop held content the corpus has (`Dataset Unchanged`), so no run went further. */
+export type RunOutcome = 'in-progress' | 'deployed' | 'rejected' | 'failed' | 'rolled-back' | 'unchanged' | 'unknown';
 
 /** A drop that a run read for the first time (or that was refused, for a rejected drop's run). */
 export interface DropRef {
@@ -60,7 +61,7 @@ export interface TrainingProgress {
 export interface Run {
   runId: string;
   startedAt: Date;
-  trigger: { kind: 'drops' | 'rejected-drop' | 'no-new-data' | 'unknown'; drops: DropRef[] };
+  trigger: { kind: 'drops' | 'rejected-drop' | 'unchanged-drop' | 'no-new-data' | 'unknown'; drops: DropRef[] };
   stages: Record<StageName, StageState>;
   outcome: { status: RunOutcome; reason?: string; at?: Date };
   /** For a run in progress: the stage it is in (or waits for). */

@@ -192,6 +192,7 @@ function buildRun(runId: string, parts: RunParts): Run {
   const { glue, rejection } = parts;
   const job = parts.detail ?? parts.job;
   const dataRejected = notified(parts, 'Dataset Rejected');
+  const unchanged = notified(parts, 'Dataset Unchanged');
   const pipelineFailed = notified(parts, 'Pipeline Failed');
   const failedStep = detailField(parts, 'Pipeline Failed', 'failedStep');
   const failureReason = detailField(parts, 'Pipeline Failed', 'reason');
@@ -201,6 +202,9 @@ function buildRun(runId: string, parts: RunParts): Run {
   if (rejection || dataRejected) {
     const reason = rejection?.reason ?? detailField(parts, 'Dataset Rejected', 'reason') ?? 'the drop was refused';
     stages.ingest = stage('rejected', { startedAt: runStartedAt(runId), endedAt: rejection?.at ?? (dataRejected && emailTime(parts, dataRejected)), detail: reason });
+  } else if (unchanged) {
+    const duplicateOf = detailField(parts, 'Dataset Unchanged', 'duplicateOf');
+    stages.ingest = stage('succeeded', { startedAt: runStartedAt(runId), endedAt: emailTime(parts, unchanged), detail: `nothing new${duplicateOf ? `: the content of ${duplicateOf}` : ''}` });
   } else if (parts.drops.length > 0) {
     // Ingestion's last act is starting the Glue run (S3 listings give times to the second only).
     const ends = parts.drops.map((drop) => drop.at?.getTime() ?? 0).filter((time) => time > 0);
@@ -220,7 +224,7 @@ function buildRun(runId: string, parts: RunParts): Run {
     else if (glue.state === 'SUCCEEDED') stages.preprocess = stage('succeeded', times);
     else if (GLUE_FAILED.has(glue.state)) stages.preprocess = stage('failed', { ...times, detail: glue.errorMessage || `Glue run ${glue.state}` });
     else stages.preprocess = stage('unknown', { ...times, detail: glue.state });
-  } else if (stages.ingest.status === 'rejected') {
+  } else if (stages.ingest.status === 'rejected' || unchanged) {
     stages.preprocess = stage('skipped');
   } else if (stages.ingest.status === 'succeeded') {
     stages.preprocess = stage('pending', { detail: 'waiting for the Glue run to start' });
@@ -319,7 +323,7 @@ function buildRun(runId: string, parts: RunParts): Run {
   }
 
   waitBehindRunningStages(stages);
-  const outcome = outcomeOf(stages, !!rolledBack);
+  const outcome = unchanged && !glue ? { status: 'unchanged' as const, reason: stages.ingest.detail, at: stages.ingest.endedAt } : outcomeOf(stages, !!rolledBack);
   const progress = parts.detail?.progress;
   const current = outcome.status === 'in-progress' ? currentStage(stages) : undefined;
   const reportKey = parts.evaluation ? `evaluations/${runId}/report.json` : undefined;
@@ -331,8 +335,10 @@ function buildRun(runId: string, parts: RunParts): Run {
           kind: 'rejected-drop',
           drops: rejection ? [{ droppedKey: rejection.key, keptKey: rejection.reportKey.replace(/\.error\.json$/, ''), size: rejection.size, at: rejection.at }] : [],
         }
-      : parts.drops.length > 0
-        ? { kind: 'drops', drops: parts.drops }
+      : unchanged && !glue
+        ? { kind: 'unchanged-drop', drops: unchangedDrop(parts) }
+        : parts.drops.length > 0
+          ? { kind: 'drops', drops: parts.drops }
         : { kind: glue ? 'no-new-data' : 'unknown', drops: [] },
     stages,
     outcome,
@@ -350,6 +356,13 @@ function buildRun(runId: string, parts: RunParts): Run {
       notificationKeys: parts.notifications.map((ref) => ref.key),
     },
   };
+}
+
+/** The drop a `Dataset Unchanged` email names, once the email has been read. */
+function unchangedDrop(parts: RunParts): DropRef[] {
+  const key = detailField(parts, 'Dataset Unchanged', 'key');
+  const duplicateOf = detailField(parts, 'Dataset Unchanged', 'duplicateOf');
+  return key && duplicateOf ? [{ droppedKey: key, keptKey: duplicateOf }] : [];
 }
 
 /** A stage after one that is still going on is waiting, not skipped (the evaluate stage only once it exists). */

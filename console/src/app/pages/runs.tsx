@@ -8,7 +8,7 @@ import { useLive } from '../live';
 import { runHref, withParams, type Route } from '../router';
 
 export const RUNS_PER_PAGE = 50;
-const FILTERS: Array<RunOutcome | 'all'> = ['all', 'in-progress', 'deployed', 'rejected', 'failed'];
+const FILTERS: Array<RunOutcome | 'all'> = ['all', 'in-progress', 'deployed', 'rejected', 'failed', 'unchanged'];
 
 function Trigger({ run }: { run: Run }) {
   const { kind, drops } = run.trigger;
