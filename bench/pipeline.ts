@@ -28,7 +28,7 @@ import { startLocalStack, type StackInfo } from '../local-stack/src/stack';
 import { glueJobName, trainingJobName } from '../shared/src/names';
 import { TextClassifier } from '../shared/src/inference';
 import { readMailbox, type Mail } from '../scripts/lib/mail';
-import { cliFlagsFor, fastTextCliInstalled, trainAndTest } from '../scripts/lib/fasttext-cli';
+import { cliFlagsFor, trainAndTest } from '../scripts/lib/fasttext-cli';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { busyMachineNote, machineInfo, median, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
 import { PeakMemorySampler, type TreeMemory } from './lib/process-memory';
@@ -143,7 +143,6 @@ async function stageTimes(clients: StackClients, runId: string, droppedAt: numbe
 
 /** The endpoint's accuracy on the run's test split, and the native CLI's trained on the same train split. */
 async function compareAccuracy(clients: StackClients, runId: string, job: DescribeTrainingJobCommandOutput, dir: string): Promise<RunResult['accuracy']> {
-  if (!fastTextCliInstalled()) return undefined;
   const trainFile = join(dir, 'train.txt');
   const testFile = join(dir, 'test.txt');
   writeFileSync(trainFile, await clients.text(`prepared/${runId}/train/train.txt`));

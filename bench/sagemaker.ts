@@ -38,13 +38,13 @@ import type { EventPublisher } from '../local-stack/src/core/types';
 import { S3Provider } from '../local-stack/src/providers/s3';
 import { SageMakerProvider } from '../local-stack/src/providers/sagemaker';
 import { normalizeText } from '../shared/src/normalize';
+import { testAccuracy, train } from '../scripts/lib/fasttext-cli';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { busyMachineNote, median, percentile, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
 
 const WORK_DIR = join(WORK_ROOT, 'sagemaker');
 const SAMPLE_CSV = resolve(ROOT, '..', 'shared', 'data', 'dbpedia_sample', 'train.csv');
 const SCALED_CSV = join(WORK_ROOT, 'dbpedia_560k.csv');
-const FASTTEXT_CLI = '/usr/bin/fasttext';
 const IMAGE = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
 const ROLE = 'arn:aws:iam::000000000000:role/bench';
 const BUCKET = 'bench';
@@ -167,12 +167,8 @@ interface CliRun {
 }
 
 function cliTrain(input: string, output: string, args: string[], testFile?: string): CliRun {
-  const started = performance.now();
-  execFileSync(FASTTEXT_CLI, ['supervised', '-input', input, '-output', output, '-thread', '2', '-verbose', '0', ...args]);
-  const elapsed = (performance.now() - started) / 1000;
-  if (testFile === undefined) return { seconds: elapsed };
-  const report = execFileSync(FASTTEXT_CLI, ['test', `${output}.bin`, testFile]).toString();
-  return { seconds: elapsed, accuracy: Number(/P@1\s+([\d.]+)/.exec(report)![1]) };
+  const elapsed = train(input, output, args);
+  return testFile === undefined ? { seconds: elapsed } : { seconds: elapsed, accuracy: testAccuracy(`${output}.bin`, testFile) };
 }
 
 class LocalStack {

@@ -38,7 +38,6 @@ import {
   cliPredictions,
   createBucket,
   downloadModelBin,
-  FASTTEXT_CLI,
   fastTextLines,
   printed,
   putText,
@@ -49,6 +48,7 @@ import {
   waitForTrainingJob,
   type SageMakerTestStack,
 } from './sagemaker-harness';
+import { fastTextCli } from '../../scripts/lib/fasttext-cli';
 
 jest.setTimeout(240_000);
 
@@ -146,7 +146,7 @@ beforeAll(async () => {
   // Green: trained by the fastText CLI with 2M buckets (an 80 MB model: loading it takes a while).
   const trainFile = join(scratch, 'train.txt');
   writeFileSync(trainFile, fastTextLines(split.train));
-  execFileSync(FASTTEXT_CLI, ['supervised', '-input', trainFile, '-output', join(scratch, 'green'), '-epoch', '10', '-lr', '0.5', '-dim', '10', '-wordNgrams', '2', '-thread', '2', '-verbose', '0']);
+  execFileSync(fastTextCli(), ['supervised', '-input', trainFile, '-output', join(scratch, 'green'), '-epoch', '10', '-lr', '0.5', '-dim', '10', '-wordNgrams', '2', '-thread', '2', '-verbose', '0']);
   greenModelBin = join(scratch, 'green.bin');
   greenModelUrl = await uploadCliArchive(greenModelBin, 'artifacts/green/model.tar.gz');
 

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { extractFromTarGz, extractTarMember, tarGzStream } from '../../local-stack/src/providers/sagemaker/artifact';
 import { FastTextModel, ModelFormatError } from '../../local-stack/src/providers/sagemaker/fasttext/model';
-import { cliPredictions, FASTTEXT_CLI, fastTextLines, printed, smallSplit } from './sagemaker-harness';
+import { fastTextCli, testAccuracy } from '../../scripts/lib/fasttext-cli';
+import { cliPredictions, fastTextLines, printed, smallSplit } from './sagemaker-harness';
 
 jest.setTimeout(60_000);
 
@@ -20,7 +21,7 @@ writeFileSync(trainFile, fastTextLines(split.train));
 
 function trainWithCli(name: string, extraArgs: string[]): string {
   const output = join(scratch, name);
-  execFileSync(FASTTEXT_CLI, ['supervised', '-input', trainFile, '-output', output, '-dim', '10', '-lr', '0.5', '-epoch', '5', '-thread', '2', '-verbose', '0', ...extraArgs]);
+  execFileSync(fastTextCli(), ['supervised', '-input', trainFile, '-output', output, '-dim', '10', '-lr', '0.5', '-epoch', '5', '-thread', '2', '-verbose', '0', ...extraArgs]);
   return `${output}.bin`;
 }
 
@@ -56,8 +57,7 @@ describe.each([
   it('gives the accuracy `fasttext test` gives', () => {
     const testFile = join(scratch, `${name}-test.txt`);
     writeFileSync(testFile, fastTextLines(split.test));
-    const report = execFileSync(FASTTEXT_CLI, ['test', modelPath, testFile]).toString();
-    const cliPrecision = Number(/P@1\s+([\d.]+)/.exec(report)![1]);
+    const cliPrecision = testAccuracy(modelPath, testFile);
     const evaluations = split.test.map((example) => model.evaluate(`__label__${example.label} ${example.text}`)!);
     const correct = evaluations.filter((evaluation) => evaluation.labels.includes(evaluation.predicted)).length;
     // The CLI prints P@1 with 3 decimals.

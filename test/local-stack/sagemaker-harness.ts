@@ -15,6 +15,7 @@ import { createLocalServer, type LocalServer } from '../../local-stack/src/core/
 import { S3Provider } from '../../local-stack/src/providers/s3';
 import { SageMakerProvider } from '../../local-stack/src/providers/sagemaker';
 import { extractFromTarGz } from '../../local-stack/src/providers/sagemaker/artifact';
+import { fastTextCli } from '../../scripts/lib/fasttext-cli';
 import { normalizeText } from '../../shared/src/normalize';
 import { RecordingPublisher, testCredentials } from './server-harness';
 
@@ -23,7 +24,6 @@ export const BLAZINGTEXT_IMAGE = '811284229777.dkr.ecr.us-east-1.amazonaws.com/b
 export const ROLE_ARN = 'arn:aws:iam::000000000000:role/sagemaker-local';
 /** The DBpedia sample handed to the project, beside the repository (CI clones it with ../shared next to it). */
 export const DBPEDIA_CSV = join(__dirname, '..', '..', '..', 'shared', 'data', 'dbpedia_sample', 'train.csv');
-export const FASTTEXT_CLI = '/usr/bin/fasttext';
 
 export interface SageMakerTestStack {
   readonly url: string;
@@ -209,7 +209,7 @@ export async function downloadModelBin(s3: S3Client, s3Uri: string, dir: string)
 
 /** `fasttext predict-prob` on each text (one per line): labels and probabilities as the CLI prints them. */
 export function cliPredictions(modelPath: string, texts: readonly string[], k: number): Array<{ label: string[]; prob: number[] }> {
-  const output = execFileSync(FASTTEXT_CLI, ['predict-prob', modelPath, '-', String(k)], {
+  const output = execFileSync(fastTextCli(), ['predict-prob', modelPath, '-', String(k)], {
     input: `${texts.join('\n')}\n`,
     maxBuffer: 1 << 28,
   }).toString('utf8');

@@ -15,11 +15,11 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { TRAINING_JOB_STATE_CHANGE } from '../../local-stack/src/providers/sagemaker';
+import { testAccuracy } from '../../scripts/lib/fasttext-cli';
 import {
   BLAZINGTEXT_IMAGE,
   createBucket,
   downloadModelBin,
-  FASTTEXT_CLI,
   fastTextLines,
   putText,
   ROLE_ARN,
@@ -114,8 +114,7 @@ describe('a BlazingText training job', () => {
     const modelPath = await downloadModelBin(stack.s3, job.ModelArtifacts!.S3ModelArtifacts!, scratch);
     const validationFile = join(scratch, 'validation.txt');
     await import('node:fs/promises').then((fs) => fs.writeFile(validationFile, fastTextLines(split.validation)));
-    const report = execFileSync(FASTTEXT_CLI, ['test', modelPath, validationFile]).toString();
-    const precision = Number(/P@1\s+([\d.]+)/.exec(report)?.[1]);
+    const precision = testAccuracy(modelPath, validationFile);
     const reported = job.FinalMetricDataList!.find((metric) => metric.MetricName === 'validation:accuracy')!.Value!;
     expect(precision).toBeCloseTo(reported, 3);
   });
