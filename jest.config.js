@@ -17,4 +17,7 @@ module.exports = {
   },
   modulePathIgnorePatterns: ['<rootDir>/.local', '/\\.serverless/', '/\\.esbuild/'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  // Finds or builds the fastText and AWS CLIs once; the reporter prints what it found under the summary.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  reporters: ['default', '<rootDir>/test/support/notices-reporter.js'],
 };

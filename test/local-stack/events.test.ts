@@ -1,5 +1,5 @@
 /**
- * The EventBridge provider through the AWS SDK v3 EventBridgeClient (and the AWS CLI v2): rules
+ * The EventBridge provider through the AWS SDK v3 EventBridgeClient (and the AWS CLI): rules
  * and targets, PutEvents validation, routing to SQS and Lambda targets with input
  * transformation, retries with backoff, dead-letter queues, persistence, in-process publishing,
  * and PutEvents -> Lambda handler latency.
@@ -18,10 +18,10 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { EventsProvider } from '../../local-stack/src/providers/events/provider';
+import { AwsCli, itWithCli } from '../support/aws-cli';
 import { writeFunctionBundle } from './fixtures/functions';
 import { percentile, REGION, temporaryDirectory, waitFor } from './fixtures/harness';
 import { WiredStack } from './fixtures/wired-stack';
@@ -262,16 +262,9 @@ describe('EventBridge provider', () => {
     expect(p50).toBeLessThanOrEqual(40);
   });
 
-  const cli = '/usr/bin/aws';
-  (existsSync(cli) ? it : it.skip)('works with the AWS CLI v2 (events list-rules, put-events)', async () => {
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: REGION, AWS_PAGER: '' };
-    const aws = (...args: string[]) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        execFile(cli, ['--endpoint-url', wired.stack.url, '--output', 'json', ...args], { env, timeout: 30_000 }, (error, stdout, stderr) => {
-          if (error) reject(new Error(`aws ${args.join(' ')} failed: ${stderr}`));
-          else resolve(stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {});
-        });
-      });
+  itWithCli('works with the AWS CLI (events list-rules, put-events)', async () => {
+    const cli = new AwsCli(() => wired.stack.url, temp.dir, 30_000);
+    const aws = (...args: string[]) => cli.json(...args);
     const rules = (await aws('events', 'list-rules', '--name-prefix', 'model-')) as { Rules: Array<{ Name: string }> };
     expect(rules.Rules.map((rule) => rule.Name)).toEqual(['model-deployed', 'model-rejected']);
     const queue = await createQueue('from-cli');

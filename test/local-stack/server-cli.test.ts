@@ -1,16 +1,16 @@
 /**
- * The real AWS CLI v2 against the local server: S3 (including a 20 MB multipart round trip), STS,
- * SES v2. SQS, EventBridge and Glue, against a stack with the services deployed, are in
- * stack-cli.test.ts; SageMaker in sagemaker-cli.test.ts. Skipped when /usr/bin/aws is not installed.
+ * A real AWS CLI (v1 or v2, test/support/aws-cli.ts) against the local server: S3 (including a 20 MB
+ * multipart round trip), STS, SES v2. SQS, EventBridge and Glue, against a stack with the services
+ * deployed, are in stack-cli.test.ts; SageMaker in sagemaker-cli.test.ts. Skipped without a CLI.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AwsCli, describeWithCli } from './aws-cli';
+import { AwsCli, describeWithCli } from '../support/aws-cli';
 import { startTestStack, type TestStack } from './server-harness';
 
-describeWithCli('AWS CLI v2 against the local server', () => {
+describeWithCli('AWS CLI against the local server', () => {
   let stack: TestStack;
   let workDir: string;
   let cli: AwsCli;

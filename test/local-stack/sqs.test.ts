@@ -22,10 +22,9 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
+import { AwsCli, itWithCli } from '../support/aws-cli';
 import { percentile, REGION, temporaryDirectory, TestStack, waitFor } from './fixtures/harness';
 
 describe('SQS provider', () => {
@@ -286,18 +285,11 @@ describe('SQS provider', () => {
     expect(missing.text).toContain('<Code>AWS.SimpleQueueService.NonExistentQueue</Code>');
   });
 
-  const cli = '/usr/bin/aws';
-  (existsSync(cli) ? it : it.skip)('works with the AWS CLI v2', async () => {
+  itWithCli('works with the AWS CLI (v1: JSON protocol, v2.9: query protocol)', async () => {
     const url = await createQueue('cli-queue');
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: REGION, AWS_PAGER: '' };
     // Asynchronous: the stack serves the CLI from this very process.
-    const aws = (...args: string[]) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        execFile(cli, ['--endpoint-url', stack.url, '--output', 'json', ...args], { env, timeout: 30_000 }, (error, stdout, stderr) => {
-          if (error) reject(new Error(`aws ${args.join(' ')} failed: ${stderr}`));
-          else resolve(stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {});
-        });
-      });
+    const cli = new AwsCli(() => stack.url, state.dir, 30_000);
+    const aws = (...args: string[]) => cli.json(...args);
     expect((await aws('sqs', 'list-queues', '--queue-name-prefix', 'cli-')).QueueUrls).toEqual([url]);
     const sent = await aws('sqs', 'send-message', '--queue-url', url, '--message-body', 'from the cli');
     expect(sent.MD5OfMessageBody).toBe(createHash('md5').update('from the cli').digest('hex'));
