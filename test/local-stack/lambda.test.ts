@@ -16,7 +16,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeFunctionBundle, writeZip, HANDLERS } from './fixtures/functions';
-import { percentile, temporaryDirectory, waitFor } from './fixtures/harness';
+import { LambdaService } from '../../local-stack/src/providers/lambda/service';
+import { percentile, REGION, temporaryDirectory, waitFor } from './fixtures/harness';
 import { WiredStack } from './fixtures/wired-stack';
 
 const decoder = new TextDecoder();
@@ -284,5 +285,27 @@ describe('Lambda provider', () => {
     wired = await new WiredStack({ stateDir }).start();
     expect((await invoke('echo-a', { again: true })).body).toMatchObject({ event: { again: true }, env: { FOO: 'a' } });
     expect(wired.lambda.service.getFunctionEventInvokeConfig('always-fails')).toMatchObject({ maximumRetryAttempts: 1 });
+  });
+});
+
+describe('Lambda provider once stopped', () => {
+  const temp = temporaryDirectory('lambda-stopped');
+  const code = writeFunctionBundle(path.join(temp.dir, 'code'));
+  afterAll(() => temp.remove());
+
+  // An invocation can reach the service after its stop: a batch a poller received just before, an async
+  // retry already under way. Before, it created a new instance pool the stop had already passed, and its
+  // worker process lived on, idle, until the 10-minute idle timeout: jest hung that long after its summary.
+  it('starts no instance for an invocation that arrives after stop', async () => {
+    const service = new LambdaService({ stateDir: path.join(temp.dir, 'state'), region: REGION, endpointUrl: () => 'http://127.0.0.1:9' });
+    await service.start();
+    service.createFunction({ name: 'late', handler: 'echo.handler', codeDir: code });
+    expect((await service.invoke('late', '{"early":true}')).functionError).toBeUndefined();
+    await service.stop();
+
+    const late = await service.invoke('late', '{"late":true}');
+    expect(JSON.parse(late.payload)).toEqual({ errorType: 'Runtime.Retired', errorMessage: 'The local stack is stopping; the invocation did not run' });
+    expect(late.functionError).toBe('Unhandled');
+    expect(service.functionStats('late')).toMatchObject({ instances: 0, busy: 0 });
   });
 });
