@@ -231,7 +231,14 @@ describe('Lambda provider', () => {
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetters.arn, maxReceiveCount: 2 }),
     });
     const outFile = path.join(temp.dir, 'batches.jsonl');
-    wired.lambda.service.createFunction({ name: 'consumer', handler: 'batch.handler', codeDir: code, environment: { OUT_FILE: outFile } });
+    // AWS refuses a mapping whose queue hides a message for less time than a batch may run.
+    wired.lambda.service.createFunction({ name: 'consumer', handler: 'batch.handler', codeDir: code, environment: { OUT_FILE: outFile }, timeoutSeconds: 3 });
+    expect(() => wired.lambda.service.createEventSourceMapping({ functionName: 'consumer', queueArn: queue.arn })).toThrow(
+      expect.objectContaining({ name: 'InvalidParameterValueException', message: 'Queue visibility timeout: 2 seconds is less than Function timeout: 3 seconds' }),
+    );
+    // One instance (reserved concurrency 1), so one batch at a time: the mapping receives nothing while a
+    // batch runs, and a batch's messages cannot come back while it runs, however slow its cold start.
+    wired.lambda.service.createFunction({ name: 'consumer', handler: 'batch.handler', codeDir: code, environment: { OUT_FILE: outFile }, timeoutSeconds: 2, maxConcurrency: 1 });
     const mapping = wired.lambda.service.createEventSourceMapping({
       functionName: 'consumer',
       queueArn: queue.arn,

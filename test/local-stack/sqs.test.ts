@@ -150,15 +150,19 @@ describe('SQS provider', () => {
   it('hides received messages for the visibility timeout and shows them again', async () => {
     const url = await createQueue('visibility');
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'hide me' }));
-    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 1 }));
+    // Hidden for long enough that the checks below cannot race its return, however loaded the machine.
+    const first = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 600 }));
     expect(first.Messages).toHaveLength(1);
     expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toBeUndefined();
     const counts = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
     expect(counts.Attributes).toEqual({ ApproximateNumberOfMessagesNotVisible: '1' });
 
-    // A long poll is woken when the visibility timeout runs out.
+    // A long poll is woken when the visibility timeout runs out, and not before.
+    const shortened = Date.now();
+    await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first.Messages![0]!.ReceiptHandle!, VisibilityTimeout: 1 }));
     const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 5, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
     expect(again.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('2');
+    expect(Date.now() - shortened).toBeGreaterThanOrEqual(1000);
 
     // Only the latest receipt handle counts; ChangeMessageVisibility 0 releases at once.
     await expect(
@@ -172,12 +176,18 @@ describe('SQS provider', () => {
 
   it('delays messages by DelaySeconds', async () => {
     const url = await createQueue('delayed');
-    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'later', DelaySeconds: 1 }));
+    // The checks that must run while a message is delayed use the longest delay (no race with a loaded
+    // machine: a one-second delay could end before them) ...
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'much later', DelaySeconds: 900 }));
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessagesDelayed'] }));
     expect(attributes.Attributes?.ApproximateNumberOfMessagesDelayed).toBe('1');
     expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toBeUndefined();
+    // ... and a long poll waits for a one-second delay to end, not less, and is woken when it does.
+    const sent = Date.now();
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'later', DelaySeconds: 1 }));
     const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 5 }));
     expect(Messages?.[0]?.Body).toBe('later');
+    expect(Date.now() - sent).toBeGreaterThanOrEqual(1000);
   });
 
   it('moves a message to the dead-letter queue after maxReceiveCount receives, and back with a move task', async () => {

@@ -304,6 +304,13 @@ export class LambdaService {
     if (!queues) throw invalidParameter('This local stack has no SQS service to map events from');
     if (!input.queueArn.startsWith('arn:aws:sqs:')) throw invalidParameter(`Unsupported event source ${input.queueArn}: the local stack maps SQS queues only`);
     if (!queues.queueExists(input.queueArn)) throw invalidParameter(`Invalid EventSourceArn: queue ${input.queueArn} does not exist`);
+    // As AWS: a batch may run for the function's timeout, and its messages must stay invisible that long,
+    // or the mapping receives them again while they are being processed (duplicates, receive counts spent).
+    const visibilityTimeout = queues.visibilityTimeoutOf(input.queueArn);
+    const functionTimeout = this.functions.get(functionName)!.timeoutSeconds;
+    if (visibilityTimeout < functionTimeout) {
+      throw invalidParameter(`Queue visibility timeout: ${visibilityTimeout} seconds is less than Function timeout: ${functionTimeout} seconds`);
+    }
     const window = input.maximumBatchingWindowSeconds ?? 0;
     const batchSize = input.batchSize ?? 10;
     if (!Number.isInteger(window) || window < 0 || window > 300) throw invalidParameter('MaximumBatchingWindowInSeconds must be between 0 and 300');
