@@ -329,6 +329,8 @@ describe('SQS provider', () => {
     expect(attributes.Attributes?.QueueArn).toBe(`arn:aws:sqs:${REGION}:000000000000:durable`);
   });
 
+  // 40 samples, each step bounded: the test's own timeout is only a hang guard (jest's 5 s default is not a
+  // budget for the loop on a busy machine); the figure under test is the p50.
   it('delivers a sent message to a long-polling consumer quickly (send -> consumer latency)', async () => {
     const url = await createQueue('latency');
     const samples: number[] = [];
@@ -346,5 +348,5 @@ describe('SQS provider', () => {
     console.log(`SQS send -> long-polling SDK consumer: p50 ${p50.toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms (n=${samples.length})`);
     // The target is p50 <= 50 ms; the bound leaves room for a loaded CI machine.
     expect(p50).toBeLessThanOrEqual(100);
-  });
+  }, 60_000);
 });
