@@ -29,6 +29,7 @@ import { glueJobName, trainingJobName } from '../shared/src/names';
 import { TextClassifier } from '../shared/src/inference';
 import { readMailbox, type Mail } from '../scripts/lib/mail';
 import { cliFlagsFor, trainAndTest } from '../scripts/lib/fasttext-cli';
+import { waitFor } from '../test/support/wait';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { busyMachineNote, machineInfo, median, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
 import { PeakMemorySampler, type TreeMemory } from './lib/process-memory';
@@ -108,15 +109,9 @@ class StackClients {
   }
 }
 
-async function waitForEmail(mailDir: string, timeoutMs: number): Promise<Mail> {
-  const deadline = Date.now() + timeoutMs;
+function waitForEmail(mailDir: string, timeoutMs: number): Promise<Mail> {
   const final = /\] (Model deployed|Model rejected|Pipeline failed|Data rejected): /;
-  for (;;) {
-    const mail = readMailbox(mailDir).find((candidate) => final.test(candidate.subject));
-    if (mail) return mail;
-    if (Date.now() > deadline) throw new Error(`no pipeline email within ${timeoutMs / 1000} s`);
-    await new Promise((wake) => setTimeout(wake, 20));
-  }
+  return waitFor('a pipeline email', () => readMailbox(mailDir).find((candidate) => final.test(candidate.subject)), timeoutMs, 20);
 }
 
 const seconds = (from: Date | number | undefined, to: Date | number | undefined): number =>

@@ -19,8 +19,8 @@
  */
 import '../local-stack/src/cli/warnings';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, symlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, symlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateEventSourceMappingCommand, InvokeCommand, LambdaClient, ListEventSourceMappingsCommand, type FunctionResponseType } from '@aws-sdk/client-lambda';
@@ -29,6 +29,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, Send
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startLocalStack } from '../local-stack/src/stack';
 import { SERVICE_NAMES } from '../local-stack/src/deploy/templates';
+import { temporaryDirectory } from '../test/support/temporary-directory';
+import { waitFor } from '../test/support/wait';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { busyMachineNote, machineInfo, median, percentile, ROOT, round, writeSection, type Figure } from './lib/report';
 
@@ -58,17 +60,6 @@ exports.handler = async (event) => {
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of this machine. */
 const now = (): number => performance.timeOrigin + performance.now();
 
-/** Polls `probe` until it returns something other than undefined/false; fails after `timeoutMs` naming `what`. */
-async function waitUntil<T>(what: string, probe: () => T | undefined | false, timeoutMs: number, intervalMs: number): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 /** One line the probe function wrote: when its handler started, and what the invocation carried. */
 interface ProbeLine {
   startedAt: number;
@@ -94,7 +85,8 @@ class ProbeLog {
     });
   }
 
-  async waitFor(id: string, timeoutMs: number): Promise<ProbeLine> {
+  /** The probe's line for `id`, as soon as it is written (woken by the file's changes). */
+  async lineFor(id: string, timeoutMs: number): Promise<ProbeLine> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       this.changed = false;
@@ -148,7 +140,7 @@ class ProbeLog {
 // The throwaway copy
 
 function copyWorkingTree(): string {
-  const copy = mkdtempSync(join(tmpdir(), 'bench-stack-'));
+  const copy = temporaryDirectory('bench-stack').dir;
   const listing = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
   for (const file of listing.toString('utf8').split('\0')) {
     // Files deleted in the working tree are still in the index.
@@ -213,7 +205,7 @@ async function stopGroup(child: ChildProcess): Promise<number> {
   const started = performance.now();
   process.kill(-pgid, 'SIGTERM');
   try {
-    await waitUntil('npm start to exit after SIGTERM', () => !groupAlive(pgid), STOP_TIMEOUT_MS, 20);
+    await waitFor('npm start to exit after SIGTERM', () => !groupAlive(pgid), STOP_TIMEOUT_MS, 20);
   } catch (error) {
     if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
     throw error;
@@ -254,10 +246,10 @@ async function timedStart(copy: string, kind: StartMeasurement['kind']): Promise
   let readyMs: number;
   let reported: ReturnType<typeof parseStartOutput>;
   try {
-    await waitUntil(`stack.json of the ${kind} start`, () => existsSync(infoFile) || exited, START_TIMEOUT_MS, 5);
+    await waitFor(`stack.json of the ${kind} start`, () => existsSync(infoFile) || exited, START_TIMEOUT_MS, 5);
     readyMs = performance.now() - started;
     if (!existsSync(infoFile)) throw new Error(`npm start exited before it was ready:\n${output}`);
-    reported = await waitUntil('the ready line of npm start', () => parseStartOutput(output), 10_000, 5);
+    reported = await waitFor('the ready line of npm start', () => parseStartOutput(output), 10_000, 5);
     await checkServing(infoFile);
   } catch (error) {
     if (groupAlive(child.pid!)) await stopGroup(child).catch(() => undefined);
@@ -393,7 +385,7 @@ async function measureS3(clients: Clients, probe: ServerInfo['probes']['s3'], op
       const sent = now();
       await clients.s3.send(new PutObjectCommand({ Bucket: ROUTING_BUCKET, Key: key, Body: 'x' }));
       const acknowledged = now();
-      return sampleOf(sent, acknowledged, [await log.waitFor(key, SAMPLE_TIMEOUT_MS)]);
+      return sampleOf(sent, acknowledged, [await log.lineFor(key, SAMPLE_TIMEOUT_MS)]);
     };
     const first = await take(0);
     // After the cold first event, which it would otherwise warm up itself.
@@ -452,7 +444,7 @@ function sqsSampler(clients: Clients, log: ProbeLog, url: string, label: string,
     else await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: bodies.map((body, k) => ({ Id: String(k), MessageBody: body })) }));
     const acknowledged = now();
     const lines: ProbeLine[] = [];
-    for (const body of bodies) lines.push(await log.waitFor(body, SAMPLE_TIMEOUT_MS));
+    for (const body of bodies) lines.push(await log.lineFor(body, SAMPLE_TIMEOUT_MS));
     return sampleOf(sent, acknowledged, lines);
   };
 }

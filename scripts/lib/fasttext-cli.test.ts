@@ -1,24 +1,26 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { temporaryDirectory, type TemporaryDirectory } from '../../test/support/temporary-directory';
 import { buildFastTextCli, cliFlagsFor, parseTestReport, resolveFastTextCli } from './fasttext-cli';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
 
 describe('the fastText CLI reference', () => {
+  let temp: TemporaryDirectory;
   let dir: string;
   let sources: string;
   beforeEach(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'fasttext-cli-'));
+    temp = temporaryDirectory('fasttext-cli');
+    dir = temp.dir;
     // A stand-in for node_modules/fasttext/fastText/src: a main.cc that says who it is.
     sources = path.join(dir, 'src');
     mkdirSync(sources);
     writeFileSync(path.join(sources, 'main.cc'), '#include <iostream>\nint main() { std::cout << "P@1\\t0.5" << std::endl; return 0; }\n');
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => temp.remove());
   const none = path.join('/nonexistent', 'fasttext');
 
   it('takes FASTTEXT_CLI first, and refuses one that is not executable', () => {

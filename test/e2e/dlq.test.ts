@@ -20,21 +20,11 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
-import { log, ROOT, secondsSince, startStack, SUBJECT, temporaryLocalDir, waitFor, type E2EStack } from './support';
+import { ROOT, useDeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
+import { SUBJECT } from './support';
 
-const fileStarted = Date.now();
-const temp = temporaryLocalDir('dlq');
-let e2e: E2EStack;
-
-beforeAll(async () => {
-  e2e = await startStack(temp.dir);
-}, 120_000);
-
-afterAll(async () => {
-  await e2e?.stop();
-  temp.remove();
-  log(`file dlq.test.ts took ${secondsSince(fileStarted)} s`);
-});
+const e2e = useDeployedStack('dlq.test.ts');
 
 const VISIBILITY_TIMEOUT_SECONDS = 1;
 

@@ -9,25 +9,21 @@ import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, Rece
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import type { JobRun } from '@aws-sdk/client-glue';
 import type { Mail } from '../../scripts/lib/mail';
+import { log, secondsSince, useDeployedStack, type DeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 import {
   classesFile,
   describeEndpoint,
   drop,
   glueRuns,
   listKeys,
-  log,
   manifestSourceKeys,
   readManifest,
   runIdOf,
-  secondsSince,
-  startStack,
   SUBJECT,
   syntheticCsv,
-  temporaryLocalDir,
   trainingJobs,
-  waitFor,
   waitForLabeled,
-  type E2EStack,
 } from './support';
 
 const fileStarted = Date.now();
@@ -37,7 +33,7 @@ const TERMINAL = /^\[local\] (Model deployed|Model rejected|Pipeline failed): /;
 const runIdOfRun = (run: JobRun): string => run.Arguments?.['--run_id'] ?? '';
 
 /** Every Glue run has ended and has its final email (deployed, rejected or failed): the pipeline is idle. */
-async function waitUntilIdle(e2e: E2EStack, timeoutMs: number): Promise<{ runs: JobRun[]; finals: Mail[] }> {
+async function waitUntilIdle(e2e: DeployedStack, timeoutMs: number): Promise<{ runs: JobRun[]; finals: Mail[] }> {
   return waitFor(
     'every run to end with its email',
     async () => {
@@ -64,17 +60,7 @@ function expectNoOverlap(runs: JobRun[]): void {
 }
 
 describe('two drops in quick succession', () => {
-  const temp = temporaryLocalDir('races');
-  let e2e: E2EStack;
-
-  beforeAll(async () => {
-    e2e = await startStack(temp.dir);
-  }, 120_000);
-
-  afterAll(async () => {
-    await e2e?.stop();
-    temp.remove();
-  });
+  const e2e = useDeployedStack('races');
 
   it('loses nothing, never runs Glue twice at once, and ends serving a model trained on both', async () => {
     await drop(e2e, 'classes.txt', classesFile());
@@ -109,12 +95,10 @@ describe('two drops in quick succession', () => {
 });
 
 describe('chaos: every event twice, 20% of invocations failing', () => {
-  const temp = temporaryLocalDir('chaos');
-  let e2e: E2EStack;
+  const e2e = useDeployedStack('chaos', { chaos: 'duplicate,fail:0.2,seed:7' });
   let endpointEventsQueue = '';
 
   beforeAll(async () => {
-    e2e = await startStack(temp.dir, { chaos: 'duplicate,fail:0.2,seed:7' });
     // A failed notification batch comes back after the queue's visibility timeout (180 s): lowered, as an
     // operator could, so that redeliveries take seconds. The function and the queue are otherwise as deployed.
     const notifications = (await e2e.sqs.send(new GetQueueUrlCommand({ QueueName: 'ml-pipeline-local-notifications' }))).QueueUrl!;
@@ -132,11 +116,6 @@ describe('chaos: every event twice, 20% of invocations failing', () => {
     );
     await events.send(new PutTargetsCommand({ Rule: 'e2e-endpoint-events', Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn! }] }));
   }, 120_000);
-
-  afterAll(async () => {
-    await e2e?.stop();
-    temp.remove();
-  });
 
   async function endpointEvents(): Promise<Array<{ id: string; status: string; config: string }>> {
     const events: Array<{ id: string; status: string; config: string }> = [];

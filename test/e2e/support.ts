@@ -1,32 +1,25 @@
 /**
- * End-to-end test support: a local stack in a temporary directory, AWS SDK v3 clients configured
- * from its stack.json (as any user of the stack would), drops into incoming/, bounded waits on
- * what the pipeline leaves behind (emails, objects, job states), and endpoint predictions.
- *
- * Every wait polls a condition with a deadline: no test sleeps and hopes.
+ * End-to-end test support, on a deployed stack (test/support/stack.ts): drops into incoming/, what the
+ * pipeline leaves behind (objects, job states, emails), data sets of our own, and endpoint predictions.
+ * Every wait polls a condition with a deadline (test/support/wait.ts): no test sleeps and hopes.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type _Object } from '@aws-sdk/client-s3';
-import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type _Object } from '@aws-sdk/client-s3';
+import { GetJobRunsCommand, type JobRun } from '@aws-sdk/client-glue';
 import {
   DescribeEndpointCommand,
   ListTrainingJobsCommand,
-  SageMakerClient,
   type DescribeEndpointCommandOutput,
   type TrainingJobSummary,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { startLocalStack, type RunningStack, type StackInfo } from '../../local-stack/src/stack';
 import { glueJobName, trainingJobPrefix } from '../../shared/src/names';
 import { parseManifest, type PreprocessManifest } from '../../shared/src/manifest';
 import { TextClassifier } from '../../shared/src/inference';
-import { readMailbox, type Mail } from '../../scripts/lib/mail';
+import { seededRandom } from '../../shared/src/random';
+import type { Mail } from '../../scripts/lib/mail';
 import { classesFile, csvLine, generateRows, type GeneratorOptions } from '../../scripts/lib/synthetic-dbpedia';
-
-export const ROOT = path.resolve(__dirname, '..', '..');
+import type { DeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 /** Subjects of the four emails (CONTRACTS.md, Emails). */
 export const SUBJECT = {
@@ -35,107 +28,6 @@ export const SUBJECT = {
   failed: /^\[local\] Pipeline failed: /,
   dataRejected: /^\[local\] Data rejected: /,
 } as const;
-
-export interface E2EStack {
-  stack: RunningStack;
-  /** The content of stack.json, as written by the stack. */
-  info: StackInfo;
-  localDir: string;
-  s3: S3Client;
-  glue: GlueClient;
-  sagemaker: SageMakerClient;
-  runtime: SageMakerRuntimeClient;
-  sqs: SQSClient;
-  classifier: TextClassifier;
-  mail: MailWatcher;
-  stop(): Promise<void>;
-}
-
-export function temporaryLocalDir(name: string): { dir: string; remove(): void } {
-  const dir = mkdtempSync(path.join(tmpdir(), `e2e-${name}-`));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** Starts a stack over `localDir` (reused as is: state survives from a previous stack) on a free port. */
-export async function startStack(localDir: string, options: { chaos?: string } = {}): Promise<E2EStack> {
-  const started = Date.now();
-  const stack = await startLocalStack({ root: ROOT, localDir, port: 0, chaos: options.chaos ?? '' });
-  log(`stack ready in ${secondsSince(started)} s (packaging ${(stack.timings.packagingMs / 1000).toFixed(1)} s) at ${stack.info.endpoint}`);
-  // Clients are configured from stack.json, the contract for everything that talks to the stack.
-  const info = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as StackInfo;
-  const config = { endpoint: info.endpoint, region: info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } };
-  const runtime = new SageMakerRuntimeClient(config);
-  let stopped = false;
-  return {
-    stack,
-    info,
-    localDir,
-    s3: new S3Client({ ...config, forcePathStyle: true }),
-    glue: new GlueClient(config),
-    sagemaker: new SageMakerClient(config),
-    runtime,
-    sqs: new SQSClient(config),
-    classifier: new TextClassifier(runtime, info.endpointName),
-    mail: new MailWatcher(info.mailDir),
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      const stopping = Date.now();
-      await stack.stop();
-      log(`stack stopped in ${secondsSince(stopping)} s`);
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Waiting
-
-/** Polls `probe` until it returns something other than undefined/false; fails after `timeoutMs` naming `what`. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs: number,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
-/** The stack's mailbox: every email, and waits for new ones. */
-export class MailWatcher {
-  constructor(readonly dir: string) {}
-
-  all(): Mail[] {
-    return readMailbox(this.dir);
-  }
-
-  matching(subject: RegExp): Mail[] {
-    return this.all().filter((mail) => subject.test(mail.subject));
-  }
-
-  /** The files present now: pass to `next` to wait only for emails sent after this point. */
-  mark(): Set<string> {
-    return new Set(this.all().map((mail) => mail.file));
-  }
-
-  /** The first email not in `seen` whose subject matches (and that passes `filter`). */
-  async next(subject: RegExp, seen: Set<string>, timeoutMs: number, filter: (mail: Mail) => boolean = () => true): Promise<Mail> {
-    return waitFor(
-      `an email matching ${subject}`,
-      () => this.all().find((mail) => !seen.has(mail.file) && subject.test(mail.subject) && filter(mail)),
-      timeoutMs,
-      50,
-    ).catch((error: Error) => {
-      const subjects = this.all().filter((mail) => !seen.has(mail.file)).map((mail) => mail.subject);
-      throw new Error(`${error.message}; new emails: ${JSON.stringify(subjects)}`);
-    });
-  }
-}
 
 /** The run id named in a pipeline email's subject (`... run <runId> ...`). */
 export function runIdOf(mail: Mail): string {
@@ -154,18 +46,6 @@ export function syntheticCsv(options: GeneratorOptions): string {
 }
 
 export { classesFile };
-
-/** mulberry32, for test data of our own. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const RECIPE_WORDS =
   'recipe flour sugar butter oven bake baked whisk simmer saucepan teaspoon tablespoon dough knead yeast garlic onion ' +
@@ -193,13 +73,13 @@ export const RECIPE_PROBE = 'Lemon tart is a dish: whisk the sugar and butter, k
 // ---------------------------------------------------------------------------------------------
 // S3
 
-export async function drop(e2e: E2EStack, relativeKey: string, body: string | Uint8Array): Promise<string> {
+export async function drop(e2e: DeployedStack, relativeKey: string, body: string | Uint8Array): Promise<string> {
   const key = `${e2e.info.incomingPrefix}${relativeKey}`;
   await e2e.s3.send(new PutObjectCommand({ Bucket: e2e.info.dataBucket, Key: key, Body: body }));
   return key;
 }
 
-export async function listObjects(e2e: E2EStack, prefix: string): Promise<_Object[]> {
+export async function listObjects(e2e: DeployedStack, prefix: string): Promise<_Object[]> {
   const objects: _Object[] = [];
   let token: string | undefined;
   do {
@@ -210,16 +90,16 @@ export async function listObjects(e2e: E2EStack, prefix: string): Promise<_Objec
   return objects;
 }
 
-export async function listKeys(e2e: E2EStack, prefix: string): Promise<string[]> {
+export async function listKeys(e2e: DeployedStack, prefix: string): Promise<string[]> {
   return (await listObjects(e2e, prefix)).map((object) => object.Key!);
 }
 
-export async function getText(e2e: E2EStack, key: string): Promise<string> {
+export async function getText(e2e: DeployedStack, key: string): Promise<string> {
   const object = await e2e.s3.send(new GetObjectCommand({ Bucket: e2e.info.dataBucket, Key: key }));
   return object.Body!.transformToString('utf-8');
 }
 
-export async function getBytes(e2e: E2EStack, key: string): Promise<Uint8Array> {
+export async function getBytes(e2e: DeployedStack, key: string): Promise<Uint8Array> {
   const object = await e2e.s3.send(new GetObjectCommand({ Bucket: e2e.info.dataBucket, Key: key }));
   return object.Body!.transformToByteArray();
 }
@@ -228,7 +108,7 @@ export async function getBytes(e2e: E2EStack, key: string): Promise<Uint8Array> 
  * Waits until the drop `incoming/<stem>.<ext>` is kept under labeled/ (`labeled/<stem>.<etag 12><ext>`;
  * any classes.txt is kept as `labeled/classes.txt`); returns that key.
  */
-export async function waitForLabeled(e2e: E2EStack, relativeKey: string, timeoutMs = 30_000): Promise<string> {
+export async function waitForLabeled(e2e: DeployedStack, relativeKey: string, timeoutMs = 30_000): Promise<string> {
   if (relativeKey === 'classes.txt' || relativeKey.endsWith('/classes.txt')) {
     return waitFor('labeled/classes.txt', async () => (await listKeys(e2e, 'labeled/classes.txt')).find((key) => key === 'labeled/classes.txt'), timeoutMs);
   }
@@ -243,7 +123,7 @@ export async function waitForLabeled(e2e: E2EStack, relativeKey: string, timeout
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export async function readManifest(e2e: E2EStack, runId: string): Promise<PreprocessManifest> {
+export async function readManifest(e2e: DeployedStack, runId: string): Promise<PreprocessManifest> {
   return parseManifest(await getText(e2e, `prepared/${runId}/manifest.json`));
 }
 
@@ -255,7 +135,7 @@ export function manifestSourceKeys(manifest: PreprocessManifest, bucket: string)
 // ---------------------------------------------------------------------------------------------
 // Glue and SageMaker
 
-export async function glueRuns(e2e: E2EStack): Promise<JobRun[]> {
+export async function glueRuns(e2e: DeployedStack): Promise<JobRun[]> {
   const runs: JobRun[] = [];
   let token: string | undefined;
   do {
@@ -266,7 +146,7 @@ export async function glueRuns(e2e: E2EStack): Promise<JobRun[]> {
   return runs;
 }
 
-export async function trainingJobs(e2e: E2EStack): Promise<TrainingJobSummary[]> {
+export async function trainingJobs(e2e: DeployedStack): Promise<TrainingJobSummary[]> {
   const jobs: TrainingJobSummary[] = [];
   let token: string | undefined;
   do {
@@ -277,7 +157,7 @@ export async function trainingJobs(e2e: E2EStack): Promise<TrainingJobSummary[]>
   return jobs;
 }
 
-export async function describeEndpoint(e2e: E2EStack): Promise<DescribeEndpointCommandOutput | undefined> {
+export async function describeEndpoint(e2e: DeployedStack): Promise<DescribeEndpointCommandOutput | undefined> {
   try {
     return await e2e.sagemaker.send(new DescribeEndpointCommand({ EndpointName: e2e.info.endpointName }));
   } catch (error) {
@@ -292,7 +172,7 @@ export interface BlazingTextPrediction {
 }
 
 /** InvokeEndpoint with BlazingText's JSON request, answered in BlazingText's JSON format (CONTRACTS.md, Inference). */
-export async function invokeRaw(e2e: E2EStack, instances: string[], k: number): Promise<{ contentType: string | undefined; body: unknown }> {
+export async function invokeRaw(e2e: DeployedStack, instances: string[], k: number): Promise<{ contentType: string | undefined; body: unknown }> {
   const response = await e2e.runtime.send(
     new InvokeEndpointCommand({
       EndpointName: e2e.info.endpointName,
@@ -305,23 +185,13 @@ export async function invokeRaw(e2e: E2EStack, instances: string[], k: number): 
 }
 
 /** The share of a run's held-out test split (fastText lines, already normalised) the endpoint labels right. */
-export async function endpointTestAccuracy(e2e: E2EStack, runId: string, limit = 300): Promise<number> {
+export async function endpointTestAccuracy(e2e: DeployedStack, runId: string, limit = 300): Promise<number> {
   const lines = (await getText(e2e, `prepared/${runId}/test/test.txt`)).split('\n').filter((line) => line.trim() !== '').slice(0, limit);
   const truths = lines.map((line) => line.slice('__label__'.length, line.indexOf(' ')));
   const texts = lines.map((line) => line.slice(line.indexOf(' ') + 1));
   const predictions = await e2e.classifier.classify(texts, { skipNormalization: true });
   const right = predictions.filter((prediction, i) => prediction[0]?.label === truths[i]).length;
   return right / lines.length;
-}
-
-/** Seconds since `started`, to one decimal, for the timing lines the tests print. */
-export function secondsSince(started: number): string {
-  return ((Date.now() - started) / 1000).toFixed(1);
-}
-
-/** One line on stdout (jest's console adds a stack trace to each line). */
-export function log(line: string): void {
-  process.stdout.write(`[e2e] ${line}\n`);
 }
 
 /**
@@ -336,7 +206,7 @@ export class EndpointProber {
   private readonly classifier: TextClassifier;
 
   constructor(
-    e2e: E2EStack,
+    e2e: DeployedStack,
     private readonly texts: string[],
     private readonly intervalMs = 25,
   ) {

@@ -18,36 +18,22 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EventsProvider } from '../../local-stack/src/providers/events/provider';
 import { AwsCli, itWithCli } from '../support/aws-cli';
-import { writeFunctionBundle } from './fixtures/functions';
-import { percentile, REGION, temporaryDirectory, waitFor } from './fixtures/harness';
-import { WiredStack } from './fixtures/wired-stack';
-
-function lines(file: string): Array<Record<string, unknown>> {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+import { recordedLines, writeFunctionBundle } from './fixtures/functions';
+import { percentile } from '../support/statistics';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
+import { REGION, useProviderStack } from '../support/stack';
 
 describe('EventBridge provider', () => {
   const temp = temporaryDirectory('events-test');
   const code = writeFunctionBundle(path.join(temp.dir, 'code'));
   const stateDir = path.join(temp.dir, 'state');
-  let wired: WiredStack;
-
-  beforeAll(async () => {
-    wired = await new WiredStack({ stateDir }).start();
-  });
-  afterAll(async () => {
-    await wired.stop();
-    temp.remove();
-  });
+  const wired = useProviderStack({ stateDir });
+  afterAll(() => temp.remove());
 
   async function createQueue(name: string) {
     const { QueueUrl } = await wired.client.sqs.send(new CreateQueueCommand({ QueueName: name }));
@@ -196,13 +182,13 @@ describe('EventBridge provider', () => {
       { Source: 'ml-pipeline.ingestion', DetailType: 'Drop', Detail: JSON.stringify({ key: 'incoming/a.csv' }) },
       { Source: 'ml-pipeline.ingestion', DetailType: 'Drop', Detail: JSON.stringify({ key: 'labeled/a.csv' }) },
     ]);
-    await waitFor(() => lines(outFile).length >= 1 && wired.events.pendingDeliveries === 0 && wired.lambda.service.pendingAsyncEvents === 0, 5000, 'the Lambda target');
-    expect(lines(outFile).map((line) => (line.event as { detail: unknown }).detail)).toEqual([{ key: 'incoming/a.csv' }]);
+    await waitFor('the Lambda target', () => recordedLines(outFile).length >= 1 && wired.events.pendingDeliveries === 0 && wired.lambda.service.pendingAsyncEvents === 0, 5000);
+    expect(recordedLines(outFile).map((line) => (line.event as { detail: unknown }).detail)).toEqual([{ key: 'incoming/a.csv' }]);
 
     await wired.client.events.send(new DisableRuleCommand({ Name: 'uploads' }));
     await put([{ Source: 'ml-pipeline.ingestion', DetailType: 'Drop', Detail: JSON.stringify({ key: 'incoming/b.csv' }) }]);
     expect(wired.events.pendingDeliveries).toBe(0);
-    expect(lines(outFile)).toHaveLength(1);
+    expect(recordedLines(outFile)).toHaveLength(1);
     await wired.client.events.send(new EnableRuleCommand({ Name: 'uploads' }));
   });
 
@@ -226,8 +212,7 @@ describe('EventBridge provider', () => {
   });
 
   it('keeps rules and targets across a restart', async () => {
-    await wired.stop();
-    wired = await new WiredStack({ stateDir }).start();
+    await wired.restart();
     expect((await wired.client.events.send(new DescribeRuleCommand({ Name: 'deployed-to-queues' }))).State).toBe('ENABLED');
     const targets = await wired.client.events.send(new ListTargetsByRuleCommand({ Rule: 'deployed-to-queues' }));
     expect(targets.Targets?.map((target) => target.Id)).toEqual(['whole', 'constant', 'path', 'template']);
@@ -254,7 +239,7 @@ describe('EventBridge provider', () => {
     for (let index = 0; index < 50; index++) {
       const sentAt = performance.timeOrigin + performance.now();
       await put([{ Source: 'latency.test', DetailType: 'Tick', Detail: JSON.stringify({ index }) }]);
-      const record = await waitFor(() => lines(outFile).find((line) => (line.event as { detail?: { index?: number } }).detail?.index === index), 5000, `event ${index}`);
+      const record = await waitFor(`event ${index}`, () => recordedLines(outFile).find((line) => (line.event as { detail?: { index?: number } }).detail?.index === index), 5000, 10);
       samples.push((record.startedAt as number) - sentAt);
     }
     const p50 = percentile(samples, 50);
@@ -264,7 +249,7 @@ describe('EventBridge provider', () => {
   }, 60_000);
 
   itWithCli('works with the AWS CLI (events list-rules, put-events)', async () => {
-    const cli = new AwsCli(() => wired.stack.url, temp.dir, 30_000);
+    const cli = new AwsCli(() => wired.url, temp.dir, 30_000);
     const aws = (...args: string[]) => cli.json(...args);
     const rules = (await aws('events', 'list-rules', '--name-prefix', 'model-')) as { Rules: Array<{ Name: string }> };
     expect(rules.Rules.map((rule) => rule.Name)).toEqual(['model-deployed', 'model-rejected']);
@@ -296,7 +281,7 @@ describe('EventBridge delivery retries (in-process, with failing invokers)', () 
     provider.putRule({ name: 'r', eventPattern: { source: ['s'] } });
     provider.putTargets('r', [{ Id: 't', Arn: 'arn:aws:sqs:us-east-1:000000000000:target', RetryPolicy: { MaximumRetryAttempts: 5 } }]);
     provider.putEvents([{ Source: 's', DetailType: 'd', Detail: '{}' }]);
-    await waitFor(() => provider.pendingDeliveries === 0 && calls.length === 3, 5000, 'three attempts');
+    await waitFor('three attempts', () => provider.pendingDeliveries === 0 && calls.length === 3, 5000);
     // Backoff doubles: about 5 ms, then about 10 ms (with jitter 0.75x at random() = 0.5).
     expect(calls[2]!.at - calls[1]!.at).toBeGreaterThan(calls[1]!.at - calls[0]!.at);
     await provider.stop();
@@ -316,7 +301,7 @@ describe('EventBridge delivery retries (in-process, with failing invokers)', () 
       { Id: 't', Arn: 'arn:aws:sqs:us-east-1:000000000000:target', RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
     ]);
     const result = provider.putEvents([{ Source: 's', DetailType: 'd', Detail: '{"k":1}' }]);
-    await waitFor(() => deadLetters.length === 1 && provider.pendingDeliveries === 0, 5000, 'the dead letter');
+    await waitFor('the dead letter', () => deadLetters.length === 1 && provider.pendingDeliveries === 0, 5000);
     expect(JSON.parse(deadLetters[0]!.body)).toMatchObject({ id: (result.Entries[0] as { EventId: string }).EventId, detail: { k: 1 } });
     expect(deadLetters[0]!.attributes).toMatchObject({
       ERROR_CODE: { StringValue: 'InternalFailure' },
@@ -359,7 +344,7 @@ describe('EventBridge delivery retries (in-process, with failing invokers)', () 
     const delivered: string[] = [];
     const second = providerWith((_arn, body) => delivered.push(body), stateDir);
     await second.start();
-    await waitFor(() => delivered.length === 1 && second.pendingDeliveries === 0, 5000, 'the resumed delivery');
+    await waitFor('the resumed delivery', () => delivered.length === 1 && second.pendingDeliveries === 0, 5000);
     expect(JSON.parse(delivered[0]!)).toMatchObject({ detail: { durable: true } });
     expect(readdirSync(path.join(stateDir, 'events', 'pending'))).toEqual([]);
     await second.stop();

@@ -13,36 +13,25 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { writeFunctionBundle, writeZip, HANDLERS } from './fixtures/functions';
+import { HANDLERS, recordedLines, writeFunctionBundle, writeZip } from './fixtures/functions';
 import { LambdaService } from '../../local-stack/src/providers/lambda/service';
-import { percentile, REGION, temporaryDirectory, waitFor } from './fixtures/harness';
-import { WiredStack } from './fixtures/wired-stack';
+import { percentile } from '../support/statistics';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
+import { REGION, useProviderStack } from '../support/stack';
 
 const decoder = new TextDecoder();
-
-function lines(file: string): Array<Record<string, unknown>> {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
 
 describe('Lambda provider', () => {
   const temp = temporaryDirectory('lambda-test');
   const code = writeFunctionBundle(path.join(temp.dir, 'code'));
   const stateDir = path.join(temp.dir, 'state');
-  let wired: WiredStack;
-
-  beforeAll(async () => {
+  beforeAll(() => {
     process.env.PARENT_SECRET = 'must-not-leak';
-    wired = await new WiredStack({ stateDir }).start();
   });
-  afterAll(async () => {
-    await wired.stop();
+  const wired = useProviderStack({ stateDir });
+  afterAll(() => {
     delete process.env.PARENT_SECRET;
     temp.remove();
   });
@@ -70,7 +59,7 @@ describe('Lambda provider', () => {
       event: { hello: 'world' },
       functionName: 'echo-a',
       invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echo-a',
-      env: { FOO: 'a', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: wired.stack.url, AWS_LAMBDA_FUNCTION_NAME: 'echo-a', AWS_ACCESS_KEY_ID: 'test' },
+      env: { FOO: 'a', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: wired.url, AWS_LAMBDA_FUNCTION_NAME: 'echo-a', AWS_ACCESS_KEY_ID: 'test' },
     });
     expect((a.body.env as Record<string, unknown>).PARENT_SECRET).toBeUndefined();
     expect((b.body.env as Record<string, unknown>).FOO).toBeUndefined();
@@ -196,15 +185,15 @@ describe('Lambda provider', () => {
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       responsePayload: { errorType: 'Error', errorMessage: 'failing on purpose, call 2' },
     });
-    expect(lines(outFile)).toHaveLength(2);
+    expect(recordedLines(outFile)).toHaveLength(2);
   });
 
   it('succeeds on an async retry after a failure', async () => {
     const outFile = path.join(temp.dir, 'async-retry.jsonl');
     wired.lambda.service.createFunction({ name: 'fails-once', handler: 'record.handler', codeDir: code, environment: { OUT_FILE: outFile, FAIL_TIMES: '1' } });
     wired.lambda.service.invokeAsync('fails-once', JSON.stringify({ job: 'retry me' }));
-    await waitFor(() => lines(outFile).length === 2 && wired.lambda.service.pendingAsyncEvents === 0, 5000, 'the retry');
-    expect(lines(outFile).map((line) => line.event)).toEqual([{ job: 'retry me' }, { job: 'retry me' }]);
+    await waitFor('the retry', () => recordedLines(outFile).length === 2 && wired.lambda.service.pendingAsyncEvents === 0, 5000);
+    expect(recordedLines(outFile).map((line) => line.event)).toEqual([{ job: 'retry me' }, { job: 'retry me' }]);
   });
 
   it('sends failed async events to the function dead-letter queue when there is no destination', async () => {
@@ -263,7 +252,7 @@ describe('Lambda provider', () => {
     const dead = await wired.client.sqs.send(new ReceiveMessageCommand({ QueueUrl: deadLetters.url, WaitTimeSeconds: 15 }));
     expect(dead.Messages?.[0]?.Body).toBe('fail-2');
 
-    const records = lines(outFile);
+    const records = recordedLines(outFile);
     const bodies = records.map((record) => record.body);
     expect(bodies.filter((body) => body === 'ok-1')).toHaveLength(1);
     expect(bodies.filter((body) => body === 'ok-3')).toHaveLength(1);
@@ -289,8 +278,7 @@ describe('Lambda provider', () => {
   }, 30_000);
 
   it('keeps functions, configs and mappings across a restart', async () => {
-    await wired.stop();
-    wired = await new WiredStack({ stateDir }).start();
+    await wired.restart();
     expect((await invoke('echo-a', { again: true })).body).toMatchObject({ event: { again: true }, env: { FOO: 'a' } });
     expect(wired.lambda.service.getFunctionEventInvokeConfig('always-fails')).toMatchObject({ maximumRetryAttempts: 1 });
   });

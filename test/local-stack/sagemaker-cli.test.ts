@@ -10,8 +10,7 @@
  * deadline.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cliFlagsFor, testAccuracy, train } from '../../scripts/lib/fasttext-cli';
 import { AwsCli, describeWithCli } from '../support/aws-cli';
@@ -20,11 +19,11 @@ import {
   fastTextLines,
   ROLE_ARN,
   smallSplit,
-  startSageMakerStack,
-  waitFor,
   type DataSplit,
-  type SageMakerTestStack,
 } from './sagemaker-harness';
+import { useProviderStack } from '../support/stack';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
 
 const BUCKET = 'sagemaker-cli-data';
 const JOB = 'cli-blazingtext';
@@ -48,7 +47,7 @@ interface Prediction {
 }
 
 describeWithCli('SageMaker BlazingText through the AWS CLI alone', () => {
-  let stack: SageMakerTestStack;
+  const stack = useProviderStack();
   let workDir: string;
   let aws: AwsCli;
   let split: DataSplit;
@@ -100,8 +99,7 @@ describeWithCli('SageMaker BlazingText through the AWS CLI alone', () => {
   }
 
   beforeAll(async () => {
-    stack = await startSageMakerStack();
-    workDir = await mkdtemp(join(tmpdir(), 'sagemaker-cli-'));
+    workDir = temporaryDirectory('sagemaker-cli').dir;
     aws = new AwsCli(() => stack.url, workDir);
     // 10,000 rows train in about a second; 2,000 test rows make one point 20 predictions.
     split = smallSplit(10_000, 2_000, 2_000);
@@ -117,7 +115,6 @@ describeWithCli('SageMaker BlazingText through the AWS CLI alone', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await stack?.close();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 

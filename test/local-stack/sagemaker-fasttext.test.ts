@@ -4,17 +4,18 @@
  * text with non-ASCII characters and out-of-vocabulary words. Also the model.tar.gz reader/writer.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractFromTarGz, extractTarMember, tarGzStream } from '../../local-stack/src/providers/sagemaker/artifact';
 import { FastTextModel, ModelFormatError } from '../../local-stack/src/providers/sagemaker/fasttext/model';
 import { fastTextCli, testAccuracy } from '../../scripts/lib/fasttext-cli';
 import { cliPredictions, fastTextLines, printed, smallSplit } from './sagemaker-harness';
+import { temporaryDirectory } from '../support/temporary-directory';
 
 jest.setTimeout(60_000);
 
-const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-fasttext-'));
+const temp = temporaryDirectory('sagemaker-fasttext');
+const scratch = temp.dir;
 const split = smallSplit(2000, 0, 400);
 const trainFile = join(scratch, 'train.txt');
 writeFileSync(trainFile, fastTextLines(split.train));

@@ -4,26 +4,24 @@
  * deployed, are in stack-cli.test.ts; SageMaker in sagemaker-cli.test.ts. Skipped without a CLI.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AwsCli, describeWithCli } from '../support/aws-cli';
-import { startTestStack, type TestStack } from './server-harness';
+import { useProviderStack } from '../support/stack';
+import { temporaryDirectory } from '../support/temporary-directory';
 
 describeWithCli('AWS CLI against the local server', () => {
-  let stack: TestStack;
+  const stack = useProviderStack();
   let workDir: string;
   let cli: AwsCli;
   const aws = (...args: string[]) => cli.run(...args);
   const awsOk = (...args: string[]) => cli.ok(...args);
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    workDir = await mkdtemp(join(tmpdir(), 'aws-cli-'));
+    workDir = temporaryDirectory('aws-cli').dir;
     cli = new AwsCli(() => stack.url, workDir);
   });
   afterAll(async () => {
-    await stack.close();
     await rm(workDir, { recursive: true, force: true });
   });
 

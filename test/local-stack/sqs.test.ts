@@ -19,36 +19,17 @@ import {
   SendMessageBatchCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
-  SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
 import { AwsCli, itWithCli } from '../support/aws-cli';
-import { percentile, REGION, temporaryDirectory, TestStack, waitFor } from './fixtures/harness';
+import { clientsOf, REGION, useProviderStack } from '../support/stack';
+import { percentile } from '../support/statistics';
+import { waitFor } from '../support/wait';
 
 describe('SQS provider', () => {
-  const state = temporaryDirectory('sqs-test');
-  const stack = new TestStack();
-  let provider: SqsProvider;
-  let sqs: SQSClient;
-
-  async function startStack(): Promise<void> {
-    provider = new SqsProvider({ stateDir: state.dir, region: REGION, baseUrl: () => stack.url });
-    await stack.start([provider]);
-    sqs = new SQSClient(stack.clientConfig);
-  }
-
-  async function stopStack(): Promise<void> {
-    sqs.destroy();
-    await stack.stop();
-  }
-
-  beforeAll(startStack);
-  afterAll(async () => {
-    await stopStack();
-    state.remove();
-  });
+  const stack = useProviderStack();
+  const { sqs } = clientsOf(stack);
 
   async function createQueue(name: string, attributes: Record<string, string> = {}): Promise<string> {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
@@ -129,7 +110,7 @@ describe('SQS provider', () => {
     const url = await createQueue('long-poll');
     const started = Date.now();
     const receiving = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 10, MessageSystemAttributeNames: ['All'] }));
-    await waitFor(() => provider.service.queueByName('long-poll').waitingReceivers === 1, 5000, 'the long poll to wait');
+    await waitFor('the long poll to wait', () => stack.sqs.service.queueByName('long-poll').waitingReceivers === 1, 5000);
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'wake up' }));
     const { Messages } = await receiving;
     expect(Date.now() - started).toBeLessThan(2000);
@@ -210,7 +191,7 @@ describe('SQS provider', () => {
 
     const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
     expect(TaskHandle).toBeTruthy();
-    await waitFor(async () => (await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }))).Results?.[0]?.Status === 'COMPLETED', 5000, 'move task');
+    await waitFor('move task', async () => (await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }))).Results?.[0]?.Status === 'COMPLETED', 5000);
     const redriven = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
     expect(redriven.Messages?.[0]?.Body).toBe('poison');
   });
@@ -247,10 +228,10 @@ describe('SQS provider', () => {
   });
 
   it('ensureQueue (for the deployer) creates a queue or updates it in place, keeping its messages', async () => {
-    const created = provider.service.ensureQueue('deployed', { VisibilityTimeout: '20' });
-    const url = provider.service.queueUrl(created.name);
+    const created = stack.sqs.service.ensureQueue('deployed', { VisibilityTimeout: '20' });
+    const url = stack.sqs.service.queueUrl(created.name);
     await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'kept' }));
-    const updated = provider.service.ensureQueue('deployed', { VisibilityTimeout: '40' });
+    const updated = stack.sqs.service.ensureQueue('deployed', { VisibilityTimeout: '40' });
     expect(updated).toBe(created);
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout', 'ApproximateNumberOfMessages'] }));
     expect(Attributes).toEqual({ VisibilityTimeout: '40', ApproximateNumberOfMessages: '1' });
@@ -298,7 +279,7 @@ describe('SQS provider', () => {
   itWithCli('works with the AWS CLI (v1: JSON protocol, v2.9: query protocol)', async () => {
     const url = await createQueue('cli-queue');
     // Asynchronous: the stack serves the CLI from this very process.
-    const cli = new AwsCli(() => stack.url, state.dir, 30_000);
+    const cli = new AwsCli(() => stack.url, stack.stateDir, 30_000);
     const aws = (...args: string[]) => cli.json(...args);
     expect((await aws('sqs', 'list-queues', '--queue-name-prefix', 'cli-')).QueueUrls).toEqual([url]);
     const sent = await aws('sqs', 'send-message', '--queue-url', url, '--message-body', 'from the cli');
@@ -317,8 +298,7 @@ describe('SQS provider', () => {
     const drop = Messages!.find((message) => message.Body === 'drop-me')!;
     await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: drop.ReceiptHandle! }));
 
-    await stopStack();
-    await startStack();
+    await stack.restart();
 
     const restartedUrl = (await sqs.send(new GetQueueUrlCommand({ QueueName: 'durable' }))).QueueUrl!;
     const after = await sqs.send(new ReceiveMessageCommand({ QueueUrl: restartedUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
@@ -337,7 +317,7 @@ describe('SQS provider', () => {
     for (let index = 0; index < 40; index++) {
       const receiving = sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 5 }));
       // Measure the long-poll wake-up path: the consumer is waiting before the message is sent.
-      await waitFor(() => provider.service.queueByName('latency').waitingReceivers === 1, 5000, 'the consumer to wait');
+      await waitFor('the consumer to wait', () => stack.sqs.service.queueByName('latency').waitingReceivers === 1, 5000, 10);
       const sentAt = performance.now();
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: `m${index}` }));
       const { Messages } = await receiving;

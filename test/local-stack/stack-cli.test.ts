@@ -9,15 +9,16 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dataBucketName, glueJobName, trainingJobName } from '../../shared/src/names';
 import { loadPackagedService, SERVICE_NAMES } from '../../local-stack/src/deploy/templates';
 import { startLocalStack, type RunningStack, type StackInfo } from '../../local-stack/src/stack';
 import { readMailbox, type Mail } from '../../scripts/lib/mail';
 import { AwsCli, describeWithCli, printedTimestampMs } from '../support/aws-cli';
-import { DBPEDIA_CSV, waitFor } from './sagemaker-harness';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
+import { DBPEDIA_CSV } from './sagemaker-harness';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STAGE = 'local';
@@ -75,7 +76,7 @@ describeWithCli('AWS CLI against the local stack with the services deployed', ()
   let aws: AwsCli;
 
   beforeAll(async () => {
-    localDir = await mkdtemp(path.join(tmpdir(), 'stack-cli-'));
+    localDir = temporaryDirectory('stack-cli').dir;
     stack = await startLocalStack({ root: ROOT, localDir, port: 0, chaos: '' });
     // The CLI is pointed where stack.json says, as a user of the stack would point it.
     info = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as StackInfo;

@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { HOW_TO_GET_AN_AWS_CLI, lookUpAwsCli, printedTimestampMs } from './aws-cli';
+import { temporaryDirectory } from './temporary-directory';
 
 describe('finding the AWS CLI the acceptance tests use', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'aws-cli-lookup-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const temp = temporaryDirectory('aws-cli-lookup');
+  const dir = temp.dir;
+  afterAll(() => temp.remove());
 
   /** A fake `aws` in its own folder that prints `version` for --version. */
   function fakeCli(folder: string, version: string, status = 0): string {
