@@ -3,29 +3,39 @@
  * the same two cores, so never at once), then `bench/results.json` (all sections) and `bench/results.md`
  * (one table per section: each figure beside its reference and target).
  *
- * Sections, in order: artifacts (issue 2), stack (issue 4), preprocess (issue 3), sagemaker (issue 5),
- * pipeline (issue 6). `--quick` skips the 560,000-row parts and takes fewer samples (a few minutes in all,
+ * Sections, in order: artifacts (issue 2), stack (issue 4), deploy (issue 10), preprocess (issue 3),
+ * sagemaker (issue 5), pipeline (issue 6). `--quick` skips the 560,000-row parts and takes fewer samples (a few minutes in all,
  * instead of about ten). A section that fails is reported and the others still run; the exit status is then 1.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { defineCommand, parseCommandLine, usageError } from '../scripts/lib/cli';
 import { figuresTable, machineInfo, RESULTS_DIR, ROOT, type BenchSection } from './lib/report';
 
 const SECTIONS: Record<string, { full: string[]; quick: string[] }> = {
   artifacts: { full: [], quick: ['--cold', '3'] },
   stack: { full: [], quick: ['--starts', '1', '--samples', '100', '--window-samples', '20'] },
+  deploy: { full: [], quick: ['--runs', '1'] },
   preprocess: { full: ['--runs', '3'], quick: ['--runs', '1'] },
   sagemaker: { full: [], quick: ['--runs', '1', '--skip-scale', '--requests', '1000'] },
   pipeline: { full: [], quick: ['--sample-runs', '1', '--skip-scale'] },
 };
 
+const COMMAND = defineCommand({
+  usage: 'npm run bench [-- --only artifacts,stack] [--quick]',
+  summary: 'Runs every benchmark one after the other, then writes bench/results.json and bench/results.md.',
+  options: {
+    only: { type: 'string', value: 'sections', description: `the sections to run, comma-separated (${Object.keys(SECTIONS).join(', ')})` },
+    quick: { type: 'boolean', default: false, description: 'skip the 560,000-row parts and take fewer samples' },
+  },
+});
+
 function main(): void {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+  const { values } = parseCommandLine(COMMAND);
   const names = values.only ? values.only.split(',').map((name) => name.trim()) : Object.keys(SECTIONS);
   const unknown = names.filter((name) => !(name in SECTIONS));
-  if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
+  if (unknown.length > 0) usageError(COMMAND, `unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
   const started = Date.now();
   const failed: string[] = [];
   for (const name of names) {

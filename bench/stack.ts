@@ -18,21 +18,33 @@
  * Writes bench/results/stack.json.
  */
 import '../local-stack/src/cli/warnings';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, symlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateEventSourceMappingCommand, InvokeCommand, LambdaClient, ListEventSourceMappingsCommand, type FunctionResponseType } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startLocalStack } from '../local-stack/src/stack';
-import { SERVICE_NAMES } from '../local-stack/src/deploy/templates';
-import { temporaryDirectory } from '../test/support/temporary-directory';
+import { copyWorkingTree, resetCopy } from '../scripts/lib/working-tree';
 import { waitFor } from '../test/support/wait';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
+import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { busyMachineNote, machineInfo, median, percentile, ROOT, round, writeSection, type Figure } from './lib/report';
+
+const COMMAND = defineCommand({
+  usage: 'npx tsx bench/stack.ts [--starts 3] [--samples 200] [--window-samples 50] [--warmup 20]',
+  summary: 'Measures `npm start` to ready (fresh and warm) and S3 -> Lambda and SQS -> Lambda latency; writes bench/results/stack.json.',
+  options: {
+    starts: { type: 'string', value: 'n', default: '3', description: 'fresh and warm starts measured' },
+    samples: { type: 'string', value: 'n', default: '200', description: 'routing samples per path' },
+    'window-samples': { type: 'string', value: 'n', default: '50', description: "samples with the notification service's batching window" },
+    warmup: { type: 'string', value: 'n', default: '20', description: 'warm-up events before sampling' },
+    serve: { type: 'string', value: 'root', description: 'internal: be the server this benchmark measures (the benchmark starts itself so)' },
+  },
+});
 
 const TARGETS = { startSeconds: 20, s3ToLambdaP50Ms: 20, sqsToLambdaP50Ms: 50 };
 const START_TIMEOUT_MS = 180_000;
@@ -138,27 +150,6 @@ class ProbeLog {
 
 // ---------------------------------------------------------------------------------------------
 // The throwaway copy
-
-function copyWorkingTree(): string {
-  const copy = temporaryDirectory('bench-stack').dir;
-  const listing = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
-  for (const file of listing.toString('utf8').split('\0')) {
-    // Files deleted in the working tree are still in the index.
-    if (file === '' || !existsSync(join(ROOT, file))) continue;
-    mkdirSync(dirname(join(copy, file)), { recursive: true });
-    copyFileSync(join(ROOT, file), join(copy, file));
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
-  return copy;
-}
-
-/** Back to a fresh checkout's state: no packages, no esbuild work folders, no .local. */
-function resetCopy(copy: string): void {
-  rmSync(join(copy, '.local'), { recursive: true, force: true });
-  for (const service of SERVICE_NAMES) {
-    for (const generated of ['.serverless', '.esbuild']) rmSync(join(copy, 'services', service, generated), { recursive: true, force: true });
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. `npm start`
@@ -495,14 +486,9 @@ interface Options {
   warmup: number;
 }
 
-function parseOptions(args: string[]): Options {
-  const option = (name: string, fallback: number): number => {
-    const at = args.indexOf(`--${name}`);
-    const value = at >= 0 ? Number(args[at + 1]) : fallback;
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} needs a positive integer`);
-    return value;
-  };
-  return { starts: option('starts', 3), samples: option('samples', 200), windowSamples: option('window-samples', 50), warmup: option('warmup', 20) };
+function parseOptions(values: { starts: string; samples: string; 'window-samples': string; warmup: string }): Options {
+  const option = (name: keyof typeof values): number => integerOption(COMMAND, name, values[name], { min: 1 });
+  return { starts: option('starts'), samples: option('samples'), windowSamples: option('window-samples'), warmup: option('warmup') };
 }
 
 const warm = (s: Series): Sample[] => s.samples.filter((sample) => !sample.cold);
@@ -589,11 +575,12 @@ function routingNotes(sqs: SqsResults, clock: { offsetMs: number; uncertaintyMs:
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args[0] === '--serve') return serve(args[1]!);
-  const options = parseOptions(args);
+  const { values } = parseCommandLine(COMMAND, args);
+  if (values.serve !== undefined) return serve(values.serve);
+  const options = parseOptions(values);
   const machine = machineInfo();
   const loadBefore = loadavg();
-  const copy = copyWorkingTree();
+  const copy = copyWorkingTree(ROOT, 'bench-stack-');
   let starts: StartMeasurement[];
   let routing: Awaited<ReturnType<typeof measureRouting>>;
   try {

@@ -104,7 +104,7 @@ describe('notification dead-letter queue', () => {
     expect(JSON.parse(Attributes!.RedrivePolicy!)).toMatchObject({ maxReceiveCount: 3 });
     const warming = e2e.mail.mark();
     await e2e.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue, Entries: [{ Id: 'warm-up', MessageBody: datasetRejected('incoming/dlq-warm-up.csv') }] }));
-    await e2e.mail.next(SUBJECT.dataRejected, warming, 30_000, (candidate) => candidate.subject.includes('incoming/dlq-warm-up.csv'));
+    await e2e.mail.next(SUBJECT['Dataset Rejected'], warming, 30_000, (candidate) => candidate.subject.includes('incoming/dlq-warm-up.csv'));
     await waitFor('the warm-up message to be deleted', async () => JSON.stringify(await counts(queue)) === JSON.stringify({ visible: 0, inFlight: 0 }), 30_000, 100);
     await e2e.sqs.send(new SetQueueAttributesCommand({ QueueUrl: queue, Attributes: { VisibilityTimeout: String(VISIBILITY_TIMEOUT_SECONDS) } }));
 
@@ -121,7 +121,7 @@ describe('notification dead-letter queue', () => {
     expect(sent.Failed ?? []).toEqual([]);
     const malformedId = sent.Successful!.find((entry) => entry.Id === 'malformed')!.MessageId!;
 
-    const mail = await e2e.mail.next(SUBJECT.dataRejected, seen, 30_000);
+    const mail = await e2e.mail.next(SUBJECT['Dataset Rejected'], seen, 30_000);
     expect(mail.subject).toContain(key);
 
     // three receives, each failing, then the DLQ

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { glueJobName, trainingJobPrefix } from '../../shared/src/names';
+import { PIPELINE_DETAIL_TYPES, PIPELINE_EVENTS, type PipelineDetailType } from '../../shared/src/events';
 import { parseManifest, type PreprocessManifest } from '../../shared/src/manifest';
 import { TextClassifier } from '../../shared/src/inference';
 import { seededRandom } from '../../shared/src/random';
@@ -21,13 +22,10 @@ import { classesFile, csvLine, generateRows, type GeneratorOptions } from '../..
 import type { DeployedStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
-/** Subjects of the four emails (CONTRACTS.md, Emails). */
-export const SUBJECT = {
-  deployed: /^\[local\] Model deployed: /,
-  modelRejected: /^\[local\] Model rejected: /,
-  failed: /^\[local\] Pipeline failed: /,
-  dataRejected: /^\[local\] Data rejected: /,
-} as const;
+/** The subject of each pipeline event's email (docs/contracts.md, Emails), by detail type. */
+export const SUBJECT = Object.fromEntries(
+  PIPELINE_DETAIL_TYPES.map((detailType) => [detailType, new RegExp(`^\\[local\\] ${PIPELINE_EVENTS[detailType].emailSubject}: `)]),
+) as Record<PipelineDetailType, RegExp>;
 
 /** The run id named in a pipeline email's subject (`... run <runId> ...`). */
 export function runIdOf(mail: Mail): string {
@@ -171,7 +169,7 @@ export interface BlazingTextPrediction {
   prob: number[];
 }
 
-/** InvokeEndpoint with BlazingText's JSON request, answered in BlazingText's JSON format (CONTRACTS.md, Inference). */
+/** InvokeEndpoint with BlazingText's JSON request, answered in BlazingText's JSON format (docs/contracts.md, Inference). */
 export async function invokeRaw(e2e: DeployedStack, instances: string[], k: number): Promise<{ contentType: string | undefined; body: unknown }> {
   const response = await e2e.runtime.send(
     new InvokeEndpointCommand({
@@ -216,7 +214,7 @@ export class EndpointProber {
       credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' },
       maxAttempts: 1,
     });
-    this.classifier = new TextClassifier(runtime, e2e.info.endpointName);
+    this.classifier = new TextClassifier(runtime, e2e.info.endpointName, e2e.sagemaker);
   }
 
   get requests(): number {

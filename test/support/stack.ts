@@ -288,10 +288,21 @@ export function log(line: string): void {
   process.stdout.write(`[e2e] ${line}\n`);
 }
 
-/** Starts a stack over `localDir` (reused as is: state survives from a previous stack) on a free port. */
-export async function startDeployedStack(localDir: string, options: { chaos?: string } = {}): Promise<DeployedStack> {
+export interface DeployedStackOptions {
+  chaos?: string;
+  /** The checkout to package and deploy from (a copy of this one, say); this one by default. */
+  root?: string;
+  /** npm start's progress lines. */
+  progress?: (line: string) => void;
+}
+
+/**
+ * Starts a stack over `localDir` (reused as is: state survives from a previous stack) on a free port,
+ * from this checkout or another `root`.
+ */
+export async function startDeployedStack(localDir: string, options: DeployedStackOptions = {}): Promise<DeployedStack> {
   const started = Date.now();
-  const stack = await startLocalStack({ root: ROOT, localDir, port: 0, chaos: options.chaos ?? '' });
+  const stack = await startLocalStack({ root: options.root ?? ROOT, localDir, port: 0, chaos: options.chaos ?? '', progress: options.progress });
   log(`stack ready in ${secondsSince(started)} s (packaging ${(stack.timings.packagingMs / 1000).toFixed(1)} s) at ${stack.info.endpoint}`);
   // Clients are configured from stack.json, the contract for everything that talks to the stack.
   const info = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as StackInfo;
@@ -309,7 +320,7 @@ export async function startDeployedStack(localDir: string, options: { chaos?: st
     info,
     localDir,
     ...clients,
-    classifier: new TextClassifier(clients.runtime, info.endpointName),
+    classifier: new TextClassifier(clients.runtime, info.endpointName, clients.sagemaker),
     mail: new MailWatcher(info.mailDir),
     stop: async () => {
       if (stopped) return;
@@ -327,7 +338,7 @@ export async function startDeployedStack(localDir: string, options: { chaos?: st
  * before its tests, stopped and removed after them (with the time it took in the log). What it returns
  * stands for the running stack: use it inside tests and hooks, where the stack is up.
  */
-export function useDeployedStack(name: string, options: { chaos?: string } = {}): DeployedStack {
+export function useDeployedStack(name: string, options: DeployedStackOptions = {}): DeployedStack {
   const started = Date.now();
   let temp: TemporaryDirectory | undefined;
   let running: DeployedStack | undefined;

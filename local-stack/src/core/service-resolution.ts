@@ -61,6 +61,7 @@ export const TARGET_PREFIX_SERVICES: Readonly<Record<string, string>> = {
   Logs_20140328: 'logs',
   AmazonSSM: 'ssm',
   DynamoDB_20120810: 'dynamodb',
+  AmazonEC2ContainerRegistry_V20150921: 'ecr',
 };
 
 /** Query-protocol actions of the services the stack emulates, for requests that carry no signature. */
