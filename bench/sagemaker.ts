@@ -33,12 +33,10 @@ import {
   type DescribeTrainingJobCommandOutput,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { createLocalServer } from '../local-stack/src/core/server';
-import type { EventPublisher } from '../local-stack/src/core/types';
-import { S3Provider } from '../local-stack/src/providers/s3';
-import { SageMakerProvider } from '../local-stack/src/providers/sagemaker';
 import { normalizeText } from '../shared/src/normalize';
+import { seededRandom } from '../shared/src/random';
 import { testAccuracy, train } from '../scripts/lib/fasttext-cli';
+import { ProviderStack } from '../test/support/stack';
 import { waitFor } from '../test/support/wait';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
@@ -67,14 +65,12 @@ const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 const TARGETS = { accuracyPoints: 0.5, trainingRatio: 1, p50Ms: 2, p99Ms: 10, predictionsPerSecond: 20_000 };
 
 // ---------------------------------------------------------------------------------------------
-// --serve: the local stack (S3 + SageMaker) in this child process.
+// --serve: the local stack's providers, wired as `npm start` wires them, in this child process (two
+// training threads, as the fastText CLI runs).
 
 async function serve(stateDir: string): Promise<void> {
-  const events: EventPublisher = { publish: async () => undefined };
-  const s3 = new S3Provider({ stateDir, events });
-  const sagemaker = new SageMakerProvider({ stateDir, objects: s3, events, trainingThreads: 2 });
-  const server = await createLocalServer({ port: 0, providers: [s3, sagemaker] });
-  serveUntilSignalled({ url: server.url }, () => server.close());
+  const stack = await ProviderStack.start({ stateDir, tuning: { trainingThreads: 2 } });
+  serveUntilSignalled({ url: stack.url }, () => stack.stop());
 }
 
 async function startServer(stateDir: string): Promise<{ url: string; child: ChildProcess }> {
@@ -118,10 +114,9 @@ async function fastTextLinesOf(csvPath: string, seed: number): Promise<string[]>
     const [label, title, content] = csvFields(row);
     lines.push(`__label__${label} ${normalizeText(`${title} ${content}`)}`);
   }
-  let state = seed;
+  const next = seededRandom(seed);
   for (let i = lines.length - 1; i > 0; i--) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    const j = Math.floor((state / 2 ** 32) * (i + 1));
+    const j = Math.floor(next() * (i + 1));
     [lines[i], lines[j]] = [lines[j]!, lines[i]!];
   }
   return lines;

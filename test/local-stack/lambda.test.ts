@@ -139,8 +139,9 @@ describe('Lambda provider', () => {
   it('reports a missing handler or module as the Node.js runtime does', async () => {
     wired.lambda.service.createFunction({ name: 'no-export', handler: 'echo.nothing', codeDir: code });
     wired.lambda.service.createFunction({ name: 'no-module', handler: 'missing.handler', codeDir: code });
-    expect((await invoke('no-export', {})).body).toMatchObject({ errorType: 'Runtime.HandlerNotFound' });
-    expect((await invoke('no-module', {})).body).toMatchObject({ errorType: 'Runtime.ImportModuleError' });
+    // The messages too: a failure then shows what the runtime reported instead (an exit during init carries its exit status and stderr).
+    expect((await invoke('no-export', {})).body).toMatchObject({ errorType: 'Runtime.HandlerNotFound', errorMessage: 'echo.nothing is undefined or not exported' });
+    expect((await invoke('no-module', {})).body).toMatchObject({ errorType: 'Runtime.ImportModuleError', errorMessage: "Cannot find module 'missing'" });
   });
 
   it('kills an invocation at its timeout and serves the next one from a new instance', async () => {
