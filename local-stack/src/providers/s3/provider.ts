@@ -18,6 +18,7 @@ import {
 } from '../../core/types';
 import { S3EventNotifier } from './events';
 import { header } from './http-semantics';
+import { LifecycleEngine } from './lifecycle-engine';
 import type { ObjectRecord } from './model';
 import { MultipartStore } from './multipart-store';
 import { bucketOperations } from './operations/buckets';
@@ -36,12 +37,16 @@ export interface S3ProviderOptions {
   /** Where `Object Created` / `Object Deleted` go for buckets with EventBridge notifications. */
   events?: EventPublisher;
   logger?: LocalStackLogger;
+  /** How lifecycle rules are applied (lifecycle-engine.ts): the interval of evaluations and the clock. */
+  lifecycle?: { intervalMs?: number; now?: () => Date };
 }
 
 export class S3Provider implements Provider, ObjectStore {
   readonly signingNames = ['s3'] as const;
   readonly protocol = 'rest-xml' as const;
   readonly store: S3Store;
+  /** Applies the buckets' lifecycle rules at start and on a timer; `evaluate(at)` applies them as of any time. */
+  readonly lifecycle: LifecycleEngine;
   private readonly notifier: S3EventNotifier;
   private readonly operations: Record<S3Operation, OperationHandler>;
 
@@ -50,6 +55,7 @@ export class S3Provider implements Provider, ObjectStore {
     this.store = new S3Store(join(options.stateDir, 's3'), logger);
     this.notifier = new S3EventNotifier(this.store, options.events, logger);
     const services: S3Services = { objects: this.store, uploads: new MultipartStore(this.store), notifier: this.notifier, logger };
+    this.lifecycle = new LifecycleEngine(this.store, services.uploads, this.notifier, logger, options.lifecycle);
     this.operations = {
       ...bucketOperations(services),
       ...listingOperations(services),
@@ -60,6 +66,11 @@ export class S3Provider implements Provider, ObjectStore {
 
   async start(): Promise<void> {
     await this.store.ready();
+    await this.lifecycle.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.lifecycle.stop();
   }
 
   /** PutObject and UploadPart bodies go to disk as they arrive instead of being buffered. */
