@@ -15,7 +15,7 @@ import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { ListRulesCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { copyWorkingTree } from '../../scripts/lib/working-tree';
 import { log, ROOT, secondsSince, startDeployedStack, type DeployedStack } from '../support/stack';
 import { temporaryDirectory } from '../support/temporary-directory';
@@ -163,7 +163,7 @@ describe('serverless deploy --stage local', () => {
     expect((await ruleNames()).filter((name) => RULES.includes(name))).toEqual([]);
     await expect(deployedStack()).rejects.toMatchObject({ name: 'ValidationError', message: `Stack with id ${STACK} does not exist` });
     const kept = await waitForLabeled(e2e, 'noisy/part-1.csv');
-    expect((await e2e.s3.send(new GetObjectCommand({ Bucket: e2e.info.dataBucket, Key: kept }))).ContentLength).toBeGreaterThan(0);
+    expect((await e2e.s3.send(new HeadObjectCommand({ Bucket: e2e.info.dataBucket, Key: kept }))).ContentLength).toBeGreaterThan(0);
 
     await succeeds(DEPLOYMENT, 'deploy', '--stage', 'local');
     expect((await functionNames()).filter((name) => FUNCTIONS.includes(name)).sort()).toEqual([...FUNCTIONS].sort());
