@@ -251,8 +251,12 @@ describe('EventBridge provider', () => {
   itWithCli('works with the AWS CLI (events list-rules, put-events)', async () => {
     const cli = new AwsCli(() => wired.url, temp.dir, 30_000);
     const aws = (...args: string[]) => cli.json(...args);
-    const rules = (await aws('events', 'list-rules', '--name-prefix', 'model-')) as { Rules: Array<{ Name: string }> };
-    expect(rules.Rules.map((rule) => rule.Name)).toEqual(['model-deployed', 'model-rejected']);
+    // Its own rules (PutRule is an upsert): run alone (`-t "AWS CLI"`, as .ci/run's second CLI does), no earlier test made them.
+    for (const name of ['cli-listed-b', 'cli-listed-a']) {
+      await wired.client.events.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify({ source: ['cli.listed'] }) }));
+    }
+    const rules = (await aws('events', 'list-rules', '--name-prefix', 'cli-listed-')) as { Rules: Array<{ Name: string }> };
+    expect(rules.Rules.map((rule) => rule.Name)).toEqual(['cli-listed-a', 'cli-listed-b']);
     const queue = await createQueue('from-cli');
     await wired.client.events.send(new PutRuleCommand({ Name: 'cli-rule', EventPattern: JSON.stringify({ source: ['cli.test'] }) }));
     await wired.client.events.send(new PutTargetsCommand({ Rule: 'cli-rule', Targets: [{ Id: 'q', Arn: queue.arn }] }));
