@@ -102,8 +102,18 @@ export function localPaths(root: string, localDir = path.join(root, '.local')) {
   };
 }
 
-function createProviders(options: { stateDir: string; mailDir: string; chaos: string | undefined; url: () => string; logger: LocalStackLogger }): StackProviders {
+/** Settings the stack leaves at their defaults and tests shorten (retry delays) or pin (training threads). */
+export interface ProviderTuning {
+  eventsRetryBaseDelayMs?: number;
+  eventsRetryMaxDelayMs?: number;
+  lambdaAsyncRetryBaseDelayMs?: number;
+  trainingThreads?: number;
+}
+
+/** The stack's providers, wired to each other; `url` is read when a provider needs the stack's endpoint. */
+export function createProviders(options: { stateDir: string; mailDir: string; chaos: string | undefined; url: () => string; logger: LocalStackLogger; tuning?: ProviderTuning }): StackProviders {
   const chaos = parseChaosConfig(options.chaos);
+  const tuning = options.tuning ?? {};
   const common = { stateDir: options.stateDir, region: REGION, logger: options.logger };
   // Providers reach each other through these late-bound references: each needs another that is built after it.
   const late: { lambda?: LambdaProvider; sqs?: SqsProvider } = {};
@@ -116,6 +126,8 @@ function createProviders(options: { stateDir: string; mailDir: string; chaos: st
     },
     duplicateDeliveries: chaos.duplicateEvents,
     random: createRandom(chaos.seed === undefined ? undefined : chaos.seed + 1),
+    retryBaseDelayMs: tuning.eventsRetryBaseDelayMs,
+    retryMaxDelayMs: tuning.eventsRetryMaxDelayMs,
   });
   const lambda = new LambdaProvider({
     ...common,
@@ -124,6 +136,7 @@ function createProviders(options: { stateDir: string; mailDir: string; chaos: st
     eventBus: events,
     invocationFailureRate: chaos.invocationFailureRate,
     random: createRandom(chaos.seed),
+    asyncRetryBaseDelayMs: tuning.lambdaAsyncRetryBaseDelayMs,
   });
   late.lambda = lambda;
   late.sqs = sqs;
@@ -134,7 +147,7 @@ function createProviders(options: { stateDir: string; mailDir: string; chaos: st
     events,
     lambda,
     glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION }),
-    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger }),
+    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads }),
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
     sts: new StsProvider(),
   };
@@ -153,6 +166,12 @@ function createProviders(options: { stateDir: string; mailDir: string; chaos: st
     logger: options.logger,
   });
   return { ...services, ecr: new EcrProvider(), cloudformation: new CloudFormationProvider(engine) };
+}
+
+/** The providers in the order the server starts them (and stops them in reverse). */
+export function providersInStartOrder(providers: StackProviders): Provider[] {
+  // SQS before EventBridge before Lambda, CloudFormation last: stopped in reverse, nothing in flight is dropped.
+  return [providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts, providers.ecr, providers.cloudformation];
 }
 
 /**
@@ -358,8 +377,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
   }));
   const server: LocalServer = await createLocalServer({
     port: options.port ?? Number(process.env.LOCAL_STACK_PORT ?? DEFAULT_PORT),
-    // SQS before EventBridge before Lambda, CloudFormation last: stopped in reverse, nothing in flight is dropped.
-    providers: [providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts, providers.ecr, providers.cloudformation] as Provider[],
+    providers: providersInStartOrder(providers),
     logger,
     onListening: (listening) => (url = listening),
     pages,

@@ -7,7 +7,7 @@ import { createLocalServer, HEALTH_PATH, type LocalServer } from '../../local-st
 import { parseCredentialScope, resolveServiceTarget } from '../../local-stack/src/core/service-resolution';
 import { AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type Provider } from '../../local-stack/src/core/types';
 import { childElements, childText, parseXml, renderXml, el, XmlParseError } from '../../local-stack/src/core/xml';
-import { rawRequest, sigV4Authorization } from './server-harness';
+import { rawRequest, sigV4Authorization } from '../support/http';
 
 /** Records what reached it and answers with what the test configures. */
 class FakeProvider implements Provider {

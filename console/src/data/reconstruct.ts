@@ -48,12 +48,21 @@ export interface RunInputs {
 const GLUE_ACTIVE = new Set(['STARTING', 'RUNNING', 'STOPPING', 'WAITING']);
 const GLUE_FAILED = new Set(['FAILED', 'TIMEOUT', 'ERROR', 'STOPPED']);
 const LABELED_DATA_KEY = /^labeled\/(.*)\.[0-9a-f]{12}(\.(?:csv|jsonl|txt)(?:\.gz)?)$/i;
+/** A dropped classes.txt, kept as `labeled/<folder>/classes.<dropped at>.<etag 12>.txt` (docs/contracts.md, labeled/). */
+const KEPT_CLASSES_KEY = /^labeled\/((?:.*\/)?)classes\.\d{8}T\d{6}Z\.[0-9a-f]{12}\.txt$/;
+
+/** A kept data file's class-name sidecar (`<kept key>.classes.json`): written with the drop, not a drop itself. */
+export function isClassesSidecar(key: string): boolean {
+  return key.startsWith('labeled/') && key.endsWith('.classes.json');
+}
 
 /** The key the user dropped, from the key ingestion kept it as (`labeled/<stem>.<etag 12><ext>`). */
 export function droppedKeyOf(keptKey: string): string {
+  const classes = KEPT_CLASSES_KEY.exec(keptKey);
+  if (classes) return `incoming/${classes[1]}classes.txt`;
   const data = LABELED_DATA_KEY.exec(keptKey);
   if (data) return `incoming/${data[1]}${data[2]}`;
-  // classes.txt is kept as labeled/classes.txt whatever folder it was dropped in.
+  // A corpus kept before sidecars has one labeled/classes.txt, whatever folder it was dropped in.
   if (keptKey === 'labeled/classes.txt') return 'classes.txt';
   if (keptKey.startsWith('labeled/')) return `incoming/…/${keptKey.slice('labeled/'.length)}`;
   if (keptKey.startsWith('rejected/')) return `incoming/${keptKey.slice('rejected/'.length)}`;
@@ -78,7 +87,7 @@ export function attributeDrops(inputs: Pick<RunInputs, 'glueRuns' | 'labeled' | 
   const byRun = new Map<string, DropRef[]>();
   const waiting: DropRef[] = [];
   for (const object of inputs.labeled) {
-    if (object.key.endsWith('/')) continue;
+    if (object.key.endsWith('/') || isClassesSidecar(object.key)) continue;
     const ownRunId = inputs.labeledRunIds.get(object.key);
     const ref: DropRef = { droppedKey: droppedKeyOf(object.key), keptKey: object.key, size: object.size, at: object.lastModified };
     let runId: string | undefined;

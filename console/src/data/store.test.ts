@@ -337,6 +337,22 @@ describe('models and drops', () => {
       ['classes.txt', 'accepted', A, undefined],
     ]);
   });
+
+  it("drops kept as the corpus keeps them today: a classes.txt under its folder's name, a data file's class-name sidecar no drop", async () => {
+    const state = pipelineState();
+    state.objects.push(
+      { key: 'labeled/d/classes.20261125T130000Z.0123456789ab.txt', body: 'Company\n', lastModified: at('2026-11-25T13:00:00Z') },
+      { key: 'labeled/d.dddddddddddd.csv.classes.json', body: '{}', lastModified: at('2026-11-25T13:00:01Z') },
+    );
+    const { snapshot } = await loaded(state);
+    const run = snapshot.runs.find((candidate) => candidate.runId === D)!;
+    // in the listing's order
+    expect(run.trigger.drops.map((drop) => [drop.droppedKey, drop.keptKey])).toEqual([
+      ['incoming/d.csv', 'labeled/d.dddddddddddd.csv'],
+      ['incoming/d/classes.txt', 'labeled/d/classes.20261125T130000Z.0123456789ab.txt'],
+    ]);
+    expect(dropRows(snapshot).filter((row) => row.keptKey?.endsWith('.classes.json'))).toEqual([]);
+  });
 });
 
 describe('the terminal follower', () => {

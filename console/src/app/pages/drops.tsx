@@ -43,8 +43,9 @@ async function waitUntilHandled(live: LiveSnapshot, bucket: string, key: string)
 }
 
 /**
- * Uploads the files one after another; a classes.txt first, and the data only once ingestion has taken it
- * (so that one run reads both, instead of a second run to rename the labels).
+ * Uploads the files one after another; a classes.txt first, and the data only once ingestion has kept it, so
+ * that the data file finds its class names at once instead of waiting for them (services/ingestion/README.md,
+ * "Class names").
  */
 async function uploadAll(live: LiveSnapshot, snapshot: Snapshot, files: File[], folder: string, update: (states: UploadState[]) => void) {
   const prefix = 'incoming/';

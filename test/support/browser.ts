@@ -1,22 +1,26 @@
 /**
- * A real browser for the console's tests: Debian's chromium driven by playwright-core (which never
- * downloads a browser of its own), headless, with a fresh profile each time. Tests that need it are
- * skipped, with one line saying why, where /usr/bin/chromium is not installed.
+ * A real browser for the console's test and benchmark: Debian's chromium (`CHROMIUM_PATH` picks another)
+ * driven by playwright-core, which never downloads a browser of its own; headless, with a fresh profile
+ * each time. Suites that need it are skipped where there is none, and the global setup puts the one line
+ * saying why under jest's summary.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { ROOT } from './support';
+import { temporaryDirectory } from './temporary-directory';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const chromiumInstalled = existsSync(CHROMIUM);
 /** Screenshots for a person to look at (git-ignored). */
-export const SCREENSHOTS = path.join(ROOT, 'test', 'e2e', 'screenshots');
+export const SCREENSHOTS = path.resolve(__dirname, '..', 'e2e', 'screenshots');
 
+/** Undefined when the browser is there; else why the browser suites are skipped. */
+export function browserMissing(): string | undefined {
+  return existsSync(CHROMIUM) ? undefined : `no browser at ${CHROMIUM} (Debian package chromium, which .ci/run installs; or set CHROMIUM_PATH)`;
+}
+
+/** `describe` when the browser is there, else `describe.skip` (the reason is in jest's summary). */
 export function describeWithBrowser(name: string, body: () => void): void {
-  if (!chromiumInstalled) console.warn(`Skipping "${name}": no browser at ${CHROMIUM} (Debian package chromium; .ci/run installs it).`);
-  (chromiumInstalled ? describe : describe.skip)(name, body);
+  (browserMissing() === undefined ? describe : describe.skip)(name, body);
 }
 
 export interface Browser {
@@ -28,9 +32,10 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/** A headless chromium with a fresh profile (removed by close()), and its first page. */
 export async function openBrowser(viewport = { width: 1400, height: 900 }): Promise<Browser> {
-  const profile = mkdtempSync(path.join(tmpdir(), 'chromium-profile-'));
-  const context = await chromium.launchPersistentContext(profile, {
+  const profile = temporaryDirectory('chromium-profile');
+  const context = await chromium.launchPersistentContext(profile.dir, {
     executablePath: CHROMIUM,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
@@ -40,12 +45,12 @@ export async function openBrowser(viewport = { width: 1400, height: 900 }): Prom
   const messages: string[] = [];
   page.on('console', (message) => messages.push(`${message.type()}: ${message.text()}`));
   page.on('pageerror', (error) => messages.push(`page error: ${error.message}`));
-  mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     page,
     context,
     console: messages,
     screenshot: async (name) => {
+      mkdirSync(SCREENSHOTS, { recursive: true });
       const file = path.join(SCREENSHOTS, `${name}.png`);
       // From the top: a full-page shot of a scrolled page draws the sticky header where the scroll left it.
       await page.evaluate('window.scrollTo(0, 0)');
@@ -54,7 +59,7 @@ export async function openBrowser(viewport = { width: 1400, height: 900 }): Prom
     },
     close: async () => {
       await context.close();
-      rmSync(profile, { recursive: true, force: true });
+      profile.remove();
     },
   };
 }
