@@ -56,6 +56,11 @@ export function isClassesSidecar(key: string): boolean {
   return key.startsWith('labeled/') && key.endsWith('.classes.json');
 }
 
+/** A dropped classes.txt as kept: `labeled/<folder>/classes.<dropped at>.<etag 12>.txt`, or a corpus's older `labeled/classes.txt`. */
+function isClassNameList(key: string): boolean {
+  return KEPT_CLASSES_KEY.test(key) || key === 'labeled/classes.txt';
+}
+
 /** The key the user dropped, from the key ingestion kept it as (`labeled/<stem>.<etag 12><ext>`). */
 export function droppedKeyOf(keptKey: string): string {
   const classes = KEPT_CLASSES_KEY.exec(keptKey);
@@ -97,7 +102,8 @@ export function attributeDrops(inputs: Pick<RunInputs, 'glueRuns' | 'labeled' | 
       waiting.push(ref);
       continue;
     }
-    if (ownRunId && ownRunId !== runId) ref.ownRunId = ownRunId;
+    // A class-name list starts no run of its own: the id ingestion gave it names no run to point to.
+    if (ownRunId && ownRunId !== runId && !isClassNameList(object.key)) ref.ownRunId = ownRunId;
     byRun.set(runId, [...(byRun.get(runId) ?? []), ref]);
   }
   return { byRun, waiting };

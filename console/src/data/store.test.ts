@@ -341,11 +341,16 @@ describe('models and drops', () => {
   it("drops kept as the corpus keeps them today: a classes.txt under its folder's name, a data file's class-name sidecar no drop", async () => {
     const state = pipelineState();
     state.objects.push(
-      { key: 'labeled/d/classes.20261125T130000Z.0123456789ab.txt', body: 'Company\n', lastModified: at('2026-11-25T13:00:00Z') },
+      { key: 'labeled/d/classes.20261125T130000Z.0123456789ab.txt', body: 'Company\n', lastModified: at('2026-11-25T13:00:00Z'), metadata: { 'run-id': '20261125-130000-cccccc' } },
       { key: 'labeled/d.dddddddddddd.csv.classes.json', body: '{}', lastModified: at('2026-11-25T13:00:01Z') },
     );
-    const { snapshot } = await loaded(state);
+    const { store } = await loaded(state);
+    // the run-id metadata ingestion gave the list (read when the page shows the drops) names no run of its own
+    store.want({ runs: [D], heads: ['labeled/d/classes.20261125T130000Z.0123456789ab.txt'] });
+    const snapshot = await store.refresh();
     const run = snapshot.runs.find((candidate) => candidate.runId === D)!;
+    expect(snapshot.labeledRunIds.get('labeled/d/classes.20261125T130000Z.0123456789ab.txt')).toBe('20261125-130000-cccccc');
+    expect(run.trigger.drops.every((drop) => drop.ownRunId === undefined)).toBe(true);
     // in the listing's order
     expect(run.trigger.drops.map((drop) => [drop.droppedKey, drop.keptKey])).toEqual([
       ['incoming/d.csv', 'labeled/d.dddddddddddd.csv'],
