@@ -1,9 +1,9 @@
 /**
- * `npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia | --rows N] [--keep]`: the main job in one
+ * `npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia | --rows N] [--keep] [--stay]`: the main job in one
  * command. Starts the local stack, drops a labeled data set into incoming/, follows the run through every
  * stage (ingest, preprocess, train, deploy, notify) with the console's data layer, the lines npm start prints,
  * prints the console's URL (open it to watch), the `Model deployed` email's summary and a few predictions on
- * held-out texts, stops the stack and exits 0 (1 when the pipeline reports a failure, 2 for bad options or a
+ * held-out texts (with --stay, keeps the stack and its console up until Ctrl-C), stops the stack and exits 0 (1 when the pipeline reports a failure, 2 for bad options or a
  * data set the corpus holds already).
  *
  * The stack's state: LOCAL_STACK_DIR when given; else with --keep the checkout's .local/ (the user's stack, whose
@@ -44,7 +44,7 @@ interface DemoData {
 }
 
 const COMMAND = defineCommand({
-  usage: 'npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia [--dbpedia-url URL] | --rows N] [--keep]',
+  usage: 'npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia [--dbpedia-url URL] | --rows N] [--keep] [--stay]',
   summary:
     'Starts the local stack, drops a labeled data set into incoming/, follows the run through every stage, prints the ' +
     `Model deployed email and predictions, and stops the stack. Without an option: ${DEFAULT_ROWS} rows of the project's ` +
@@ -57,6 +57,7 @@ const COMMAND = defineCommand({
         "run on your stack's own state (.local/): the data joins its corpus (a new synthetic seed each run, so every run adds " +
         'new data and retrains on all of it) and the model is still served at the next npm start',
     },
+    stay: { type: 'boolean', description: 'after the run, keep the stack up until Ctrl-C, to look at the run and its metrics in the console' },
     rows: { type: 'string', value: 'n', description: 'the synthetic data set with n rows (at least 100)' },
     data: { type: 'string', value: 'file', description: 'your labeled data (.csv, .jsonl or .txt, optionally .gz; see README "Data")' },
     classes: { type: 'string', value: 'file', description: 'a classes.txt naming your numeric labels (line 1 names label 1), with --data' },
@@ -204,7 +205,7 @@ async function main(): Promise<void> {
   let exitCode = 1;
   try {
     say('stack', `ready: ${stack.info.endpoint}, bucket ${stack.info.dataBucket}`);
-    say('console', `open ${stack.info.consoleUrl} to watch the run (and afterwards, its metrics)`);
+    say('console', `open ${stack.info.consoleUrl} to watch the run${values.stay ? ' (and afterwards, its metrics: the stack stays up until Ctrl-C)' : ' (--stay keeps it up afterwards)'}`);
     const s3 = new S3Client({ endpoint: stack.info.endpoint, region: stack.info.region, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const data = source.data ?? (await generatedData(s3, stack.info.dataBucket, source.rows, localDir));
     const since = new Date(Date.now() - 1000);
@@ -213,6 +214,13 @@ async function main(): Promise<void> {
     console.log(`\n${email.subject}\n${'-'.repeat(Math.min(email.subject.length, 100))}\n${email.text}\n`);
     exitCode = exitCodeOf(run);
     if (exitCode === 0) await showPredictions(stack, run.runId);
+    if (values.stay) {
+      say('console', `${stack.info.consoleUrl}#/runs/${run.runId} shows the run and its metrics; Ctrl-C stops the stack`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+    }
   } finally {
     say('stack', 'stopping');
     await stack.stop();
