@@ -23,6 +23,7 @@ import '../local-stack/src/cli/warnings';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
+import type { Page } from 'playwright-core';
 import { localPaths, startLocalStack, type StackInfo } from '../local-stack/src/stack';
 import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
@@ -58,6 +59,23 @@ const DETAILS_READ = `(() => {
   const measured = rows.filter((row) => row.getAttribute('data-outcome') === 'deployed').every((row) => row.querySelector('.outcome .small'));
   return rows.length >= ${ROWS} && explained && measured;
 })()`;
+
+/**
+ * The page's clock (performance.now(), from navigation) at the first animation frame where `condition`, an
+ * expression, holds. Checked in the page by a script of its own (Runtime.evaluate): playwright's
+ * waitForFunction evaluates a string predicate with eval, which the console's content security policy refuses.
+ */
+function pageTimeWhen(page: Page, condition: string, timeoutMs: number): Promise<number> {
+  return page.evaluate(`new Promise((resolve, reject) => {
+    const deadline = performance.now() + ${timeoutMs};
+    const check = () => {
+      if (${condition}) resolve(performance.now());
+      else if (performance.now() > deadline) reject(new Error(${JSON.stringify(`timed out after ${timeoutMs} ms waiting for ${condition}`)}));
+      else requestAnimationFrame(check);
+    };
+    check();
+  })`) as Promise<number>;
+}
 
 /** CPU seconds (user + system) of a process tree, from /proc/<pid>/stat (fields 14 and 15, in clock ticks). */
 function treeCpuSeconds(root: number): number {
@@ -141,11 +159,9 @@ async function main(): Promise<void> {
       let requests = 0;
       page.on('request', () => (requests += 1));
       await page.goto(info.consoleUrl);
-      await page.waitForFunction(ROWS_DRAWN, undefined, { timeout: 60_000, polling: 'raf' });
-      firstRows.push(await page.evaluate(() => performance.now()));
+      firstRows.push(await pageTimeWhen(page, ROWS_DRAWN, 60_000));
       requestsToContent.push(requests);
-      await page.waitForFunction(DETAILS_READ, undefined, { timeout: 60_000, polling: 'raf' });
-      detailsRead.push(await page.evaluate(() => performance.now()));
+      detailsRead.push(await pageTimeWhen(page, DETAILS_READ, 60_000));
       await close();
     }
 
@@ -156,12 +172,11 @@ async function main(): Promise<void> {
     const models = await openBrowser();
     const modelsPage = models.page;
     await modelsPage.goto(`${info.consoleUrl}#/models?page=${lastPage}`);
-    await modelsPage.waitForFunction(
+    const modelsMs = await pageTimeWhen(
+      modelsPage,
       `[...document.querySelectorAll('table[aria-label="model versions"] tbody tr')].filter((row) => /%/.test(row.children[2]?.textContent ?? '')).length >= ${onLastPage}`,
-      undefined,
-      { timeout: 120_000, polling: 100 },
+      120_000,
     );
-    const modelsMs = await modelsPage.evaluate(() => performance.now());
     await models.close();
 
     // Refresh cost: the stack alone, then with one console open.
@@ -176,7 +191,7 @@ async function main(): Promise<void> {
     const { page } = open;
     await page.goto(info.consoleUrl);
     // Past the first load's reads: from here on, only the refreshes.
-    await page.waitForFunction(DETAILS_READ, undefined, { timeout: 60_000 });
+    await pageTimeWhen(page, DETAILS_READ, 60_000);
     let requests = 0;
     let bytes = 0;
     page.on('request', () => (requests += 1));
