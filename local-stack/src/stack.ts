@@ -10,11 +10,12 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { dataBucketName, endpointName } from '@pipeline/shared';
 import { createLocalServer, type LocalServer } from './core/server';
 import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from './core/persistence';
 import { ACCOUNT_ID, type Provider } from './core/types';
 import { StackDeployer } from './deploy/deployer';
 import { packageServices } from './deploy/package';
@@ -250,6 +251,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
   const logger = options.logger ?? silentLogger;
   const services = options.services ?? SERVICE_NAMES;
   rmSync(paths.infoFile, { force: true });
+  removeStaleTempFilesSync(paths.localDir);
   mkdirSync(paths.mailDir, { recursive: true });
 
   const packaging = (async () => {
@@ -300,8 +302,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       endpointName: endpointName(STAGE),
       mailDir: path.resolve(paths.mailDir),
     };
-    writeFileSync(`${paths.infoFile}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
-    renameSync(`${paths.infoFile}.tmp`, paths.infoFile);
+    writeJsonAtomicSync(paths.infoFile, info);
     return {
       info,
       infoFile: paths.infoFile,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../core/persistence';
 import { resolveIntrinsics, type IntrinsicContext } from './intrinsics';
 import type { DeployTargets, RuleTarget } from './targets';
 import type { CfnResource, PackagedService } from './templates';
@@ -57,6 +58,7 @@ export class StackDeployer {
   constructor(private readonly options: DeployerOptions) {
     const directory = path.join(options.stateDir, 'cloudformation');
     mkdirSync(directory, { recursive: true });
+    removeStaleTempFilesSync(directory);
     this.stacksFile = path.join(directory, 'stacks.json');
     this.stacks = readJson(this.stacksFile) ?? {};
     this.handlers = this.resourceHandlers();
@@ -88,7 +90,7 @@ export class StackDeployer {
       deployed.exports[String(resolveIntrinsics(output.Export.Name, context))] = resolveIntrinsics(output.Value, context);
     }
     this.stacks[stackName] = deployed;
-    writeJson(this.stacksFile, this.stacks);
+    writeJsonAtomicSync(this.stacksFile, this.stacks);
     this.options.log?.(`deployed ${stackName}: ${Object.keys(deployed.resources).length} resources`);
     return deployed;
   }
@@ -358,10 +360,4 @@ function readJson<T>(file: string): T | undefined {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-}
-
-function writeJson(file: string, value: unknown): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, JSON.stringify(value, null, 2));
-  renameSync(temporary, file);
 }

@@ -7,9 +7,10 @@
  * Targets are reached through injected invokers, so this module knows no other provider.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalStackLogger } from '../../core/logger';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
 import { AwsError, type EventBridgeEvent } from '../../core/types';
 import { targetPayload } from './input-transform';
 import { DEFAULT_RETRY_POLICY, type Target } from './model';
@@ -76,6 +77,7 @@ export class TargetDelivery {
 
   /** Re-schedules deliveries a previous run left unfinished. */
   resume(): number {
+    removeStaleTempFilesSync(this.options.directory);
     let resumed = 0;
     for (const file of readdirSync(this.options.directory)) {
       if (!file.endsWith('.json')) continue;
@@ -204,9 +206,7 @@ export class TargetDelivery {
   }
 
   private save(delivery: PendingDelivery): void {
-    const file = this.fileOf(delivery);
-    writeFileSync(`${file}.tmp`, JSON.stringify(delivery));
-    renameSync(`${file}.tmp`, file);
+    writeJsonAtomicSync(this.fileOf(delivery), delivery);
   }
 
   private remove(delivery: PendingDelivery): void {

@@ -1,9 +1,10 @@
 /**
  * Event buses, rules and targets, validated as EventBridge validates them and persisted to
- * `<stateDir>/events/rules.json` (written whole, via a temp file and a rename).
+ * `<stateDir>/events/rules.json` (written whole and atomically).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
 import { ACCOUNT_ID, AwsError } from '../../core/types';
 import { compilePattern, type CompiledPattern } from './pattern';
 import { DEFAULT_BUS, type EventBus, type Rule, type RuleState, type Target } from './model';
@@ -210,6 +211,7 @@ export class RuleStore {
   }
 
   private load(): void {
+    removeStaleTempFilesSync(path.dirname(this.file));
     if (!existsSync(this.file)) return;
     const state = JSON.parse(readFileSync(this.file, 'utf8')) as { buses: EventBus[]; rules: Rule[] };
     for (const bus of state.buses) this.buses.set(bus.name, bus);
@@ -224,8 +226,7 @@ export class RuleStore {
       buses: [...this.buses.values()].filter((bus) => bus.name !== DEFAULT_BUS),
       rules: [...this.rules.values()].flatMap((rules) => [...rules.values()]),
     };
-    writeFileSync(`${this.file}.tmp`, JSON.stringify(state, null, 2));
-    renameSync(`${this.file}.tmp`, this.file);
+    writeJsonAtomicSync(this.file, state);
   }
 }
 

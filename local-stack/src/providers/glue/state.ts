@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
 
 export type JobRunState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'SUCCEEDED' | 'FAILED' | 'TIMEOUT' | 'ERROR';
 export const ACTIVE_RUN_STATES: readonly JobRunState[] = ['STARTING', 'RUNNING', 'STOPPING'];
@@ -49,6 +50,7 @@ export class GlueState {
   constructor(readonly directory: string) {
     mkdirSync(path.join(directory, 'logs'), { recursive: true });
     this.file = path.join(directory, 'state.json');
+    removeStaleTempFilesSync(directory);
     this.state = GlueState.load(this.file);
   }
 
@@ -62,9 +64,7 @@ export class GlueState {
   }
 
   private save(): void {
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(this.state));
-    renameSync(temporary, this.file);
+    writeJsonAtomicSync(this.file, this.state);
   }
 
   job(name: string): GlueJob | undefined {

@@ -6,9 +6,10 @@
  * as AWS does. Events still queued when the stack stops are resumed when it starts again.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalStackLogger } from '../../core/logger';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
 import type { QueueMessageAttribute } from './ports';
 
 export interface EventInvokeConfig {
@@ -75,6 +76,7 @@ export class AsyncInvocationQueue {
 
   /** Picks up events a previous run left queued. */
   resume(): number {
+    removeStaleTempFilesSync(this.directory);
     let resumed = 0;
     for (const file of readdirSync(this.directory)) {
       if (!file.endsWith('.json')) continue;
@@ -207,9 +209,7 @@ export class AsyncInvocationQueue {
   }
 
   private save(event: QueuedEvent): void {
-    const file = this.fileOf(event);
-    writeFileSync(`${file}.tmp`, JSON.stringify(event));
-    renameSync(`${file}.tmp`, file);
+    writeJsonAtomicSync(this.fileOf(event), event);
   }
 
   private remove(event: QueuedEvent): void {

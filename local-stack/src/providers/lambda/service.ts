@@ -4,9 +4,10 @@
  * and asynchronous invocation, event-invoke configs and SQS event source mappings.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
 import { ACCOUNT_ID, AwsError } from '../../core/types';
 import { AsyncInvocationQueue, DEFAULT_EVENT_INVOKE_CONFIG, type AttemptResult, type EventInvokeConfig } from './async-invocations';
 import { InstancePool, type PoolStats } from './instance-pool';
@@ -578,6 +579,7 @@ export class LambdaService {
   }
 
   private load(): void {
+    removeStaleTempFilesSync(this.root);
     const file = path.join(this.root, 'functions.json');
     if (!existsSync(file)) return;
     const state = JSON.parse(readFileSync(file, 'utf8')) as PersistedState;
@@ -596,8 +598,7 @@ export class LambdaService {
       eventInvokeConfigs: Object.fromEntries(this.eventInvokeConfigs),
       eventSourceMappings: [...this.mappings.values()],
     };
-    writeFileSync(`${file}.tmp`, JSON.stringify(state, null, 2));
-    renameSync(`${file}.tmp`, file);
+    writeJsonAtomicSync(file, state);
   }
 }
 

@@ -4,7 +4,8 @@
  * it acknowledged (with `fsync`, neither does a crash of the machine). Replaying the journal gives
  * the messages back; compaction rewrites it as one send record per live message.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { writeFileAtomicSync } from '../../core/persistence';
 import type { StoredMessage } from './model';
 
 type PersistedMessage = Omit<StoredMessage, 'receiptHandle'>;
@@ -64,26 +65,10 @@ export class QueueJournal {
     return this.deadRecords >= Math.max(COMPACT_MIN_DEAD_RECORDS, 2 * liveMessages);
   }
 
-  /** Rewrites the journal as the live messages only (temp file + rename, so never half-written). */
+  /** Rewrites the journal as the live messages only (atomically, so never half-written). */
   compact(messages: Iterable<StoredMessage>): void {
-    const temporary = `${this.file}.tmp`;
-    const fd = openSync(temporary, 'w');
-    try {
-      let chunk = '';
-      for (const message of messages) {
-        chunk += `${JSON.stringify({ op: 'send', message: persisted(message) } satisfies JournalRecord)}\n`;
-        if (chunk.length > 1 << 20) {
-          writeSync(fd, chunk);
-          chunk = '';
-        }
-      }
-      if (chunk) writeSync(fd, chunk);
-      if (this.fsync) fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    writeFileAtomicSync(this.file, sendRecords(messages), { fsync: this.fsync });
     closeSync(this.fd);
-    renameSync(temporary, this.file);
     this.fd = openSync(this.file, 'a');
     this.deadRecords = 0;
   }
@@ -102,6 +87,19 @@ export class QueueJournal {
     writeSync(this.fd, records.map((record) => `${JSON.stringify(record)}\n`).join(''));
     if (this.fsync) fsyncSync(this.fd);
   }
+}
+
+/** One send record per message, in chunks of about 1 MiB. */
+function* sendRecords(messages: Iterable<StoredMessage>): Generator<string> {
+  let chunk = '';
+  for (const message of messages) {
+    chunk += `${JSON.stringify({ op: 'send', message: persisted(message) } satisfies JournalRecord)}\n`;
+    if (chunk.length > 1 << 20) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
 }
 
 function persisted(message: StoredMessage): PersistedMessage {

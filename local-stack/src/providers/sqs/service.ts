@@ -6,8 +6,9 @@
  * event source mappings and destinations).
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
 import { ACCOUNT_ID } from '../../core/types';
 import { queueDoesNotExist, sqsError } from './errors';
 import { QueueJournal } from './journal';
@@ -364,15 +365,15 @@ export class SqsService {
   }
 
   private load(): void {
+    removeStaleTempFilesSync(path.dirname(this.stateFile));
+    removeStaleTempFilesSync(this.messagesDir);
     if (!existsSync(this.stateFile)) return;
     const saved = JSON.parse(readFileSync(this.stateFile, 'utf8')) as { queues: QueueMetadata[] };
     for (const metadata of saved.queues) this.openQueue(metadata);
   }
 
   private saveMetadata(): void {
-    const temporary = `${this.stateFile}.tmp`;
     const queues = [...this.queues.values()].map((queue) => queue.metadata);
-    writeFileSync(temporary, JSON.stringify({ queues }, null, 2));
-    renameSync(temporary, this.stateFile);
+    writeJsonAtomicSync(this.stateFile, { queues }, { fsync: this.options.fsync ?? false });
   }
 }
