@@ -91,7 +91,8 @@ export function localPaths(root: string, localDir = path.join(root, '.local')) {
   };
 }
 
-function createProviders(options: { stateDir: string; mailDir: string; chaos: string | undefined; url: () => string; logger: LocalStackLogger }): StackProviders {
+/** The stack's providers, wired to each other; `url` is read when a provider needs the stack's endpoint. */
+export function createProviders(options: { stateDir: string; mailDir: string; chaos: string | undefined; url: () => string; logger: LocalStackLogger }): StackProviders {
   const chaos = parseChaosConfig(options.chaos);
   const common = { stateDir: options.stateDir, region: REGION, logger: options.logger };
   // Providers reach each other through these late-bound references: each needs another that is built after it.
@@ -127,6 +128,12 @@ function createProviders(options: { stateDir: string; mailDir: string; chaos: st
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
     sts: new StsProvider(),
   };
+}
+
+/** The providers in the order the server starts them (and stops them in reverse). */
+export function providersInStartOrder(providers: StackProviders): Provider[] {
+  // SQS before EventBridge before Lambda: stopped in reverse, nothing in flight is dropped.
+  return [providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts];
 }
 
 /** The deployer's view of the providers. S3 is configured through its own API, as CloudFormation would. */
@@ -268,8 +275,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
   let deployer: StackDeployer | undefined;
   const server: LocalServer = await createLocalServer({
     port: options.port ?? Number(process.env.LOCAL_STACK_PORT ?? DEFAULT_PORT),
-    // SQS before EventBridge before Lambda: stopped in reverse, nothing in flight is dropped.
-    providers: [providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts] as Provider[],
+    providers: providersInStartOrder(providers),
     logger,
     onListening: (listening) => (url = listening),
     controlRoutes: {

@@ -6,4 +6,5 @@ export * from './xml';
 export * from './persistence';
 export * from './logger';
 export { createLocalServer, HEALTH_PATH, type LocalServer, type LocalServerOptions } from './server';
-export { resolveServiceTarget, parseCredentialScope, type ServiceTarget } from './service-resolution';
+export { resolveServiceTarget, parseCredentialScope, serviceDirectory, type ServiceDirectory, type ServiceTarget } from './service-resolution';
+export { declareOperations } from './operations';

@@ -6,14 +6,17 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json-protocol';
+import { declareOperations } from '../../core/operations';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
-import { ACCOUNT_ID, AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type EventBridgeEvent, type EventPublisher, type Provider } from '../../core/types';
+import { ACCOUNT_ID, AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type EventBridgeEvent, type EventPublisher, type OperationDeclarations, type Provider } from '../../core/types';
 import { createRandom } from './chaos';
 import { TargetDelivery, type DeliveryRequest, type TargetInvokers } from './delivery';
 import { DEFAULT_BUS, type Rule, type RuleState, type Target } from './model';
 import { compilePattern } from './pattern';
 import { entrySize, eventFromEntry, eventTimestamp, MAX_ENTRY_BYTES, type PutEventsEntry } from './put-events';
 import { busNameOf, RuleStore, type FailedTargetEntry, type PutRuleInput } from './rule-store';
+
+const EVENTS_TARGET_PREFIX = 'AWSEvents';
 
 export interface EventsProviderOptions {
   stateDir: string;
@@ -38,6 +41,7 @@ export class EventsProvider implements Provider, EventPublisher {
   readonly protocol: AwsProtocol = 'json';
   readonly rules: RuleStore;
   private readonly delivery: TargetDelivery;
+  readonly operations: OperationDeclarations;
   private readonly handlers: Readonly<Record<string, JsonOperationHandler>>;
   private readonly logger: LocalStackLogger;
 
@@ -53,11 +57,12 @@ export class EventsProvider implements Provider, EventPublisher {
       random: options.random ?? createRandom(),
       logger: this.logger,
     });
-    this.handlers = this.operations();
+    this.handlers = this.operationHandlers();
+    this.operations = declareOperations(this.handlers, { protocols: ['json'], jsonTargetPrefix: EVENTS_TARGET_PREFIX });
   }
 
   handle(request: AwsRequest): Promise<AwsResponse> {
-    return dispatchJsonProtocol(request, { targetPrefix: 'AWSEvents', serviceName: 'EventBridge', handlers: this.handlers, jsonVersion: '1.1' });
+    return dispatchJsonProtocol(request, { targetPrefix: EVENTS_TARGET_PREFIX, serviceName: 'EventBridge', handlers: this.handlers, jsonVersion: '1.1' });
   }
 
   async start(): Promise<void> {
@@ -191,7 +196,7 @@ export class EventsProvider implements Provider, EventPublisher {
     };
   }
 
-  private operations(): Record<string, JsonOperationHandler> {
+  private operationHandlers(): Record<string, JsonOperationHandler> {
     return {
       PutRule: (input) => {
         const state = optionalString(input, 'State') as RuleState | undefined;

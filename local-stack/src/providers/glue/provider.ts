@@ -2,7 +2,8 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json-protocol';
-import { AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type EventPublisher, type ObjectStore, type Provider } from '../../core/types';
+import { declareOperations } from '../../core/operations';
+import { AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type EventPublisher, type ObjectStore, type OperationDeclarations, type Provider } from '../../core/types';
 import { runPythonScript, type ScriptRun } from './runner';
 import { GlueState, type GlueJob, type GlueJobRun, type JobRunState } from './state';
 
@@ -17,6 +18,7 @@ export interface GlueProviderOptions {
 }
 
 type Input = Record<string, unknown>;
+const GLUE_TARGET_PREFIX = 'AWSGlue';
 const DEFAULT_TIMEOUT_MINUTES = 2880;
 
 /**
@@ -28,12 +30,14 @@ export class GlueProvider implements Provider {
   readonly signingNames = ['glue'] as const;
   readonly protocol: AwsProtocol = 'json';
   private readonly state: GlueState;
+  readonly operations: OperationDeclarations;
   private readonly handlers: Readonly<Record<string, JsonOperationHandler>>;
   private readonly processes = new Map<string, { script: ScriptRun; timer: NodeJS.Timeout; stopping: boolean; timedOut: boolean }>();
 
   constructor(private readonly options: GlueProviderOptions) {
     this.state = new GlueState(path.join(options.stateDir, 'glue'));
-    this.handlers = this.operations();
+    this.handlers = this.operationHandlers();
+    this.operations = declareOperations(this.handlers, { protocols: ['json'], jsonTargetPrefix: GLUE_TARGET_PREFIX });
   }
 
   /** Runs that were active when the stack stopped cannot be resumed: they fail, and say so. */
@@ -65,10 +69,10 @@ export class GlueProvider implements Provider {
   }
 
   handle(request: AwsRequest): Promise<AwsResponse> {
-    return dispatchJsonProtocol(request, { targetPrefix: 'AWSGlue', serviceName: 'Glue', handlers: this.handlers, jsonVersion: '1.1' });
+    return dispatchJsonProtocol(request, { targetPrefix: GLUE_TARGET_PREFIX, serviceName: 'Glue', handlers: this.handlers, jsonVersion: '1.1' });
   }
 
-  private operations(): Record<string, JsonOperationHandler> {
+  private operationHandlers(): Record<string, JsonOperationHandler> {
     return {
       GetJob: (input) => ({ Job: this.requireJob(stringField(input, 'JobName')) }),
       GetJobs: () => ({ Jobs: this.state.jobs() }),

@@ -3,8 +3,8 @@
  * function event-invoke configs and SQS event source mappings. Errors are thrown as AwsError and
  * serialised by the router in the REST-JSON protocol.
  */
-import { notImplemented } from '../../core/errors';
 import { parseJsonBody, restJsonResponse } from '../../core/json-protocol';
+import { dispatchRestRoute, type RestRoute } from '../../core/rest-routes';
 import { AwsError, type AwsRequest, type AwsResponse } from '../../core/types';
 import type { EventInvokeConfig } from './async-invocations';
 import type { EventSourceMapping } from './sqs-event-source';
@@ -14,29 +14,22 @@ const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 const ASYNC_PAYLOAD_LIMIT = 1024 * 1024;
 const LOG_TAIL_BYTES = 4096;
 
-type Route = (service: LambdaService, request: AwsRequest, name: string) => Promise<AwsResponse> | AwsResponse;
-
-const ROUTES: Array<{ method: string; pattern: RegExp; operation: string; handler: Route }> = [
-  { method: 'POST', pattern: /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, operation: 'Invoke', handler: invoke },
-  { method: 'GET', pattern: /^\/2015-03-31\/functions\/?$/, operation: 'ListFunctions', handler: listFunctions },
-  { method: 'GET', pattern: /^\/2015-03-31\/functions\/([^/]+)\/?$/, operation: 'GetFunction', handler: getFunction },
-  { method: 'GET', pattern: /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, operation: 'GetFunctionConfiguration', handler: getFunctionConfiguration },
-  { method: 'DELETE', pattern: /^\/2015-03-31\/functions\/([^/]+)\/?$/, operation: 'DeleteFunction', handler: deleteFunction },
-  { method: 'PUT', pattern: /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/?$/, operation: 'PutFunctionEventInvokeConfig', handler: putEventInvokeConfig },
-  { method: 'GET', pattern: /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/?$/, operation: 'GetFunctionEventInvokeConfig', handler: getEventInvokeConfig },
-  { method: 'GET', pattern: /^\/2015-03-31\/event-source-mappings\/?$/, operation: 'ListEventSourceMappings', handler: listEventSourceMappings },
-  { method: 'POST', pattern: /^\/2015-03-31\/event-source-mappings\/?$/, operation: 'CreateEventSourceMapping', handler: createEventSourceMapping },
-  { method: 'GET', pattern: /^\/2015-03-31\/event-source-mappings\/([^/]+)\/?$/, operation: 'GetEventSourceMapping', handler: getEventSourceMapping },
-  { method: 'DELETE', pattern: /^\/2015-03-31\/event-source-mappings\/([^/]+)\/?$/, operation: 'DeleteEventSourceMapping', handler: deleteEventSourceMapping },
+export const LAMBDA_ROUTES: ReadonlyArray<RestRoute<LambdaService>> = [
+  { method: 'POST', path: /^\/2015-03-31\/functions\/([^/]+)\/invocations\/?$/, operation: 'Invoke', handler: invoke },
+  { method: 'GET', path: /^\/2015-03-31\/functions\/?$/, operation: 'ListFunctions', handler: listFunctions },
+  { method: 'GET', path: /^\/2015-03-31\/functions\/([^/]+)\/?$/, operation: 'GetFunction', handler: getFunction },
+  { method: 'GET', path: /^\/2015-03-31\/functions\/([^/]+)\/configuration\/?$/, operation: 'GetFunctionConfiguration', handler: getFunctionConfiguration },
+  { method: 'DELETE', path: /^\/2015-03-31\/functions\/([^/]+)\/?$/, operation: 'DeleteFunction', handler: deleteFunction },
+  { method: 'PUT', path: /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/?$/, operation: 'PutFunctionEventInvokeConfig', handler: putEventInvokeConfig },
+  { method: 'GET', path: /^\/2019-09-25\/functions\/([^/]+)\/event-invoke-config\/?$/, operation: 'GetFunctionEventInvokeConfig', handler: getEventInvokeConfig },
+  { method: 'GET', path: /^\/2015-03-31\/event-source-mappings\/?$/, operation: 'ListEventSourceMappings', handler: listEventSourceMappings },
+  { method: 'POST', path: /^\/2015-03-31\/event-source-mappings\/?$/, operation: 'CreateEventSourceMapping', handler: createEventSourceMapping },
+  { method: 'GET', path: /^\/2015-03-31\/event-source-mappings\/([^/]+)\/?$/, operation: 'GetEventSourceMapping', handler: getEventSourceMapping },
+  { method: 'DELETE', path: /^\/2015-03-31\/event-source-mappings\/([^/]+)\/?$/, operation: 'DeleteEventSourceMapping', handler: deleteEventSourceMapping },
 ];
 
-export async function handleLambdaRequest(service: LambdaService, request: AwsRequest): Promise<AwsResponse> {
-  for (const route of ROUTES) {
-    if (route.method !== request.method) continue;
-    const match = route.pattern.exec(request.path);
-    if (match) return route.handler(service, request, match[1] ?? '');
-  }
-  throw notImplemented('Lambda', `${request.method} ${request.path}`, 'rest-json');
+export function handleLambdaRequest(service: LambdaService, request: AwsRequest): Promise<AwsResponse> {
+  return dispatchRestRoute(LAMBDA_ROUTES, service, request, 'Lambda');
 }
 
 // ---------------------------------------------------------------------------------------------

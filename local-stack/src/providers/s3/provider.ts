@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
+import { declareOperations } from '../../core/operations';
 import {
   ACCOUNT_ID,
   type AwsRequest,
@@ -14,6 +15,7 @@ import {
   type AwsResponse,
   type EventPublisher,
   type ObjectStore,
+  type OperationDeclarations,
   type Provider,
 } from '../../core/types';
 import { S3EventNotifier } from './events';
@@ -41,21 +43,23 @@ export interface S3ProviderOptions {
 export class S3Provider implements Provider, ObjectStore {
   readonly signingNames = ['s3'] as const;
   readonly protocol = 'rest-xml' as const;
+  readonly operations: OperationDeclarations<S3Operation>;
   readonly store: S3Store;
   private readonly notifier: S3EventNotifier;
-  private readonly operations: Record<S3Operation, OperationHandler>;
+  private readonly handlers: Record<S3Operation, OperationHandler>;
 
   constructor(options: S3ProviderOptions) {
     const logger = options.logger ?? silentLogger;
     this.store = new S3Store(join(options.stateDir, 's3'), logger);
     this.notifier = new S3EventNotifier(this.store, options.events, logger);
     const services: S3Services = { objects: this.store, uploads: new MultipartStore(this.store), notifier: this.notifier, logger };
-    this.operations = {
+    this.handlers = {
       ...bucketOperations(services),
       ...listingOperations(services),
       ...objectOperations(services),
       ...multipartOperations(services),
     };
+    this.operations = declareOperations(this.handlers, { protocols: ['rest-xml'] });
   }
 
   async start(): Promise<void> {
@@ -79,7 +83,7 @@ export class S3Provider implements Provider, ObjectStore {
     const target = parseS3Target(request.rawPath, header(request.headers, 'host'));
     const { operation, document } = resolveS3Operation(request.method, target, request.query, request.headers);
     if (target.key !== undefined) checkKeyLength(target.key);
-    return this.operations[operation]({ request, bucket: target.bucket ?? '', key: target.key ?? '', document });
+    return this.handlers[operation]({ request, bucket: target.bucket ?? '', key: target.key ?? '', document });
   }
 
   // ---- ObjectStore ----

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { jsonErrorResponse, toAwsError } from '../../core/errors';
 import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json-protocol';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
-import type { AwsRequest, AwsResponse, EventPublisher, ObjectStore, Provider } from '../../core/types';
+import { declareOperations } from '../../core/operations';
+import type { AwsRequest, AwsResponse, EventPublisher, ObjectStore, OperationDeclarations, Provider } from '../../core/types';
 import { EndpointConfigs } from './hosting/endpoint-configs';
 import { Endpoints } from './hosting/endpoints';
 import { Models } from './hosting/models';
@@ -34,8 +35,11 @@ export interface SageMakerProviderOptions {
   predictionWorkers?: number;
 }
 
+const SAGEMAKER_TARGET_PREFIX = 'SageMaker';
+
 export class SageMakerProvider implements Provider {
   readonly signingNames = ['sagemaker'] as const;
+  readonly operations: OperationDeclarations;
   readonly trainingJobs: TrainingJobs;
   private readonly models: Models;
   private readonly configs: EndpointConfigs;
@@ -100,6 +104,11 @@ export class SageMakerProvider implements Provider {
       ListEndpoints: (input) => endpoints.list(input),
       DeleteEndpoint: (input, request) => endpoints.delete(input, request.region, request.accountId),
     };
+    this.operations = {
+      ...declareOperations(this.handlers, { protocols: ['json'], jsonTargetPrefix: SAGEMAKER_TARGET_PREFIX }),
+      // SageMaker Runtime's one operation, which signs as `sagemaker` too.
+      ...declareOperations({ InvokeEndpoint: this.runtime }, { protocols: ['rest-json'] }),
+    };
   }
 
   async start(): Promise<void> {
@@ -124,7 +133,7 @@ export class SageMakerProvider implements Provider {
       }
     }
     try {
-      return await dispatchJsonProtocol(request, { targetPrefix: 'SageMaker', serviceName: 'SageMaker', handlers: this.handlers });
+      return await dispatchJsonProtocol(request, { targetPrefix: SAGEMAKER_TARGET_PREFIX, serviceName: 'SageMaker', handlers: this.handlers });
     } catch (error) {
       return jsonErrorResponse(toAwsError(error));
     }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../core/persistence';
 
 export class Mailbox {
+  private readonly sentAt: number[] = [];
+
   constructor(readonly directory: string) {}
 
   /** Writes the message and returns its path: `<time>-<messageId>.eml`, so names sort by sending time. */
@@ -12,6 +14,12 @@ export class Mailbox {
     const stamp = sentAt.toISOString().replace(/[-:]/g, '').replace('.', '');
     const path = join(this.directory, `${stamp}-${messageId}.eml`);
     await writeFileAtomic(path, message);
+    this.sentAt.push(sentAt.getTime());
     return path;
+  }
+
+  /** Messages delivered after `time` (epoch ms) since the stack started. */
+  sentSince(time: number): number {
+    return this.sentAt.filter((sent) => sent > time).length;
   }
 }

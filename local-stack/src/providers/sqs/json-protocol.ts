@@ -7,6 +7,8 @@ import { SQS_OPERATIONS } from './operations';
 import type { SqsService } from './service';
 import { WireInput } from './wire-input';
 
+export const SQS_TARGET_PREFIX = 'AmazonSQS';
+
 export function jsonHandlers(service: SqsService): Record<string, JsonOperationHandler> {
   return Object.fromEntries(
     Object.entries(SQS_OPERATIONS).map(([name, operation]) => [name, (input: Record<string, unknown>) => operation(service, new WireInput(input))]),
@@ -18,7 +20,7 @@ export async function handleJsonRequest(
   handlers: Readonly<Record<string, JsonOperationHandler>>,
 ): Promise<AwsResponse> {
   try {
-    return await dispatchJsonProtocol(request, { targetPrefix: 'AmazonSQS', serviceName: 'SQS', handlers, jsonVersion: '1.0' });
+    return await dispatchJsonProtocol(request, { targetPrefix: SQS_TARGET_PREFIX, serviceName: 'SQS', handlers, jsonVersion: '1.0' });
   } catch (error) {
     const awsError = toAwsError(error);
     // SDKs in query-compatible mode take the error code from the x-amzn-query-error header.

@@ -3,6 +3,7 @@
  * awsJson1.0 form (`X-Amz-Target: AWSSecurityTokenServiceV20110615.<Action>`) gets the same results.
  */
 import { dispatchJsonProtocol } from '../../core/json-protocol';
+import { declareOperations } from '../../core/operations';
 import { dispatchQueryProtocol, structureToXml } from '../../core/query-protocol';
 import { AwsError, type AwsRequest, type AwsResponse, type Provider } from '../../core/types';
 import { assumeRole, callerIdentity, parseDuration, temporaryCredentials, type TemporaryCredentials } from './identity';
@@ -67,6 +68,7 @@ function withEpochSeconds(value: unknown): unknown {
 
 export class StsProvider implements Provider {
   readonly signingNames = ['sts'] as const;
+  readonly operations = declareOperations(operations, { protocols: ['query', 'json'], jsonTargetPrefix: JSON_TARGET_PREFIX });
 
   handle(request: AwsRequest): Promise<AwsResponse> {
     if (request.headers['x-amz-target'] !== undefined) {
