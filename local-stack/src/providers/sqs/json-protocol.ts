@@ -4,7 +4,7 @@ import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json
 import { AwsError, type AwsRequest, type AwsResponse } from '../../core/types';
 import { queryCodeOf } from './errors';
 import { SQS_OPERATIONS } from './operations';
-import type { SqsService } from './service';
+import type { SqsService } from './model/service';
 import { WireInput } from './wire-input';
 
 export const SQS_TARGET_PREFIX = 'AmazonSQS';

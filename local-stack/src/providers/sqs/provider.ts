@@ -5,7 +5,7 @@ import type { AwsRequest, AwsResponse, Provider } from '../../core/types';
 import { handleJsonRequest, jsonHandlers, SQS_TARGET_PREFIX } from './json-protocol';
 import { SQS_OPERATIONS } from './operations';
 import { handleQueryRequest } from './query-protocol';
-import { SqsService, type SqsServiceOptions } from './service';
+import { SqsService, type SqsServiceOptions } from './model/service';
 
 export class SqsProvider implements Provider {
   readonly signingNames = ['sqs'] as const;

@@ -1,6 +1,6 @@
 /** Queue attributes: parsing and validating what callers set, and rendering what GetQueueAttributes returns. */
-import type { QueueSettings, RedrivePolicy } from './model';
-import { sqsError } from './errors';
+import type { QueueSettings, RedrivePolicy } from './types';
+import { sqsError } from '../errors';
 
 export const DEFAULT_SETTINGS: QueueSettings = Object.freeze({
   delaySeconds: 0,

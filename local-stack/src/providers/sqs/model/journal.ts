@@ -5,8 +5,8 @@
  * the messages back; compaction rewrites it as one send record per live message.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { writeFileAtomicSync } from '../../core/persistence';
-import type { StoredMessage } from './model';
+import { writeFileAtomicSync } from '../../../core/persistence';
+import type { StoredMessage } from './types';
 
 type PersistedMessage = Omit<StoredMessage, 'receiptHandle'>;
 

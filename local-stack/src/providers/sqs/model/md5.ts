@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MessageAttributeValue } from './model';
+import type { MessageAttributeValue } from './types';
 
 export function md5Hex(text: string): string {
   return createHash('md5').update(text, 'utf8').digest('hex');

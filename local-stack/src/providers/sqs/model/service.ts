@@ -8,12 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
-import { ACCOUNT_ID } from '../../core/types';
-import { queueDoesNotExist, sqsError } from './errors';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
+import { ACCOUNT_ID } from '../../../core/types';
+import { queueDoesNotExist, sqsError } from '../errors';
 import { QueueJournal } from './journal';
 import { md5Hex, md5OfMessageAttributes } from './md5';
-import type { MessageAttributeValue, QueueMetadata, ReceivedMessage, StoredMessage } from './model';
+import type { MessageAttributeValue, QueueMetadata, ReceivedMessage, StoredMessage } from './types';
 import { Queue } from './queue';
 import { applyAttributes, DEFAULT_SETTINGS, READABLE_ATTRIBUTES, settingsAsAttributes } from './settings';
 

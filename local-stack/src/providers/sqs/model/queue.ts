@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { QueueJournal } from './journal';
-import type { QueueMetadata, ReceivedMessage, StoredMessage } from './model';
+import type { QueueMetadata, ReceivedMessage, StoredMessage } from './types';
 
 export interface TakeOptions {
   maxMessages: number;
