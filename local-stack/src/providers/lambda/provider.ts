@@ -2,8 +2,8 @@
 import { declareOperations } from '../../core/operations';
 import { routesByOperation } from '../../core/rest-routes';
 import type { AwsProtocol, AwsRequest, AwsResponse, Provider } from '../../core/types';
-import { handleLambdaRequest, LAMBDA_ROUTES } from './rest-api';
-import { LambdaService, type LambdaServiceOptions } from './service';
+import { handleLambdaRequest, LAMBDA_ROUTES } from './operations';
+import { LambdaService, type LambdaServiceOptions } from './model/service';
 
 export class LambdaProvider implements Provider {
   readonly signingNames = ['lambda'] as const;

@@ -8,8 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { LocalStackLogger } from '../../core/logger';
-import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
+import type { LocalStackLogger } from '../../../core/logger';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
 import type { QueueMessageAttribute } from './ports';
 
 export interface EventInvokeConfig {

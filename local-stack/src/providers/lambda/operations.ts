@@ -6,9 +6,9 @@
 import { parseJsonBody, restJsonResponse } from '../../core/json-protocol';
 import { dispatchRestRoute, type RestRoute } from '../../core/rest-routes';
 import { AwsError, type AwsRequest, type AwsResponse } from '../../core/types';
-import type { EventInvokeConfig } from './async-invocations';
-import type { EventSourceMapping } from './sqs-event-source';
-import type { LambdaService } from './service';
+import type { EventInvokeConfig } from './model/async-invocations';
+import type { EventSourceMapping } from './model/sqs-event-source';
+import type { LambdaService } from './model/service';
 
 const SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 const ASYNC_PAYLOAD_LIMIT = 1024 * 1024;

@@ -5,7 +5,7 @@
  * queue's redrive policy moves poison messages to its DLQ). With ReportBatchItemFailures only
  * the reported items count as failed.
  */
-import type { LocalStackLogger } from '../../core/logger';
+import type { LocalStackLogger } from '../../../core/logger';
 import type { AttemptResult } from './async-invocations';
 import type { LambdaQueuePort, QueueMessage } from './ports';
 

@@ -6,11 +6,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { silentLogger, type LocalStackLogger } from '../../core/logger';
-import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
-import { ACCOUNT_ID, AwsError } from '../../core/types';
+import { silentLogger, type LocalStackLogger } from '../../../core/logger';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
+import { ACCOUNT_ID, AwsError } from '../../../core/types';
 import { AsyncInvocationQueue, DEFAULT_EVENT_INVOKE_CONFIG, type AttemptResult, type EventInvokeConfig } from './async-invocations';
-import { InstancePool, type PoolStats } from './instance-pool';
+import { InstancePool, type PoolStats } from '../runtime/instance-pool';
 import type { LambdaEventBusPort, LambdaQueuePort, QueueMessageAttribute } from './ports';
 import { SqsEventSourcePoller, type EventSourceMapping } from './sqs-event-source';
 import { extractZip } from './zip';
@@ -554,7 +554,7 @@ export class LambdaService {
       const { build } = await import('esbuild');
       const outfile = path.join(this.root, 'runtime', 'worker.mjs');
       await build({
-        entryPoints: [path.join(__dirname, 'runtime', 'worker-main.ts')],
+        entryPoints: [path.join(__dirname, '..', 'runtime', 'worker-main.ts')],
         outfile,
         bundle: true,
         platform: 'node',

@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import type { FunctionErrorPayload, WorkerInvokeMessage, WorkerToParentMessage } from './runtime/protocol';
+import type { FunctionErrorPayload, WorkerInvokeMessage, WorkerToParentMessage } from './protocol';
 
 export interface WorkerSpec {
   functionName: string;
