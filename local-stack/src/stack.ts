@@ -21,7 +21,7 @@ import { StackDeployer } from './deploy/deployer';
 import { packageServices } from './deploy/package';
 import type { DeployTargets } from './deploy/targets';
 import { loadPackagedService, SERVICE_NAMES, type ServiceName } from './deploy/templates';
-import { createRandom, parseChaosConfig } from './providers/events/chaos';
+import { createRandom, parseChaosConfig } from './core/chaos';
 import { EventsProvider } from './providers/events/provider';
 import { GlueProvider } from './providers/glue/provider';
 import { LambdaProvider } from './providers/lambda/provider';

@@ -7,7 +7,7 @@ import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/cl
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type Message } from '@aws-sdk/client-sqs';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { createRandom, parseChaosConfig } from '../../local-stack/src/providers/events/chaos';
+import { createRandom, parseChaosConfig } from '../../local-stack/src/core/chaos';
 import { writeFunctionBundle } from './fixtures/functions';
 import { temporaryDirectory, waitFor } from './fixtures/harness';
 import { WiredStack } from './fixtures/wired-stack';

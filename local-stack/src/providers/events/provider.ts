@@ -9,12 +9,12 @@ import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json
 import { declareOperations } from '../../core/operations';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
 import { ACCOUNT_ID, AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type EventBridgeEvent, type EventPublisher, type OperationDeclarations, type Provider } from '../../core/types';
-import { createRandom } from './chaos';
-import { TargetDelivery, type DeliveryRequest, type TargetInvokers } from './delivery';
-import { DEFAULT_BUS, type Rule, type RuleState, type Target } from './model';
-import { compilePattern } from './pattern';
-import { entrySize, eventFromEntry, eventTimestamp, MAX_ENTRY_BYTES, type PutEventsEntry } from './put-events';
-import { busNameOf, RuleStore, type FailedTargetEntry, type PutRuleInput } from './rule-store';
+import { createRandom } from '../../core/chaos';
+import { TargetDelivery, type DeliveryRequest, type TargetInvokers } from './model/delivery';
+import { DEFAULT_BUS, type Rule, type RuleState, type Target } from './model/types';
+import { compilePattern } from './model/pattern';
+import { entrySize, eventFromEntry, eventTimestamp, MAX_ENTRY_BYTES, type PutEventsEntry } from './model/put-events';
+import { busNameOf, RuleStore, type FailedTargetEntry, type PutRuleInput } from './model/rule-store';
 
 const EVENTS_TARGET_PREFIX = 'AWSEvents';
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json-protocol';
 import { declareOperations } from '../../core/operations';
 import { AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type EventPublisher, type ObjectStore, type OperationDeclarations, type Provider } from '../../core/types';
-import { runPythonScript, type ScriptRun } from './runner';
-import { GlueState, type GlueJob, type GlueJobRun, type JobRunState } from './state';
+import { runPythonScript, type ScriptRun } from './runtime/python-script';
+import { GlueState, type GlueJob, type GlueJobRun, type JobRunState } from './model/state';
 
 export interface GlueProviderOptions {
   stateDir: string;

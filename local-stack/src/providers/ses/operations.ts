@@ -8,9 +8,9 @@ import { parseJsonBody, restJsonResponse } from '../../core/json-protocol';
 import type { LocalStackLogger } from '../../core/logger';
 import type { RestRoute } from '../../core/rest-routes';
 import { AwsError, type AwsRequest } from '../../core/types';
-import type { EmailIdentity, IdentityStore } from './identities';
-import type { Mailbox } from './mailbox';
-import { RESERVED_HEADERS, buildSimpleMessage, completeRawMessage, type SimpleMessage } from './mime';
+import type { EmailIdentity, IdentityStore } from './model/identities';
+import type { Mailbox } from './model/mailbox';
+import { RESERVED_HEADERS, buildSimpleMessage, completeRawMessage, type SimpleMessage } from './model/mime';
 
 /** What the operations work on. */
 export interface SesModel {

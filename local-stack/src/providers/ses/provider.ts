@@ -7,8 +7,8 @@ import { silentLogger, type LocalStackLogger } from '../../core/logger';
 import { declareOperations } from '../../core/operations';
 import { dispatchRestRoute, routesByOperation } from '../../core/rest-routes';
 import type { AwsRequest, AwsResponse, Provider } from '../../core/types';
-import { IdentityStore } from './identities';
-import { Mailbox } from './mailbox';
+import { IdentityStore } from './model/identities';
+import { Mailbox } from './model/mailbox';
 import { SES_ROUTES, type SesModel } from './operations';
 
 export interface SesProviderOptions {

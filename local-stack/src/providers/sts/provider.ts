@@ -6,7 +6,7 @@ import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { declareOperations } from '../../core/operations';
 import { dispatchQueryProtocol, structureToXml } from '../../core/query-protocol';
 import { AwsError, type AwsRequest, type AwsResponse, type Provider } from '../../core/types';
-import { assumeRole, callerIdentity, parseDuration, temporaryCredentials, type TemporaryCredentials } from './identity';
+import { assumeRole, callerIdentity, parseDuration, temporaryCredentials, type TemporaryCredentials } from './model/identity';
 
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const JSON_TARGET_PREFIX = 'AWSSecurityTokenServiceV20110615';

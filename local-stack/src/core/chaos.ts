@@ -5,7 +5,7 @@
  *   `seed:N`     seeds the random source, so a run is reproducible.
  * The stack's main parses it once and hands the parts to the providers that act on them.
  */
-import { seededRandom } from '../../../../shared/src/random';
+import { seededRandom } from '../../../shared/src/random';
 
 export interface ChaosConfig {
   duplicateEvents: boolean;

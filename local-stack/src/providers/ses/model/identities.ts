@@ -1,7 +1,7 @@
 /** SES v2 sending identities (email addresses and domains), persisted under `<stateDir>/ses/`. */
 import { join } from 'node:path';
-import { readJsonFile, writeJsonAtomic } from '../../core/persistence';
-import { AwsError } from '../../core/types';
+import { readJsonFile, writeJsonAtomic } from '../../../core/persistence';
+import { AwsError } from '../../../core/types';
 
 export type IdentityType = 'EMAIL_ADDRESS' | 'DOMAIN';
 

@@ -1,6 +1,6 @@
 /** STS semantics without the wire: who the caller is and the temporary credentials it may get. */
 import { randomBytes } from 'node:crypto';
-import { AwsError } from '../../core/types';
+import { AwsError } from '../../../core/types';
 
 export interface CallerIdentity {
   account: string;

@@ -9,11 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import type { LocalStackLogger } from '../../core/logger';
-import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
-import { AwsError, type EventBridgeEvent } from '../../core/types';
+import type { LocalStackLogger } from '../../../core/logger';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
+import { AwsError, type EventBridgeEvent } from '../../../core/types';
 import { targetPayload } from './input-transform';
-import { DEFAULT_RETRY_POLICY, type Target } from './model';
+import { DEFAULT_RETRY_POLICY, type Target } from './types';
 
 export interface QueueMessageAttribute {
   DataType: string;

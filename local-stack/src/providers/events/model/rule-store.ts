@@ -4,10 +4,10 @@
  */
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
-import { ACCOUNT_ID, AwsError } from '../../core/types';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
+import { ACCOUNT_ID, AwsError } from '../../../core/types';
 import { compilePattern, type CompiledPattern } from './pattern';
-import { DEFAULT_BUS, type EventBus, type Rule, type RuleState, type Target } from './model';
+import { DEFAULT_BUS, type EventBus, type Rule, type RuleState, type Target } from './types';
 
 export interface PutRuleInput {
   name: string;

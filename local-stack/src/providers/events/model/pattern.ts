@@ -8,7 +8,7 @@
  * non-string value; `numeric` never matches a non-number; `anything-but` matches any present leaf
  * value that its inner condition does not match (so `anything-but: "x"` matches the number 5).
  */
-import { AwsError } from '../../core/types';
+import { AwsError } from '../../../core/types';
 
 type Scalar = string | number | boolean | null;
 

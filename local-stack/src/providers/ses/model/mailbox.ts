@@ -1,7 +1,7 @@
 /** Where sent mail lands: one `.eml` per message, written atomically so readers never see half a file. */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/persistence';
+import { writeFileAtomic } from '../../../core/persistence';
 
 export class Mailbox {
   private readonly sentAt: number[] = [];

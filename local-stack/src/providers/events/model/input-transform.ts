@@ -3,8 +3,8 @@
  * into the event) or `InputTransformer` (values picked by `InputPathsMap` placed into
  * `InputTemplate`), as EventBridge does.
  */
-import type { EventBridgeEvent } from '../../core/types';
-import type { Target } from './model';
+import type { EventBridgeEvent } from '../../../core/types';
+import type { Target } from './types';
 
 export interface TransformContext {
   ruleArn: string;

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
 
 export type JobRunState = 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'SUCCEEDED' | 'FAILED' | 'TIMEOUT' | 'ERROR';
 export const ACTIVE_RUN_STATES: readonly JobRunState[] = ['STARTING', 'RUNNING', 'STOPPING'];

@@ -1,6 +1,6 @@
 /** PutEvents entries: validated one by one as EventBridge does, and turned into events. */
 import { randomUUID } from 'node:crypto';
-import { ACCOUNT_ID, type EventBridgeEvent } from '../../core/types';
+import { ACCOUNT_ID, type EventBridgeEvent } from '../../../core/types';
 
 export interface PutEventsEntry {
   Source?: unknown;
