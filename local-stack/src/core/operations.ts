@@ -17,3 +17,14 @@ export function declareOperations<Name extends string>(
     Object.fromEntries(Object.keys(handlers).map((name) => [name, Object.freeze({ ...wire })])) as Record<Name, OperationDeclaration>,
   );
 }
+
+/**
+ * A provider's operation table with its model bound: `table[name](model, input, request)` becomes
+ * `handlers[name](input, request)`, the shape the protocol dispatchers take.
+ */
+export function bindOperations<Model, Input, Request, Output>(
+  table: Readonly<Record<string, (model: Model, input: Input, request: Request) => Output>>,
+  model: Model,
+): Record<string, (input: Input, request: Request) => Output> {
+  return Object.fromEntries(Object.entries(table).map(([name, operation]) => [name, (input: Input, request: Request) => operation(model, input, request)]));
+}
