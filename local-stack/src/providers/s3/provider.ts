@@ -18,10 +18,10 @@ import {
   type OperationDeclarations,
   type Provider,
 } from '../../core/types';
-import { S3EventNotifier } from './events';
+import { S3EventNotifier } from './model/events';
 import { header } from './http-semantics';
-import type { ObjectRecord } from './model';
-import { MultipartStore } from './multipart-store';
+import type { ObjectRecord } from './model/types';
+import { MultipartStore } from './model/multipart-store';
 import { bucketOperations } from './operations/buckets';
 import type { OperationHandler, S3Services } from './operations/context';
 import { listingOperations } from './operations/listings';
@@ -30,7 +30,7 @@ import { objectOperations } from './operations/objects';
 import { checkKeyLength } from './request-parsing';
 import { quotedEtag } from './responses';
 import { parseS3Target, resolveS3Operation, type S3Operation } from './routes';
-import { S3Store } from './store';
+import { S3Store } from './model/store';
 
 export interface S3ProviderOptions {
   /** The stack's state directory; S3 keeps its state under `<stateDir>/s3/`. */

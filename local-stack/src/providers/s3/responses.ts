@@ -2,10 +2,10 @@
 import { createHash } from 'node:crypto';
 import type { AwsResponse } from '../../core/types';
 import { el, optionalEl, renderXmlDocument, type XmlElement } from '../../core/xml';
-import { checksumHeader, type StoredChecksum } from './checksums';
+import { checksumHeader, type StoredChecksum } from './model/checksums';
 import { STORED_CONTENT_HEADERS, httpDate } from './http-semantics';
 import { encodeS3Url } from './listing';
-import type { BucketConfig, DeleteMarkerRecord, ObjectRecord, PartRecord, UploadRecord } from './model';
+import type { BucketConfig, DeleteMarkerRecord, ObjectRecord, PartRecord, UploadRecord } from './model/types';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 

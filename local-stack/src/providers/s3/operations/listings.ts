@@ -1,7 +1,7 @@
 /** Listing operations: ListObjectsV2, ListObjects (v1), ListObjectVersions, ListMultipartUploads. */
 import { el, optionalEl } from '../../../core/xml';
 import { decodeContinuationToken, encodeContinuationToken, listPage, parseMaxKeys } from '../listing';
-import { isDeleteMarker } from '../model';
+import { isDeleteMarker } from '../model/types';
 import { contentsXml, deleteMarkerXml, keyEncoder, ownerXml, uploadXml, versionXml, xmlResponse } from '../responses';
 import type { OperationTable, S3Services } from './context';
 

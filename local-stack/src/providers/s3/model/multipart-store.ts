@@ -9,12 +9,12 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { KeyedMutex, isTempName, listDirectory, readJsonFile, writeJsonAtomic } from '../../core/persistence';
-import { AwsError } from '../../core/types';
+import { KeyedMutex, isTempName, listDirectory, readJsonFile, writeJsonAtomic } from '../../../core/persistence';
+import { AwsError } from '../../../core/types';
 import type { ChecksumAlgorithm } from './checksums';
-import { noSuchUpload } from './errors';
-import { nowToTheSecond } from './http-semantics';
-import type { ObjectAttributes, ObjectRecord, PartRecord, StagedData, UploadRecord, WriteConditions } from './model';
+import { noSuchUpload } from '../errors';
+import { nowToTheSecond } from '../http-semantics';
+import type { ObjectAttributes, ObjectRecord, PartRecord, StagedData, UploadRecord, WriteConditions } from './types';
 import { writeHashedFile } from './staging';
 import type { S3Store } from './store';
 

@@ -1,6 +1,6 @@
 /** S3 state as stored on disk (JSON sidecars) and held in memory. */
 import type { StoredChecksum } from './checksums';
-import type { StoredContentHeader } from './http-semantics';
+import type { StoredContentHeader } from '../http-semantics';
 
 export type VersioningStatus = 'Enabled' | 'Suspended';
 

@@ -15,12 +15,12 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { copyFile, link, mkdir, open, rename, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { silentLogger, type LocalStackLogger } from '../../core/logger';
-import { KeyedMutex, listDirectory, readJsonFile, removeStaleTempFiles, writeJsonAtomic } from '../../core/persistence';
-import { AwsError } from '../../core/types';
+import { silentLogger, type LocalStackLogger } from '../../../core/logger';
+import { KeyedMutex, listDirectory, readJsonFile, removeStaleTempFiles, writeJsonAtomic } from '../../../core/persistence';
+import { AwsError } from '../../../core/types';
 import type { ChecksumAlgorithm } from './checksums';
-import { noSuchBucket, noSuchKey, preconditionFailed } from './errors';
-import { nowToTheSecond } from './http-semantics';
+import { noSuchBucket, noSuchKey, preconditionFailed } from '../errors';
+import { nowToTheSecond } from '../http-semantics';
 import {
   isDeleteMarker,
   type BucketConfig,
@@ -30,7 +30,7 @@ import {
   type StagedData,
   type VersionRecord,
   type WriteConditions,
-} from './model';
+} from './types';
 import { writeHashedFile } from './staging';
 
 interface BucketState {

@@ -1,7 +1,7 @@
 /** S3's EventBridge notifications (`Object Created` / `Object Deleted`), in AWS's exact shape. */
-import type { LocalStackLogger } from '../../core/logger';
-import type { AwsRequest, EventPublisher } from '../../core/types';
-import type { ObjectRecord } from './model';
+import type { LocalStackLogger } from '../../../core/logger';
+import type { AwsRequest, EventPublisher } from '../../../core/types';
+import type { ObjectRecord } from './types';
 import type { S3Store } from './store';
 
 export type CreationReason = 'PutObject' | 'CopyObject' | 'CompleteMultipartUpload';
