@@ -1,6 +1,6 @@
 /** S3's EventBridge notifications (`Object Created` / `Object Deleted`), in AWS's exact shape. */
 import type { LocalStackLogger } from '../../../core/logger';
-import type { AwsRequest, EventPublisher } from '../../../core/types';
+import type { EventPublisher } from '../../../core/types';
 import type { ObjectRecord } from './types';
 import type { S3Store } from './store';
 
@@ -107,7 +107,8 @@ export class S3EventNotifier {
     private readonly logger: LocalStackLogger,
   ) {}
 
-  contextOf(request: Pick<AwsRequest, 'accountId' | 'requestId' | 'sourceIp'>, bucket: string): EventContext {
+  /** The context of an event caused by a request (its ids and the client's address). */
+  contextOf(request: { accountId: string; requestId: string; sourceIp?: string }, bucket: string): EventContext {
     return {
       bucket,
       region: this.objects.bucketConfig(bucket).region,

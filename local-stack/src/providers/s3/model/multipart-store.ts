@@ -13,8 +13,7 @@ import { KeyedMutex, isTempName, listDirectory, readJsonFile, writeJsonAtomic } 
 import { AwsError } from '../../../core/types';
 import type { ChecksumAlgorithm } from './checksums';
 import { noSuchUpload } from '../errors';
-import { nowToTheSecond } from '../http-semantics';
-import type { ObjectAttributes, ObjectRecord, PartRecord, StagedData, UploadRecord, WriteConditions } from './types';
+import { nowToTheSecond, type ObjectAttributes, type ObjectRecord, type PartRecord, type StagedData, type UploadRecord, type WriteConditions } from './types';
 import { writeHashedFile } from './staging';
 import type { S3Store } from './store';
 

@@ -20,9 +20,9 @@ import { KeyedMutex, listDirectory, readJsonFile, removeStaleTempFiles, writeJso
 import { AwsError } from '../../../core/types';
 import type { ChecksumAlgorithm } from './checksums';
 import { noSuchBucket, noSuchKey, preconditionFailed } from '../errors';
-import { nowToTheSecond } from '../http-semantics';
 import {
   isDeleteMarker,
+  nowToTheSecond,
   type BucketConfig,
   type DeleteMarkerRecord,
   type ObjectAttributes,

@@ -1,6 +1,23 @@
 /** S3 state as stored on disk (JSON sidecars) and held in memory. */
 import type { StoredChecksum } from './checksums';
-import type { StoredContentHeader } from '../http-semantics';
+
+/** Standard headers S3 stores with an object and returns on GET/HEAD. */
+export const STORED_CONTENT_HEADERS = [
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+] as const;
+
+export type StoredContentHeader = (typeof STORED_CONTENT_HEADERS)[number];
+
+/** S3 keeps modification times to the second: HTTP dates cannot express more. */
+export function nowToTheSecond(): string {
+  const now = new Date();
+  now.setUTCMilliseconds(0);
+  return now.toISOString();
+}
 
 export type VersioningStatus = 'Enabled' | 'Suspended';
 

@@ -1,7 +1,7 @@
 /** Multipart upload operations. */
 import { AwsError } from '../../../core/types';
 import { childElements, childText, el, optionalEl } from '../../../core/xml';
-import { parseChecksumAlgorithm, requestedChecksum, verifyChecksum, verifyContentMd5 } from '../model/checksums';
+import { parseChecksumAlgorithm, requestedChecksum, verifyChecksum, verifyContentMd5 } from '../checksums';
 import { malformedXml } from '../errors';
 import { evaluateReadConditions, header, parseRange } from '../http-semantics';
 import { parseMaxKeys } from '../listing';

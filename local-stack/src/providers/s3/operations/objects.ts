@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import { AwsError, type AwsRequest, type AwsResponse } from '../../../core/types';
 import { childElement, childElements, childText, el, optionalEl, type XmlElement } from '../../../core/xml';
-import { requestedChecksum, verifyChecksum, verifyContentMd5 } from '../model/checksums';
+import { requestedChecksum, verifyChecksum, verifyContentMd5 } from '../checksums';
 import { malformedXml } from '../errors';
 import { evaluateReadConditions, header, httpDate, parseRange } from '../http-semantics';
 import type { ObjectAttributes, ObjectRecord } from '../model/types';
