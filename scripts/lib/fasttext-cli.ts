@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { SUPERVISED_DEFAULTS } from '../../local-stack/src/providers/sagemaker/training/hyperparameters';
+import { SUPERVISED_DEFAULTS } from '../../local-stack/src/providers/sagemaker/model/hyperparameters';
 
 export const FASTTEXT_CLI = '/usr/bin/fasttext';
 export const fastTextCliInstalled = (): boolean => existsSync(FASTTEXT_CLI);

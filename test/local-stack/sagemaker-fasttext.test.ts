@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { extractFromTarGz, extractTarMember, tarGzStream } from '../../local-stack/src/providers/sagemaker/artifact';
-import { FastTextModel, ModelFormatError } from '../../local-stack/src/providers/sagemaker/fasttext/model';
+import { extractFromTarGz, extractTarMember, tarGzStream } from '../../local-stack/src/providers/sagemaker/model/artifact';
+import { FastTextModel, ModelFormatError } from '../../local-stack/src/providers/sagemaker/model/fasttext/model';
 import { cliPredictions, FASTTEXT_CLI, fastTextLines, printed, smallSplit } from './sagemaker-harness';
 
 jest.setTimeout(60_000);

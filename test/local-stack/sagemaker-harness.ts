@@ -14,7 +14,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createLocalServer, type LocalServer } from '../../local-stack/src/core/server';
 import { S3Provider } from '../../local-stack/src/providers/s3';
 import { SageMakerProvider } from '../../local-stack/src/providers/sagemaker';
-import { extractFromTarGz } from '../../local-stack/src/providers/sagemaker/artifact';
+import { extractFromTarGz } from '../../local-stack/src/providers/sagemaker/model/artifact';
 import { normalizeText } from '../../shared/src/normalize';
 import { RecordingPublisher, testCredentials } from './server-harness';
 

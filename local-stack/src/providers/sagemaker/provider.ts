@@ -11,14 +11,14 @@ import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
 import { declareOperations } from '../../core/operations';
 import type { AwsRequest, AwsResponse, EventPublisher, ObjectStore, OperationDeclarations, Provider } from '../../core/types';
-import { EndpointConfigs } from './hosting/endpoint-configs';
-import { Endpoints } from './hosting/endpoints';
-import { Models } from './hosting/models';
-import { PredictionPool } from './hosting/prediction-pool';
-import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './hosting/runtime';
-import { providerBundle } from './script-bundle';
-import { TrainingJobs } from './training/training-jobs';
-import { ResourceTags } from './tags';
+import { EndpointConfigs } from './model/endpoint-configs';
+import { Endpoints } from './model/endpoints';
+import { Models } from './model/models';
+import { PredictionPool } from './runtime/prediction-pool';
+import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './operations/invoke-endpoint';
+import { providerBundle } from './runtime/script-bundle';
+import { TrainingJobs } from './model/training-jobs';
+import { ResourceTags } from './operations/tags';
 
 export interface SageMakerProviderOptions {
   /** The stack's state directory; SageMaker keeps its state under `<stateDir>/sagemaker/`. */
@@ -61,7 +61,7 @@ export class SageMakerProvider implements Provider {
     });
     this.models = new Models(root);
     this.configs = new EndpointConfigs(root, this.models);
-    this.pool = new PredictionPool(providerBundle('hosting/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
+    this.pool = new PredictionPool(providerBundle('runtime/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
     this.endpoints = new Endpoints({
       root,
       objects: options.objects,

@@ -1,10 +1,10 @@
 /** CreateEndpointConfig / DescribeEndpointConfig / ListEndpointConfigs / DeleteEndpointConfig. */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { listPage } from '../listing';
-import { RecordStore } from '../record-store';
-import type { Taggable } from '../tags';
-import { arnFor, NAME_PATTERN, parseInput, resourceName, tagList, validationException } from '../validation';
+import { listPage } from '../operations/listing';
+import { RecordStore } from './record-store';
+import type { Taggable } from '../operations/tags';
+import { arnFor, NAME_PATTERN, parseInput, resourceName, tagList, validationException } from '../operations/validation';
 import type { Models } from './models';
 
 export interface ProductionVariant {

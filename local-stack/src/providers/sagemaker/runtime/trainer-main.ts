@@ -13,8 +13,8 @@ import { open, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Classifier, type Options } from 'fasttext';
-import { FastTextModel } from '../fasttext/model';
-import { ClientError, type SupervisedSettings } from './hyperparameters';
+import { FastTextModel } from '../model/fasttext/model';
+import { ClientError, type SupervisedSettings } from '../model/hyperparameters';
 import type { EpochProgress, RunResult, TrainerMessage, TrainerResult, TrainerSpec } from './trainer-protocol';
 
 const SAMPLE_BYTES = 64 * 1024;

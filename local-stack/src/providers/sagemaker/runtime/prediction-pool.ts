@@ -6,8 +6,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { LocalStackLogger } from '../../../core/logger';
-import type { FastTextModel, Prediction } from '../fasttext/model';
-import type { ScriptBundle } from '../script-bundle';
+import type { FastTextModel, Prediction } from '../model/fasttext/model';
+import type { ScriptBundle } from './script-bundle';
 import type { FromWorker, PredictItem, ToWorker } from './prediction-protocol';
 
 /** Below this many texts a request is predicted on the event loop. */

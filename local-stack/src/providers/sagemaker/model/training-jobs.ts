@@ -10,18 +10,18 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { LocalStackLogger } from '../../../core/logger';
 import { AwsError, type EventPublisher, type ObjectStore } from '../../../core/types';
-import { tarGzStream } from '../artifact';
-import { publishSageMakerEvent, tagMap, TRAINING_JOB_STATE_CHANGE } from '../events';
-import { listPage } from '../listing';
-import { RecordStore } from '../record-store';
-import type { Taggable } from '../tags';
-import { arnFor, parseInput, parseS3Uri, resourceName, ROLE_ARN_PATTERN, S3_URI_PATTERN, tagList, validationException } from '../validation';
+import { tarGzStream } from './artifact';
+import { publishSageMakerEvent, tagMap, TRAINING_JOB_STATE_CHANGE } from './events';
+import { listPage } from '../operations/listing';
+import { RecordStore } from './record-store';
+import type { Taggable } from '../operations/tags';
+import { arnFor, parseInput, parseS3Uri, resourceName, ROLE_ARN_PATTERN, S3_URI_PATTERN, tagList, validationException } from '../operations/validation';
 import { checkChannels, stageChannel, type ChannelConfig, type StagedChannel } from './channels';
 import { ClientError, parseSupervisedHyperparameters, type SupervisedSettings } from './hyperparameters';
 import { JobLog } from './job-log';
-import { providerBundle, type ScriptBundle } from '../script-bundle';
-import { TrainerFailure, TrainerProcess } from './trainer-process';
-import type { RunResult, TrainerResult } from './trainer-protocol';
+import { providerBundle, type ScriptBundle } from '../runtime/script-bundle';
+import { TrainerFailure, TrainerProcess } from '../runtime/trainer-process';
+import type { RunResult, TrainerResult } from '../runtime/trainer-protocol';
 
 export type TrainingJobStatus = 'InProgress' | 'Completed' | 'Failed' | 'Stopping' | 'Stopped';
 
@@ -226,7 +226,7 @@ export class TrainingJobs {
 
   constructor(private readonly options: TrainingJobsOptions) {
     this.jobs = new RecordStore(join(options.root, 'training-jobs'), (job) => job.TrainingJobName);
-    this.bundle = providerBundle('training/trainer-main', join(options.root, 'runtime'));
+    this.bundle = providerBundle('runtime/trainer-main', join(options.root, 'runtime'));
   }
 
   /** Loads the jobs; a job that was running when the stack stopped cannot resume, so it fails and says so. */

@@ -1,11 +1,11 @@
 /** CreateModel / DescribeModel / ListModels / DeleteModel: BlazingText models (an image and a ModelDataUrl). */
 import { join } from 'node:path';
 import { z } from 'zod';
-import { listPage } from '../listing';
-import { RecordStore } from '../record-store';
-import { isBlazingTextImage } from '../training/training-jobs';
-import type { Taggable } from '../tags';
-import { arnFor, parseInput, resourceName, ROLE_ARN_PATTERN, S3_URI_PATTERN, tagList, validationException } from '../validation';
+import { listPage } from '../operations/listing';
+import { RecordStore } from './record-store';
+import { isBlazingTextImage } from './training-jobs';
+import type { Taggable } from '../operations/tags';
+import { arnFor, parseInput, resourceName, ROLE_ARN_PATTERN, S3_URI_PATTERN, tagList, validationException } from '../operations/validation';
 
 export interface ContainerDefinition {
   Image?: string;

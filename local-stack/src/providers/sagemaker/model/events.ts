@@ -1,5 +1,5 @@
 /** The `aws.sagemaker` events SageMaker sends to EventBridge, in AWS's format. */
-import type { EventPublisher } from '../../core/types';
+import type { EventPublisher } from '../../../core/types';
 
 export const SAGEMAKER_SOURCE = 'aws.sagemaker';
 export const TRAINING_JOB_STATE_CHANGE = 'SageMaker Training Job State Change';

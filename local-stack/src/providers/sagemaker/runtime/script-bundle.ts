@@ -36,5 +36,5 @@ export class ScriptBundle {
 /** The bundle of a module of this provider (`sagemaker/<relativeEntry>.ts`) under `outputDir`. */
 export function providerBundle(relativeEntry: string, outputDir: string): ScriptBundle {
   const name = relativeEntry.split('/').pop()!;
-  return new ScriptBundle(join(__dirname, `${relativeEntry}.ts`), join(outputDir, `${name}.cjs`));
+  return new ScriptBundle(join(__dirname, '..', `${relativeEntry}.ts`), join(outputDir, `${name}.cjs`));
 }

@@ -1,6 +1,6 @@
 /** A prediction worker thread (bundled by esbuild): predicts batches with models shared by the pool. */
 import { parentPort } from 'node:worker_threads';
-import { FastTextModel } from '../fasttext/model';
+import { FastTextModel } from '../model/fasttext/model';
 import type { FromWorker, ToWorker } from './prediction-protocol';
 
 const models = new Map<number, FastTextModel>();

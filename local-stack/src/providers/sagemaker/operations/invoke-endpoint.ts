@@ -5,10 +5,10 @@
  * model itself fails.
  */
 import { AwsError, type AwsRequest, type AwsResponse } from '../../../core/types';
-import type { Prediction } from '../fasttext/model';
-import type { Endpoints, ServingVariant } from './endpoints';
-import type { PredictionPool } from './prediction-pool';
-import { InvalidInvocation, invocationFormat, MAX_PAYLOAD_BYTES, parseInvocation, renderPredictions, RESPONSE_CONTENT_TYPES } from './invocations';
+import type { Prediction } from '../model/fasttext/model';
+import type { Endpoints, ServingVariant } from '../model/endpoints';
+import type { PredictionPool } from '../runtime/prediction-pool';
+import { InvalidInvocation, invocationFormat, MAX_PAYLOAD_BYTES, parseInvocation, renderPredictions, RESPONSE_CONTENT_TYPES } from './invocation-formats';
 
 const INVOCATION_PATH = /^\/endpoints\/([^/]+)\/invocations\/?$/;
 

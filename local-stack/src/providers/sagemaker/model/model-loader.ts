@@ -1,9 +1,9 @@
 /** Loads a BlazingText model for serving: `model.tar.gz` from S3 -> `model.bin` -> FastTextModel. */
 import { open } from 'node:fs/promises';
 import type { ObjectStore } from '../../../core/types';
-import { extractFromTarGz } from '../artifact';
-import { FastTextModel } from '../fasttext/model';
-import { parseS3Uri } from '../validation';
+import { extractFromTarGz } from './artifact';
+import { FastTextModel } from './fasttext/model';
+import { parseS3Uri } from '../operations/validation';
 
 export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';

@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ScriptBundle } from '../script-bundle';
+import type { ScriptBundle } from './script-bundle';
 import type { EpochProgress, RunResult, TrainerMessage, TrainerResult, TrainerSpec } from './trainer-protocol';
 
 export interface TrainerObserver {

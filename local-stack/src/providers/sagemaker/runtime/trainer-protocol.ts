@@ -1,5 +1,5 @@
 /** What the trainer child process is asked to do, and the messages it sends back over IPC. */
-import type { SupervisedSettings } from './hyperparameters';
+import type { SupervisedSettings } from '../model/hyperparameters';
 
 export interface TrainerSpec {
   trainFile: string;

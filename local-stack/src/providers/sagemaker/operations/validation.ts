@@ -3,7 +3,7 @@
  * 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ...`.
  */
 import { z } from 'zod';
-import { AwsError } from '../../core/types';
+import { AwsError } from '../../../core/types';
 
 export const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 export const S3_URI_PATTERN = /^(https|s3):\/\/([^/]+)\/?(.*)$/;

@@ -1,5 +1,5 @@
 /** Messages between the prediction pool and its worker threads. */
-import type { ModelData, Prediction } from '../fasttext/model';
+import type { ModelData, Prediction } from '../model/fasttext/model';
 
 export interface PredictItem {
   text: string;
