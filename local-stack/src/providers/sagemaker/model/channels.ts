@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { ObjectStore } from '../../../core/types';
 import { AwsError } from '../../../core/types';
-import { parseS3Uri } from '../operations/validation';
+import { parseS3Uri } from './names';
 import { ClientError } from './hyperparameters';
 
 export const BLAZINGTEXT_CHANNELS = ['train', 'validation'] as const;

@@ -12,18 +12,16 @@
  * its models or endpoint configs does not affect it, as on SageMaker.
  */
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { LocalStackLogger } from '../../../core/logger';
 import type { EventPublisher, ObjectStore } from '../../../core/types';
-import { ENDPOINT_STATE_CHANGE, endpointEventStatus, publishSageMakerEvent, tagMap } from './events';
-import type { FastTextModel } from './fasttext/model';
-import { listPage } from '../operations/listing';
-import { RecordStore } from './record-store';
-import type { Taggable } from '../operations/tags';
-import { arnFor, parseInput, resourceName, tagList, validationException } from '../operations/validation';
+import { validationException } from '../errors';
 import type { EndpointConfigs } from './endpoint-configs';
+import { ENDPOINT_STATE_CHANGE, endpointEventStatus, publishStateChange, tagMap } from './events';
+import type { FastTextModel } from './fasttext/model';
 import { loadBlazingTextModel } from './model-loader';
 import type { Models } from './models';
+import { arnFor } from './names';
+import { RecordStore, type Tag } from './record-store';
 
 export type EndpointStatus = 'Creating' | 'InService' | 'Updating' | 'Failed' | 'Deleting';
 
@@ -55,7 +53,7 @@ export interface EndpointRecord {
   /** The deployment in progress (creation or update). */
   Pending?: Deployment;
   FailureReason?: string;
-  Tags: Array<{ Key: string; Value?: string }>;
+  Tags: Tag[];
   CreationTime: number;
   LastModifiedTime: number;
 }
@@ -67,24 +65,6 @@ export interface ServingVariant {
   modelId: number;
   model: FastTextModel;
 }
-
-const createInput = z.looseObject({ EndpointName: resourceName, EndpointConfigName: resourceName, Tags: tagList });
-const updateInput = z.looseObject({ EndpointName: resourceName, EndpointConfigName: resourceName });
-const nameInput = z.looseObject({ EndpointName: resourceName });
-const listInput = z.looseObject({
-  NameContains: z.string().max(63).optional(),
-  StatusEquals: z
-    .enum(['OutOfService', 'Creating', 'Updating', 'SystemUpdating', 'RollingBack', 'InService', 'Deleting', 'Failed', 'UpdateRollbackFailed'])
-    .optional(),
-  CreationTimeAfter: z.number().optional(),
-  CreationTimeBefore: z.number().optional(),
-  LastModifiedTimeAfter: z.number().optional(),
-  LastModifiedTimeBefore: z.number().optional(),
-  SortBy: z.enum(['Name', 'CreationTime', 'Status']).optional(),
-  SortOrder: z.enum(['Ascending', 'Descending']).optional(),
-  MaxResults: z.number().int().min(1).max(100).optional(),
-  NextToken: z.string().max(8192).optional(),
-});
 
 export interface EndpointsOptions {
   root: string;
@@ -143,22 +123,24 @@ export function describeEndpoint(endpoint: EndpointRecord, unit: TimeUnit): Reco
 }
 
 export class Endpoints {
-  private readonly endpoints: RecordStore<EndpointRecord>;
+  readonly records: RecordStore<EndpointRecord>;
   private readonly serving = new Map<string, ServingVariant[]>();
   /** Bumped by every deployment and deletion: a deployment commits only if it is still the latest. */
   private readonly generations = new Map<string, number>();
   private readonly deployments = new Set<Promise<void>>();
 
   constructor(private readonly options: EndpointsOptions) {
-    this.endpoints = new RecordStore(join(options.root, 'endpoints'), (endpoint) => endpoint.EndpointName);
+    this.records = new RecordStore(join(options.root, 'endpoints'), (endpoint) => endpoint.EndpointName, (name, region, accountId) =>
+      validationException(`Could not find endpoint "${arnFor(region, accountId, 'endpoint', name)}".`),
+    );
   }
 
   /** Reloads what was serving before the restart and resumes deployments that were under way. */
   async start(): Promise<void> {
-    await this.endpoints.load();
-    for (const endpoint of this.endpoints.all()) {
+    await this.records.load();
+    for (const endpoint of this.records.all()) {
       if (endpoint.EndpointStatus === 'Deleting') {
-        await this.endpoints.delete(endpoint.EndpointName);
+        await this.records.delete(endpoint.EndpointName);
         continue;
       }
       if (endpoint.Current && endpoint.EndpointStatus !== 'Failed') {
@@ -184,10 +166,10 @@ export class Endpoints {
     await Promise.allSettled([...this.deployments]);
   }
 
-  async create(input: unknown, region: string, accountId: string): Promise<{ EndpointArn: string }> {
-    const request = parseInput(createInput, input);
+  /** Returns the endpoint's ARN; the deployment goes on in the background. */
+  async create(request: { EndpointName: string; EndpointConfigName: string; Tags?: Tag[] }, region: string, accountId: string): Promise<string> {
     const arn = arnFor(region, accountId, 'endpoint', request.EndpointName);
-    if (this.endpoints.has(request.EndpointName)) throw validationException(`Cannot create already existing endpoint "${arn}".`);
+    if (this.records.has(request.EndpointName)) throw validationException(`Cannot create already existing endpoint "${arn}".`);
     const deployment = this.snapshot(request.EndpointConfigName, region, accountId);
     const now = Date.now();
     const endpoint: EndpointRecord = {
@@ -203,12 +185,12 @@ export class Endpoints {
     };
     await this.save(endpoint);
     this.track(this.deploy(endpoint, deployment));
-    return { EndpointArn: arn };
+    return arn;
   }
 
-  async update(input: unknown, region: string, accountId: string): Promise<{ EndpointArn: string }> {
-    const request = parseInput(updateInput, input);
-    const endpoint = this.require(request.EndpointName, region, accountId);
+  /** Deploys another config (blue/green); returns the endpoint's ARN. */
+  async update(request: { EndpointName: string; EndpointConfigName: string }, region: string, accountId: string): Promise<string> {
+    const endpoint = this.records.require(request.EndpointName, region, accountId);
     if (endpoint.EndpointStatus === 'Failed') throw validationException(`Cannot update failed endpoint "${endpoint.EndpointArn}".`);
     if (endpoint.EndpointStatus !== 'InService') throw validationException(`Cannot update in-progress endpoint "${endpoint.EndpointArn}".`);
     const deployment = this.snapshot(request.EndpointConfigName, region, accountId);
@@ -217,46 +199,11 @@ export class Endpoints {
     endpoint.LastModifiedTime = Date.now();
     await this.save(endpoint);
     this.track(this.deploy(endpoint, deployment));
-    return { EndpointArn: endpoint.EndpointArn };
+    return endpoint.EndpointArn;
   }
 
-  describe(input: unknown, region: string, accountId: string): Record<string, unknown> {
-    const { EndpointName } = parseInput(nameInput, input);
-    return describeEndpoint(this.require(EndpointName, region, accountId), 'seconds');
-  }
-
-  list(input: unknown): Record<string, unknown> {
-    const request = parseInput(listInput, input);
-    const after = request.LastModifiedTimeAfter === undefined ? -Infinity : request.LastModifiedTimeAfter * 1000;
-    const before = request.LastModifiedTimeBefore === undefined ? Infinity : request.LastModifiedTimeBefore * 1000;
-    const items = this.endpoints
-      .all()
-      .filter((endpoint) => request.StatusEquals === undefined || endpoint.EndpointStatus === request.StatusEquals)
-      .filter((endpoint) => endpoint.LastModifiedTime > after && endpoint.LastModifiedTime < before)
-      .map((endpoint) => ({ endpoint, name: endpoint.EndpointName, creationTime: endpoint.CreationTime }));
-    type Item = (typeof items)[number];
-    const compare =
-      request.SortBy === 'Name'
-        ? (a: Item, b: Item) => a.name.localeCompare(b.name)
-        : request.SortBy === 'Status'
-          ? (a: Item, b: Item) => a.endpoint.EndpointStatus.localeCompare(b.endpoint.EndpointStatus)
-          : undefined;
-    const { page, nextToken } = listPage(items, request, compare);
-    return {
-      Endpoints: page.map(({ endpoint }) => ({
-        EndpointName: endpoint.EndpointName,
-        EndpointArn: endpoint.EndpointArn,
-        CreationTime: endpoint.CreationTime / 1000,
-        LastModifiedTime: endpoint.LastModifiedTime / 1000,
-        EndpointStatus: endpoint.EndpointStatus,
-      })),
-      ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
-    };
-  }
-
-  async delete(input: unknown, region: string, accountId: string): Promise<Record<string, never>> {
-    const { EndpointName } = parseInput(nameInput, input);
-    const endpoint = this.require(EndpointName, region, accountId);
+  async delete(name: string, region: string, accountId: string): Promise<void> {
+    const endpoint = this.records.require(name, region, accountId);
     const key = this.key(endpoint);
     this.generations.set(key, (this.generations.get(key) ?? 0) + 1);
     endpoint.EndpointStatus = 'Deleting';
@@ -264,27 +211,14 @@ export class Endpoints {
     await this.save(endpoint);
     await this.publish(endpoint);
     this.serve(key, undefined);
-    await this.endpoints.delete(EndpointName);
-    return {};
+    await this.records.delete(name);
   }
 
   /** The endpoint and what it serves, for InvokeEndpoint; undefined if there is no such endpoint. */
   lookup(name: string): { endpoint: EndpointRecord; variants: readonly ServingVariant[] | undefined } | undefined {
-    const endpoint = this.endpoints.get(name);
+    const endpoint = this.records.get(name);
     if (!endpoint) return undefined;
     return { endpoint, variants: this.serving.get(this.key(endpoint)) };
-  }
-
-  /** The record's tags, for AddTags / ListTags / DeleteTags. */
-  taggable(name: string): Taggable | undefined {
-    const record = this.endpoints.get(name);
-    return record && { tags: record.Tags, save: () => this.endpoints.put(record) };
-  }
-
-  private require(name: string, region: string, accountId: string): EndpointRecord {
-    const endpoint = this.endpoints.get(name);
-    if (!endpoint) throw validationException(`Could not find endpoint "${arnFor(region, accountId, 'endpoint', name)}".`);
-    return endpoint;
   }
 
   private key(endpoint: EndpointRecord): string {
@@ -292,12 +226,12 @@ export class Endpoints {
   }
 
   private snapshot(configName: string, region: string, accountId: string): Deployment {
-    const config = this.options.configs.require(configName, region, accountId);
+    const config = this.options.configs.records.require(configName, region, accountId);
     return {
       EndpointConfigName: config.EndpointConfigName,
       StartTime: Date.now(),
       Variants: config.ProductionVariants.map((variant) => {
-        const model = this.options.models.require(variant.ModelName, region, accountId);
+        const model = this.options.models.records.require(variant.ModelName, region, accountId);
         return {
           VariantName: variant.VariantName,
           ModelName: model.ModelName,
@@ -375,10 +309,9 @@ export class Endpoints {
   }
 
   private save(endpoint: EndpointRecord): Promise<void> {
-    return this.endpoints.put(endpoint);
+    return this.records.put(endpoint);
   }
 
-  /** A lost event must not break the endpoint: it is logged instead. */
   private async publish(endpoint: EndpointRecord): Promise<void> {
     const detail: Record<string, unknown> = {
       ...describeEndpoint(endpoint, 'milliseconds'),
@@ -386,16 +319,10 @@ export class Endpoints {
       Tags: tagMap(endpoint.Tags),
     };
     delete detail.PendingDeploymentSummary;
-    try {
-      await publishSageMakerEvent(this.options.events, {
-        detailType: ENDPOINT_STATE_CHANGE,
-        arn: endpoint.EndpointArn,
-        region: endpoint.Region,
-        accountId: endpoint.AccountId,
-        detail,
-      });
-    } catch (error) {
-      this.options.logger.error('could not publish the endpoint state change', { endpoint: endpoint.EndpointName, error: String(error) });
-    }
+    await publishStateChange(
+      this.options,
+      { detailType: ENDPOINT_STATE_CHANGE, arn: endpoint.EndpointArn, region: endpoint.Region, accountId: endpoint.AccountId, detail },
+      { kind: 'endpoint', logContext: { endpoint: endpoint.EndpointName } },
+    );
   }
 }

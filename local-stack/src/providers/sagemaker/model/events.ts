@@ -1,4 +1,5 @@
 /** The `aws.sagemaker` events SageMaker sends to EventBridge, in AWS's format. */
+import type { LocalStackLogger } from '../../../core/logger';
 import type { EventPublisher } from '../../../core/types';
 
 export const SAGEMAKER_SOURCE = 'aws.sagemaker';
@@ -18,15 +19,27 @@ export interface ResourceEvent {
   detail: Record<string, unknown>;
 }
 
-export async function publishSageMakerEvent(publisher: EventPublisher, event: ResourceEvent): Promise<void> {
-  await publisher.publish({
-    source: SAGEMAKER_SOURCE,
-    'detail-type': event.detailType,
-    resources: [event.arn],
-    detail: event.detail,
-    region: event.region,
-    account: event.accountId,
-  });
+/**
+ * Publishes a resource's state change. A lost event must not break the resource (a training job, an
+ * endpoint): a failure is logged, naming the resource, instead of thrown.
+ */
+export async function publishStateChange(
+  services: { events: EventPublisher; logger: LocalStackLogger },
+  event: ResourceEvent,
+  resource: { kind: string; logContext: Record<string, string> },
+): Promise<void> {
+  try {
+    await services.events.publish({
+      source: SAGEMAKER_SOURCE,
+      'detail-type': event.detailType,
+      resources: [event.arn],
+      detail: event.detail,
+      region: event.region,
+      account: event.accountId,
+    });
+  } catch (error) {
+    services.logger.error(`could not publish the ${resource.kind} state change`, { ...resource.logContext, error: String(error) });
+  }
 }
 
 /** Tag lists become `{key: value}` maps in event details, as in AWS's examples. */

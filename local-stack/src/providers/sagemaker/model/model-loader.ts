@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import type { ObjectStore } from '../../../core/types';
 import { extractFromTarGz } from './artifact';
 import { FastTextModel } from './fasttext/model';
-import { parseS3Uri } from '../operations/validation';
+import { parseS3Uri } from './names';
 
 export class ModelLoadError extends Error {
   override readonly name = 'ModelLoadError';

@@ -1,11 +1,8 @@
-/** CreateModel / DescribeModel / ListModels / DeleteModel: BlazingText models (an image and a ModelDataUrl). */
+/** Models: BlazingText models (an image and a ModelDataUrl), one record per model under `<root>/models/`. */
 import { join } from 'node:path';
-import { z } from 'zod';
-import { listPage } from '../operations/listing';
-import { RecordStore } from './record-store';
-import { isBlazingTextImage } from './training-jobs';
-import type { Taggable } from '../operations/tags';
-import { arnFor, parseInput, resourceName, ROLE_ARN_PATTERN, S3_URI_PATTERN, tagList, validationException } from '../operations/validation';
+import { validationException } from '../errors';
+import { arnFor, isBlazingTextImage } from './names';
+import { RecordStore, type Tag } from './record-store';
 
 export interface ContainerDefinition {
   Image?: string;
@@ -20,58 +17,37 @@ export interface ModelRecord {
   PrimaryContainer: ContainerDefinition;
   ExecutionRoleArn?: string;
   Definition: Record<string, unknown>;
-  Tags: Array<{ Key: string; Value?: string }>;
+  Tags: Tag[];
   /** Epoch milliseconds. */
   CreationTime: number;
 }
 
-const containerSchema = z.looseObject({
-  Image: z.string().max(255).optional(),
-  ModelDataUrl: z.string().max(1024).regex(S3_URI_PATTERN).optional(),
-  Environment: z.record(z.string(), z.string()).optional(),
-});
-
-const createModelInput = z.looseObject({
-  ModelName: resourceName,
-  PrimaryContainer: containerSchema.optional(),
-  Containers: z.array(containerSchema).max(15).optional(),
-  ExecutionRoleArn: z.string().min(20).max(2048).regex(ROLE_ARN_PATTERN).optional(),
-  Tags: tagList,
-});
-
-const nameInput = z.looseObject({ ModelName: resourceName });
-
-const listInput = z.looseObject({
-  NameContains: z.string().max(63).optional(),
-  CreationTimeAfter: z.number().optional(),
-  CreationTimeBefore: z.number().optional(),
-  SortBy: z.enum(['Name', 'CreationTime']).optional(),
-  SortOrder: z.enum(['Ascending', 'Descending']).optional(),
-  MaxResults: z.number().int().min(1).max(100).optional(),
-  NextToken: z.string().max(8192).optional(),
-});
-
-const ECHOED_MEMBERS = ['VpcConfig', 'EnableNetworkIsolation', 'InferenceExecutionConfig'] as const;
+/** What CreateModel asks for. */
+export interface NewModel {
+  ModelName: string;
+  PrimaryContainer?: ContainerDefinition;
+  Containers?: ContainerDefinition[];
+  ExecutionRoleArn?: string;
+  Tags?: Tag[];
+}
 
 export class Models {
-  private readonly models: RecordStore<ModelRecord>;
+  readonly records: RecordStore<ModelRecord>;
 
   constructor(root: string) {
-    this.models = new RecordStore(join(root, 'models'), (model) => model.ModelName);
+    this.records = new RecordStore(join(root, 'models'), (model) => model.ModelName, (name, region, accountId) =>
+      validationException(`Could not find model "${arnFor(region, accountId, 'model', name)}".`),
+    );
   }
 
   load(): Promise<void> {
-    return this.models.load();
+    return this.records.load();
   }
 
-  get(name: string): ModelRecord | undefined {
-    return this.models.get(name);
-  }
-
-  async create(input: unknown, region: string, accountId: string): Promise<{ ModelArn: string }> {
-    const request = parseInput(createModelInput, input);
+  /** Returns the model's ARN; `definition` holds the request's members that DescribeModel echoes. */
+  async create(request: NewModel, definition: Record<string, unknown>, region: string, accountId: string): Promise<string> {
     const arn = arnFor(region, accountId, 'model', request.ModelName);
-    if (this.models.has(request.ModelName)) throw validationException(`Cannot create already existing model "${arn}".`);
+    if (this.records.has(request.ModelName)) throw validationException(`Cannot create already existing model "${arn}".`);
     const containers = request.Containers ?? [];
     if (containers.length > 1) throw validationException('The local stack serves single-container models only (one BlazingText container)');
     const container = request.PrimaryContainer ?? containers[0];
@@ -84,12 +60,7 @@ export class Models {
     if (container.ModelDataUrl === undefined || !container.ModelDataUrl.startsWith('s3://')) {
       throw validationException('A BlazingText model needs PrimaryContainer.ModelDataUrl: the s3:// URI of its model.tar.gz');
     }
-    const definition: Record<string, unknown> = {};
-    for (const member of ECHOED_MEMBERS) {
-      const value = (request as Record<string, unknown>)[member];
-      if (value !== undefined) definition[member] = value;
-    }
-    await this.models.put({
+    await this.records.put({
       ModelName: request.ModelName,
       ModelArn: arn,
       PrimaryContainer: container,
@@ -98,51 +69,6 @@ export class Models {
       Tags: request.Tags ?? [],
       CreationTime: Date.now(),
     });
-    return { ModelArn: arn };
-  }
-
-  describe(input: unknown, region: string, accountId: string): Record<string, unknown> {
-    const { ModelName } = parseInput(nameInput, input);
-    const model = this.require(ModelName, region, accountId);
-    return {
-      ModelName: model.ModelName,
-      PrimaryContainer: model.PrimaryContainer,
-      ...(model.ExecutionRoleArn !== undefined ? { ExecutionRoleArn: model.ExecutionRoleArn } : {}),
-      EnableNetworkIsolation: false,
-      ...model.Definition,
-      CreationTime: model.CreationTime / 1000,
-      ModelArn: model.ModelArn,
-    };
-  }
-
-  list(input: unknown): Record<string, unknown> {
-    const request = parseInput(listInput, input);
-    const items = this.models.all().map((model) => ({ model, name: model.ModelName, creationTime: model.CreationTime }));
-    const byName = request.SortBy === 'Name' ? (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name) : undefined;
-    const { page, nextToken } = listPage(items, request, byName);
-    return {
-      Models: page.map(({ model }) => ({ ModelName: model.ModelName, ModelArn: model.ModelArn, CreationTime: model.CreationTime / 1000 })),
-      ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
-    };
-  }
-
-  /** Endpoints already running the model keep serving it, as on SageMaker. */
-  async delete(input: unknown, region: string, accountId: string): Promise<Record<string, never>> {
-    const { ModelName } = parseInput(nameInput, input);
-    this.require(ModelName, region, accountId);
-    await this.models.delete(ModelName);
-    return {};
-  }
-
-  /** The record's tags, for AddTags / ListTags / DeleteTags. */
-  taggable(name: string): Taggable | undefined {
-    const record = this.models.get(name);
-    return record && { tags: record.Tags, save: () => this.models.put(record) };
-  }
-
-  require(name: string, region: string, accountId: string): ModelRecord {
-    const model = this.models.get(name);
-    if (!model) throw validationException(`Could not find model "${arnFor(region, accountId, 'model', name)}".`);
-    return model;
+    return arn;
   }
 }

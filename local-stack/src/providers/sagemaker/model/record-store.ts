@@ -7,13 +7,26 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KeyedMutex, listDirectory, readJsonFile, removeStaleTempFiles, writeJsonAtomic } from '../../../core/persistence';
 
-export class RecordStore<T> {
+export interface Tag {
+  Key: string;
+  Value?: string;
+}
+
+/** A resource's tag list (mutated in place) and how to persist it: what AddTags / ListTags / DeleteTags work on. */
+export interface Taggable {
+  tags: Tag[];
+  save(): Promise<void>;
+}
+
+export class RecordStore<T extends { Tags: Tag[] }> {
   private readonly records = new Map<string, T>();
   private readonly writes = new KeyedMutex();
 
   constructor(
     private readonly dir: string,
     private readonly nameOf: (record: T) => string,
+    /** The error SageMaker answers for a name it does not know (it names the ARN). */
+    private readonly notFound: (name: string, region: string, accountId: string) => Error,
   ) {}
 
   async load(): Promise<void> {
@@ -35,6 +48,18 @@ export class RecordStore<T> {
 
   all(): T[] {
     return [...this.records.values()];
+  }
+
+  /** The record, or the resource's not-found error. */
+  require(name: string, region: string, accountId: string): T {
+    const record = this.get(name);
+    if (record === undefined) throw this.notFound(name, region, accountId);
+    return record;
+  }
+
+  taggable(name: string): Taggable | undefined {
+    const record = this.get(name);
+    return record && { tags: record.Tags, save: () => this.put(record) };
   }
 
   /** Stores the record; the file always ends up holding the latest version, whatever the write order. */

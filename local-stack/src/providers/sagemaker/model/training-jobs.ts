@@ -7,15 +7,13 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import type { LocalStackLogger } from '../../../core/logger';
 import { AwsError, type EventPublisher, type ObjectStore } from '../../../core/types';
+import { validationException } from '../errors';
 import { tarGzStream } from './artifact';
-import { publishSageMakerEvent, tagMap, TRAINING_JOB_STATE_CHANGE } from './events';
-import { listPage } from '../operations/listing';
-import { RecordStore } from './record-store';
-import type { Taggable } from '../operations/tags';
-import { arnFor, parseInput, parseS3Uri, resourceName, ROLE_ARN_PATTERN, S3_URI_PATTERN, tagList, validationException } from '../operations/validation';
+import { publishStateChange, tagMap, TRAINING_JOB_STATE_CHANGE } from './events';
+import { arnFor, isBlazingTextImage, parseS3Uri } from './names';
+import { RecordStore, type Tag } from './record-store';
 import { checkChannels, stageChannel, type ChannelConfig, type StagedChannel } from './channels';
 import { ClientError, parseSupervisedHyperparameters, type SupervisedSettings } from './hyperparameters';
 import { JobLog } from './job-log';
@@ -46,7 +44,7 @@ export interface TrainingJobRecord {
   /** The request's members that DescribeTrainingJob echoes (AlgorithmSpecification, RoleArn, ...). */
   Definition: Record<string, unknown>;
   HyperParameters: Record<string, string>;
-  Tags: Array<{ Key: string; Value?: string }>;
+  Tags: Tag[];
   TrainingJobStatus: TrainingJobStatus;
   SecondaryStatus: string;
   SecondaryStatusTransitions: StatusTransition[];
@@ -59,96 +57,6 @@ export interface TrainingJobRecord {
   TrainingStartTime?: number;
   TrainingEndTime?: number;
   LogFile: string;
-}
-
-const channelSchema = z.looseObject({
-  ChannelName: z.string().min(1).max(64).regex(/^[A-Za-z0-9.\-_]+$/),
-  DataSource: z.looseObject({
-    S3DataSource: z
-      .looseObject({
-        S3DataType: z.enum(['ManifestFile', 'S3Prefix', 'AugmentedManifestFile']),
-        S3Uri: z.string().max(1024).regex(S3_URI_PATTERN),
-        S3DataDistributionType: z.enum(['FullyReplicated', 'ShardedByS3Key']).optional(),
-      })
-      .optional(),
-    FileSystemDataSource: z.unknown().optional(),
-  }),
-  ContentType: z.string().max(256).optional(),
-  CompressionType: z.enum(['None', 'Gzip']).optional(),
-  RecordWrapperType: z.enum(['None', 'RecordIO']).optional(),
-  InputMode: z.enum(['Pipe', 'File', 'FastFile']).optional(),
-});
-
-const createTrainingJobInput = z.looseObject({
-  TrainingJobName: resourceName,
-  HyperParameters: z.record(z.string().max(256), z.string().max(2500)).optional(),
-  AlgorithmSpecification: z.looseObject({
-    TrainingImage: z.string().max(255).optional(),
-    AlgorithmName: z.string().max(170).optional(),
-    TrainingInputMode: z.enum(['Pipe', 'File', 'FastFile']),
-  }),
-  RoleArn: z.string().min(20).max(2048).regex(ROLE_ARN_PATTERN),
-  InputDataConfig: z.array(channelSchema).min(1).max(20).optional(),
-  OutputDataConfig: z.looseObject({ S3OutputPath: z.string().max(1024).regex(S3_URI_PATTERN), KmsKeyId: z.string().optional() }),
-  ResourceConfig: z.looseObject({
-    InstanceType: z.string().optional(),
-    InstanceCount: z.number().int().min(0).optional(),
-    VolumeSizeInGB: z.number().int().min(0).optional(),
-  }),
-  StoppingCondition: z.looseObject({
-    MaxRuntimeInSeconds: z.number().int().min(1).optional(),
-    MaxWaitTimeInSeconds: z.number().int().min(1).optional(),
-  }),
-  Tags: tagList,
-});
-
-const listTrainingJobsInput = z.looseObject({
-  NameContains: z.string().max(63).optional(),
-  StatusEquals: z.enum(['InProgress', 'Completed', 'Failed', 'Stopping', 'Stopped']).optional(),
-  CreationTimeAfter: z.number().optional(),
-  CreationTimeBefore: z.number().optional(),
-  LastModifiedTimeAfter: z.number().optional(),
-  LastModifiedTimeBefore: z.number().optional(),
-  SortBy: z.enum(['Name', 'CreationTime', 'Status']).optional(),
-  SortOrder: z.enum(['Ascending', 'Descending']).optional(),
-  MaxResults: z.number().int().min(1).max(100).optional(),
-  NextToken: z.string().max(8192).optional(),
-});
-
-const nameInput = z.looseObject({ TrainingJobName: resourceName });
-
-/** Members of CreateTrainingJob that DescribeTrainingJob returns as given. */
-const ECHOED_MEMBERS = [
-  'AlgorithmSpecification',
-  'RoleArn',
-  'InputDataConfig',
-  'OutputDataConfig',
-  'ResourceConfig',
-  'StoppingCondition',
-  'VpcConfig',
-  'EnableNetworkIsolation',
-  'EnableInterContainerTrafficEncryption',
-  'EnableManagedSpotTraining',
-  'CheckpointConfig',
-  'DebugHookConfig',
-  'DebugRuleConfigurations',
-  'ExperimentConfig',
-  'ProfilerConfig',
-  'Environment',
-  'RetryStrategy',
-] as const;
-
-/** The repository part of an image URI: `<registry>/<repository>[:tag|@digest]`. */
-export function imageRepository(image: string): string {
-  const withoutDigest = image.split('@', 1)[0]!;
-  const slash = withoutDigest.indexOf('/');
-  const path = slash < 0 ? withoutDigest : withoutDigest.slice(slash + 1);
-  const colon = path.lastIndexOf(':');
-  return colon < 0 ? path : path.slice(0, colon);
-}
-
-export function isBlazingTextImage(image: string): boolean {
-  return imageRepository(image) === 'blazingtext';
 }
 
 const MS = 1000;
@@ -219,20 +127,30 @@ function failureReason(error: unknown): string {
   return `InternalServerError: ${(error as Error).message ?? String(error)}`;
 }
 
+/** What CreateTrainingJob asks for (the members the job runs with). */
+export interface NewTrainingJob {
+  TrainingJobName: string;
+  AlgorithmSpecification: { TrainingImage?: string };
+  HyperParameters?: Record<string, string>;
+  StoppingCondition: { MaxRuntimeInSeconds?: number };
+  OutputDataConfig: { S3OutputPath: string };
+  Tags?: Tag[];
+}
+
 export class TrainingJobs {
-  private readonly jobs: RecordStore<TrainingJobRecord>;
+  readonly records: RecordStore<TrainingJobRecord>;
   private readonly running = new Map<string, RunningJob>();
   private readonly bundle: ScriptBundle;
 
   constructor(private readonly options: TrainingJobsOptions) {
-    this.jobs = new RecordStore(join(options.root, 'training-jobs'), (job) => job.TrainingJobName);
+    this.records = new RecordStore(join(options.root, 'training-jobs'), (job) => job.TrainingJobName, () => validationException('Requested resource not found.'));
     this.bundle = providerBundle('runtime/trainer-main', join(options.root, 'runtime'));
   }
 
   /** Loads the jobs; a job that was running when the stack stopped cannot resume, so it fails and says so. */
   async start(): Promise<void> {
-    await this.jobs.load();
-    for (const job of this.jobs.all()) {
+    await this.records.load();
+    for (const job of this.records.all()) {
       if (job.TrainingJobStatus !== 'InProgress' && job.TrainingJobStatus !== 'Stopping') continue;
       const reason =
         'InternalServerError: The local stack stopped while this training job was in progress; training jobs do not resume after a restart';
@@ -264,16 +182,16 @@ export class TrainingJobs {
 
   /** The job's log (what CloudWatch Logs would show), or undefined for an unknown job. */
   async readLog(name: string): Promise<string | undefined> {
-    const job = this.jobs.get(name);
+    const job = this.records.get(name);
     if (!job) return undefined;
     return readFile(job.LogFile, 'utf8').catch(() => '');
   }
 
-  async create(input: unknown, region: string, accountId: string): Promise<{ TrainingJobArn: string }> {
-    const request = parseInput(createTrainingJobInput, input);
+  /** Starts the job (in the background) and returns its ARN; `definition`: the members DescribeTrainingJob echoes. */
+  async create(request: NewTrainingJob, definition: Record<string, unknown>, region: string, accountId: string): Promise<string> {
     const name = request.TrainingJobName;
     const arn = arnFor(region, accountId, 'training-job', name);
-    if (this.jobs.has(name)) {
+    if (this.records.has(name)) {
       throw validationException(
         `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
       );
@@ -287,7 +205,7 @@ export class TrainingJobs {
         `Training image ${image} is not supported by the local stack: only BlazingText images (repository "blazingtext", e.g. 811284229777.dkr.ecr.${region}.amazonaws.com/blazingtext:1) can run locally`,
       );
     }
-    const active = this.jobs.all().filter((job) => job.TrainingJobStatus === 'InProgress' || job.TrainingJobStatus === 'Stopping').length;
+    const active = this.records.all().filter((job) => job.TrainingJobStatus === 'InProgress' || job.TrainingJobStatus === 'Stopping').length;
     if (active >= this.options.maxConcurrentJobs) {
       throw new AwsError(
         'ResourceLimitExceeded',
@@ -297,10 +215,6 @@ export class TrainingJobs {
     }
 
     const now = Date.now();
-    const definition: Record<string, unknown> = {};
-    for (const member of ECHOED_MEMBERS) {
-      if ((request as Record<string, unknown>)[member] !== undefined) definition[member] = (request as Record<string, unknown>)[member];
-    }
     const job: TrainingJobRecord = {
       TrainingJobName: name,
       TrainingJobArn: arn,
@@ -317,7 +231,7 @@ export class TrainingJobs {
       LastModifiedTime: now,
       LogFile: this.logPath(name),
     };
-    await this.jobs.put(job);
+    await this.records.put(job);
     await this.publish(job);
 
     const log = new JobLog(job.LogFile);
@@ -329,66 +243,18 @@ export class TrainingJobs {
     }
     this.running.set(name.toLowerCase(), running);
     running.finished = this.run(job, running);
-    return { TrainingJobArn: arn };
+    return arn;
   }
 
-  describe(input: unknown): Record<string, unknown> {
-    const { TrainingJobName } = parseInput(nameInput, input);
-    return describeTrainingJob(this.require(TrainingJobName), 'seconds');
-  }
-
-  list(input: unknown): Record<string, unknown> {
-    const request = parseInput(listTrainingJobsInput, input);
-    const after = request.LastModifiedTimeAfter === undefined ? -Infinity : request.LastModifiedTimeAfter * MS;
-    const before = request.LastModifiedTimeBefore === undefined ? Infinity : request.LastModifiedTimeBefore * MS;
-    const candidates = this.jobs
-      .all()
-      .filter((job) => request.StatusEquals === undefined || job.TrainingJobStatus === request.StatusEquals)
-      .filter((job) => job.LastModifiedTime > after && job.LastModifiedTime < before)
-      .map((job) => ({ job, name: job.TrainingJobName, creationTime: job.CreationTime }));
-    const compare =
-      request.SortBy === 'Name'
-        ? (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name)
-        : request.SortBy === 'Status'
-          ? (a: { job: TrainingJobRecord }, b: { job: TrainingJobRecord }) => a.job.TrainingJobStatus.localeCompare(b.job.TrainingJobStatus)
-          : undefined;
-    const { page, nextToken } = listPage(candidates, request, compare);
-    return {
-      TrainingJobSummaries: page.map(({ job }) => ({
-        TrainingJobName: job.TrainingJobName,
-        TrainingJobArn: job.TrainingJobArn,
-        CreationTime: seconds(job.CreationTime),
-        ...(job.TrainingEndTime !== undefined ? { TrainingEndTime: seconds(job.TrainingEndTime) } : {}),
-        LastModifiedTime: seconds(job.LastModifiedTime),
-        TrainingJobStatus: job.TrainingJobStatus,
-        SecondaryStatus: job.SecondaryStatus,
-      })),
-      ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
-    };
-  }
-
-  async stopJob(input: unknown): Promise<Record<string, never>> {
-    const { TrainingJobName } = parseInput(nameInput, input);
-    const job = this.jobs.get(TrainingJobName);
+  /** StopTrainingJob: a job already stopping is left as it is. */
+  async stopTrainingJob(name: string): Promise<void> {
+    const job = this.records.get(name);
     if (!job) throw new AwsError('ResourceNotFound', 'Requested resource not found.', 400);
-    if (job.TrainingJobStatus === 'Stopping') return {};
+    if (job.TrainingJobStatus === 'Stopping') return;
     if (job.TrainingJobStatus !== 'InProgress') {
       throw validationException(`The request was rejected because the training job is in status ${job.TrainingJobStatus}.`);
     }
     await this.requestStop(job, 'Stopped');
-    return {};
-  }
-
-  /** The record's tags, for AddTags / ListTags / DeleteTags. */
-  taggable(name: string): Taggable | undefined {
-    const record = this.jobs.get(name);
-    return record && { tags: record.Tags, save: () => this.jobs.put(record) };
-  }
-
-  private require(name: string): TrainingJobRecord {
-    const job = this.jobs.get(name);
-    if (!job) throw validationException('Requested resource not found.');
-    return job;
   }
 
   private workDir(name: string): string {
@@ -563,7 +429,7 @@ export class TrainingJobs {
     const current = job.SecondaryStatusTransitions[job.SecondaryStatusTransitions.length - 1];
     if (!current || current.Status !== 'Training') return;
     current.StatusMessage = message;
-    await this.jobs.put(job);
+    await this.records.put(job);
   }
 
   private async transition(job: TrainingJobRecord, status: string, message: string): Promise<void> {
@@ -574,7 +440,7 @@ export class TrainingJobs {
     job.SecondaryStatus = status;
     job.LastModifiedTime = now;
     this.running.get(job.TrainingJobName.toLowerCase())?.log.write(`${status}: ${message}`);
-    await this.jobs.put(job);
+    await this.records.put(job);
     await this.publish(job);
   }
 
@@ -597,25 +463,21 @@ export class TrainingJobs {
     job.SecondaryStatus = secondary;
     job.LastModifiedTime = now;
     this.running.get(job.TrainingJobName.toLowerCase())?.log.write(`${status}: ${message}`);
-    await this.jobs.put(job);
+    await this.records.put(job);
     await this.publish(job);
   }
 
-  /** A lost event must not fail the job: it is logged instead. */
   private async publish(job: TrainingJobRecord): Promise<void> {
-    try {
-      await publishSageMakerEvent(this.options.events, {
+    await publishStateChange(
+      this.options,
+      {
         detailType: TRAINING_JOB_STATE_CHANGE,
         arn: job.TrainingJobArn,
         region: job.Region,
         accountId: job.AccountId,
         detail: { ...describeTrainingJob(job, 'milliseconds'), Tags: tagMap(job.Tags) },
-      });
-    } catch (error) {
-      this.options.logger.error('could not publish the training job state change', {
-        job: job.TrainingJobName,
-        error: String(error),
-      });
-    }
+      },
+      { kind: 'training job', logContext: { job: job.TrainingJobName } },
+    );
   }
 }

@@ -1,18 +1,10 @@
 /** AddTags / ListTags / DeleteTags on training jobs, models, endpoint configs and endpoints, by ARN. */
 import { z } from 'zod';
+import { validationException } from '../errors';
+import type { Tag, Taggable } from '../model/record-store';
 import { listPage } from './listing';
-import { parseInput, validationException } from './validation';
-
-export interface Tag {
-  Key: string;
-  Value?: string;
-}
-
-/** A resource's tag list (mutated in place) and how to persist it. */
-export interface Taggable {
-  tags: Tag[];
-  save(): Promise<void>;
-}
+import { parseInput } from './validation';
+import type { SageMakerOperation } from './context';
 
 export type TaggableLookup = (name: string) => Taggable | undefined;
 
@@ -67,3 +59,9 @@ export class ResourceTags {
     return resource;
   }
 }
+
+export const TAG_OPERATIONS: Record<string, SageMakerOperation> = {
+  AddTags: ({ tags }, input) => tags.add(input),
+  ListTags: ({ tags }, input) => tags.list(input),
+  DeleteTags: ({ tags }, input) => tags.delete(input),
+};

@@ -3,7 +3,7 @@
  * 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ...`.
  */
 import { z } from 'zod';
-import { AwsError } from '../../../core/types';
+import { validationException } from '../errors';
 
 export const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 export const S3_URI_PATTERN = /^(https|s3):\/\/([^/]+)\/?(.*)$/;
@@ -16,10 +16,6 @@ export const tagList = z
   .array(z.looseObject({ Key: z.string().min(1).max(128), Value: z.string().max(256).optional() }))
   .max(50)
   .optional();
-
-export function validationException(message: string): AwsError {
-  return new AwsError('ValidationException', message, 400);
-}
 
 function memberPath(path: readonly PropertyKey[]): string {
   return path
@@ -68,14 +64,11 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.ou
   throw validationException(`${count} validation error${count === 1 ? '' : 's'} detected: ${problems.join('; ')}`);
 }
 
-/** `s3://bucket/prefix` split into bucket and key prefix. */
-export function parseS3Uri(uri: string): { bucket: string; key: string } {
-  const match = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
-  if (!match) throw validationException(`${uri} is not an s3:// URI`);
-  return { bucket: match[1]!, key: match[2]! };
-}
-
-/** SageMaker ARNs carry the resource name in lower case. */
-export function arnFor(region: string, accountId: string, resourceType: string, name: string): string {
-  return `arn:aws:sagemaker:${region}:${accountId}:${resourceType}/${name.toLowerCase()}`;
+/** The members of a request that the matching Describe* returns as they were given. */
+export function echoedMembers(request: Record<string, unknown>, members: readonly string[]): Record<string, unknown> {
+  const echoed: Record<string, unknown> = {};
+  for (const member of members) {
+    if (request[member] !== undefined) echoed[member] = request[member];
+  }
+  return echoed;
 }
