@@ -7,10 +7,8 @@
  * Targets are reached through injected invokers, so this module knows no other provider.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { DurableQueue } from '../../../core/durable-queue';
 import type { LocalStackLogger } from '../../../core/logger';
-import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
 import { AwsError, type EventBridgeEvent } from '../../../core/types';
 import { targetPayload } from './input-transform';
 import { DEFAULT_RETRY_POLICY, type Target } from './types';
@@ -56,80 +54,44 @@ export interface DeliveryOptions {
 const PERMANENT_ERROR_CODES = new Set(['ResourceNotFoundException', 'QueueDoesNotExist', 'InvalidParameterValueException', 'InputTransformationError', 'UnsupportedTarget']);
 
 export class TargetDelivery {
-  /** Cancellers of scheduled attempts. */
-  private readonly scheduled = new Set<() => void>();
-  private active = 0;
-  private stopped = false;
+  private readonly queue: DurableQueue<PendingDelivery>;
 
   constructor(private readonly options: DeliveryOptions) {
-    mkdirSync(options.directory, { recursive: true });
+    this.queue = new DurableQueue({
+      directory: options.directory,
+      idOf: (delivery) => delivery.id,
+      attempt: (delivery) => this.attempt(delivery),
+      onUnexpectedError: (delivery, error) => options.logger.error('event delivery failed unexpectedly', { target: delivery.target.Arn, error: String(error) }),
+    });
   }
 
   /** Persists the deliveries, then attempts them right away (after the caller has answered). */
   enqueue(requests: DeliveryRequest[]): void {
     const now = Date.now();
-    for (const request of requests) {
-      const delivery: PendingDelivery = { ...request, id: randomUUID(), enqueuedAt: now, failures: 0 };
-      this.save(delivery);
-      this.schedule(delivery, 0);
-    }
+    for (const request of requests) this.queue.add({ ...request, id: randomUUID(), enqueuedAt: now, failures: 0 });
   }
 
   /** Re-schedules deliveries a previous run left unfinished. */
   resume(): number {
-    removeStaleTempFilesSync(this.options.directory);
-    let resumed = 0;
-    for (const file of readdirSync(this.options.directory)) {
-      if (!file.endsWith('.json')) continue;
-      try {
-        this.schedule(JSON.parse(readFileSync(path.join(this.options.directory, file), 'utf8')) as PendingDelivery, 0);
-        resumed++;
-      } catch {
-        // A torn file from a crash mid-write: that PutEvents was never answered.
-      }
-    }
-    return resumed;
+    return this.queue.resume();
   }
 
   /** Deliveries waiting, retrying or in progress. */
   get pendingCount(): number {
-    return this.scheduled.size + this.active;
+    return this.queue.pendingCount;
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const cancel of this.scheduled) cancel();
-    this.scheduled.clear();
-  }
-
-  private schedule(delivery: PendingDelivery, delayMs: number): void {
-    if (this.stopped) return;
-    const run = (): void => {
-      this.scheduled.delete(cancel);
-      this.active++;
-      void this.attempt(delivery)
-        .catch((error: unknown) => this.options.logger.error('event delivery failed unexpectedly', { target: delivery.target.Arn, error: String(error) }))
-        .finally(() => this.active--);
-    };
-    // A first attempt runs on the next turn of the event loop, without a timer's minimum delay.
-    let cancel: () => void;
-    if (delayMs <= 0) {
-      const immediate = setImmediate(run);
-      cancel = () => clearImmediate(immediate);
-    } else {
-      const timer = setTimeout(run, delayMs);
-      cancel = () => clearTimeout(timer);
-    }
-    this.scheduled.add(cancel);
+    this.queue.stop();
   }
 
   private async attempt(delivery: PendingDelivery): Promise<void> {
     try {
       await this.send(delivery);
-      this.remove(delivery);
+      this.queue.settle(delivery);
       return;
     } catch (error) {
-      if (this.stopped) return;
+      if (this.queue.stopped) return;
       delivery.failures++;
       const code = error instanceof AwsError ? error.code : 'InternalFailure';
       const message = error instanceof Error ? error.message : String(error);
@@ -149,8 +111,7 @@ export class TargetDelivery {
         return;
       }
       this.options.logger.warn('event delivery failed; retrying', { rule: delivery.ruleName, target: delivery.target.Arn, retry, retryInMs: Math.round(delayMs), error: message });
-      this.save(delivery);
-      this.schedule(delivery, delayMs);
+      this.queue.retry(delivery, delayMs);
     }
   }
 
@@ -180,7 +141,7 @@ export class TargetDelivery {
     const details = { rule: delivery.ruleName, target: delivery.target.Arn, eventId: delivery.event.id, errorCode, errorMessage, attempts: delivery.failures };
     if (!queueArn || !this.options.invokers.sqs) {
       this.options.logger.error('event dropped: delivery failed and the target has no dead-letter queue', details);
-      this.remove(delivery);
+      this.queue.settle(delivery);
       return;
     }
     const attributes: Record<string, QueueMessageAttribute> = {
@@ -197,23 +158,11 @@ export class TargetDelivery {
     } catch (error) {
       this.options.logger.error('event dropped: its dead-letter queue failed too', { ...details, deadLetterQueue: queueArn, deadLetterError: String(error) });
     }
-    this.remove(delivery);
+    this.queue.settle(delivery);
   }
 
   private backoff(retry: number): number {
     const ceiling = Math.min(this.options.retryMaxDelayMs, this.options.retryBaseDelayMs * 2 ** (retry - 1));
     return ceiling * (0.5 + this.options.random() / 2);
-  }
-
-  private save(delivery: PendingDelivery): void {
-    writeJsonAtomicSync(this.fileOf(delivery), delivery);
-  }
-
-  private remove(delivery: PendingDelivery): void {
-    rmSync(this.fileOf(delivery), { force: true });
-  }
-
-  private fileOf(delivery: PendingDelivery): string {
-    return path.join(this.options.directory, `${delivery.id}.json`);
   }
 }

@@ -6,10 +6,8 @@
  * as AWS does. Events still queued when the stack stops are resumed when it starts again.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import path from 'node:path';
+import { DurableQueue } from '../../../core/durable-queue';
 import type { LocalStackLogger } from '../../../core/logger';
-import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
 import type { QueueMessageAttribute } from './ports';
 
 export interface EventInvokeConfig {
@@ -53,90 +51,54 @@ interface QueuedEvent {
 type FailureCondition = 'RetriesExhausted' | 'EventAgeExceeded';
 
 export class AsyncInvocationQueue {
-  /** Cancellers of scheduled attempts. */
-  private readonly scheduled = new Set<() => void>();
-  private stopped = false;
-  /** Events being invoked now, so that `idle()` can tell when all work is done. */
-  private active = 0;
+  private readonly queue: DurableQueue<QueuedEvent>;
 
   constructor(
-    private readonly directory: string,
+    directory: string,
     private readonly dependencies: AsyncInvocationDependencies,
   ) {
-    mkdirSync(directory, { recursive: true });
+    this.queue = new DurableQueue({
+      directory,
+      idOf: (event) => event.requestId,
+      attempt: (event) => this.attempt(event),
+      onUnexpectedError: (event, error) => dependencies.logger.error('async invocation failed unexpectedly', { function: event.functionName, error: String(error) }),
+    });
   }
 
   /** Queues an event (durably) and returns its request id; the invocation happens afterwards. */
   enqueue(functionName: string, payload: string): string {
     const event: QueuedEvent = { requestId: randomUUID(), functionName, payload, enqueuedAt: Date.now(), attempts: 0 };
-    this.save(event);
-    this.schedule(event, 0);
+    this.queue.add(event);
     return event.requestId;
   }
 
   /** Picks up events a previous run left queued. */
   resume(): number {
-    removeStaleTempFilesSync(this.directory);
-    let resumed = 0;
-    for (const file of readdirSync(this.directory)) {
-      if (!file.endsWith('.json')) continue;
-      let event: QueuedEvent;
-      try {
-        event = JSON.parse(readFileSync(path.join(this.directory, file), 'utf8')) as QueuedEvent;
-      } catch {
-        continue;
-      }
-      this.schedule(event, 0);
-      resumed++;
-    }
-    return resumed;
+    return this.queue.resume();
   }
 
   /** Events queued or retrying. */
   get pendingCount(): number {
-    return this.scheduled.size + this.active;
+    return this.queue.pendingCount;
   }
 
   stop(): void {
-    this.stopped = true;
-    for (const cancel of this.scheduled) cancel();
-    this.scheduled.clear();
-  }
-
-  private schedule(event: QueuedEvent, delayMs: number): void {
-    if (this.stopped) return;
-    const run = (): void => {
-      this.scheduled.delete(cancel);
-      this.active++;
-      void this.attempt(event)
-        .catch((error: unknown) => this.dependencies.logger.error('async invocation failed unexpectedly', { function: event.functionName, error: String(error) }))
-        .finally(() => this.active--);
-    };
-    // A first attempt runs on the next turn of the event loop, without a timer's minimum delay.
-    let cancel: () => void;
-    if (delayMs <= 0) {
-      const immediate = setImmediate(run);
-      cancel = () => clearImmediate(immediate);
-    } else {
-      const timer = setTimeout(run, delayMs);
-      cancel = () => clearTimeout(timer);
-    }
-    this.scheduled.add(cancel);
+    this.queue.stop();
   }
 
   private async attempt(event: QueuedEvent): Promise<void> {
     const config = this.dependencies.configOf(event.functionName);
     const result = await this.dependencies.invoke(event.functionName, event.payload, event.requestId);
-    if (this.stopped) return; // left on disk: resumed at the next start
+    if (this.queue.stopped) return; // left on disk: resumed at the next start
     event.attempts++;
     if (!result) {
       this.dependencies.logger.warn('async event dropped: function does not exist', { function: event.functionName, requestId: event.requestId });
-      this.remove(event);
+      this.queue.settle(event);
       return;
     }
     if (!result.functionError) {
       if (config.onSuccessDestination) await this.sendRecord(config.onSuccessDestination, event, result, 'Success');
-      this.remove(event);
+      this.queue.settle(event);
       return;
     }
     const ageMs = Date.now() - event.enqueuedAt;
@@ -151,8 +113,7 @@ export class AsyncInvocationQueue {
       return;
     }
     this.dependencies.logger.info('async invocation failed; retrying', { function: event.functionName, requestId: event.requestId, attempt: event.attempts, retryInMs: delayMs });
-    this.save(event);
-    this.schedule(event, delayMs);
+    this.queue.retry(event, delayMs);
   }
 
   private async fail(event: QueuedEvent, result: AttemptResult, config: EventInvokeConfig, condition: FailureCondition): Promise<void> {
@@ -174,7 +135,7 @@ export class AsyncInvocationQueue {
         attempts: event.attempts,
       });
     }
-    this.remove(event);
+    this.queue.settle(event);
   }
 
   /** The invocation record AWS sends to destinations. */
@@ -206,18 +167,6 @@ export class AsyncInvocationQueue {
         error: String(error),
       });
     }
-  }
-
-  private save(event: QueuedEvent): void {
-    writeJsonAtomicSync(this.fileOf(event), event);
-  }
-
-  private remove(event: QueuedEvent): void {
-    rmSync(this.fileOf(event), { force: true });
-  }
-
-  private fileOf(event: QueuedEvent): string {
-    return path.join(this.directory, `${event.requestId}.json`);
   }
 }
 
