@@ -23,36 +23,42 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-/** A queue whose jobs fail `failUntil` times, then settle; what happened is in `attempts`. */
-function queueOf(failUntil: number, stopAfterFirst = false) {
-  const attempts: Array<{ id: string; failures: number }> = [];
-  const unexpected: unknown[] = [];
-  const queue: DurableQueue<Job> = new DurableQueue<Job>({
-    directory: dir,
-    idOf: (job) => job.id,
-    attempt: async (job) => {
-      attempts.push({ ...job });
-      if (job.id === 'bug') throw new Error('a bug in the owner');
-      if (stopAfterFirst) queue.stop();
-      if (job.failures < failUntil) {
-        job.failures++;
-        queue.retry(job, 1);
-      } else {
-        queue.settle(job);
-      }
-    },
-    onUnexpectedError: (_job, error) => unexpected.push(error),
-  });
-  return { queue, attempts, unexpected };
+/** A queue, as its owners write one: jobs fail `failUntil` times, then settle; what happened is recorded. */
+class JobQueue extends DurableQueue<Job> {
+  readonly attempts: Job[] = [];
+  readonly unexpected: unknown[] = [];
+
+  constructor(
+    private readonly failUntil: number,
+    private readonly stopAfterFirst = false,
+  ) {
+    super({ directory: dir, idOf: (job) => job.id, onUnexpectedError: (_job, error) => this.unexpected.push(error) });
+  }
+
+  enqueue(job: Job): void {
+    this.add(job);
+  }
+
+  protected async attempt(job: Job): Promise<void> {
+    this.attempts.push({ ...job });
+    if (job.id === 'bug') throw new Error('a bug in the owner');
+    if (this.stopAfterFirst) this.stop();
+    if (job.failures < this.failUntil) {
+      job.failures++;
+      this.retry(job, 1);
+    } else {
+      this.settle(job);
+    }
+  }
 }
 
 describe('DurableQueue', () => {
   it('keeps an item on disk from add until it settles, retrying as its owner says', async () => {
-    const { queue, attempts } = queueOf(2);
-    queue.add({ id: 'a', failures: 0 });
+    const queue = new JobQueue(2);
+    queue.enqueue({ id: 'a', failures: 0 });
     expect(readdirSync(dir)).toEqual(['a.json']);
     await until(() => queue.pendingCount === 0, 'the job to settle');
-    expect(attempts).toEqual([
+    expect(queue.attempts).toEqual([
       { id: 'a', failures: 0 },
       { id: 'a', failures: 1 },
       { id: 'a', failures: 2 },
@@ -61,25 +67,25 @@ describe('DurableQueue', () => {
   });
 
   it('leaves what a stopped queue had not settled for the next start, which resumes it from its last saved state', async () => {
-    const first = queueOf(5, true);
-    first.queue.add({ id: 'a', failures: 0 });
-    await until(() => first.attempts.length === 1 && first.queue.pendingCount === 0, 'the first attempt');
+    const first = new JobQueue(5, true);
+    first.enqueue({ id: 'a', failures: 0 });
+    await until(() => first.attempts.length === 1 && first.pendingCount === 0, 'the first attempt');
     expect(readdirSync(dir)).toEqual(['a.json']);
 
     writeFileSync(tempPathFor(path.join(dir, 'b.json')), '{"id":"b","fail');
     writeFileSync(path.join(dir, 'torn.json'), '{"id":"torn","fail');
-    const second = queueOf(1);
-    expect(second.queue.resume()).toBe(1);
-    await until(() => second.queue.pendingCount === 0, 'the resumed job to settle');
+    const second = new JobQueue(1);
+    expect(second.resume()).toBe(1);
+    await until(() => second.pendingCount === 0, 'the resumed job to settle');
     // Saved with the failure the stopped queue counted: one more attempt settles it.
     expect(second.attempts).toEqual([{ id: 'a', failures: 1 }]);
     expect(readdirSync(dir)).toEqual(['torn.json']);
   });
 
   it('reports an attempt that throws and keeps its item', async () => {
-    const { queue, unexpected } = queueOf(0);
-    queue.add({ id: 'bug', failures: 0 });
-    await until(() => unexpected.length === 1 && queue.pendingCount === 0, 'the unexpected error');
+    const queue = new JobQueue(0);
+    queue.enqueue({ id: 'bug', failures: 0 });
+    await until(() => queue.unexpected.length === 1 && queue.pendingCount === 0, 'the unexpected error');
     expect(readdirSync(dir)).toEqual(['bug.json']);
   });
 });

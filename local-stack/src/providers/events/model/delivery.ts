@@ -53,14 +53,11 @@ export interface DeliveryOptions {
 /** Codes for which retrying cannot help: the target is missing or the input cannot be built. */
 const PERMANENT_ERROR_CODES = new Set(['ResourceNotFoundException', 'QueueDoesNotExist', 'InvalidParameterValueException', 'InputTransformationError', 'UnsupportedTarget']);
 
-export class TargetDelivery {
-  private readonly queue: DurableQueue<PendingDelivery>;
-
+export class TargetDelivery extends DurableQueue<PendingDelivery> {
   constructor(private readonly options: DeliveryOptions) {
-    this.queue = new DurableQueue({
+    super({
       directory: options.directory,
       idOf: (delivery) => delivery.id,
-      attempt: (delivery) => this.attempt(delivery),
       onUnexpectedError: (delivery, error) => options.logger.error('event delivery failed unexpectedly', { target: delivery.target.Arn, error: String(error) }),
     });
   }
@@ -68,30 +65,16 @@ export class TargetDelivery {
   /** Persists the deliveries, then attempts them right away (after the caller has answered). */
   enqueue(requests: DeliveryRequest[]): void {
     const now = Date.now();
-    for (const request of requests) this.queue.add({ ...request, id: randomUUID(), enqueuedAt: now, failures: 0 });
+    for (const request of requests) this.add({ ...request, id: randomUUID(), enqueuedAt: now, failures: 0 });
   }
 
-  /** Re-schedules deliveries a previous run left unfinished. */
-  resume(): number {
-    return this.queue.resume();
-  }
-
-  /** Deliveries waiting, retrying or in progress. */
-  get pendingCount(): number {
-    return this.queue.pendingCount;
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async attempt(delivery: PendingDelivery): Promise<void> {
+  protected async attempt(delivery: PendingDelivery): Promise<void> {
     try {
       await this.send(delivery);
-      this.queue.settle(delivery);
+      this.settle(delivery);
       return;
     } catch (error) {
-      if (this.queue.stopped) return;
+      if (this.stopped) return;
       delivery.failures++;
       const code = error instanceof AwsError ? error.code : 'InternalFailure';
       const message = error instanceof Error ? error.message : String(error);
@@ -111,7 +94,7 @@ export class TargetDelivery {
         return;
       }
       this.options.logger.warn('event delivery failed; retrying', { rule: delivery.ruleName, target: delivery.target.Arn, retry, retryInMs: Math.round(delayMs), error: message });
-      this.queue.retry(delivery, delayMs);
+      this.retry(delivery, delayMs);
     }
   }
 
@@ -141,7 +124,7 @@ export class TargetDelivery {
     const details = { rule: delivery.ruleName, target: delivery.target.Arn, eventId: delivery.event.id, errorCode, errorMessage, attempts: delivery.failures };
     if (!queueArn || !this.options.invokers.sqs) {
       this.options.logger.error('event dropped: delivery failed and the target has no dead-letter queue', details);
-      this.queue.settle(delivery);
+      this.settle(delivery);
       return;
     }
     const attributes: Record<string, QueueMessageAttribute> = {
@@ -158,7 +141,7 @@ export class TargetDelivery {
     } catch (error) {
       this.options.logger.error('event dropped: its dead-letter queue failed too', { ...details, deadLetterQueue: queueArn, deadLetterError: String(error) });
     }
-    this.queue.settle(delivery);
+    this.settle(delivery);
   }
 
   private backoff(retry: number): number {

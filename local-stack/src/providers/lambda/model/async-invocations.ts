@@ -50,17 +50,14 @@ interface QueuedEvent {
 
 type FailureCondition = 'RetriesExhausted' | 'EventAgeExceeded';
 
-export class AsyncInvocationQueue {
-  private readonly queue: DurableQueue<QueuedEvent>;
-
+export class AsyncInvocationQueue extends DurableQueue<QueuedEvent> {
   constructor(
     directory: string,
     private readonly dependencies: AsyncInvocationDependencies,
   ) {
-    this.queue = new DurableQueue({
+    super({
       directory,
       idOf: (event) => event.requestId,
-      attempt: (event) => this.attempt(event),
       onUnexpectedError: (event, error) => dependencies.logger.error('async invocation failed unexpectedly', { function: event.functionName, error: String(error) }),
     });
   }
@@ -68,37 +65,23 @@ export class AsyncInvocationQueue {
   /** Queues an event (durably) and returns its request id; the invocation happens afterwards. */
   enqueue(functionName: string, payload: string): string {
     const event: QueuedEvent = { requestId: randomUUID(), functionName, payload, enqueuedAt: Date.now(), attempts: 0 };
-    this.queue.add(event);
+    this.add(event);
     return event.requestId;
   }
 
-  /** Picks up events a previous run left queued. */
-  resume(): number {
-    return this.queue.resume();
-  }
-
-  /** Events queued or retrying. */
-  get pendingCount(): number {
-    return this.queue.pendingCount;
-  }
-
-  stop(): void {
-    this.queue.stop();
-  }
-
-  private async attempt(event: QueuedEvent): Promise<void> {
+  protected async attempt(event: QueuedEvent): Promise<void> {
     const config = this.dependencies.configOf(event.functionName);
     const result = await this.dependencies.invoke(event.functionName, event.payload, event.requestId);
-    if (this.queue.stopped) return; // left on disk: resumed at the next start
+    if (this.stopped) return; // left on disk: resumed at the next start
     event.attempts++;
     if (!result) {
       this.dependencies.logger.warn('async event dropped: function does not exist', { function: event.functionName, requestId: event.requestId });
-      this.queue.settle(event);
+      this.settle(event);
       return;
     }
     if (!result.functionError) {
       if (config.onSuccessDestination) await this.sendRecord(config.onSuccessDestination, event, result, 'Success');
-      this.queue.settle(event);
+      this.settle(event);
       return;
     }
     const ageMs = Date.now() - event.enqueuedAt;
@@ -113,7 +96,7 @@ export class AsyncInvocationQueue {
       return;
     }
     this.dependencies.logger.info('async invocation failed; retrying', { function: event.functionName, requestId: event.requestId, attempt: event.attempts, retryInMs: delayMs });
-    this.queue.retry(event, delayMs);
+    this.retry(event, delayMs);
   }
 
   private async fail(event: QueuedEvent, result: AttemptResult, config: EventInvokeConfig, condition: FailureCondition): Promise<void> {
@@ -135,7 +118,7 @@ export class AsyncInvocationQueue {
         attempts: event.attempts,
       });
     }
-    this.queue.settle(event);
+    this.settle(event);
   }
 
   /** The invocation record AWS sends to destinations. */
