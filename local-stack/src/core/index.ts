@@ -7,4 +7,7 @@ export * from './persistence';
 export * from './logger';
 export { createLocalServer, HEALTH_PATH, type LocalServer, type LocalServerOptions } from './server';
 export { resolveServiceTarget, parseCredentialScope, serviceDirectory, type ServiceDirectory, type ServiceTarget } from './service-resolution';
-export { declareOperations } from './operations';
+export * from './operations';
+export * from './rest-routes';
+export * from './durable-queue';
+export * from './chaos';
