@@ -101,51 +101,51 @@ function renderTemplate(template: string, data: Record<string, unknown>): string
 }
 
 export const SES_ROUTES: ReadonlyArray<RestRoute<SesModel>> = [
-{ operation: 'SendEmail', method: 'POST', path: /^\/v2\/email\/outbound-emails$/, handler: async (ses, request) => restJsonResponse(await sendEmail(ses, request)) },
-{ operation: 'GetAccount', method: 'GET', path: /^\/v2\/email\/account$/, handler: (ses) => restJsonResponse(account(ses)) },
-// Older clients list with GET and query parameters, newer ones POST a JSON body.
-{
-  operation: 'ListEmailIdentities',
-  method: 'GET',
-  path: /^\/v2\/email\/identities$/,
-  handler: async (ses, request) => restJsonResponse(await listIdentities(ses, request.query.get('PageSize'), request.query.get('NextToken'))),
-},
-{
-  operation: 'ListEmailIdentities',
-  method: 'POST',
-  path: /^\/v2\/email\/list-identities$/,
-  handler: async (ses, request) => {
-    const input = parseJsonBody(request);
-    const text = (value: unknown): string | null => (value === undefined || value === null ? null : String(value));
-    return restJsonResponse(await listIdentities(ses, text(input.PageSize), text(input.NextToken)));
+  { operation: 'SendEmail', method: 'POST', path: /^\/v2\/email\/outbound-emails$/, handler: async (ses, request) => restJsonResponse(await sendEmail(ses, request)) },
+  { operation: 'GetAccount', method: 'GET', path: /^\/v2\/email\/account$/, handler: (ses) => restJsonResponse(account(ses)) },
+  // Older clients list with GET and query parameters, newer ones POST a JSON body.
+  {
+    operation: 'ListEmailIdentities',
+    method: 'GET',
+    path: /^\/v2\/email\/identities$/,
+    handler: async (ses, request) => restJsonResponse(await listIdentities(ses, request.query.get('PageSize'), request.query.get('NextToken'))),
   },
-},
-{ operation: 'CreateEmailIdentity', method: 'POST', path: /^\/v2\/email\/identities$/, handler: async (ses, request) => restJsonResponse(await createIdentity(ses, request)) },
-{
-  operation: 'GetEmailIdentity',
-  method: 'GET',
-  path: /^\/v2\/email\/identities\/([^/]+)$/,
-  handler: async (ses, _request, identity) => restJsonResponse(identityDetails(await ses.identities.get(identity))),
-},
-{
-  operation: 'DeleteEmailIdentity',
-  method: 'DELETE',
-  path: /^\/v2\/email\/identities\/([^/]+)$/,
-  handler: async (ses, _request, identity) => {
-    await ses.identities.delete(identity);
-    return restJsonResponse({});
+  {
+    operation: 'ListEmailIdentities',
+    method: 'POST',
+    path: /^\/v2\/email\/list-identities$/,
+    handler: async (ses, request) => {
+      const input = parseJsonBody(request);
+      const text = (value: unknown): string | null => (value === undefined || value === null ? null : String(value));
+      return restJsonResponse(await listIdentities(ses, text(input.PageSize), text(input.NextToken)));
+    },
   },
-},
+  { operation: 'CreateEmailIdentity', method: 'POST', path: /^\/v2\/email\/identities$/, handler: async (ses, request) => restJsonResponse(await createIdentity(ses, request)) },
+  {
+    operation: 'GetEmailIdentity',
+    method: 'GET',
+    path: /^\/v2\/email\/identities\/([^/]+)$/,
+    handler: async (ses, _request, identity) => restJsonResponse(identityDetails(await ses.identities.get(identity))),
+  },
+  {
+    operation: 'DeleteEmailIdentity',
+    method: 'DELETE',
+    path: /^\/v2\/email\/identities\/([^/]+)$/,
+    handler: async (ses, _request, identity) => {
+      await ses.identities.delete(identity);
+      return restJsonResponse({});
+    },
+  },
 ];
 
 async function sendEmail(ses: SesModel, request: AwsRequest): Promise<{ MessageId: string }> {
-const input = parseInput(sendEmailSchema, parseJsonBody(request));
-const now = new Date();
-const messageId = sesMessageId(now);
-const message = composeMessage(input, messageId, now);
-const file = await ses.mailbox.deliver(messageId, message, now);
-ses.logger.info('email sent', { messageId, file });
-return { MessageId: messageId };
+  const input = parseInput(sendEmailSchema, parseJsonBody(request));
+  const now = new Date();
+  const messageId = sesMessageId(now);
+  const message = composeMessage(input, messageId, now);
+  const file = await ses.mailbox.deliver(messageId, message, now);
+  ses.logger.info('email sent', { messageId, file });
+  return { MessageId: messageId };
 }
 
 function composeMessage(input: SendEmailInput, messageId: string, date: Date): Buffer {
