@@ -23,7 +23,14 @@ import { packageServices } from '../local-stack/src/deploy/package';
 import { loadPackagedService, SERVICE_NAMES, type ServiceName } from '../local-stack/src/deploy/templates';
 import type { LambdaService } from '../local-stack/src/providers/lambda/model/service';
 import { startLocalStack, STAGE } from '../local-stack/src/stack';
+import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { busyMachineNote, machineInfo, median, ROOT, round, writeSection, type Figure } from './lib/report';
+
+const COMMAND = defineCommand({
+  usage: 'npx tsx bench/artifacts.ts [--cold 7]',
+  summary: "Measures each function's deployment package and cold start (spawn, init) in a local stack; writes bench/results/artifacts.json.",
+  options: { cold: { type: 'string', value: 'n', default: '7', description: 'cold starts per function' } },
+});
 
 const TARGET_BYTES = 1024 * 1024;
 
@@ -133,16 +140,9 @@ function detailsOf(artifacts: readonly Artifact[], coldStarts: Map<string, ColdS
   });
 }
 
-function parseRepetitions(args: string[]): number {
-  const at = args.indexOf('--cold');
-  const repetitions = at >= 0 ? Number(args[at + 1]) : 7;
-  if (!Number.isInteger(repetitions) || repetitions < 1) throw new Error('--cold needs a positive integer');
-  return repetitions;
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const repetitions = parseRepetitions(args);
+  const repetitions = integerOption(COMMAND, 'cold', parseCommandLine(COMMAND, args).values.cold, { min: 1 });
   const machine = machineInfo();
   const loadBefore = loadavg();
   const packaging = await ensurePackages();

@@ -15,6 +15,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { busyMachineNote, median, ROOT, round, WORK_ROOT, writeSection } from './lib/report';
 
 const WORK_DIR = WORK_ROOT;
@@ -64,15 +65,18 @@ interface Options {
   input: string;
 }
 
+const COMMAND = defineCommand({
+  usage: 'npx tsx bench/preprocess.ts [--runs 3] [--input .local/bench/dbpedia_560k.csv]',
+  summary: "Times glue_scripts/preprocess.py on a DBpedia-scale CSV against fastText's tr/sed normalisation; writes bench/results/preprocess.json.",
+  options: {
+    runs: { type: 'string', value: 'n', default: '3', description: 'runs of the Glue script' },
+    input: { type: 'string', value: 'file', description: 'the CSV (default: .local/bench/dbpedia_560k.csv, generated when missing)' },
+  },
+});
+
 function parseOptions(argv: string[]): Options {
-  const options: Options = { runs: 3, input: join(WORK_DIR, 'dbpedia_560k.csv') };
-  for (let index = 0; index < argv.length; index += 2) {
-    const value = argv[index + 1];
-    if (argv[index] === '--runs' && value) options.runs = Math.max(1, Number.parseInt(value, 10));
-    else if (argv[index] === '--input' && value) options.input = resolve(value);
-    else throw new Error(`unknown option ${argv[index] ?? ''}; usage: [--runs N] [--input file.csv]`);
-  }
-  return options;
+  const { values } = parseCommandLine(COMMAND, argv);
+  return { runs: integerOption(COMMAND, 'runs', values.runs, { min: 1 }), input: values.input ? resolve(values.input) : join(WORK_DIR, 'dbpedia_560k.csv') };
 }
 
 function run(command: string, args: string[]): void {

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { defineCommand, parseCommandLine, usageError } from '../scripts/lib/cli';
 import { figuresTable, machineInfo, RESULTS_DIR, ROOT, type BenchSection } from './lib/report';
 
 const SECTIONS: Record<string, { full: string[]; quick: string[] }> = {
@@ -21,11 +21,20 @@ const SECTIONS: Record<string, { full: string[]; quick: string[] }> = {
   pipeline: { full: [], quick: ['--sample-runs', '1', '--skip-scale'] },
 };
 
+const COMMAND = defineCommand({
+  usage: 'npm run bench [-- --only artifacts,stack] [--quick]',
+  summary: 'Runs every benchmark one after the other, then writes bench/results.json and bench/results.md.',
+  options: {
+    only: { type: 'string', value: 'sections', description: `the sections to run, comma-separated (${Object.keys(SECTIONS).join(', ')})` },
+    quick: { type: 'boolean', default: false, description: 'skip the 560,000-row parts and take fewer samples' },
+  },
+});
+
 function main(): void {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
+  const { values } = parseCommandLine(COMMAND);
   const names = values.only ? values.only.split(',').map((name) => name.trim()) : Object.keys(SECTIONS);
   const unknown = names.filter((name) => !(name in SECTIONS));
-  if (unknown.length > 0) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
+  if (unknown.length > 0) usageError(COMMAND, `unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}`);
   const started = Date.now();
   const failed: string[] = [];
   for (const name of names) {

@@ -39,7 +39,19 @@ import { S3Provider } from '../local-stack/src/providers/s3';
 import { SageMakerProvider } from '../local-stack/src/providers/sagemaker';
 import { normalizeText } from '../shared/src/normalize';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
+import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { busyMachineNote, median, percentile, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
+
+const COMMAND = defineCommand({
+  usage: 'npx tsx bench/sagemaker.ts [--runs 2] [--skip-scale] [--requests 3000]',
+  summary: 'Measures local BlazingText accuracy and training time against the fastText CLI, and endpoint latency and throughput; writes bench/results/sagemaker.json.',
+  options: {
+    runs: { type: 'string', value: 'n', default: '2', description: 'training runs per comparison' },
+    requests: { type: 'string', value: 'n', default: '3000', description: 'single-instance requests for the latency figures' },
+    'skip-scale': { type: 'boolean', default: false, description: 'skip the 560,000-row training comparison' },
+    serve: { type: 'string', value: 'dir', description: 'internal: be the server this benchmark measures (the benchmark starts itself so)' },
+  },
+});
 
 const WORK_DIR = join(WORK_ROOT, 'sagemaker');
 const SAMPLE_CSV = resolve(ROOT, '..', 'shared', 'data', 'dbpedia_sample', 'train.csv');
@@ -259,15 +271,11 @@ function splitText(line: string): { label: string; text: string } {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  if (args[0] === '--serve') return serve(args[1]!);
-  const option = (name: string, fallback: number): number => {
-    const at = args.indexOf(`--${name}`);
-    return at >= 0 ? Number(args[at + 1]) : fallback;
-  };
-  const runs = option('runs', 2);
-  const requests = option('requests', 3000);
-  const skipScale = args.includes('--skip-scale');
+  const { values } = parseCommandLine(COMMAND);
+  if (values.serve !== undefined) return serve(values.serve);
+  const runs = integerOption(COMMAND, 'runs', values.runs, { min: 1 });
+  const requests = integerOption(COMMAND, 'requests', values.requests, { min: 1 });
+  const skipScale = values['skip-scale'];
 
   mkdirSync(WORK_DIR, { recursive: true });
   const stateDir = join(WORK_DIR, `state-${process.pid}`);

@@ -30,7 +30,20 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startLocalStack } from '../local-stack/src/stack';
 import { SERVICE_NAMES } from '../local-stack/src/deploy/templates';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
+import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { busyMachineNote, machineInfo, median, percentile, ROOT, round, writeSection, type Figure } from './lib/report';
+
+const COMMAND = defineCommand({
+  usage: 'npx tsx bench/stack.ts [--starts 3] [--samples 200] [--window-samples 50] [--warmup 20]',
+  summary: 'Measures `npm start` to ready (fresh and warm) and S3 -> Lambda and SQS -> Lambda latency; writes bench/results/stack.json.',
+  options: {
+    starts: { type: 'string', value: 'n', default: '3', description: 'fresh and warm starts measured' },
+    samples: { type: 'string', value: 'n', default: '200', description: 'routing samples per path' },
+    'window-samples': { type: 'string', value: 'n', default: '50', description: "samples with the notification service's batching window" },
+    warmup: { type: 'string', value: 'n', default: '20', description: 'warm-up events before sampling' },
+    serve: { type: 'string', value: 'root', description: 'internal: be the server this benchmark measures (the benchmark starts itself so)' },
+  },
+});
 
 const TARGETS = { startSeconds: 20, s3ToLambdaP50Ms: 20, sqsToLambdaP50Ms: 50 };
 const START_TIMEOUT_MS = 180_000;
@@ -503,14 +516,9 @@ interface Options {
   warmup: number;
 }
 
-function parseOptions(args: string[]): Options {
-  const option = (name: string, fallback: number): number => {
-    const at = args.indexOf(`--${name}`);
-    const value = at >= 0 ? Number(args[at + 1]) : fallback;
-    if (!Number.isInteger(value) || value < 1) throw new Error(`--${name} needs a positive integer`);
-    return value;
-  };
-  return { starts: option('starts', 3), samples: option('samples', 200), windowSamples: option('window-samples', 50), warmup: option('warmup', 20) };
+function parseOptions(values: { starts: string; samples: string; 'window-samples': string; warmup: string }): Options {
+  const option = (name: keyof typeof values): number => integerOption(COMMAND, name, values[name], { min: 1 });
+  return { starts: option('starts'), samples: option('samples'), windowSamples: option('window-samples'), warmup: option('warmup') };
 }
 
 const warm = (s: Series): Sample[] => s.samples.filter((sample) => !sample.cold);
@@ -597,8 +605,9 @@ function routingNotes(sqs: SqsResults, clock: { offsetMs: number; uncertaintyMs:
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  if (args[0] === '--serve') return serve(args[1]!);
-  const options = parseOptions(args);
+  const { values } = parseCommandLine(COMMAND, args);
+  if (values.serve !== undefined) return serve(values.serve);
+  const options = parseOptions(values);
   const machine = machineInfo();
   const loadBefore = loadavg();
   const copy = copyWorkingTree();

@@ -4,7 +4,7 @@
 The hand-written cases carry their expected output literally (reviewed by hand, not computed by the
 implementation under test). The two exhaustive cases are derived from the spec's definitions with the
 Unicode database of the Python running this script, one code point at a time, independently of
-preprocess.py. Run it only when the spec changes: `python3 glue_scripts/build_normalization_vectors.py`.
+preprocess_normalization.py. Run it only when the spec changes: `python3 glue_scripts/build_normalization_vectors.py`.
 """
 import json
 import os

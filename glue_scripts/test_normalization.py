@@ -1,9 +1,9 @@
-"""The normalisation of preprocess.py against the test vectors shared with the TypeScript client."""
+"""The normalisation of the Glue job (preprocess_normalization.py) against the test vectors shared with the TypeScript client."""
 import json
 import os
 import unittest
 
-import preprocess
+import preprocess_normalization
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -13,8 +13,8 @@ with open(os.path.join(HERE, "normalization_vectors.json"), encoding="utf-8") as
 
 def normalize_case(case):
     if "text" in case:
-        return preprocess.normalize_text(case["text"])
-    return preprocess.normalize_title_content(case["title"], case["content"])
+        return preprocess_normalization.normalize_text(case["text"])
+    return preprocess_normalization.normalize_title_content(case["title"], case["content"])
 
 
 def case_input(case):
@@ -23,7 +23,7 @@ def case_input(case):
 
 class NormalizationVectorsTest(unittest.TestCase):
     def test_version_matches_the_script(self):
-        self.assertEqual(VECTORS["version"], preprocess.NORMALIZATION_VERSION)
+        self.assertEqual(VECTORS["version"], preprocess_normalization.NORMALIZATION_VERSION)
 
     def test_every_vector(self):
         self.assertGreater(len(VECTORS["cases"]), 25)
@@ -33,13 +33,13 @@ class NormalizationVectorsTest(unittest.TestCase):
 
     def test_a_batch_gives_what_each_text_gives_alone(self):
         texts = [case_input(case).encode("utf-8") for case in VECTORS["cases"]]
-        batch = preprocess.normalize_batch(texts)
+        batch = preprocess_normalization.normalize_batch(texts)
         self.assertEqual([text.decode("utf-8") for text in batch], [case["expected"] for case in VECTORS["cases"]])
 
     def test_idempotent(self):
         for case in VECTORS["cases"]:
             with self.subTest(case["name"]):
-                self.assertEqual(preprocess.normalize_text(case["expected"]), case["expected"])
+                self.assertEqual(preprocess_normalization.normalize_text(case["expected"]), case["expected"])
 
     def test_output_is_one_fasttext_token_line(self):
         for case in VECTORS["cases"]:

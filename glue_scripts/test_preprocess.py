@@ -1,4 +1,4 @@
-"""Tests of the Glue preprocessing job (preprocess.py): formats, rejections, splits, outputs, S3, Glue arguments."""
+"""Tests of the Glue preprocessing job (preprocess.py and its modules): formats, rejections, splits, outputs, S3, Glue arguments."""
 import ast
 import contextlib
 import csv
@@ -16,9 +16,16 @@ import types
 import unittest
 
 import preprocess
+import preprocess_normalization
+import preprocess_readers
+import preprocess_split
+import preprocess_storage
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "preprocess.py")
+# The job and every module it ships with --extra-py-files.
+MODULES = [SCRIPT] + sorted(os.path.join(HERE, name) for name in os.listdir(HERE)
+                            if name.startswith("preprocess_") and name.endswith(".py"))
 SAMPLE = os.path.join(HERE, "..", "..", "shared", "data", "dbpedia_sample")
 SPLITS = ("train", "validation", "test")
 
@@ -77,7 +84,7 @@ def sample_rows(counts):
 
 
 def expected_line(label, title, content):
-    return "__label__%s %s" % (label, preprocess.normalize_title_content(title, content))
+    return "__label__%s %s" % (label, preprocess_normalization.normalize_title_content(title, content))
 
 
 def write_file(path, data):
@@ -250,12 +257,12 @@ class RejectionsTest(Workspace):
         lines = [b'"A","row %d","some text"\n' % index for index in range(300)]
         lines[150] = b'"A","broken \xc3\x28 row","x"\n'
         self.put("a.csv", b"".join(lines))
-        original = preprocess.READ_CHUNK_BYTES
-        preprocess.READ_CHUNK_BYTES = 100
+        original = preprocess_readers.READ_CHUNK_BYTES
+        preprocess_readers.READ_CHUNK_BYTES = 100
         try:
             outputs = self.run_ok()
         finally:
-            preprocess.READ_CHUNK_BYTES = original
+            preprocess_readers.READ_CHUNK_BYTES = original
         self.assertEqual([(entry["line"], entry["reason"]) for entry in outputs["rejected"]], [(151, "invalid_utf8")])
         self.assertEqual(sum(outputs["manifest"]["rows"].values()), 299)
 
@@ -284,13 +291,13 @@ class SplitTest(Workspace):
         outputs = self.run_ok("--validation_ratio", "0.15", "--test_ratio", "0.1")
         by_label = {}
         for label, title, content in rows:
-            text = preprocess.normalize_title_content(title, content)
+            text = preprocess_normalization.normalize_title_content(title, content)
             digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
             by_label.setdefault(label, []).append((digest, "__label__%s %s" % (label, text)))
         expected = dict((split, []) for split in SPLITS)
         for label, items in by_label.items():
             items.sort()
-            _, validation, test = preprocess.split_quotas(len(items), 0.15, 0.1)
+            _, validation, test = preprocess_split.split_quotas(len(items), 0.15, 0.1)
             for rank, item in enumerate(items):
                 expected["test" if rank < test else "validation" if rank < test + validation else "train"].append(item)
         for split in SPLITS:
@@ -312,13 +319,13 @@ class SplitTest(Workspace):
         self.assertEqual(manifest["labels"]["A"], {"train": 5, "validation": 0, "test": 5})
 
     def test_split_quotas_rules(self):
-        self.assertEqual(preprocess.split_quotas(1, 0.1, 0.1), (1, 0, 0))
-        self.assertEqual(preprocess.split_quotas(2, 0.1, 0.1), (1, 1, 0))
-        self.assertEqual(preprocess.split_quotas(3, 0.1, 0.1), (1, 1, 1))
-        self.assertEqual(preprocess.split_quotas(3, 0.45, 0.45), (1, 1, 1))
-        self.assertEqual(preprocess.split_quotas(2, 0.0, 0.1), (1, 0, 1))
-        self.assertEqual(preprocess.split_quotas(1000, 0.1, 0.1), (800, 100, 100))
-        self.assertEqual(preprocess.split_quotas(15, 0.1, 0.1), (11, 2, 2))
+        self.assertEqual(preprocess_split.split_quotas(1, 0.1, 0.1), (1, 0, 0))
+        self.assertEqual(preprocess_split.split_quotas(2, 0.1, 0.1), (1, 1, 0))
+        self.assertEqual(preprocess_split.split_quotas(3, 0.1, 0.1), (1, 1, 1))
+        self.assertEqual(preprocess_split.split_quotas(3, 0.45, 0.45), (1, 1, 1))
+        self.assertEqual(preprocess_split.split_quotas(2, 0.0, 0.1), (1, 0, 1))
+        self.assertEqual(preprocess_split.split_quotas(1000, 0.1, 0.1), (800, 100, 100))
+        self.assertEqual(preprocess_split.split_quotas(15, 0.1, 0.1), (11, 2, 2))
 
     def test_no_leakage_duplicates_dropped_after_normalisation(self):
         rows = sample_rows({"A": 30, "B": 30})
@@ -369,14 +376,16 @@ class DeterminismTest(Workspace):
         shutil.rmtree(self.input)
         self.put("x.csv", csv_bytes(list(reversed(rows[70:]))))
         self.put("y.csv", csv_bytes(rows[:70]))
-        constants = ("BUCKET_TARGET_BYTES", "BATCH_TEXT_BYTES", "READ_CHUNK_BYTES")
-        saved = dict((name, getattr(preprocess, name)) for name in constants)
+        constants = ((preprocess_split, "BUCKET_TARGET_BYTES"), (preprocess_readers, "BATCH_TEXT_BYTES"),
+                     (preprocess_readers, "READ_CHUNK_BYTES"))
+        saved = [(module, name, getattr(module, name)) for module, name in constants]
         try:
-            preprocess.BUCKET_TARGET_BYTES, preprocess.BATCH_TEXT_BYTES, preprocess.READ_CHUNK_BYTES = 500, 300, 64
+            preprocess_split.BUCKET_TARGET_BYTES = 500
+            preprocess_readers.BATCH_TEXT_BYTES, preprocess_readers.READ_CHUNK_BYTES = 300, 64
             self.assertEqual(self.run_ok()["splits"], reference)
         finally:
-            for name, value in saved.items():
-                setattr(preprocess, name, value)
+            for module, name, value in saved:
+                setattr(module, name, value)
 
 
 class LabelsTest(Workspace):
@@ -562,7 +571,7 @@ class S3Test(Workspace):
                    "botocore.config": types.SimpleNamespace(Config=FakeConfig)}
         environment = {"AWS_ENDPOINT_URL": "http://127.0.0.1:4566", "AWS_REGION": "us-east-1"}
         with patched_modules(modules), patched_environment(environment):
-            preprocess.default_s3_client()
+            preprocess_storage.default_s3_client()
         self.assertEqual(created["service"], "s3")
         self.assertEqual(created["endpoint_url"], "http://127.0.0.1:4566")
         self.assertIsInstance(created["config"], FakeConfig)
@@ -651,7 +660,7 @@ class FastCsvTest(unittest.TestCase):
         answered = 0
         for _ in range(20000):
             line = b"".join(generator.choice(pieces) for _ in range(generator.randint(1, 12)))
-            fields = preprocess.fast_csv_fields(line)
+            fields = preprocess_readers.fast_csv_fields(line)
             if fields is None:
                 continue
             answered += 1
@@ -660,23 +669,46 @@ class FastCsvTest(unittest.TestCase):
         self.assertGreater(answered, 3000)
 
     def test_common_shapes_take_the_fast_path(self):
-        self.assertEqual(preprocess.fast_csv_fields(b'1,"a, b","c"'), [b"1", b"a, b", b"c"])
-        self.assertEqual(preprocess.fast_csv_fields(b'"1","a","c"'), [b"1", b"a", b"c"])
-        self.assertEqual(preprocess.fast_csv_fields(b"1,a,c"), [b"1", b"a", b"c"])
-        self.assertIsNone(preprocess.fast_csv_fields(b'1,"a ""b""","c"'))
+        self.assertEqual(preprocess_readers.fast_csv_fields(b'1,"a, b","c"'), [b"1", b"a, b", b"c"])
+        self.assertEqual(preprocess_readers.fast_csv_fields(b'"1","a","c"'), [b"1", b"a", b"c"])
+        self.assertEqual(preprocess_readers.fast_csv_fields(b"1,a,c"), [b"1", b"a", b"c"])
+        self.assertIsNone(preprocess_readers.fast_csv_fields(b'1,"a ""b""","c"'))
 
 
 class RuntimeCompatibilityTest(unittest.TestCase):
+    def test_modules_are_found(self):
+        self.assertEqual([os.path.basename(path) for path in MODULES],
+                         ["preprocess.py", "preprocess_errors.py", "preprocess_normalization.py", "preprocess_readers.py",
+                          "preprocess_split.py", "preprocess_storage.py"])
+
     def test_source_parses_as_python_3_9(self):
-        with open(SCRIPT, encoding="utf-8") as handle:
-            ast.parse(handle.read(), feature_version=(3, 9))
+        for path in MODULES:
+            with open(path, encoding="utf-8") as handle:
+                ast.parse(handle.read(), feature_version=(3, 9))
 
     def test_no_boto3_import_at_module_level(self):
-        with open(SCRIPT, encoding="utf-8") as handle:
-            tree = ast.parse(handle.read())
-        top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
-        names = [alias.name for node in top_level for alias in node.names]
-        self.assertNotIn("boto3", names)
+        for path in MODULES:
+            with open(path, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+            top_level = [node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+            names = [alias.name for node in top_level for alias in node.names]
+            self.assertNotIn("boto3", names, path)
+
+    def test_imports_only_the_standard_library_and_its_own_modules(self):
+        own = set(os.path.basename(path)[:-3] for path in MODULES)
+        for path in MODULES:
+            with open(path, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+            for node in tree.body:
+                if isinstance(node, ast.ImportFrom):
+                    names = [node.module or ""]
+                elif isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                else:
+                    continue
+                for name in names:
+                    top = name.split(".")[0]
+                    self.assertTrue(top in own or top in sys.stdlib_module_names or top == "__future__", (path, name))
 
 
 @unittest.skipUnless(os.path.isfile(os.path.join(SAMPLE, "train.csv")), "needs ../shared/data/dbpedia_sample")
@@ -689,7 +721,7 @@ class DbpediaSampleTest(Workspace):
         self.assertEqual(manifest["rows"], {"train": 11200, "validation": 1400, "test": 1400})
         self.assertEqual(len(manifest["labels"]), 14)
         self.assertEqual(manifest["labels"]["Company"], {"train": 800, "validation": 100, "test": 100})
-        self.assertEqual(manifest["normalization_version"], preprocess.NORMALIZATION_VERSION)
+        self.assertEqual(manifest["normalization_version"], preprocess_normalization.NORMALIZATION_VERSION)
         self.assert_invariant(manifest)
 
 

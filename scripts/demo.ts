@@ -8,19 +8,21 @@
 import '../local-stack/src/cli/warnings';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
 import { DescribeEndpointCommand, DescribeTrainingJobCommand, ListTrainingJobsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { glueJobName, runIdFromTrainingJobName, trainingJobPrefix } from '../shared/src/names';
 import { TextClassifier, stripLabelPrefix } from '../shared/src/inference';
+import { detailTypeOfSubject } from '../shared/src/events';
+import { isSageMakerMissing } from '../shared/src/aws-errors';
 import { startLocalStack, localPaths, type RunningStack } from '../local-stack/src/stack';
 import { readMailbox, type Mail } from './lib/mail';
 import { classesFile, csvLine, generateRows } from './lib/synthetic-dbpedia';
 import { DBPEDIA_URL, fetchDbpedia } from './lib/dbpedia';
 import { labeledKey, parseDropKey } from '../services/ingestion/src/drop-keys';
 import { finished } from 'node:stream/promises';
+import { defineCommand, parseCommandLine, usageError, type ParsedCommandLine } from './lib/cli';
 
 const root = path.resolve(__dirname, '..');
 const DEFAULT_ROWS = 14_000;
@@ -37,44 +39,36 @@ interface DemoData {
   description: string;
 }
 
-interface DemoOptions {
-  data?: string;
-  classes?: string;
-  rows?: string;
-  dbpedia?: boolean;
-  'dbpedia-url'?: string;
-}
-
-/** A mistake in how the demo was called: printed with the usage, exit status 2. */
-class UsageError extends Error {}
-
 /** Data the corpus holds already: no run would start. Exit status 2. */
 class NothingNewError extends Error {}
 
-const USAGE = `usage: npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia [--dbpedia-url URL] | --rows N]
-
-  (no option)        ${DEFAULT_ROWS} rows from the project's synthetic DBpedia-shaped generator (a new seed each run,
-                     so every demo run adds new data and retrains on all of it)
-  --rows N           the same with N rows (at least 100)
-  --data FILE        your labeled data (.csv, .jsonl or .txt, optionally .gz; see README "Data")
-  --classes FILE     a classes.txt naming your numeric labels (line 1 names label 1)
-  --dbpedia          the real DBpedia data set (560,000 rows), downloaded once from
-                     ${DBPEDIA_URL}
-                     and cached under .local/downloads/
-  --dbpedia-url URL  download it from a mirror instead`;
+const COMMAND = defineCommand({
+  usage: 'npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia [--dbpedia-url URL] | --rows N]',
+  summary:
+    'Starts the local stack, drops a labeled data set into incoming/, follows the run through every stage, prints the ' +
+    `Model deployed email and predictions, and stops the stack. Without an option: ${DEFAULT_ROWS} rows of the project's ` +
+    'synthetic DBpedia-shaped generator (a new seed each run, so every demo run adds new data and retrains on all of it).',
+  options: {
+    rows: { type: 'string', value: 'n', description: 'the synthetic data set with n rows (at least 100)' },
+    data: { type: 'string', value: 'file', description: 'your labeled data (.csv, .jsonl or .txt, optionally .gz; see README "Data")' },
+    classes: { type: 'string', value: 'file', description: 'a classes.txt naming your numeric labels (line 1 names label 1), with --data' },
+    dbpedia: { type: 'boolean', description: `the real DBpedia data set (560,000 rows), downloaded once from ${DBPEDIA_URL} and cached under .local/downloads/` },
+    'dbpedia-url': { type: 'string', value: 'url', description: 'download the DBpedia data set from a mirror instead' },
+  },
+});
 
 /** Checks the options before anything starts; fetches the DBpedia data set when asked (the only step that needs a network). */
-async function dataSource(values: DemoOptions): Promise<{ data?: DemoData; rows: number }> {
+async function dataSource(values: ParsedCommandLine<typeof COMMAND.options>['values']): Promise<{ data?: DemoData; rows: number }> {
   const chosen = [values.data !== undefined, values.dbpedia === true, values.rows !== undefined].filter(Boolean).length;
-  if (chosen > 1) throw new UsageError('--data, --dbpedia and --rows are alternatives: give one of them');
-  if (values.classes !== undefined && values.data === undefined) throw new UsageError('--classes goes with --data');
+  if (chosen > 1) usageError(COMMAND, '--data, --dbpedia and --rows are alternatives: give one of them');
+  if (values.classes !== undefined && values.data === undefined) usageError(COMMAND, '--classes goes with --data');
   const rows = Number(values.rows ?? DEFAULT_ROWS);
-  if (!Number.isInteger(rows) || rows < 100) throw new UsageError(`--rows must be a whole number of at least 100, not "${values.rows}"`);
+  if (!Number.isInteger(rows) || rows < 100) usageError(COMMAND, `--rows must be a whole number of at least 100, not "${values.rows}"`);
   if (values.data !== undefined) {
     const csv = path.resolve(values.data);
-    if (!existsSync(csv)) throw new UsageError(`--data ${values.data}: no such file`);
+    if (!existsSync(csv)) usageError(COMMAND, `--data ${values.data}: no such file`);
     const classes = values.classes ? path.resolve(values.classes) : undefined;
-    if (classes && !existsSync(classes)) throw new UsageError(`--classes ${values.classes}: no such file`);
+    if (classes && !existsSync(classes)) usageError(COMMAND, `--classes ${values.classes}: no such file`);
     return { rows, data: { csv, classes, description: `${path.basename(csv)} (${(statSync(csv).size / 1e6).toFixed(1)} MB)` } };
   }
   if (values.dbpedia) {
@@ -175,12 +169,12 @@ async function followRun(stack: RunningStack, since: Date): Promise<{ mail: Mail
         );
       }
     } catch (error) {
-      if ((error as Error).name !== 'ValidationException' && (error as Error).name !== 'ResourceNotFound') throw error;
+      if (!isSageMakerMissing(error)) throw error;
     }
     for (const mail of readMailbox(mailDir).filter((candidate) => !mailsBefore.has(candidate.file))) {
       say('notify', `email to ${mail.to}: ${mail.subject}`);
       mailsBefore.add(mail.file);
-      if (/Model deployed|Model rejected|Pipeline failed|Data rejected/.test(mail.subject)) return { mail, jobName };
+      if (detailTypeOfSubject(mail.subject)) return { mail, jobName };
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
@@ -202,7 +196,7 @@ async function showPredictions(stack: RunningStack, runId: string): Promise<void
   const test = await s3.send(new GetObjectCommand({ Bucket: stack.info.dataBucket, Key: `prepared/${runId}/test/test.txt` }));
   const lines = (await test.Body!.transformToString()).split('\n').filter((line) => line.trim() !== '');
   const picks = [0, Math.floor(lines.length / 2), lines.length - 1].map((index) => lines[index]!).filter(Boolean);
-  const classifier = new TextClassifier(new SageMakerRuntimeClient(config), stack.info.endpointName);
+  const classifier = new TextClassifier(new SageMakerRuntimeClient(config), stack.info.endpointName, new SageMakerClient(config));
   // The test split is already normalised the way training data was: sent as it is.
   const texts = picks.map((line) => line.replace(/^__label__\S+\s+/, ''));
   const predictions = await classifier.classify(texts, { k: 2, skipNormalization: true });
@@ -234,20 +228,7 @@ async function dropData(s3: S3Client, bucket: string, data: DemoData, since: Dat
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      data: { type: 'string' },
-      classes: { type: 'string' },
-      rows: { type: 'string' },
-      dbpedia: { type: 'boolean' },
-      'dbpedia-url': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+  const { values } = parseCommandLine(COMMAND);
   const source = await dataSource(values);
   say('stack', 'starting the local stack (packaging the four services if they changed)');
   const stack = await startLocalStack({ root, progress: (message) => say('stack', message) });
@@ -260,7 +241,7 @@ async function main(): Promise<void> {
     await dropData(s3, stack.info.dataBucket, data, since);
     const { mail, jobName } = await followRun(stack, since);
     console.log(`\n${mail.subject}\n${'-'.repeat(Math.min(mail.subject.length, 100))}\n${mail.text}\n`);
-    if (mail.subject.includes('Model deployed') && jobName) {
+    if (detailTypeOfSubject(mail.subject) === 'Model Deployed' && jobName) {
       const runId = runIdFromTrainingJobName(stack.info.stage, jobName);
       if (runId) await showPredictions(stack, runId);
       exitCode = 0;
@@ -275,6 +256,5 @@ async function main(): Promise<void> {
 
 main().catch((error: Error) => {
   console.error(`demo: ${error.message}`);
-  if (error instanceof UsageError) console.error(USAGE);
-  process.exitCode = error instanceof UsageError || error instanceof NothingNewError ? 2 : 1;
+  process.exitCode = error instanceof NothingNewError ? 2 : 1;
 });

@@ -6,24 +6,26 @@ import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { defineCommand, integerOption, parseCommandLine, usageError } from './lib/cli';
 import { classesFile, csvLine, generateRows } from './lib/synthetic-dbpedia';
 
+const COMMAND = defineCommand({
+  usage: 'npm run gen-data -- [--rows N] [--out file.csv] [--seed S] [--label-noise 0.03]',
+  summary: "Writes a deterministic DBpedia-shaped labeled CSV (the project's own generator) and, beside it, its classes.txt.",
+  options: {
+    rows: { type: 'string', value: 'n', default: '14000', description: 'how many rows' },
+    out: { type: 'string', value: 'file', default: '.local/data/synthetic.csv', description: 'where to write the CSV' },
+    seed: { type: 'string', value: 's', default: '42', description: 'the seed: the same seed writes the same rows' },
+    'label-noise': { type: 'string', value: 'p', default: '0.03', description: 'the share of rows given a wrong label, in [0, 1)' },
+  },
+});
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      rows: { type: 'string', default: '14000' },
-      out: { type: 'string', default: '.local/data/synthetic.csv' },
-      seed: { type: 'string', default: '42' },
-      'label-noise': { type: 'string', default: '0.03' },
-    },
-  });
-  const rows = Number(values.rows);
-  const seed = Number(values.seed);
+  const { values } = parseCommandLine(COMMAND);
+  const rows = integerOption(COMMAND, 'rows', values.rows, { min: 1 });
+  const seed = integerOption(COMMAND, 'seed', values.seed);
   const labelNoise = Number(values['label-noise']);
-  if (!Number.isInteger(rows) || rows < 1) throw new Error(`--rows must be a positive whole number, not "${values.rows}"`);
-  if (!Number.isInteger(seed)) throw new Error(`--seed must be a whole number, not "${values.seed}"`);
-  if (!(labelNoise >= 0 && labelNoise < 1)) throw new Error(`--label-noise must be in [0, 1), not "${values['label-noise']}"`);
+  if (!(labelNoise >= 0 && labelNoise < 1)) usageError(COMMAND, `--label-noise must be in [0, 1), not "${values['label-noise']}"`);
   const out = path.resolve(values.out);
   mkdirSync(path.dirname(out), { recursive: true });
   const stream = createWriteStream(out);

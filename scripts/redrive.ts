@@ -6,17 +6,24 @@
 import '../local-stack/src/cli/warnings';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { redrive, resolveTarget, type LocalStack } from '../services/notification/src/redrive';
 import { notificationDeadLetterQueueName, notificationQueueName } from '../services/notification/src/queues';
+import { defineCommand, parseCommandLine } from './lib/cli';
+
+const COMMAND = defineCommand({
+  usage: 'npm run redrive -- [--stage <stage>] [--max <n>]',
+  summary:
+    "Moves the notification dead-letter queue's messages back to the notification queue, so that the emails that failed " +
+    'are tried again (once the cause, an unverified SES sender say, is fixed).',
+  options: {
+    stage: { type: 'string', value: 'stage', description: "the stage whose queues to redrive (default: the local stack's when it runs, else dev)" },
+    max: { type: 'string', value: 'n', description: 'move at most n messages (default: all)' },
+  },
+});
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { stage: { type: 'string' }, max: { type: 'string' }, help: { type: 'boolean' } } });
-  if (values.help) {
-    console.log('usage: npm run redrive -- [--stage <stage>] [--max <n>]');
-    return;
-  }
+  const { values } = parseCommandLine(COMMAND);
   const stackFile = path.resolve(process.cwd(), '.local', 'stack.json');
   const localStack = existsSync(stackFile) ? (JSON.parse(readFileSync(stackFile, 'utf8')) as LocalStack) : undefined;
   const target = resolveTarget(values, process.env, localStack);

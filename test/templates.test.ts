@@ -3,9 +3,9 @@
  * no IAM statement uses a wildcard action, and the rules route the events AWS documents to the
  * right function, matched with the local stack's own event-pattern matcher.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { dataBucketName, endpointName, glueJobName, trainingJobName } from '@pipeline/shared';
+import { dataBucketName, endpointName, glueJobName, PIPELINE_DETAIL_TYPES, trainingJobName } from '@pipeline/shared';
 import { resolveIntrinsics } from '../local-stack/src/deploy/intrinsics';
 import { loadPackagedService, SERVICE_NAMES, type CfnResource, type PackagedService } from '../local-stack/src/deploy/templates';
 import { matchesPattern } from '../local-stack/src/providers/events/model/pattern';
@@ -111,6 +111,19 @@ describe('packaged templates', () => {
     expect(policies.some((policy) => policy.includes('aws:SecureTransport') && policy.includes('"Deny"'))).toBe(true);
   });
 
+  it('ship every module of the Glue script beside it and name each in --extra-py-files', () => {
+    const [job] = resourcesOf('AWS::Glue::Job');
+    const metadata = job!.resource.Metadata as Record<string, string | string[]>;
+    const modules = metadata['ml-pipeline:extra-py-files-source'] as string[];
+    const shipped = readdirSync(path.join(root, 'glue_scripts')).filter((file) => /^preprocess_\w+\.py$/.test(file));
+    expect(modules.map((module) => path.basename(module)).sort()).toEqual(shipped.sort());
+    for (const file of [metadata['ml-pipeline:script-source'] as string, ...modules]) expect(existsSync(path.join(root, file))).toBe(true);
+    const properties = resolved(job!.service, job!.resource.Properties) as { Command: { ScriptLocation: string }; DefaultArguments: Record<string, string> };
+    const folder = properties.Command.ScriptLocation.replace(/[^/]*$/, '');
+    expect(properties.Command.ScriptLocation).toBe(`s3://${bucket}/glue-scripts/preprocess.py`);
+    expect(properties.DefaultArguments['--extra-py-files']).toBe(modules.map((module) => `${folder}${path.basename(module)}`).join(','));
+  });
+
   it('define the Glue job with one concurrent run and the notification queue with a dead-letter queue', () => {
     const jobs = resourcesOf('AWS::Glue::Job').map(({ service, resource }) => resolved(service, resource.Properties) as Record<string, unknown>);
     expect(jobs).toEqual([expect.objectContaining({ Name: glueJobName(stage), ExecutionProperty: { MaxConcurrentRuns: 1 } })]);
@@ -161,7 +174,15 @@ describe('packaged templates', () => {
     expect(routesOf(event)).toEqual([{ service: 'deployment', target: expect.stringMatching(/^ReportEndpointState/) }]);
   });
 
-  it.each(['Dataset Rejected', 'Pipeline Failed', 'Model Rejected', 'Model Deployed'])('routes %s to the notification queue', (detailType) => {
+  it('list exactly the pipeline events of shared/src/events.ts in the notification rule', () => {
+    const rules = resourcesOf('AWS::Events::Rule').filter(({ id }) => id === 'PipelineEventsRule');
+    expect(rules).toHaveLength(1);
+    const { EventPattern } = rules[0]!.resource.Properties as { EventPattern: { 'detail-type': string[] } };
+    // A pipeline event added to PIPELINE_EVENTS must be added to services/notification/serverless.yml too (and vice versa).
+    expect([...EventPattern['detail-type']].sort()).toEqual([...PIPELINE_DETAIL_TYPES].sort());
+  });
+
+  it.each(PIPELINE_DETAIL_TYPES)('routes %s to the notification queue', (detailType) => {
     const event = {
       version: '0',
       id: 'e1',

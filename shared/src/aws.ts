@@ -1,6 +1,5 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { PipelineEvent } from './events';
-import { pipelineEventDetails } from './events';
+import { PIPELINE_EVENTS, type PipelineDetailType, type PipelineEventDetails } from './events';
 
 /**
  * Every client is built with the SDK's defaults: region and endpoint come from the standard
@@ -9,13 +8,13 @@ import { pipelineEventDetails } from './events';
 export const clientConfig = { maxAttempts: 5 } as const;
 
 /** Publishes one pipeline event on the default bus, validating it first; fails if EventBridge refused it. */
-export async function publishPipelineEvent(
-  client: EventBridgeClient,
+export async function publishPipelineEvent<T extends PipelineDetailType>(
+  eventBridge: EventBridgeClient,
   source: string,
-  event: PipelineEvent,
+  event: { detailType: T; detail: PipelineEventDetails[T] },
 ): Promise<void> {
-  const detail = pipelineEventDetails[event.detailType].parse(event.detail);
-  const result = await client.send(
+  const detail = PIPELINE_EVENTS[event.detailType].detail.parse(event.detail);
+  const result = await eventBridge.send(
     new PutEventsCommand({
       Entries: [{ Source: source, DetailType: event.detailType, Detail: JSON.stringify(detail) }],
     }),
@@ -24,11 +23,4 @@ export async function publishPipelineEvent(
     const entry = result.Entries?.[0];
     throw new Error(`EventBridge refused ${event.detailType}: ${entry?.ErrorCode} ${entry?.ErrorMessage}`);
   }
-}
-
-/** True for the error an SDK client throws when a resource is missing (S3 NoSuchKey / NotFound, etc.). */
-export function isNotFound(error: unknown): boolean {
-  const name = (error as { name?: string } | undefined)?.name;
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return name === 'NoSuchKey' || name === 'NotFound' || name === 'EntityNotFoundException' || status === 404;
 }

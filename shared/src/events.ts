@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { DETAIL_TYPES } from './names';
 
 /** The EventBridge envelope around every event the pipeline receives. */
 const envelope = <TType extends string, TDetail extends z.ZodType>(detailType: TType, detail: TDetail) =>
@@ -73,7 +72,7 @@ export type EndpointStateChangeEvent = z.infer<typeof endpointStateChangeEvent>;
 
 const base = { runId: z.string().min(1), stage: z.string().min(1), at: z.string().datetime({ offset: true }) };
 
-export const datasetRejectedDetail = z.object({
+const datasetRejectedDetail = z.object({
   ...base,
   bucket: z.string(),
   key: z.string(),
@@ -82,7 +81,7 @@ export const datasetRejectedDetail = z.object({
   size: z.number().int().nonnegative().optional(),
 });
 
-export const pipelineFailedDetail = z.object({
+const pipelineFailedDetail = z.object({
   ...base,
   failedStep: z.enum(['ingestion', 'preprocessing', 'training', 'deployment']),
   resource: z.string(),
@@ -92,7 +91,7 @@ export const pipelineFailedDetail = z.object({
 
 const accuracyMetrics = z.object({ validationAccuracy: z.number().min(0).max(1) });
 
-export const modelRejectedDetail = z.object({
+const modelRejectedDetail = z.object({
   ...base,
   trainingJobName: z.string(),
   metrics: accuracyMetrics,
@@ -105,7 +104,7 @@ export const modelRejectedDetail = z.object({
   reason: z.string(),
 });
 
-export const modelDeployedDetail = z.object({
+const modelDeployedDetail = z.object({
   ...base,
   endpointName: z.string(),
   endpointConfigName: z.string(),
@@ -128,29 +127,56 @@ export const modelDeployedDetail = z.object({
   }),
 });
 
-export const pipelineEventDetails = {
-  [DETAIL_TYPES.datasetRejected]: datasetRejectedDetail,
-  [DETAIL_TYPES.pipelineFailed]: pipelineFailedDetail,
-  [DETAIL_TYPES.modelRejected]: modelRejectedDetail,
-  [DETAIL_TYPES.modelDeployed]: modelDeployedDetail,
-} as const;
+/**
+ * THE list of pipeline events: detail type -> its detail schema and how its email's subject starts
+ * (`[<stage>] <emailSubject>: ...`, docs/contracts.md, Emails). The union types, the envelope schema the
+ * notification queue parses, publishing, the email templates and the tests all derive from this map.
+ *
+ * Adding an event is one entry here plus its email template: the compiler then points at the template
+ * table (services/notification/src/render.ts, a `Record` over the detail types), and the tests at the
+ * notification rule's detail-type list (services/notification/serverless.yml) and at the sample event
+ * the email tests render (test/fixtures/aws-events/pipeline-<slug>.json). See shared/README.md.
+ */
+export const PIPELINE_EVENTS = {
+  'Dataset Rejected': { detail: datasetRejectedDetail, emailSubject: 'Data rejected' },
+  'Pipeline Failed': { detail: pipelineFailedDetail, emailSubject: 'Pipeline failed' },
+  'Model Rejected': { detail: modelRejectedDetail, emailSubject: 'Model rejected' },
+  'Model Deployed': { detail: modelDeployedDetail, emailSubject: 'Model deployed' },
+} as const satisfies Record<string, { detail: z.ZodType<{ runId: string; stage: string; at: string }>; emailSubject: string }>;
 
-export type DatasetRejectedDetail = z.infer<typeof datasetRejectedDetail>;
-export type PipelineFailedDetail = z.infer<typeof pipelineFailedDetail>;
-export type ModelRejectedDetail = z.infer<typeof modelRejectedDetail>;
-export type ModelDeployedDetail = z.infer<typeof modelDeployedDetail>;
+export type PipelineDetailType = keyof typeof PIPELINE_EVENTS;
+/** Every detail type, in the map's order. */
+export const PIPELINE_DETAIL_TYPES = Object.keys(PIPELINE_EVENTS) as PipelineDetailType[];
 
-export type PipelineEvent =
-  | { detailType: typeof DETAIL_TYPES.datasetRejected; detail: DatasetRejectedDetail }
-  | { detailType: typeof DETAIL_TYPES.pipelineFailed; detail: PipelineFailedDetail }
-  | { detailType: typeof DETAIL_TYPES.modelRejected; detail: ModelRejectedDetail }
-  | { detailType: typeof DETAIL_TYPES.modelDeployed; detail: ModelDeployedDetail };
+/** The detail of each pipeline event, by detail type. */
+export type PipelineEventDetails = { [T in PipelineDetailType]: z.infer<(typeof PIPELINE_EVENTS)[T]['detail']> };
+export type PipelineEventDetail<T extends PipelineDetailType> = PipelineEventDetails[T];
 
+export type DatasetRejectedDetail = PipelineEventDetail<'Dataset Rejected'>;
+export type PipelineFailedDetail = PipelineEventDetail<'Pipeline Failed'>;
+export type ModelRejectedDetail = PipelineEventDetail<'Model Rejected'>;
+export type ModelDeployedDetail = PipelineEventDetail<'Model Deployed'>;
+
+/** A pipeline event to publish: its detail type and detail. */
+export type PipelineEvent = { [T in PipelineDetailType]: { detailType: T; detail: PipelineEventDetails[T] } }[PipelineDetailType];
+
+/** The pipeline event an email announces, from its subject (`[<stage>] <emailSubject>: ...`), or undefined. */
+export function detailTypeOfSubject(subject: string): PipelineDetailType | undefined {
+  const start = /^\[[^\]]*\] ([^:]+): /.exec(subject)?.[1];
+  return PIPELINE_DETAIL_TYPES.find((detailType) => PIPELINE_EVENTS[detailType].emailSubject === start);
+}
+
+/** `Model Deployed` -> `model-deployed`: how file names and marker keys spell a detail type. */
+export const detailTypeSlug = (detailType: string): string => detailType.toLowerCase().replace(/\s+/g, '-');
+
+type Envelope = z.infer<ReturnType<typeof envelope<string, z.ZodType>>>;
 /** A pipeline event as the notification queue receives it: the whole EventBridge event. */
-export const pipelineEventEnvelope = z.discriminatedUnion('detail-type', [
-  envelope(DETAIL_TYPES.datasetRejected, datasetRejectedDetail),
-  envelope(DETAIL_TYPES.pipelineFailed, pipelineFailedDetail),
-  envelope(DETAIL_TYPES.modelRejected, modelRejectedDetail),
-  envelope(DETAIL_TYPES.modelDeployed, modelDeployedDetail),
-]);
-export type PipelineEventEnvelope = z.infer<typeof pipelineEventEnvelope>;
+export type PipelineEventEnvelope = {
+  [T in PipelineDetailType]: Omit<Envelope, 'detail-type' | 'detail'> & { 'detail-type': T; detail: PipelineEventDetails[T] };
+}[PipelineDetailType];
+
+const envelopes = PIPELINE_DETAIL_TYPES.map((detailType) => envelope(detailType, PIPELINE_EVENTS[detailType].detail));
+export const pipelineEventEnvelope: z.ZodType<PipelineEventEnvelope> = z.discriminatedUnion(
+  'detail-type',
+  envelopes as unknown as [(typeof envelopes)[number], ...(typeof envelopes)[number][]],
+) as unknown as z.ZodType<PipelineEventEnvelope>;

@@ -2,6 +2,8 @@ export * from './names';
 export * from './events';
 export * from './middleware';
 export * from './aws';
+export * from './aws-errors';
+export * from './s3';
 export * from './config';
 export * from './logger';
 export * from './blazingtext';

@@ -3,10 +3,18 @@
  * data (BlazingText does not tokenise), sends them in BlazingText's JSON format through
  * SageMaker Runtime's InvokeEndpoint, and returns the top-k labels per text. The same code talks to
  * AWS and to the local stack (the endpoint URL comes from the SDK's usual configuration).
+ *
+ * Before it sends normalised text it checks, once, that the model behind the endpoint was trained on
+ * text of the same normalisation version (docs/contracts.md, Inference): DescribeEndpoint ->
+ * DescribeEndpointConfig -> ListTags of that config, tag ml-pipeline:normalization-version, which the
+ * deployment service sets from the training job's. A caller needs sagemaker:DescribeEndpoint,
+ * sagemaker:DescribeEndpointConfig and sagemaker:ListTags besides sagemaker:InvokeEndpoint.
  */
+import { DescribeEndpointCommand, DescribeEndpointConfigCommand, ListTagsCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, type SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { z } from 'zod';
-import { normalizeText } from './normalize';
+import { NORMALIZATION_VERSION_TAG } from './names';
+import { NORMALIZATION_VERSION, normalizeText } from './normalize';
 
 export const LABEL_PREFIX = '__label__';
 /** InvokeEndpoint's payload limit is 6 MB; batches stay below it with room for the JSON framing. */
@@ -23,8 +31,56 @@ export interface LabelPrediction {
 export interface ClassifyOptions {
   /** How many labels per text, most likely first (default 1). */
   k?: number;
-  /** Send the texts as given, for texts already normalised (default false). */
+  /** Send the texts as given, for texts already normalised (default false); the model's normalisation version is then not checked. */
   skipNormalization?: boolean;
+}
+
+/** The endpoint's model was trained on text normalised otherwise than this client normalises (or the version is unknown). */
+export class NormalizationMismatchError extends Error {
+  constructor(
+    message: string,
+    /** The model's version; undefined when its endpoint config does not record one. */
+    readonly modelVersion: string | undefined,
+  ) {
+    super(message);
+    this.name = 'NormalizationMismatchError';
+  }
+}
+
+export interface ServedModel {
+  endpointConfigName: string;
+  /** The normalisation version of the model's training data; undefined when the config does not record it. */
+  normalizationVersion: string | undefined;
+}
+
+/** The endpoint config an endpoint serves and the normalisation version it records. */
+export async function servedModel(sagemaker: SageMakerClient, endpointName: string): Promise<ServedModel> {
+  const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+  const endpointConfigName = endpoint.EndpointConfigName;
+  if (!endpointConfigName) throw new Error(`Endpoint ${endpointName} serves no endpoint config (status ${endpoint.EndpointStatus})`);
+  const config = await sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: endpointConfigName }));
+  const { Tags } = await sagemaker.send(new ListTagsCommand({ ResourceArn: config.EndpointConfigArn }));
+  return { endpointConfigName, normalizationVersion: Tags?.find((tag) => tag.Key === NORMALIZATION_VERSION_TAG)?.Value };
+}
+
+/** Why this client must not send normalised text to the model, or undefined when it may. */
+export function normalizationMismatch(endpointName: string, model: ServedModel, clientVersion = NORMALIZATION_VERSION): string | undefined {
+  const remedy = 'send texts normalised the way its training data was, as given (skipNormalization, `npm run predict -- --raw`)';
+  if (model.normalizationVersion === undefined) {
+    return (
+      `Endpoint ${endpointName} serves ${model.endpointConfigName}, which does not record how its training data was normalised ` +
+      `(tag ${NORMALIZATION_VERSION_TAG}: deployed by hand or before the pipeline recorded it). ` +
+      `This client normalises with version ${clientVersion}; retrain to deploy a model that records it, or ${remedy}.`
+    );
+  }
+  if (model.normalizationVersion !== clientVersion) {
+    return (
+      `Endpoint ${endpointName} serves ${model.endpointConfigName}, trained on text normalised with version ${model.normalizationVersion}, ` +
+      `but this client normalises with version ${clientVersion}: its predictions would be wrong. ` +
+      `Use the client of the pipeline version that trained the model (glue_scripts/NORMALIZATION.md), or ${remedy}.`
+    );
+  }
+  return undefined;
 }
 
 const blazingTextResponse = z.array(z.object({ label: z.array(z.string()), prob: z.array(z.number()) }));
@@ -33,7 +89,7 @@ export function stripLabelPrefix(label: string): string {
   return label.startsWith(LABEL_PREFIX) ? label.slice(LABEL_PREFIX.length) : label;
 }
 
-/** BlazingText's JSON request for `texts` (CONTRACTS.md, Inference). */
+/** BlazingText's JSON request for `texts` (docs/contracts.md, Inference). */
 export function inferenceRequestBody(texts: readonly string[], k: number): string {
   return JSON.stringify({ instances: texts, configuration: { k } });
 }
@@ -72,15 +128,39 @@ export function batchBySize(texts: readonly string[], maxBytes = MAX_BATCH_BYTES
 }
 
 export class TextClassifier {
+  private verified: Promise<void> | undefined;
+
+  /** `sagemaker` (the control plane) tells the model's normalisation version; `client` invokes the endpoint. */
   constructor(
     private readonly client: SageMakerRuntimeClient,
     readonly endpointName: string,
+    private readonly sagemaker: SageMakerClient,
   ) {}
+
+  /**
+   * Checks that the model the endpoint serves was trained on text of this client's normalisation
+   * version; throws NormalizationMismatchError when not. Done once (classify calls it); call again
+   * after the endpoint was updated to check the new model.
+   */
+  async verifyModel(): Promise<void> {
+    const check = (async () => {
+      const model = await servedModel(this.sagemaker, this.endpointName);
+      const problem = normalizationMismatch(this.endpointName, model);
+      if (problem) throw new NormalizationMismatchError(problem, model.normalizationVersion);
+    })();
+    this.verified = check;
+    // A failed check (a mismatch, or SageMaker unreachable) is not remembered: the next call checks again.
+    check.catch(() => {
+      if (this.verified === check) this.verified = undefined;
+    });
+    return check;
+  }
 
   /** The top-k labels of each text, in the order of `texts`. */
   async classify(texts: readonly string[], options: ClassifyOptions = {}): Promise<LabelPrediction[][]> {
     const k = options.k ?? 1;
     if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, not ${k}`);
+    if (!options.skipNormalization) await (this.verified ?? this.verifyModel());
     const prepared = options.skipNormalization ? [...texts] : texts.map(normalizeText);
     const results: LabelPrediction[][] = [];
     for (const batch of batchBySize(prepared)) {

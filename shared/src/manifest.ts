@@ -1,4 +1,8 @@
+import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { describeIssues } from './middleware';
+import { findObject, readText } from './s3';
+import { parseS3Uri, s3Uri, type S3Location } from './s3-uri';
 
 const count = z.number().int().nonnegative();
 const splitCounts = z.object({ train: count, validation: count, test: count });
@@ -27,6 +31,8 @@ export const preprocessManifest = z.looseObject({
       }),
     )
     .default([]),
+  /** The version of the text normalisation the Glue job applied (glue_scripts/NORMALIZATION.md). */
+  normalization_version: z.string().min(1).optional(),
   started_at: z.string().optional(),
   finished_at: z.string().optional(),
   elapsed_seconds: z.number().nonnegative().optional(),
@@ -42,9 +48,33 @@ export function parseManifest(text: string): PreprocessManifest {
     throw new Error(`manifest is not JSON: ${(error as Error).message}`);
   }
   const parsed = preprocessManifest.safeParse(json);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw new Error(`manifest has an unexpected shape: ${issues.join('; ')}`);
-  }
+  if (!parsed.success) throw new Error(`manifest has an unexpected shape: ${describeIssues(parsed.error)}`);
   return parsed.data;
+}
+
+/** A preprocessing run's output folder and its manifest, from the run's `--output_uri` argument. */
+export function runOutputOf(outputUri: string): { bucket: string; prefix: string; manifest: S3Location } {
+  const { bucket, key: prefix } = parseS3Uri(outputUri.endsWith('/') ? outputUri : `${outputUri}/`);
+  return { bucket, prefix, manifest: { bucket, key: `${prefix}manifest.json` } };
+}
+
+export type ManifestRead =
+  | { status: 'read'; manifest: PreprocessManifest }
+  | { status: 'missing'; uri: string }
+  | { status: 'unreadable'; uri: string; reason: string };
+
+/**
+ * A run's manifest from S3: read, missing (the run did not get that far) or unreadable (not JSON, or of
+ * an unexpected shape, the reason naming what is wrong). S3 errors other than "missing" are thrown.
+ * Needs s3:ListBucket on the key's prefix and s3:GetObject on the key (see findObject).
+ */
+export async function readManifest(s3: S3Client, location: S3Location): Promise<ManifestRead> {
+  const uri = s3Uri(location.bucket, location.key);
+  if (!(await findObject(s3, location.bucket, location.key))) return { status: 'missing', uri };
+  const text = await readText(s3, location.bucket, location.key);
+  try {
+    return { status: 'read', manifest: parseManifest(text) };
+  } catch (error) {
+    return { status: 'unreadable', uri, reason: (error as Error).message };
+  }
 }

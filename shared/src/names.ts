@@ -11,14 +11,6 @@ export const PIPELINE_SOURCES = {
   notification: `${APP}.notification`,
 } as const;
 
-export const DETAIL_TYPES = {
-  datasetRejected: 'Dataset Rejected',
-  pipelineFailed: 'Pipeline Failed',
-  modelRejected: 'Model Rejected',
-  modelDeployed: 'Model Deployed',
-} as const;
-export type PipelineDetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
-
 export const PREFIXES = {
   incoming: 'incoming/',
   labeled: 'labeled/',
@@ -85,3 +77,10 @@ export function runStartedAt(runId: string): Date | undefined {
 /** The data bucket's name; templates build the same string with Fn::Sub and the pseudo parameters. */
 export const dataBucketName = (stage: string, accountId: string, region: string): string =>
   `${APP}-${stage}-data-${accountId}-${region}`;
+
+/**
+ * The tag that records which text normalisation (glue_scripts/NORMALIZATION.md) a model's training data
+ * had: on the training job (from the run's manifest), the model and its endpoint config. The prediction
+ * client refuses to send text normalised by another version (shared/src/inference.ts).
+ */
+export const NORMALIZATION_VERSION_TAG = 'ml-pipeline:normalization-version';

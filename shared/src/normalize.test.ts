@@ -46,9 +46,9 @@ function normalizeWithPython(texts: string[]): string[] {
   const program = [
     'import json, sys',
     `sys.path.insert(0, ${JSON.stringify(GLUE_SCRIPTS)})`,
-    'import preprocess',
+    'import preprocess_normalization',
     'texts = json.loads(sys.stdin.read())',
-    'sys.stdout.write(json.dumps([preprocess.normalize_text(t) for t in texts]))',
+    'sys.stdout.write(json.dumps([preprocess_normalization.normalize_text(t) for t in texts]))',
   ].join('\n');
   const output = execFileSync('python3', ['-c', program], { input: JSON.stringify(texts), encoding: 'utf8' });
   return JSON.parse(output) as string[];

@@ -1,5 +1,5 @@
 /**
- * Text normalisation, version 1: the TypeScript twin of `normalize_text` in glue_scripts/preprocess.py.
+ * Text normalisation, version 1: the TypeScript twin of `normalize_text` in glue_scripts/preprocess_normalization.py.
  *
  * BlazingText does no tokenisation of its own, so a text sent to the endpoint must be spelled exactly as the
  * training data was (train/serve skew loses accuracy silently). The rules are specified in

@@ -119,7 +119,7 @@ describe('notification dead-letter queue', () => {
     expect(sent.Failed ?? []).toEqual([]);
     const malformedId = sent.Successful!.find((entry) => entry.Id === 'malformed')!.MessageId!;
 
-    const mail = await e2e.mail.next(SUBJECT.dataRejected, seen, 30_000);
+    const mail = await e2e.mail.next(SUBJECT['Dataset Rejected'], seen, 30_000);
     expect(mail.subject).toContain(key);
 
     // three receives, each failing, then the DLQ

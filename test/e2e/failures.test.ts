@@ -55,7 +55,7 @@ describe('pipeline failures', () => {
   it('a Glue run that fails: Pipeline failed email naming the preprocessing step and the job error', async () => {
     const seen = e2e.mail.mark();
     await drop(e2e, 'news/multi-label.txt', multiLabelLines(200));
-    const mail = await e2e.mail.next(SUBJECT.failed, seen, 60_000);
+    const mail = await e2e.mail.next(SUBJECT['Pipeline Failed'], seen, 60_000);
     const runId = runIdOf(mail);
     expect(mail.subject).toBe(`[local] Pipeline failed: preprocessing of run ${runId}`);
     expect(mail.text).toMatch(/Failed step:\s+preprocessing/);
@@ -77,7 +77,7 @@ describe('pipeline failures', () => {
     const seen = e2e.mail.mark();
     const rows = Array.from({ length: 300 }, (_, i) => `"Company","Firm ${i}","a company founded in ${1900 + (i % 100)} , maker of product line ${i}"\n`);
     await drop(e2e, 'one-label.csv', rows.join(''));
-    const mail = await e2e.mail.next(SUBJECT.failed, seen, 60_000);
+    const mail = await e2e.mail.next(SUBJECT['Pipeline Failed'], seen, 60_000);
     preparedRunId = runIdOf(mail);
     expect(mail.subject).toBe(`[local] Pipeline failed: training of run ${preparedRunId}`);
     expect(mail.text).toMatch(/Failed step:\s+training/);
@@ -113,7 +113,7 @@ describe('pipeline failures', () => {
     expect(request.HyperParameters?.epochs).toBe('0');
     await e2e.sagemaker.send(new CreateTrainingJobCommand(request));
 
-    const mail = await e2e.mail.next(SUBJECT.failed, seen, 60_000);
+    const mail = await e2e.mail.next(SUBJECT['Pipeline Failed'], seen, 60_000);
     expect(mail.subject).toBe(`[local] Pipeline failed: training of run ${runId}`);
     expect(mail.text).toMatch(/Failed step:\s+training/);
     expect(mail.text).toMatch(new RegExp(`Resource:\\s+mlp-local-${runId}\\r?\\n`));

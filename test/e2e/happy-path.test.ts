@@ -60,7 +60,7 @@ describe('happy path', () => {
     const csv = syntheticCsv({ rows: 14_000, seed: 101 });
     const dropped = Date.now();
     await drop(e2e, 'dbpedia/part-1.csv', csv);
-    const mail = await e2e.mail.next(SUBJECT.deployed, seen, 180_000);
+    const mail = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 180_000);
     log(`happy path: drop of 14,000 rows (${(csv.length / 1e6).toFixed(1)} MB) -> Model deployed email in ${secondsSince(dropped)} s`);
 
     firstRunId = runIdOf(mail);
@@ -116,7 +116,7 @@ describe('happy path', () => {
       await waitFor('the prober to get answers', () => prober.answers.length >= 5, 10_000);
       const dropped = Date.now();
       await drop(e2e, 'dbpedia/part-2.csv', syntheticCsv({ rows: 4_000, seed: 202 }) + recipeCsv(700, 7));
-      const mail = await e2e.mail.next(SUBJECT.deployed, seen, 180_000);
+      const mail = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 180_000);
       log(`happy path: second drop -> Model deployed email in ${secondsSince(dropped)} s`);
       const secondRunId = runIdOf(mail);
       expect(secondRunId).not.toBe(firstRunId);

@@ -93,7 +93,7 @@ describe('two drops in quick succession', () => {
     expect(runs.length).toBeGreaterThanOrEqual(1);
     expect(runs.length).toBeLessThanOrEqual(2);
     expect(runs.every((run) => run.JobRunState === 'SUCCEEDED')).toBe(true);
-    expect(finals.every((mail) => SUBJECT.deployed.test(mail.subject))).toBe(true);
+    expect(finals.every((mail) => SUBJECT['Model Deployed'].test(mail.subject))).toBe(true);
     const jobs = await trainingJobs(e2e);
     expect(jobs.map((job) => job.TrainingJobName).sort()).toEqual(runs.map((run) => `mlp-local-${runIdOfRun(run)}`).sort());
 
@@ -156,12 +156,12 @@ describe('chaos: every event twice, 20% of invocations failing', () => {
     await waitForLabeled(e2e, 'classes.txt');
     const seen = e2e.mail.mark();
     await drop(e2e, 'chaos/part-1.csv', syntheticCsv({ rows: 1_500, seed: 41 }));
-    const first = await e2e.mail.next(SUBJECT.deployed, seen, 120_000);
+    const first = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 120_000);
     await drop(e2e, 'chaos/empty.csv', '');
     await drop(e2e, 'chaos/part-2.csv', syntheticCsv({ rows: 1_500, seed: 42 }));
-    const second = await e2e.mail.next(SUBJECT.deployed, new Set([...seen, first.file]), 120_000);
+    const second = await e2e.mail.next(SUBJECT['Model Deployed'], new Set([...seen, first.file]), 120_000);
     const { runs } = await waitUntilIdle(e2e, 60_000);
-    await e2e.mail.next(SUBJECT.dataRejected, seen, 30_000);
+    await e2e.mail.next(SUBJECT['Dataset Rejected'], seen, 30_000);
     // the notification queue has delivered everything it was given (redeliveries included)
     const notifications = (await e2e.sqs.send(new GetQueueUrlCommand({ QueueName: 'ml-pipeline-local-notifications' }))).QueueUrl!;
     await waitFor(
@@ -204,7 +204,7 @@ describe('chaos: every event twice, 20% of invocations failing', () => {
     const subjects = e2e.mail.all().filter((mail) => !seen.has(mail.file)).map((mail) => mail.subject).sort();
     expect(subjects).toHaveLength(3);
     expect(new Set(subjects).size).toBe(3);
-    expect(subjects.filter((subject) => SUBJECT.deployed.test(subject))).toEqual([first.subject, second.subject].sort());
-    expect(subjects.filter((subject) => SUBJECT.dataRejected.test(subject))).toEqual([expect.stringContaining('incoming/chaos/empty.csv')]);
+    expect(subjects.filter((subject) => SUBJECT['Model Deployed'].test(subject))).toEqual([first.subject, second.subject].sort());
+    expect(subjects.filter((subject) => SUBJECT['Dataset Rejected'].test(subject))).toEqual([expect.stringContaining('incoming/chaos/empty.csv')]);
   }, 240_000);
 });

@@ -60,7 +60,7 @@ describe('rejections while a model serves', () => {
     await drop(e2e, 'classes.txt', classesFile());
     await waitForLabeled(e2e, 'classes.txt');
     await drop(e2e, 'good/part-1.csv', syntheticCsv({ rows: 3_000, seed: 11 }));
-    const mail = await e2e.mail.next(SUBJECT.deployed, seen, 120_000);
+    const mail = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 120_000);
     servingRunId = runIdOf(mail);
     const state = await servingState();
     expect(state.config).toBe(`mlp-local-${servingRunId}`);
@@ -101,7 +101,7 @@ describe('rejections while a model serves', () => {
 
     for (const bad of BAD_DROPS) {
       const key = `incoming/${bad.key}`;
-      const mail = await e2e.mail.next(SUBJECT.dataRejected, seen, 60_000, (candidate) => candidate.subject.includes(key));
+      const mail = await e2e.mail.next(SUBJECT['Dataset Rejected'], seen, 60_000, (candidate) => candidate.subject.includes(key));
       expect(mail.subject).toMatch(new RegExp(`^\\[local\\] Data rejected: ${key.replace(/\./g, '\\.')} \\(`));
       expect(mail.subject).toMatch(bad.reason);
       expect(mail.text).toMatch(bad.reason);
@@ -118,7 +118,7 @@ describe('rejections while a model serves', () => {
     // one email per bad drop, nothing else; no run started, nothing added to the corpus, the same model serves
     const sent = e2e.mail.all().filter((mail) => !seen.has(mail.file));
     expect(sent).toHaveLength(BAD_DROPS.length);
-    expect(sent.every((mail) => SUBJECT.dataRejected.test(mail.subject))).toBe(true);
+    expect(sent.every((mail) => SUBJECT['Dataset Rejected'].test(mail.subject))).toBe(true);
     expect(await listKeys(e2e, 'labeled/')).toEqual(labeledBefore);
     expect((await glueRuns(e2e)).length).toBe(runsBefore);
     expect(await servingState()).toEqual({ config: `mlp-local-${servingRunId}`, status: 'InService', answers: servingAnswers });
@@ -130,7 +130,7 @@ describe('rejections while a model serves', () => {
     // every label replaced by a random one, twice as many rows as the good data
     await drop(e2e, 'shuffled/part-2.csv', syntheticCsv({ rows: 6_000, seed: 12, labelNoise: 1 }));
     const mail = await e2e.mail.next(/^\[local\] (Model rejected|Model deployed|Pipeline failed): /, seen, 120_000);
-    expect(mail.subject).toMatch(SUBJECT.modelRejected);
+    expect(mail.subject).toMatch(SUBJECT['Model Rejected']);
     const rejectedRunId = runIdOf(mail);
     expect(rejectedRunId).not.toBe(servingRunId);
     const scored = Number(/scored (\d+\.\d+)%/.exec(mail.subject)?.[1]) / 100;

@@ -68,7 +68,7 @@ describe('restart mid-training', () => {
     const stack = e2e;
 
     // the interrupted run is reported
-    const failed = await stack.mail.next(SUBJECT.failed, seen, 60_000);
+    const failed = await stack.mail.next(SUBJECT['Pipeline Failed'], seen, 60_000);
     expect(failed.subject).toBe(`[local] Pipeline failed: training of run ${runId}`);
     expect(failed.text).toMatch(new RegExp(`Resource:\\s+${jobName}\\r?\\n`));
     expect(failed.text).toMatch(/Reason:\s+.*local stack stopped while this training job was in progress/);
@@ -84,7 +84,7 @@ describe('restart mid-training', () => {
     const next = stack.mail.mark();
     await drop(stack, 'small/part-2.csv', syntheticCsv({ rows: 1_000, seed: 52 }));
     const deployed = await stack.mail.next(/^\[local\] (Model deployed|Model rejected|Pipeline failed): /, next, 120_000);
-    expect(deployed.subject).toMatch(SUBJECT.deployed);
+    expect(deployed.subject).toMatch(SUBJECT['Model Deployed']);
     const newRunId = runIdOf(deployed);
     expect(newRunId).not.toBe(runId);
     const manifest = await readManifest(stack, newRunId);
@@ -94,6 +94,6 @@ describe('restart mid-training', () => {
     expect(endpoint?.EndpointStatus).toBe('InService');
     expect(endpoint?.EndpointConfigName).toBe(`mlp-local-${newRunId}`);
     // the interrupted run was reported once
-    expect(stack.mail.matching(SUBJECT.failed)).toHaveLength(1);
+    expect(stack.mail.matching(SUBJECT['Pipeline Failed'])).toHaveLength(1);
   }, 240_000);
 });

@@ -21,6 +21,7 @@ import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-s
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startLocalStack, type RunningStack, type StackInfo } from '../../local-stack/src/stack';
 import { glueJobName, trainingJobPrefix } from '../../shared/src/names';
+import { PIPELINE_DETAIL_TYPES, PIPELINE_EVENTS, type PipelineDetailType } from '../../shared/src/events';
 import { parseManifest, type PreprocessManifest } from '../../shared/src/manifest';
 import { TextClassifier } from '../../shared/src/inference';
 import { readMailbox, type Mail } from '../../scripts/lib/mail';
@@ -28,13 +29,10 @@ import { classesFile, csvLine, generateRows, type GeneratorOptions } from '../..
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Subjects of the four emails (CONTRACTS.md, Emails). */
-export const SUBJECT = {
-  deployed: /^\[local\] Model deployed: /,
-  modelRejected: /^\[local\] Model rejected: /,
-  failed: /^\[local\] Pipeline failed: /,
-  dataRejected: /^\[local\] Data rejected: /,
-} as const;
+/** The subject of each pipeline event's email (docs/contracts.md, Emails), by detail type. */
+export const SUBJECT = Object.fromEntries(
+  PIPELINE_DETAIL_TYPES.map((detailType) => [detailType, new RegExp(`^\\[local\\] ${PIPELINE_EVENTS[detailType].emailSubject}: `)]),
+) as Record<PipelineDetailType, RegExp>;
 
 export interface E2EStack {
   stack: RunningStack;
@@ -65,6 +63,7 @@ export async function startStack(localDir: string, options: { chaos?: string } =
   const info = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as StackInfo;
   const config = { endpoint: info.endpoint, region: info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } };
   const runtime = new SageMakerRuntimeClient(config);
+  const sagemaker = new SageMakerClient(config);
   let stopped = false;
   return {
     stack,
@@ -72,10 +71,10 @@ export async function startStack(localDir: string, options: { chaos?: string } =
     localDir,
     s3: new S3Client({ ...config, forcePathStyle: true }),
     glue: new GlueClient(config),
-    sagemaker: new SageMakerClient(config),
+    sagemaker,
     runtime,
     sqs: new SQSClient(config),
-    classifier: new TextClassifier(runtime, info.endpointName),
+    classifier: new TextClassifier(runtime, info.endpointName, sagemaker),
     mail: new MailWatcher(info.mailDir),
     stop: async () => {
       if (stopped) return;
@@ -291,7 +290,7 @@ export interface BlazingTextPrediction {
   prob: number[];
 }
 
-/** InvokeEndpoint with BlazingText's JSON request, answered in BlazingText's JSON format (CONTRACTS.md, Inference). */
+/** InvokeEndpoint with BlazingText's JSON request, answered in BlazingText's JSON format (docs/contracts.md, Inference). */
 export async function invokeRaw(e2e: E2EStack, instances: string[], k: number): Promise<{ contentType: string | undefined; body: unknown }> {
   const response = await e2e.runtime.send(
     new InvokeEndpointCommand({
@@ -346,7 +345,7 @@ export class EndpointProber {
       credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' },
       maxAttempts: 1,
     });
-    this.classifier = new TextClassifier(runtime, e2e.info.endpointName);
+    this.classifier = new TextClassifier(runtime, e2e.info.endpointName, e2e.sagemaker);
   }
 
   get requests(): number {

@@ -57,7 +57,7 @@ describeWithCli('a user drops their own CSV with the AWS CLI', () => {
     const started = Date.now();
     await aws.ok('s3', 'cp', path.join(SAMPLE, 'classes.txt'), s3Uri(`${e2e.info.incomingPrefix}dbpedia/classes.txt`));
     await aws.ok('s3', 'cp', path.join(SAMPLE, 'train.csv'), s3Uri(`${e2e.info.incomingPrefix}dbpedia/train.csv`));
-    const mail = await e2e.mail.next(SUBJECT.deployed, seen, 120_000);
+    const mail = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 120_000);
     runId = runIdOf(mail);
     log(`user-cli: Model deployed ${((Date.now() - started) / 1000).toFixed(1)} s after the first aws s3 cp: ${mail.subject}`);
     expect(mail.subject).toContain(e2e.info.endpointName);
@@ -89,7 +89,7 @@ describeWithCli('a user drops their own CSV with the AWS CLI', () => {
     const key = `${e2e.info.incomingPrefix}garbage.csv`;
     await aws.ok('s3', 'cp', garbage, s3Uri(key));
 
-    const mail = await e2e.mail.next(SUBJECT.dataRejected, seen, 60_000, (candidate) => candidate.subject.includes(key));
+    const mail = await e2e.mail.next(SUBJECT['Dataset Rejected'], seen, 60_000, (candidate) => candidate.subject.includes(key));
     expect(mail.text).toMatch(/not UTF-8|NUL bytes/);
     const report = JSON.parse(await aws.ok('s3', 'cp', s3Uri('rejected/garbage.csv.error.json'), '-')) as { key: string; reason: string };
     expect(report).toMatchObject({ key, reason: expect.stringMatching(/not UTF-8|NUL bytes/) });

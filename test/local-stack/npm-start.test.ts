@@ -1,5 +1,5 @@
 /**
- * `npm start` itself, as CONTRACTS.md fixes it: it writes stack.json once ready, speaks the AWS
+ * `npm start` itself, as docs/contracts.md fixes it: it writes stack.json once ready, speaks the AWS
  * protocols there, stops on a SIGTERM sent to npm alone (not only to its process group), and its state
  * survives a restart. Run against a temporary LOCAL_STACK_DIR and a free port, never this checkout's .local.
  */

@@ -13,6 +13,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { dataBucketName, glueJobName, trainingJobName } from '../../shared/src/names';
+import { PIPELINE_DETAIL_TYPES } from '../../shared/src/events';
 import { loadPackagedService, SERVICE_NAMES } from '../../local-stack/src/deploy/templates';
 import { startLocalStack, type RunningStack, type StackInfo } from '../../local-stack/src/stack';
 import { readMailbox, type Mail } from '../../scripts/lib/mail';
@@ -202,7 +203,7 @@ describeWithCli('AWS CLI v2 against the local stack with the services deployed',
       const notify = rules.find((rule) => rule.Name === `ml-pipeline-${STAGE}-notify`)!;
       expect(JSON.parse(notify.EventPattern)).toEqual({
         source: [{ prefix: 'ml-pipeline.' }],
-        'detail-type': ['Dataset Rejected', 'Pipeline Failed', 'Model Rejected', 'Model Deployed'],
+        'detail-type': PIPELINE_DETAIL_TYPES,
         detail: { stage: [STAGE] },
       });
       const ingest = rules.find((rule) => rule.Name === `ml-pipeline-${STAGE}-ingest-drop`)!;

@@ -5,15 +5,21 @@
 import './warnings';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { defineCommand, parseCommandLine, usageError } from '../../../scripts/lib/cli';
 import { SERVICE_NAMES } from '../deploy/templates';
 import { localPaths, type StackInfo } from '../stack';
 
+const COMMAND = defineCommand({
+  usage: 'npm run deploy:local -- <service> [<service> ...]',
+  summary: 'Packages and redeploys services into the running local stack, replacing just those services.',
+  arguments: { name: 'service', description: `a service to redeploy: ${SERVICE_NAMES.join(', ')}`, min: 1 },
+  options: {},
+});
+
 async function main(): Promise<void> {
-  const services = process.argv.slice(2);
-  if (services.length === 0 || services.some((service) => !(SERVICE_NAMES as readonly string[]).includes(service))) {
-    console.error(`usage: npm run deploy:local -- <service> [...]  (services: ${SERVICE_NAMES.join(', ')})`);
-    process.exit(2);
-  }
+  const { positionals: services } = parseCommandLine(COMMAND);
+  const unknown = services.filter((service) => !(SERVICE_NAMES as readonly string[]).includes(service));
+  if (unknown.length > 0) usageError(COMMAND, `no such service: ${unknown.join(', ')}`);
   const { infoFile } = localPaths(path.resolve(__dirname, '../../..'));
   if (!existsSync(infoFile)) {
     console.error(`no running local stack (${infoFile} is missing): start it with \`npm start\``);

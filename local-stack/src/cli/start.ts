@@ -5,12 +5,23 @@
  */
 import './warnings';
 import path from 'node:path';
+import { defineCommand, parseCommandLine } from '../../../scripts/lib/cli';
 import { consoleLogger } from '../core/logger';
 import { startLocalStack } from '../stack';
 
 const root = path.resolve(__dirname, '../../..');
 
+const COMMAND = defineCommand({
+  usage: 'npm start',
+  summary:
+    'Runs the local stack in the foreground until Ctrl-C or SIGTERM: packages the four services when they changed, deploys ' +
+    'them into itself and writes .local/stack.json when ready. Environment: LOCAL_STACK_PORT (default 4566, 0 for a free ' +
+    'port), LOCAL_STACK_DIR (default .local), LOCAL_STACK_LOG_LEVEL=debug, LOCAL_STACK_CHAOS.',
+  options: {},
+});
+
 async function main(): Promise<void> {
+  parseCommandLine(COMMAND);
   const say = (message: string) => console.log(`[local-stack] ${message}`);
   say('starting: packaging the services and starting the providers');
   const stack = await startLocalStack({

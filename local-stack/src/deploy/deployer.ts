@@ -43,6 +43,8 @@ type ResourceHandler = (logicalId: string, properties: Properties, resource: Cfn
 
 /** The template Metadata key naming the repository file a Glue job's script is uploaded from. */
 export const GLUE_SCRIPT_SOURCE = 'ml-pipeline:script-source';
+/** The modules the script imports (Metadata, paths from the repository root): uploaded beside the script. */
+export const GLUE_EXTRA_PY_FILES_SOURCE = 'ml-pipeline:extra-py-files-source';
 
 /**
  * Deploys packaged Serverless templates into the local stack, the way CloudFormation would: resources
@@ -267,13 +269,23 @@ export class StackDeployer {
     };
   }
 
-  /** The script a Glue job runs is uploaded from the repository, as the ingestion service's deploy plugin does on AWS. */
+  /**
+   * The script a Glue job runs, and the modules it imports (uploaded beside it, under their file names, where
+   * --extra-py-files finds them), are uploaded from the repository, as the ingestion service's deploy plugin
+   * does on AWS.
+   */
   private async uploadGlueScript(resource: CfnResource, scriptLocation: string): Promise<void> {
     const source = resource.Metadata?.[GLUE_SCRIPT_SOURCE];
     if (typeof source !== 'string') return;
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(scriptLocation);
     if (!match) throw new Error(`Glue ScriptLocation ${scriptLocation} is not an s3:// URI`);
-    await this.options.targets.s3.putObject(match[1]!, match[2]!, readFileSync(path.join(this.options.root, source)));
+    const bucket = match[1]!;
+    const key = match[2]!;
+    const modules = (resource.Metadata?.[GLUE_EXTRA_PY_FILES_SOURCE] as string[] | undefined) ?? [];
+    const files = [{ key, source }, ...modules.map((module) => ({ key: key.replace(/[^/]*$/, path.posix.basename(module)), source: module }))];
+    for (const file of files) {
+      await this.options.targets.s3.putObject(bucket, file.key, readFileSync(path.join(this.options.root, file.source)));
+    }
   }
 }
 

@@ -5,7 +5,7 @@ import {
   ListModelsCommand,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { isMissingResource } from './sagemaker';
+import { isSageMakerMissing } from '@pipeline/shared';
 
 /**
  * Of the names listed newest first, the ones to delete: all but the newest `keep` and the protected
@@ -70,6 +70,6 @@ async function ignoreMissing(request: Promise<unknown>): Promise<void> {
   try {
     await request;
   } catch (error) {
-    if (!isMissingResource(error)) throw error;
+    if (!isSageMakerMissing(error)) throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
@@ -7,30 +7,18 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeTrainingJobCommand,
-  SageMakerClient,
+  ListTagsCommand,
   UpdateEndpointCommand,
   type DescribeEndpointCommandOutput,
   type DescribeTrainingJobCommandOutput,
 } from '@aws-sdk/client-sagemaker';
-import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { trainingJobStateChangeEvent, type TrainingJobStateChangeEvent } from '@pipeline/shared';
-import { handleTrainingJobStateChange, type DeploymentDeps } from './deploy';
+import { handleTrainingJobStateChange } from './deploy';
 import { EndpointBusyError } from './rollout';
-import { config, fixture, jobArn, NOW, publishedEvents, silentLogger, validationException } from './testing';
+import { config, fixture, JOB as job, jobArn, mockedDeployment, NOW, pipelineFailedEntry, publishedEvents, RUN_ID as runId, validationException } from './testing';
 
-const sagemaker = mockClient(SageMakerClient);
-const events = mockClient(EventBridgeClient);
-const deps: DeploymentDeps = {
-  sagemaker: new SageMakerClient({ region: 'us-east-1' }),
-  events: new EventBridgeClient({ region: 'us-east-1' }),
-  config,
-  logger: silentLogger(),
-  now: () => NOW,
-};
-
-const runId = '20261125-110409-a1b2c3';
-const job = `mlp-local-${runId}`;
+const { sagemaker, eventBridge, deps } = mockedDeployment();
 const previousJob = 'mlp-local-20261120-080000-0f0f0f';
 const artifact = `s3://${config.dataBucket}/models/${job}/output/model.tar.gz`;
 const image = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
@@ -72,9 +60,8 @@ const noEndpoint = () =>
   sagemaker.on(DescribeEndpointCommand).rejects(validationException(`Could not find endpoint "${config.endpointName}".`));
 
 beforeEach(() => {
-  sagemaker.reset();
-  events.reset();
-  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  // The training service tags each job with the normalisation its data had.
+  sagemaker.on(ListTagsCommand).resolves({ Tags: [{ Key: 'ml-pipeline:normalization-version', Value: '1' }] });
 });
 
 describe('a completed training job', () => {
@@ -86,8 +73,14 @@ describe('a completed training job', () => {
 
     expect(sagemaker).toHaveReceivedCommandWith(DescribeTrainingJobCommand, { TrainingJobName: job });
     expect(sagemaker).toHaveReceivedCommandWith(DescribeEndpointCommand, { EndpointName: 'ml-pipeline-local' });
+    expect(sagemaker).toHaveReceivedCommandWith(ListTagsCommand, { ResourceArn: jobArn(job) });
     expect(sagemaker.commandCalls(CreateModelCommand).map((c) => c.args[0].input)).toEqual([
-      { ModelName: job, PrimaryContainer: { Image: image, ModelDataUrl: artifact }, ExecutionRoleArn: config.modelExecutionRoleArn },
+      {
+        ModelName: job,
+        PrimaryContainer: { Image: image, ModelDataUrl: artifact },
+        ExecutionRoleArn: config.modelExecutionRoleArn,
+        Tags: [{ Key: 'ml-pipeline:normalization-version', Value: '1' }],
+      },
     ]);
     expect(sagemaker.commandCalls(CreateEndpointConfigCommand).map((c) => c.args[0].input)).toEqual([
       {
@@ -95,13 +88,14 @@ describe('a completed training job', () => {
         ProductionVariants: [
           { VariantName: 'AllTraffic', ModelName: job, InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 },
         ],
+        Tags: [{ Key: 'ml-pipeline:normalization-version', Value: '1' }],
       },
     ]);
     expect(sagemaker.commandCalls(CreateEndpointCommand).map((c) => c.args[0].input)).toEqual([
       { EndpointName: 'ml-pipeline-local', EndpointConfigName: job },
     ]);
     expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
-    expect(events).not.toHaveReceivedCommand(PutEventsCommand);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
   it('updates the endpoint when the model is not worse than the serving one by more than the tolerance', async () => {
@@ -113,6 +107,7 @@ describe('a completed training job', () => {
     expect(sagemaker).toHaveReceivedCommandWith(DescribeEndpointConfigCommand, { EndpointConfigName: previousJob });
     expect(sagemaker).toHaveReceivedCommandWith(DescribeTrainingJobCommand, { TrainingJobName: previousJob });
     expect(sagemaker.commandCalls(CreateEndpointConfigCommand)[0]!.args[0].input.Tags).toEqual([
+      { Key: 'ml-pipeline:normalization-version', Value: '1' },
       { Key: 'ml-pipeline:previous-model', Value: previousJob },
       { Key: 'ml-pipeline:previous-accuracy', Value: '0.9' },
     ]);
@@ -120,7 +115,18 @@ describe('a completed training job', () => {
       { EndpointName: 'ml-pipeline-local', EndpointConfigName: job },
     ]);
     expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointCommand);
-    expect(events).not.toHaveReceivedCommand(PutEventsCommand);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+  });
+
+  it('deploys a model whose job records no normalisation version without the tag', async () => {
+    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.9));
+    sagemaker.on(ListTagsCommand).resolves({ Tags: [{ Key: 'runId', Value: runId }] });
+    noEndpoint();
+
+    await expect(handleTrainingJobStateChange(event('Completed'), deps)).resolves.toEqual({ outcome: 'deploying', action: 'created' });
+
+    expect(sagemaker.commandCalls(CreateModelCommand)[0]!.args[0].input).not.toHaveProperty('Tags');
+    expect(sagemaker.commandCalls(CreateEndpointConfigCommand)[0]!.args[0].input).not.toHaveProperty('Tags');
   });
 
   it('rejects a model below the minimum accuracy with Model Rejected', async () => {
@@ -129,7 +135,7 @@ describe('a completed training job', () => {
 
     await expect(handleTrainingJobStateChange(event('Completed'), deps)).resolves.toMatchObject({ outcome: 'rejected' });
 
-    expect(publishedEvents(events)).toEqual([
+    expect(publishedEvents(eventBridge)).toEqual([
       {
         Source: 'ml-pipeline.deployment',
         DetailType: 'Model Rejected',
@@ -154,7 +160,7 @@ describe('a completed training job', () => {
 
     await handleTrainingJobStateChange(event('Completed'), deps);
 
-    expect(publishedEvents(events)).toEqual([
+    expect(publishedEvents(eventBridge)).toEqual([
       expect.objectContaining({
         DetailType: 'Model Rejected',
         Detail: expect.objectContaining({
@@ -180,7 +186,7 @@ describe('a completed training job', () => {
     expect(sagemaker).not.toHaveReceivedCommand(CreateModelCommand);
     expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointConfigCommand);
     expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
-    expect(events).not.toHaveReceivedCommand(PutEventsCommand);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
   it('goes on when an earlier delivery already created the model and the endpoint config', async () => {
@@ -241,7 +247,7 @@ describe('a completed training job', () => {
     sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, undefined));
 
     await expect(handleTrainingJobStateChange(event('Completed'), deps)).resolves.toEqual({ outcome: 'no-metric' });
-    expect(publishedEvents(events)).toEqual([
+    expect(publishedEvents(eventBridge)).toEqual([
       expect.objectContaining({
         DetailType: 'Pipeline Failed',
         Detail: expect.objectContaining({ failedStep: 'deployment', resource: job, state: 'Completed' }),
@@ -253,13 +259,13 @@ describe('a completed training job', () => {
   it('fails (to be retried) when SageMaker does not yet show the job as ended', async () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ ...completedJob(job, undefined), TrainingJobStatus: 'InProgress' });
     await expect(handleTrainingJobStateChange(event('Completed'), deps)).rejects.toThrow(/is InProgress, though the event said Completed/);
-    expect(events).not.toHaveReceivedCommand(PutEventsCommand);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
   it('fails when EventBridge refuses the event, so that the retry publishes it', async () => {
     sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.5));
     noEndpoint();
-    events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
 
     await expect(handleTrainingJobStateChange(event('Completed'), deps)).rejects.toThrow(/EventBridge refused Model Rejected/);
   });
@@ -282,20 +288,13 @@ describe('a failed or stopped training job', () => {
     });
 
     await expect(handleTrainingJobStateChange(event('Failed'), deps)).resolves.toEqual({ outcome: 'training-failed' });
-    expect(publishedEvents(events)).toEqual([
-      {
-        Source: 'ml-pipeline.deployment',
-        DetailType: 'Pipeline Failed',
-        Detail: {
-          runId,
-          stage: 'local',
-          at: NOW.toISOString(),
-          failedStep: 'training',
-          resource: job,
-          reason: 'AlgorithmError: no validation data',
-          state: 'Failed',
-        },
-      },
+    expect(publishedEvents(eventBridge)).toEqual([
+      pipelineFailedEntry({
+        failedStep: 'training',
+        resource: job,
+        reason: 'AlgorithmError: no validation data',
+        state: 'Failed',
+      }),
     ]);
     expect(sagemaker).not.toHaveReceivedCommand(CreateModelCommand);
   });
@@ -304,7 +303,7 @@ describe('a failed or stopped training job', () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobName: job, TrainingJobStatus: 'Stopped', SecondaryStatus: 'MaxRuntimeExceeded' });
 
     await handleTrainingJobStateChange(event('Stopped'), deps);
-    expect(publishedEvents(events)).toEqual([
+    expect(publishedEvents(eventBridge)).toEqual([
       expect.objectContaining({
         Detail: expect.objectContaining({ failedStep: 'training', reason: 'training job Stopped (MaxRuntimeExceeded)', state: 'Stopped' }),
       }),

@@ -1,26 +1,22 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import {
   blazingTextImage,
-  DETAIL_TYPES,
-  PIPELINE_SOURCES,
-  publishPipelineEvent,
+  NORMALIZATION_VERSION_TAG,
   runIdFromTrainingJobName,
   trainingJobPrefix,
+  type HandlerDeps,
   type TrainingJobStateChangeEvent,
 } from '@pipeline/shared';
+import { announce } from './announce';
 import type { DeploymentConfig } from './config';
 import { evaluateQualityGate } from './quality-gate';
 import { createModelVersion, isServingOrDeploying, pointEndpointAt, type RolloutAction } from './rollout';
-import { describeTrainingJob, findEndpoint, servingModel, validationAccuracy, ACCURACY_METRIC } from './sagemaker';
+import { describeTrainingJob, findEndpoint, servingModel, tagsOf, validationAccuracy, ACCURACY_METRIC } from './sagemaker';
 
-export interface DeploymentDeps {
+export interface DeploymentDeps extends HandlerDeps<DeploymentConfig> {
   sagemaker: SageMakerClient;
-  events: EventBridgeClient;
-  config: DeploymentConfig;
-  logger: Logger;
-  now: () => Date;
+  eventBridge: EventBridgeClient;
 }
 
 export type DeployOutcome =
@@ -36,20 +32,15 @@ export async function handleTrainingJobStateChange(event: TrainingJobStateChange
   const jobName = event.detail.TrainingJobName;
   const runId = runIdFromTrainingJobName(config.stage, jobName);
   if (runId === undefined) throw new Error(`training job ${jobName} is not one of stage ${config.stage}'s`);
-  const base = { runId, stage: config.stage, at: deps.now().toISOString() };
   const job = await describeTrainingJob(deps.sagemaker, jobName);
 
   const status = job.TrainingJobStatus;
   if (status === 'Failed' || status === 'Stopped') {
-    await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
-      detailType: DETAIL_TYPES.pipelineFailed,
-      detail: {
-        ...base,
-        failedStep: 'training',
-        resource: jobName,
-        reason: job.FailureReason ?? event.detail.FailureReason ?? `training job ${status} (${job.SecondaryStatus ?? 'no detail'})`,
-        state: status,
-      },
+    await announce(deps, 'Pipeline Failed', runId, {
+      failedStep: 'training',
+      resource: jobName,
+      reason: job.FailureReason ?? event.detail.FailureReason ?? `training job ${status} (${job.SecondaryStatus ?? 'no detail'})`,
+      state: status,
     });
     return { outcome: 'training-failed' };
   }
@@ -61,18 +52,14 @@ export async function handleTrainingJobStateChange(event: TrainingJobStateChange
   const accuracy = validationAccuracy(job);
   const modelDataUrl = job.ModelArtifacts?.S3ModelArtifacts;
   if (accuracy === undefined || modelDataUrl === undefined) {
-    await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
-      detailType: DETAIL_TYPES.pipelineFailed,
-      detail: {
-        ...base,
-        failedStep: 'deployment',
-        resource: jobName,
-        reason:
-          accuracy === undefined
-            ? `training job ${jobName} reported no ${ACCURACY_METRIC}, so the quality gate cannot judge it`
-            : `training job ${jobName} has no model artifact`,
-        state: 'Completed',
-      },
+    await announce(deps, 'Pipeline Failed', runId, {
+      failedStep: 'deployment',
+      resource: jobName,
+      reason:
+        accuracy === undefined
+          ? `training job ${jobName} reported no ${ACCURACY_METRIC}, so the quality gate cannot judge it`
+          : `training job ${jobName} has no model artifact`,
+      state: 'Completed',
     });
     return { outcome: 'no-metric' };
   }
@@ -88,26 +75,27 @@ export async function handleTrainingJobStateChange(event: TrainingJobStateChange
   deps.logger.info('quality gate', { jobName, accuracy, serving, decision });
 
   if (!decision.accepted) {
-    await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
-      detailType: DETAIL_TYPES.modelRejected,
-      detail: {
-        ...base,
-        trainingJobName: jobName,
-        metrics: { validationAccuracy: accuracy },
-        gate: {
-          minAccuracy: config.gate.minAccuracy,
-          tolerance: config.gate.maxAccuracyDrop,
-          ...(serving?.accuracy !== undefined ? { servingAccuracy: serving.accuracy } : {}),
-          ...(serving ? { servingModel: serving.modelName } : {}),
-        },
-        reason: decision.reason,
+    await announce(deps, 'Model Rejected', runId, {
+      trainingJobName: jobName,
+      metrics: { validationAccuracy: accuracy },
+      gate: {
+        minAccuracy: config.gate.minAccuracy,
+        tolerance: config.gate.maxAccuracyDrop,
+        ...(serving?.accuracy !== undefined ? { servingAccuracy: serving.accuracy } : {}),
+        ...(serving ? { servingModel: serving.modelName } : {}),
       },
+      reason: decision.reason,
     });
     return { outcome: 'rejected', reason: decision.reason };
   }
 
+  const normalizationVersion = (await tagsOf(deps.sagemaker, job.TrainingJobArn))[NORMALIZATION_VERSION_TAG];
+  if (normalizationVersion === undefined) {
+    deps.logger.warn('the training job records no normalisation version: prediction clients will refuse the model', { jobName });
+  }
   await createModelVersion(deps.sagemaker, {
     name: jobName,
+    normalizationVersion,
     image: blazingTextImage(config.region),
     modelDataUrl,
     executionRoleArn: config.modelExecutionRoleArn,

@@ -1,6 +1,6 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { manifestKey, parseManifest, type ModelDeployedDetail, type PreprocessManifest } from '@pipeline/shared';
+import { manifestKey, readManifest, type ModelDeployedDetail, type PreprocessManifest } from '@pipeline/shared';
 
 export type DatasetSummary = NonNullable<ModelDeployedDetail['dataset']>;
 
@@ -14,9 +14,8 @@ export function datasetSummary(manifest: PreprocessManifest): DatasetSummary {
 
 /**
  * The run's dataset figures from `prepared/<runId>/manifest.json`, or undefined when it cannot be
- * read: they are a nice-to-have of the email, not worth withholding the news of a deployment.
- * (Without s3:ListBucket, which this function does not need otherwise, S3 answers a missing key with
- * 403 rather than 404, so "missing" and "not allowed" look alike anyway.)
+ * read (missing, malformed, or S3 refused): they are a nice-to-have of the email, not worth
+ * withholding the news of a deployment.
  */
 export async function readDatasetSummary(
   s3: S3Client,
@@ -25,15 +24,14 @@ export async function readDatasetSummary(
   logger: Logger,
 ): Promise<DatasetSummary | undefined> {
   const key = manifestKey(runId);
+  let problem: string;
   try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return datasetSummary(parseManifest((await object.Body?.transformToString('utf-8')) ?? ''));
+    const read = await readManifest(s3, { bucket, key });
+    if (read.status === 'read') return datasetSummary(read.manifest);
+    problem = read.status === 'missing' ? 'no such object' : read.reason;
   } catch (error) {
-    logger.warn('no readable manifest for the run; the email goes without dataset figures', {
-      bucket,
-      key,
-      error: (error as Error).message,
-    });
-    return undefined;
+    problem = (error as Error).message;
   }
+  logger.warn('no readable manifest for the run; the email goes without dataset figures', { bucket, key, error: problem });
+  return undefined;
 }

@@ -1,5 +1,5 @@
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, NoSuchKey, S3Client, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import {
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -9,28 +9,13 @@ import {
   ListEndpointConfigsCommand,
   ListModelsCommand,
   ListTagsCommand,
-  SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { endpointStateChangeEvent, type EndpointStateChangeEvent } from '@pipeline/shared';
-import { handleEndpointStateChange, type ReportDeps } from './report';
-import { config, configArn, fixture, jobArn, NOW, publishedEvents, silentLogger, validationException } from './testing';
+import { handleEndpointStateChange } from './report';
+import { config, configArn, fixture, JOB as job, jobArn, mockedDeployment, NOW, pipelineFailedEntry, publishedEvents, RUN_ID as runId, validationException } from './testing';
 
-const sagemaker = mockClient(SageMakerClient);
-const events = mockClient(EventBridgeClient);
-const s3 = mockClient(S3Client);
-const deps: ReportDeps = {
-  sagemaker: new SageMakerClient({ region: 'us-east-1' }),
-  events: new EventBridgeClient({ region: 'us-east-1' }),
-  s3: new S3Client({ region: 'us-east-1' }),
-  config,
-  logger: silentLogger(),
-  now: () => NOW,
-};
-
-const runId = '20261125-110409-a1b2c3';
-const job = `mlp-local-${runId}`;
+const { sagemaker, eventBridge, s3, deps } = mockedDeployment();
 const olderJobs = ['mlp-local-20261124-100000-000004', 'mlp-local-20261123-100000-000003', 'mlp-local-20261122-100000-000002', 'mlp-local-20261121-100000-000001'];
 
 function event(name: 'endpoint-in-service' | 'endpoint-failed'): EndpointStateChangeEvent {
@@ -80,7 +65,9 @@ function inService(overrides: Record<string, unknown> = {}) {
       { Key: 'ml-pipeline:previous-accuracy', Value: '0.91' },
     ],
   });
-  s3.on(GetObjectCommand, { Bucket: config.dataBucket, Key: `prepared/${runId}/manifest.json` }).resolves({
+  const manifestKey = `prepared/${runId}/manifest.json`;
+  s3.on(ListObjectsV2Command, { Bucket: config.dataBucket, Prefix: manifestKey }).resolves({ Contents: [{ Key: manifestKey }] });
+  s3.on(GetObjectCommand, { Bucket: config.dataBucket, Key: manifestKey }).resolves({
     Body: body(
       JSON.stringify({
         run_id: runId,
@@ -95,12 +82,6 @@ function inService(overrides: Record<string, unknown> = {}) {
   sagemaker.on(ListModelsCommand).resolves({ Models: listed.map((name) => ({ ModelName: name, ModelArn: `arn:model/${name}`, CreationTime: NOW })) });
 }
 
-beforeEach(() => {
-  sagemaker.reset();
-  events.reset();
-  s3.reset();
-  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
-});
 
 describe('the endpoint in service', () => {
   it('publishes Model Deployed with metrics, dataset, durations and names, then deletes the oldest versions', async () => {
@@ -108,7 +89,7 @@ describe('the endpoint in service', () => {
 
     const result = await handleEndpointStateChange(event('endpoint-in-service'), deps);
 
-    expect(publishedEvents(events)).toEqual([
+    expect(publishedEvents(eventBridge)).toEqual([
       {
         Source: 'ml-pipeline.deployment',
         DetailType: 'Model Deployed',
@@ -159,24 +140,25 @@ describe('the endpoint in service', () => {
     inService();
     s3.on(GetObjectCommand).resolves({ Body: body('{"rows": "many"}') });
     await handleEndpointStateChange(event('endpoint-in-service'), deps);
-    expect(publishedEvents(events)[0]?.Detail).not.toHaveProperty('dataset');
+    expect(publishedEvents(eventBridge)[0]?.Detail).not.toHaveProperty('dataset');
   });
 
   it('publishes without dataset figures when S3 refuses the manifest', async () => {
     inService();
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
     await handleEndpointStateChange(event('endpoint-in-service'), deps);
-    expect(publishedEvents(events)[0]?.Detail).not.toHaveProperty('dataset');
+    expect(publishedEvents(eventBridge)[0]?.Detail).not.toHaveProperty('dataset');
   });
 
   it('publishes without dataset figures when the manifest is missing, and without previous accuracy on the first deployment', async () => {
     inService();
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
     s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }));
     sagemaker.on(ListTagsCommand, { ResourceArn: configArn(job) }).resolves({ Tags: [] });
 
     await handleEndpointStateChange(event('endpoint-in-service'), deps);
 
-    const [published] = publishedEvents(events);
+    const [published] = publishedEvents(eventBridge);
     expect(published?.Detail).not.toHaveProperty('dataset');
     expect(published?.Detail).toMatchObject({ metrics: { validationAccuracy: 0.93 } });
     expect((published?.Detail as { metrics: object }).metrics).not.toHaveProperty('previousAccuracy');
@@ -190,7 +172,7 @@ describe('the endpoint in service', () => {
     await handleEndpointStateChange(event('endpoint-in-service'), deps);
     await handleEndpointStateChange(event('endpoint-in-service'), deps);
 
-    expect(publishedEvents(events).map((e) => e.DetailType)).toEqual(['Model Deployed', 'Model Deployed']);
+    expect(publishedEvents(eventBridge).map((e) => e.DetailType)).toEqual(['Model Deployed', 'Model Deployed']);
   });
 
   it('never deletes the config of a deployment in progress', async () => {
@@ -207,20 +189,13 @@ describe('the endpoint in service', () => {
 
     await expect(handleEndpointStateChange(event('endpoint-in-service'), deps)).resolves.toEqual({ outcome: 'update-rolled-back', runId });
 
-    expect(publishedEvents(events)).toEqual([
-      {
-        Source: 'ml-pipeline.deployment',
-        DetailType: 'Pipeline Failed',
-        Detail: {
-          runId,
-          stage: 'local',
-          at: NOW.toISOString(),
-          failedStep: 'deployment',
-          resource: 'ml-pipeline-local',
-          reason: `the update to ${job} failed and SageMaker rolled back to ${olderJobs[0]}: The primary container did not pass the ping health check.`,
-          state: 'IN_SERVICE',
-        },
-      },
+    expect(publishedEvents(eventBridge)).toEqual([
+      pipelineFailedEntry({
+        failedStep: 'deployment',
+        resource: 'ml-pipeline-local',
+        reason: `the update to ${job} failed and SageMaker rolled back to ${olderJobs[0]}: The primary container did not pass the ping health check.`,
+        state: 'IN_SERVICE',
+      }),
     ]);
     expect(sagemaker).not.toHaveReceivedCommand(DeleteEndpointConfigCommand);
   });
@@ -228,7 +203,7 @@ describe('the endpoint in service', () => {
   it('reports the deployment when the failure reason is left from an earlier update', async () => {
     inService({ FailureReason: 'an old failure' });
     await expect(handleEndpointStateChange(event('endpoint-in-service'), deps)).resolves.toMatchObject({ outcome: 'deployed' });
-    expect(publishedEvents(events).map((e) => e.DetailType)).toEqual(['Model Deployed']);
+    expect(publishedEvents(eventBridge).map((e) => e.DetailType)).toEqual(['Model Deployed']);
   });
 
   it('ignores a model this pipeline did not deploy', async () => {
@@ -236,13 +211,13 @@ describe('the endpoint in service', () => {
     sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: 'hand-made' }).resolves({ ProductionVariants: [{ VariantName: 'v', ModelName: 'hand-made' }] });
 
     await expect(handleEndpointStateChange(event('endpoint-in-service'), deps)).resolves.toMatchObject({ outcome: 'ignored' });
-    expect(events).not.toHaveReceivedCommand(PutEventsCommand);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
   it('fails (to be retried) when SageMaker cannot be read', async () => {
     sagemaker.on(DescribeEndpointCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     await expect(handleEndpointStateChange(event('endpoint-in-service'), deps)).rejects.toThrow('Rate exceeded');
-    expect(events).not.toHaveReceivedCommand(PutEventsCommand);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 });
 
@@ -256,20 +231,13 @@ describe('the endpoint failed', () => {
     });
 
     await expect(handleEndpointStateChange(event('endpoint-failed'), deps)).resolves.toEqual({ outcome: 'failed', runId });
-    expect(publishedEvents(events)).toEqual([
-      {
-        Source: 'ml-pipeline.deployment',
-        DetailType: 'Pipeline Failed',
-        Detail: {
-          runId,
-          stage: 'local',
-          at: NOW.toISOString(),
-          failedStep: 'deployment',
-          resource: 'ml-pipeline-local',
-          reason: 'Image could not be pulled.',
-          state: 'FAILED',
-        },
-      },
+    expect(publishedEvents(eventBridge)).toEqual([
+      pipelineFailedEntry({
+        failedStep: 'deployment',
+        resource: 'ml-pipeline-local',
+        reason: 'Image could not be pulled.',
+        state: 'FAILED',
+      }),
     ]);
   });
 
@@ -280,7 +248,7 @@ describe('the endpoint failed', () => {
     await handleEndpointStateChange(failed, deps);
     await handleEndpointStateChange({ ...failed, id: 'another-event' }, deps);
 
-    const runIds = publishedEvents(events).map((e) => (e.Detail as { runId: string }).runId);
+    const runIds = publishedEvents(eventBridge).map((e) => (e.Detail as { runId: string }).runId);
     expect(runIds[0]).toMatch(/^20261125-113000-[0-9a-f]{6}$/);
     expect(runIds[1]).toBe(runIds[0]);
     expect(runIds[2]).not.toBe(runIds[0]);
@@ -289,7 +257,7 @@ describe('the endpoint failed', () => {
   it('falls back on the event when the endpoint is gone', async () => {
     sagemaker.on(DescribeEndpointCommand).rejects(validationException('Could not find endpoint "ml-pipeline-local".'));
     await handleEndpointStateChange(event('endpoint-failed'), deps);
-    expect(publishedEvents(events)[0]?.Detail).toMatchObject({
+    expect(publishedEvents(eventBridge)[0]?.Detail).toMatchObject({
       runId,
       reason: 'The primary container for production variant AllTraffic did not pass the ping health check.',
     });

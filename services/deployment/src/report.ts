@@ -1,18 +1,14 @@
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { ListEndpointConfigsCommand, ListTagsCommand, type SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import {
-  DETAIL_TYPES,
-  PIPELINE_SOURCES,
-  publishPipelineEvent,
   runIdFor,
   runIdFromTrainingJobName,
   trainingJobPrefix,
   type EndpointStateChangeEvent,
 } from '@pipeline/shared';
+import { announce } from './announce';
 import { cleanUpOldVersions, type CleanupResult } from './cleanup';
-import type { DeploymentConfig } from './config';
+import type { DeploymentDeps } from './deploy';
 import { runDurations } from './durations';
 import { readDatasetSummary } from './manifest';
 import { PREVIOUS_ACCURACY_TAG, PREVIOUS_MODEL_TAG } from './rollout';
@@ -20,17 +16,13 @@ import {
   describeTrainingJob,
   findEndpoint,
   modelOfEndpointConfig,
+  tagsOf,
   validationAccuracy,
   type EndpointDescription,
 } from './sagemaker';
 
-export interface ReportDeps {
-  sagemaker: SageMakerClient;
-  events: EventBridgeClient;
+export interface ReportDeps extends DeploymentDeps {
   s3: S3Client;
-  config: DeploymentConfig;
-  logger: Logger;
-  now: () => Date;
 }
 
 export type ReportOutcome =
@@ -62,32 +54,26 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
   const accuracy = validationAccuracy(job);
   if (accuracy === undefined) throw new Error(`training job ${modelName} reports no validation accuracy`);
   const [jobTags, configTags, dataset] = await Promise.all([
-    listTags(sagemaker, job.TrainingJobArn),
-    listTags(sagemaker, endpointConfigArn),
+    tagsOf(sagemaker, job.TrainingJobArn),
+    tagsOf(sagemaker, endpointConfigArn),
     readDatasetSummary(deps.s3, config.dataBucket, runId, deps.logger),
   ]);
   const previousAccuracy = Number(configTags[PREVIOUS_ACCURACY_TAG] ?? NaN);
 
-  await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
-    detailType: DETAIL_TYPES.modelDeployed,
-    detail: {
+  await announce(deps, 'Model Deployed', runId, {
+    endpointName: config.endpointName,
+    endpointConfigName,
+    modelName,
+    trainingJobName: modelName,
+    metrics: { validationAccuracy: accuracy, ...(Number.isFinite(previousAccuracy) ? { previousAccuracy } : {}) },
+    ...(dataset ? { dataset } : {}),
+    durations: runDurations({
       runId,
-      stage: config.stage,
-      at: deps.now().toISOString(),
-      endpointName: config.endpointName,
-      endpointConfigName,
-      modelName,
-      trainingJobName: modelName,
-      metrics: { validationAccuracy: accuracy, ...(Number.isFinite(previousAccuracy) ? { previousAccuracy } : {}) },
-      ...(dataset ? { dataset } : {}),
-      durations: runDurations({
-        runId,
-        jobTags,
-        trainingStartTime: job.TrainingStartTime,
-        trainingEndTime: job.TrainingEndTime,
-        inServiceAt: endpoint.LastModifiedTime,
-      }),
-    },
+      jobTags,
+      trainingStartTime: job.TrainingStartTime,
+      trainingEndTime: job.TrainingEndTime,
+      inServiceAt: endpoint.LastModifiedTime,
+    }),
   });
   deps.logger.info('model deployed', { runId, modelName, previousModel: configTags[PREVIOUS_MODEL_TAG] });
 
@@ -106,12 +92,6 @@ function inUseNames(endpoint: EndpointDescription): Set<string> {
       (name): name is string => name !== undefined,
     ),
   );
-}
-
-async function listTags(sagemaker: SageMakerClient, resourceArn: string | undefined): Promise<Record<string, string>> {
-  if (!resourceArn) return {};
-  const { Tags } = await sagemaker.send(new ListTagsCommand({ ResourceArn: resourceArn }));
-  return Object.fromEntries((Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 }
 
 /**
@@ -142,19 +122,11 @@ async function reportRolledBackUpdate(
 ): Promise<ReportOutcome> {
   const { config } = deps;
   const runId = runIdFromTrainingJobName(config.stage, failedConfig) ?? runIdOfEvent(event);
-  await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
-    detailType: DETAIL_TYPES.pipelineFailed,
-    detail: {
-      runId,
-      stage: config.stage,
-      at: deps.now().toISOString(),
-      failedStep: 'deployment',
-      resource: config.endpointName,
-      reason:
-        `the update to ${failedConfig} failed and SageMaker rolled back to ${endpoint.EndpointConfigName}: ` +
-        `${endpoint.FailureReason}`,
-      state: 'IN_SERVICE',
-    },
+  await announce(deps, 'Pipeline Failed', runId, {
+    failedStep: 'deployment',
+    resource: config.endpointName,
+    reason: `the update to ${failedConfig} failed and SageMaker rolled back to ${endpoint.EndpointConfigName}: ${endpoint.FailureReason}`,
+    state: 'IN_SERVICE',
   });
   return { outcome: 'update-rolled-back', runId };
 }
@@ -164,18 +136,11 @@ async function reportFailedEndpoint(event: EndpointStateChangeEvent, deps: Repor
   const endpoint = await findEndpoint(deps.sagemaker, config.endpointName);
   const endpointConfigName = endpoint?.EndpointConfigName ?? event.detail.EndpointConfigName;
   const runId = (endpointConfigName && runIdFromTrainingJobName(config.stage, endpointConfigName)) || runIdOfEvent(event);
-  await publishPipelineEvent(deps.events, PIPELINE_SOURCES.deployment, {
-    detailType: DETAIL_TYPES.pipelineFailed,
-    detail: {
-      runId,
-      stage: config.stage,
-      at: deps.now().toISOString(),
-      failedStep: 'deployment',
-      resource: config.endpointName,
-      reason:
-        endpoint?.FailureReason ?? event.detail.FailureReason ?? `endpoint ${config.endpointName} failed without a reason`,
-      state: 'FAILED',
-    },
+  await announce(deps, 'Pipeline Failed', runId, {
+    failedStep: 'deployment',
+    resource: config.endpointName,
+    reason: endpoint?.FailureReason ?? event.detail.FailureReason ?? `endpoint ${config.endpointName} failed without a reason`,
+    state: 'FAILED',
   });
   return { outcome: 'failed', runId };
 }

@@ -8,7 +8,8 @@ import {
   type SageMakerClient,
   type Tag,
 } from '@aws-sdk/client-sagemaker';
-import { isAlreadyExisting, isInProgressEndpoint, type EndpointDescription } from './sagemaker';
+import { isSageMakerAlreadyExisting, isSageMakerEndpointInProgress, NORMALIZATION_VERSION_TAG } from '@pipeline/shared';
+import type { EndpointDescription } from './sagemaker';
 
 /**
  * The endpoint cannot take this deployment right now (it is being created, updated or deleted).
@@ -35,21 +36,30 @@ export interface ModelVersion {
   executionRoleArn: string;
   instanceType: string;
   instanceCount: number;
+  /** The text normalisation the model's training data had (the training job's tag); clients check it. */
+  normalizationVersion: string | undefined;
   replaces?: { modelName: string; accuracy: number | undefined };
 }
 
-/** Creates the model and its endpoint config; either may exist already from an earlier delivery. */
+/**
+ * Creates the model and its endpoint config; either may exist already from an earlier delivery. Both
+ * carry the normalisation version (NORMALIZATION_VERSION_TAG), which the prediction client reads from the
+ * endpoint config the endpoint serves before it sends normalised text.
+ */
 export async function createModelVersion(sagemaker: SageMakerClient, version: ModelVersion): Promise<void> {
+  const versionTags: Tag[] =
+    version.normalizationVersion === undefined ? [] : [{ Key: NORMALIZATION_VERSION_TAG, Value: version.normalizationVersion }];
   await ignoreAlreadyExisting(
     sagemaker.send(
       new CreateModelCommand({
         ModelName: version.name,
         PrimaryContainer: { Image: version.image, ModelDataUrl: version.modelDataUrl },
         ExecutionRoleArn: version.executionRoleArn,
+        ...(versionTags.length > 0 ? { Tags: versionTags } : {}),
       }),
     ),
   );
-  const tags: Tag[] = [];
+  const tags: Tag[] = [...versionTags];
   if (version.replaces) {
     tags.push({ Key: PREVIOUS_MODEL_TAG, Value: version.replaces.modelName });
     if (version.replaces.accuracy !== undefined) {
@@ -79,7 +89,7 @@ async function ignoreAlreadyExisting(request: Promise<unknown>): Promise<void> {
   try {
     await request;
   } catch (error) {
-    if (!isAlreadyExisting(error)) throw error;
+    if (!isSageMakerAlreadyExisting(error)) throw error;
   }
 }
 
@@ -110,7 +120,7 @@ export async function pointEndpointAt(
       await sagemaker.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName }));
       return 'created';
     } catch (error) {
-      if (isAlreadyExisting(error)) throw new EndpointBusyError(`endpoint ${endpointName} was created meanwhile`);
+      if (isSageMakerAlreadyExisting(error)) throw new EndpointBusyError(`endpoint ${endpointName} was created meanwhile`);
       throw error;
     }
   }
@@ -127,7 +137,7 @@ export async function pointEndpointAt(
     await sagemaker.send(new UpdateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointConfigName }));
     return 'updated';
   } catch (error) {
-    if (isInProgressEndpoint(error)) throw new EndpointBusyError(`endpoint ${endpointName} started another update meanwhile`);
+    if (isSageMakerEndpointInProgress(error)) throw new EndpointBusyError(`endpoint ${endpointName} started another update meanwhile`);
     throw error;
   }
 }

@@ -2,31 +2,17 @@ import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeTrainingJobCommand,
+  ListTagsCommand,
   type DescribeEndpointCommandOutput,
   type DescribeTrainingJobCommandOutput,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import { isSageMakerMissing } from '@pipeline/shared';
 
 export const ACCURACY_METRIC = 'validation:accuracy';
 
 export type EndpointDescription = DescribeEndpointCommandOutput;
 export type TrainingJobDescription = DescribeTrainingJobCommandOutput;
-
-/**
- * SageMaker answers most "not found" and "already exists" cases with a generic ValidationException
- * whose message says what happened (e.g. `Could not find endpoint "x".`,
- * `Cannot create already existing model "arn:..."`), so the message is what tells them apart.
- */
-export function isSageMakerError(error: unknown, messagePattern: RegExp): boolean {
-  const { name, message } = (error ?? {}) as { name?: string; message?: string };
-  return name === 'ValidationException' && messagePattern.test(message ?? '');
-}
-
-export const isAlreadyExisting = (error: unknown): boolean => isSageMakerError(error, /^Cannot create already existing/);
-export const isInProgressEndpoint = (error: unknown): boolean => isSageMakerError(error, /^Cannot update in-progress endpoint/);
-export const isMissingResource = (error: unknown): boolean =>
-  (error as { name?: string } | undefined)?.name === 'ResourceNotFound' ||
-  isSageMakerError(error, /^(Could not find|Requested resource not found)/);
 
 /** The validation accuracy BlazingText reported, if it did. */
 export function validationAccuracy(job: TrainingJobDescription): number | undefined {
@@ -42,7 +28,7 @@ export async function findEndpoint(sagemaker: SageMakerClient, name: string): Pr
   try {
     return await sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
   } catch (error) {
-    if (isMissingResource(error)) return undefined;
+    if (isSageMakerMissing(error)) return undefined;
     throw error;
   }
 }
@@ -85,7 +71,14 @@ export async function servingModel(
     const job = await describeTrainingJob(sagemaker, modelName);
     return { endpointConfigName, modelName, accuracy: validationAccuracy(job) };
   } catch (error) {
-    if (isMissingResource(error)) return { endpointConfigName, modelName, accuracy: undefined };
+    if (isSageMakerMissing(error)) return { endpointConfigName, modelName, accuracy: undefined };
     throw error;
   }
+}
+
+/** A resource's tags as a record (none when the ARN is unknown). */
+export async function tagsOf(sagemaker: SageMakerClient, resourceArn: string | undefined): Promise<Record<string, string>> {
+  if (!resourceArn) return {};
+  const { Tags } = await sagemaker.send(new ListTagsCommand({ ResourceArn: resourceArn }));
+  return Object.fromEntries((Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 }

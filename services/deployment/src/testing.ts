@@ -3,19 +3,25 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import {
+  EventBridgeClient,
   PutEventsCommand,
   type EventBridgeClientResolvedConfig,
   type ServiceInputTypes,
   type ServiceOutputTypes,
 } from '@aws-sdk/client-eventbridge';
-import { SageMakerServiceException } from '@aws-sdk/client-sagemaker';
-import type { AwsStub } from 'aws-sdk-client-mock';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SageMakerClient, SageMakerServiceException } from '@aws-sdk/client-sagemaker';
+import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { DeploymentConfig } from './config';
+import type { ReportDeps } from './report';
 
 export const STAGE = 'local';
 export const REGION = 'us-east-1';
 export const ACCOUNT = '123456789012';
 export const NOW = new Date('2026-11-25T12:00:00.000Z');
+export const RUN_ID = '20261125-110409-a1b2c3';
+/** The run's training job; its model and endpoint config have the same name. */
+export const JOB = `mlp-local-${RUN_ID}`;
 
 export const config: DeploymentConfig = {
   stage: STAGE,
@@ -50,6 +56,11 @@ export function validationException(message: string): SageMakerServiceException 
 export const jobArn = (name: string): string => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:training-job/${name}`;
 export const configArn = (name: string): string => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${name}`;
 
+/** The `Pipeline Failed` entry the deployment service publishes for the test run (RUN_ID at NOW). */
+export function pipelineFailedEntry(failure: { failedStep: string; resource: string; reason: string; state: string }) {
+  return { Source: 'ml-pipeline.deployment', DetailType: 'Pipeline Failed', Detail: { runId: RUN_ID, stage: STAGE, at: NOW.toISOString(), ...failure } };
+}
+
 /** The pipeline events sent through PutEvents, parsed. */
 export function publishedEvents(
   events: AwsStub<ServiceInputTypes, ServiceOutputTypes, EventBridgeClientResolvedConfig>,
@@ -61,4 +72,29 @@ export function publishedEvents(
       Detail: JSON.parse(entry.Detail ?? 'null') as unknown,
     })),
   );
+}
+
+/**
+ * Mocked SageMaker, EventBridge and S3 clients and the functions' dependencies built on them. Call at the
+ * top of a test file: the mocks are reset before each test, and PutEvents accepts every event.
+ */
+export function mockedDeployment() {
+  const sagemaker = mockClient(SageMakerClient);
+  const eventBridge = mockClient(EventBridgeClient);
+  const s3 = mockClient(S3Client);
+  const deps: ReportDeps = {
+    sagemaker: new SageMakerClient({ region: REGION }),
+    eventBridge: new EventBridgeClient({ region: REGION }),
+    s3: new S3Client({ region: REGION }),
+    config,
+    logger: silentLogger(),
+    now: () => NOW,
+  };
+  beforeEach(() => {
+    sagemaker.reset();
+    eventBridge.reset();
+    s3.reset();
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+  });
+  return { sagemaker, eventBridge, s3, deps };
 }

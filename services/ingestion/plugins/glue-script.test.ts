@@ -9,7 +9,9 @@ const GlueScriptPlugin = createRequire(__filename)('./glue-script.js') as Plugin
 
 class ServerlessError extends Error {}
 
-function setup(scriptSource: string) {
+const FOLDER = 's3://data-${AWS::AccountId}-${AWS::Region}/glue-scripts/';
+
+function setup(scriptSource: string, modules: { sources: string[]; extraPyFiles?: string } = { sources: [] }) {
   const request = jest.fn().mockResolvedValue({});
   const provider = { request, getRegion: () => 'eu-west-1', getAccountId: jest.fn().mockResolvedValue('123456789012') };
   const serverless = {
@@ -22,9 +24,13 @@ function setup(scriptSource: string) {
             Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
             PreprocessJob: {
               Type: 'AWS::Glue::Job',
-              Metadata: { 'ml-pipeline:script-source': scriptSource },
+              Metadata: {
+                'ml-pipeline:script-source': scriptSource,
+                ...(modules.sources.length > 0 ? { 'ml-pipeline:extra-py-files-source': modules.sources } : {}),
+              },
               Properties: {
-                Command: { ScriptLocation: { 'Fn::Sub': 's3://data-${AWS::AccountId}-${AWS::Region}/glue-scripts/preprocess.py' } },
+                Command: { ScriptLocation: { 'Fn::Sub': `${FOLDER}preprocess.py` } },
+                ...(modules.extraPyFiles === undefined ? {} : { DefaultArguments: { '--extra-py-files': { 'Fn::Sub': modules.extraPyFiles } } }),
               },
             },
           },
@@ -55,10 +61,38 @@ describe('glue-script plugin', () => {
     expect(notices).toEqual([`Glue script services/ingestion/plugins/glue-script.js uploaded to s3://data-123456789012-eu-west-1/glue-scripts/preprocess.py`]);
   });
 
-  it('fails the deploy before CloudFormation runs when the script is missing', () => {
+  it('uploads the modules --extra-py-files names beside the script', async () => {
+    const sources = ['glue_scripts/preprocess_normalization.py', 'glue_scripts/preprocess_split.py'];
+    const extraPyFiles = `${FOLDER}preprocess_normalization.py,${FOLDER}preprocess_split.py`;
+    const { plugin, request } = setup('glue_scripts/preprocess.py', { sources, extraPyFiles });
+    await plugin.hooks['before:deploy:deploy']!();
+    await plugin.hooks['after:deploy:deploy']!();
+
+    expect(request.mock.calls.map((call) => (call as [string, string, { Key: string }])[2].Key)).toEqual([
+      'glue-scripts/preprocess.py',
+      'glue-scripts/preprocess_normalization.py',
+      'glue-scripts/preprocess_split.py',
+    ]);
+    const module = (request.mock.calls[1] as unknown[])[2] as { Body: Buffer };
+    expect(module.Body.toString()).toContain('NORMALIZATION_VERSION = "1"');
+  });
+
+  it('fails the deploy before CloudFormation runs when --extra-py-files names other objects than the modules uploaded', () => {
+    const sources = ['glue_scripts/preprocess_normalization.py', 'glue_scripts/preprocess_split.py'];
+    const { plugin } = setup('glue_scripts/preprocess.py', { sources, extraPyFiles: `${FOLDER}preprocess_normalization.py` });
+    expect(() => plugin.hooks['before:deploy:deploy']!()).toThrow(
+      `PreprocessJob: --extra-py-files is ${FOLDER}preprocess_normalization.py, but ml-pipeline:extra-py-files-source uploads ${FOLDER}preprocess_normalization.py,${FOLDER}preprocess_split.py`,
+    );
+    const { plugin: unset } = setup('glue_scripts/preprocess.py', { sources });
+    expect(() => unset.hooks['before:deploy:deploy']!()).toThrow(/--extra-py-files is \(not set\)/);
+  });
+
+  it('fails the deploy before CloudFormation runs when the script or a module is missing', () => {
     const { plugin } = setup('glue_scripts/no-such-script.py');
     expect(() => plugin.hooks['before:deploy:deploy']!()).toThrow(
       `PreprocessJob: script glue_scripts/no-such-script.py not found under ${path.resolve(__dirname, '../../..')}`,
     );
+    const { plugin: module } = setup('glue_scripts/preprocess.py', { sources: ['glue_scripts/gone.py'], extraPyFiles: `${FOLDER}gone.py` });
+    expect(() => module.hooks['before:deploy:deploy']!()).toThrow(/script glue_scripts\/gone.py not found/);
   });
 });

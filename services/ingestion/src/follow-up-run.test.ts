@@ -1,33 +1,17 @@
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import {
-  ConcurrentRunsExceededException,
-  GetJobRunCommand,
-  GetJobRunsCommand,
-  GlueClient,
-  StartJobRunCommand,
-} from '@aws-sdk/client-glue';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ConcurrentRunsExceededException, GetJobRunCommand, GetJobRunsCommand, StartJobRunCommand } from '@aws-sdk/client-glue';
 import { glueJobStateChangeEvent, runIdFor, type GlueJobStateChangeEvent } from '@pipeline/shared';
 import succeeded from '../../../test/fixtures/aws-events/glue-job-succeeded.json';
 import failed from '../../../test/fixtures/aws-events/glue-job-failed.json';
-import { startFollowUpRun, type FollowUpDeps } from './follow-up-run';
+import { startFollowUpRun } from './follow-up-run';
+import { GLUE_JOB as JOB, mockedIngestion } from './testing';
 
 const BUCKET = 'ml-pipeline-test-data-123456789012-us-west-2';
-const JOB = 'ml-pipeline-test-preprocess';
 const STARTED_ON = new Date('2026-11-25T11:00:00Z');
 const before = new Date('2026-11-25T10:59:59Z');
 const during = new Date('2026-11-25T11:00:30Z');
 
-const s3 = mockClient(S3Client);
-const glue = mockClient(GlueClient);
-
-const deps = (): FollowUpDeps => ({
-  s3: new S3Client({}),
-  glue: new GlueClient({}),
-  config: { stage: 'test', dataBucket: BUCKET, glueJobName: JOB },
-  logger: new Logger({ logLevel: 'SILENT' }),
-});
+const { s3, glue, deps } = mockedIngestion(BUCKET);
 
 function stateChange(sample: typeof succeeded): GlueJobStateChangeEvent {
   const event = structuredClone(sample);
@@ -66,9 +50,7 @@ function manifestListed(): void {
 }
 
 beforeEach(() => {
-  s3.reset();
   s3.on(ListObjectsV2Command).resolves({ Contents: [] });
-  glue.reset();
   glue.on(GetJobRunCommand).resolves({ JobRun: RUN });
   glue.on(GetJobRunsCommand).resolves({ JobRuns: [RUN] });
   glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_next' });

@@ -1,25 +1,25 @@
 import { GetJobRunCommand, GetJobRunsCommand, type GlueClient, type JobRun } from '@aws-sdk/client-glue';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
-  parseManifest,
-  parseS3Uri,
+  listObjects,
   PREFIXES,
+  readManifest,
   runIdFor,
+  runOutputOf,
   s3Uri,
   type GlueJobStateChangeEvent,
+  type HandlerDeps,
+  type ObjectSummary,
   type PreprocessManifest,
 } from '@pipeline/shared';
 import type { IngestionConfig } from './config';
 import { unquoteEtag } from './drop-keys';
 import { startPreprocessingRun, type RunStart } from './preprocessing-runs';
-import { findObject, listObjects, type ObjectSummary } from './s3-objects';
 
-export interface FollowUpDeps {
+export interface FollowUpDeps extends HandlerDeps<IngestionConfig> {
   s3: S3Client;
   glue: GlueClient;
-  config: IngestionConfig;
-  logger: Logger;
 }
 
 export type FollowUpOutcome =
@@ -78,17 +78,11 @@ async function laterRun(glue: GlueClient, jobName: string, run: JobRun, startedO
 async function readRunManifest(s3: S3Client, run: JobRun, logger: Logger): Promise<PreprocessManifest | undefined> {
   const outputUri = run.Arguments?.['--output_uri'];
   if (!outputUri) return undefined;
-  const { bucket, key: prefix } = parseS3Uri(outputUri.endsWith('/') ? outputUri : `${outputUri}/`);
-  const key = `${prefix}manifest.json`;
-  if (!(await findObject(s3, bucket, key))) return undefined;
-  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const text = (await object.Body?.transformToString('utf-8')) ?? '';
-  try {
-    return parseManifest(text);
-  } catch (error) {
-    logger.warn('unreadable manifest: every newer labeled object counts as unread', { outputUri, error: (error as Error).message });
-    return undefined;
+  const read = await readManifest(s3, runOutputOf(outputUri).manifest);
+  if (read.status === 'unreadable') {
+    logger.warn('unreadable manifest: every newer labeled object counts as unread', { outputUri, error: read.reason });
   }
+  return read.status === 'read' ? read.manifest : undefined;
 }
 
 function readBy(manifest: PreprocessManifest | undefined, bucket: string, object: ObjectSummary): boolean {

@@ -5,34 +5,19 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
-import { ConcurrentRunsExceededException, GlueClient, StartJobRunCommand } from '@aws-sdk/client-glue';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ConcurrentRunsExceededException, StartJobRunCommand } from '@aws-sdk/client-glue';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { runIdFor, s3ObjectCreatedEvent, type S3ObjectCreatedEvent } from '@pipeline/shared';
 import fixture from '../../../test/fixtures/aws-events/s3-object-created.json';
-import { ingestDrop, keyCandidates, type IngestionDeps } from './ingest-drop';
+import { ingestDrop, keyCandidates } from './ingest-drop';
+import { mockedIngestion } from './testing';
 
 const BUCKET = 'ml-pipeline-test-data-123456789012-eu-west-1';
 const ETAG = '"4e68adba0abe2dc8653dc3354e14c01d"';
 const NOW = new Date('2026-11-25T11:05:00.000Z');
 
-const s3 = mockClient(S3Client);
-const glue = mockClient(GlueClient);
-const eventBridge = mockClient(EventBridgeClient);
-
-function deps(): IngestionDeps {
-  return {
-    s3: new S3Client({}),
-    glue: new GlueClient({}),
-    eventBridge: new EventBridgeClient({}),
-    config: { stage: 'test', dataBucket: BUCKET, glueJobName: 'ml-pipeline-test-preprocess' },
-    logger: new Logger({ logLevel: 'SILENT' }),
-    now: () => NOW,
-  };
-}
+const { s3, glue, eventBridge, deps } = mockedIngestion(BUCKET, NOW);
 
 /** The documented sample event, for a drop of `key` into the data bucket. */
 function dropEvent(key: string, etag = ETAG.replaceAll('"', '')): S3ObjectCreatedEvent {
@@ -65,9 +50,6 @@ function sample(text: string, total = Buffer.byteLength(text)): void {
 }
 
 beforeEach(() => {
-  s3.reset();
-  glue.reset();
-  eventBridge.reset();
   glue.on(StartJobRunCommand).resolves({ JobRunId: 'jr_1' });
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }] });
 });

@@ -7,21 +7,28 @@ import {
 } from '@aws-sdk/client-s3';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { GlueClient } from '@aws-sdk/client-glue';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { CLASSES_FILE, DETAIL_TYPES, PIPELINE_SOURCES, PREFIXES, publishPipelineEvent, runIdFor, type S3ObjectCreatedEvent } from '@pipeline/shared';
+import {
+  CLASSES_FILE,
+  findObject,
+  listObjects,
+  PIPELINE_SOURCES,
+  PREFIXES,
+  publishPipelineEvent,
+  runIdFor,
+  type HandlerDeps,
+  type ObjectSummary,
+  type S3ObjectCreatedEvent,
+} from '@pipeline/shared';
 import type { IngestionConfig } from './config';
 import { errorReportKey, labeledKey, parseDropKey, rejectedKey, unquoteEtag, type DropName } from './drop-keys';
 import { inspectName, inspectSample, SAMPLE_BYTES, type Rejection } from './drop-inspection';
 import { startPreprocessingRun, type RunStart } from './preprocessing-runs';
-import { copySource, findObject, listObjects, readSample, type ObjectSummary } from './s3-objects';
+import { copySource, readSample } from './s3-objects';
 
-export interface IngestionDeps {
+export interface IngestionDeps extends HandlerDeps<IngestionConfig> {
   s3: S3Client;
   glue: GlueClient;
   eventBridge: EventBridgeClient;
-  config: IngestionConfig;
-  logger: Logger;
-  now: () => Date;
 }
 
 export type IngestOutcome =
@@ -143,7 +150,7 @@ async function rejectDrop(
   }
   const keptAt = inPlace ? key : target;
   await publishPipelineEvent(deps.eventBridge, PIPELINE_SOURCES.ingestion, {
-    detailType: DETAIL_TYPES.datasetRejected,
+    detailType: 'Dataset Rejected',
     detail: { runId, stage: config.stage, at, bucket, key, rejectedKey: keptAt, reason: verdict.reason, size: source.size },
   });
   if (inPlace) await writeReport();

@@ -1,6 +1,6 @@
 import { StartJobRunCommand, type GlueClient } from '@aws-sdk/client-glue';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { PREFIXES, preparedPrefix, s3Uri } from '@pipeline/shared';
+import { isConcurrentRunsExceeded, PREFIXES, preparedPrefix, s3Uri } from '@pipeline/shared';
 
 export type RunStart = { status: 'started'; runId: string; jobRunId: string } | { status: 'busy'; runId: string };
 
@@ -31,7 +31,7 @@ export async function startPreprocessingRun(
     logger.info('preprocessing run started', { jobName, runId, jobRunId: result.JobRunId });
     return { status: 'started', runId, jobRunId: result.JobRunId ?? '' };
   } catch (error) {
-    if ((error as { name?: string }).name !== 'ConcurrentRunsExceededException') throw error;
+    if (!isConcurrentRunsExceeded(error)) throw error;
     logger.info('a preprocessing run is in progress; its follow-up check will pick this change up', { jobName, runId });
     return { status: 'busy', runId };
   }

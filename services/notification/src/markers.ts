@@ -1,5 +1,6 @@
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { PipelineEventEnvelope } from '@pipeline/shared';
+import { detailTypeSlug, isPreconditionFailed, type PipelineEventEnvelope } from '@pipeline/shared';
+import { announcementOf } from './render';
 
 export const MARKER_PREFIX = 'sent/';
 
@@ -9,25 +10,9 @@ export const MARKER_PREFIX = 'sent/';
  * a repeated endpoint event).
  */
 export function markerKeys(event: PipelineEventEnvelope): string[] {
-  const kind = event['detail-type'].toLowerCase().replace(/\s+/g, '-');
-  const { detail } = event;
-  const subject = (() => {
-    switch (event['detail-type']) {
-      case 'Dataset Rejected':
-        return `${detail.runId}/${event.detail.key}`;
-      case 'Pipeline Failed':
-        return `${detail.runId}/${event.detail.failedStep}`;
-      default:
-        return detail.runId;
-    }
-  })();
-  return [`${MARKER_PREFIX}${event.id}`, `${MARKER_PREFIX}${kind}/${subject}`];
+  const kind = detailTypeSlug(event['detail-type']);
+  return [`${MARKER_PREFIX}${event.id}`, `${MARKER_PREFIX}${kind}/${announcementOf(event['detail-type'], event.detail)}`];
 }
-
-const isPreconditionFailed = (error: unknown): boolean => {
-  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412;
-};
 
 /**
  * Writes the marker only if it does not exist (S3 conditional write). Returns false when it existed:

@@ -13,6 +13,7 @@ const deps: NotifyDeps = {
   s3: new S3Client({ region: 'us-east-1' }),
   config: { sender: 'ml-pipeline@example.com', recipients: ['ml-team@example.com', 'oncall@example.com'], markerBucket: 'markers' },
   logger: new Logger({ logLevel: 'SILENT' }),
+  now: () => new Date(),
 };
 
 const preconditionFailed = () =>
@@ -32,7 +33,7 @@ beforeEach(() => {
 
 describe('notifyBatch', () => {
   it('claims both markers, then sends the rendered email to every recipient', async () => {
-    const deployed = sampleJson('model-deployed');
+    const deployed = sampleJson('Model Deployed');
 
     await expect(notifyBatch([sqsRecord('msg-1', deployed)], deps)).resolves.toEqual({ batchItemFailures: [] });
 
@@ -55,9 +56,9 @@ describe('notifyBatch', () => {
   });
 
   it.each([
-    ['dataset-rejected', 'sent/dataset-rejected/20261125-110409-a1b2c3/incoming/reviews.xlsx'],
-    ['pipeline-failed', 'sent/pipeline-failed/20261125-110409-a1b2c3/training'],
-    ['model-rejected', 'sent/model-rejected/20261125-110409-a1b2c3'],
+    ['Dataset Rejected', 'sent/dataset-rejected/20261125-110409-a1b2c3/incoming/reviews.xlsx'],
+    ['Pipeline Failed', 'sent/pipeline-failed/20261125-110409-a1b2c3/training'],
+    ['Model Rejected', 'sent/model-rejected/20261125-110409-a1b2c3'],
   ] as const)('keys the second marker of %s by what it announces', async (name, key) => {
     await notifyBatch([sqsRecord('msg-1', sampleJson(name))], deps);
     expect(s3).toHaveReceivedNthCommandWith(2, PutObjectCommand, { Key: key });
@@ -67,12 +68,12 @@ describe('notifyBatch', () => {
   it('skips a duplicate delivery of the same event', async () => {
     s3.on(PutObjectCommand, { Key: 'sent/6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' }).rejects(preconditionFailed());
 
-    await expect(notifyBatch([sqsRecord('msg-2', sampleJson('model-deployed'))], deps)).resolves.toEqual({ batchItemFailures: [] });
+    await expect(notifyBatch([sqsRecord('msg-2', sampleJson('Model Deployed'))], deps)).resolves.toEqual({ batchItemFailures: [] });
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
   });
 
   it('sends a republished Model Deployed of the same run once', async () => {
-    const republished = { ...sampleJson('model-deployed'), id: 'another-event-id' };
+    const republished = { ...sampleJson('Model Deployed'), id: 'another-event-id' };
     s3.on(PutObjectCommand, { Key: 'sent/model-deployed/20261125-110409-a1b2c3' }).rejects(preconditionFailed());
 
     await expect(notifyBatch([sqsRecord('msg-3', republished)], deps)).resolves.toEqual({ batchItemFailures: [] });
@@ -80,13 +81,13 @@ describe('notifyBatch', () => {
   });
 
   it('fails only the malformed messages of a batch; the others still go out', async () => {
-    const wrongDetail = { ...sampleJson('model-rejected'), detail: { runId: 'r', stage: 'local' } };
+    const wrongDetail = { ...sampleJson('Model Rejected'), detail: { runId: 'r', stage: 'local' } };
     const records = [
-      sqsRecord('good-1', sampleJson('pipeline-failed')),
+      sqsRecord('good-1', sampleJson('Pipeline Failed')),
       sqsRecord('not-json', '{oops'),
       sqsRecord('wrong-detail', wrongDetail),
-      sqsRecord('unknown-type', { ...sampleJson('model-rejected'), 'detail-type': 'Something Else' }),
-      sqsRecord('good-2', sampleJson('dataset-rejected')),
+      sqsRecord('unknown-type', { ...sampleJson('Model Rejected'), 'detail-type': 'Something Else' }),
+      sqsRecord('good-2', sampleJson('Dataset Rejected')),
     ];
 
     await expect(notifyBatch(records, deps)).resolves.toEqual({
@@ -99,7 +100,7 @@ describe('notifyBatch', () => {
   it('releases the markers when SES refuses, so that the redelivery sends', async () => {
     ses.on(SendEmailCommand).rejects(Object.assign(new Error('Email address is not verified.'), { name: 'MessageRejected' }));
 
-    await expect(notifyBatch([sqsRecord('msg-4', sampleJson('model-rejected'))], deps)).resolves.toEqual({
+    await expect(notifyBatch([sqsRecord('msg-4', sampleJson('Model Rejected'))], deps)).resolves.toEqual({
       batchItemFailures: [{ itemIdentifier: 'msg-4' }],
     });
     expect(s3.commandCalls(DeleteObjectCommand).map((c) => c.args[0].input)).toEqual([
@@ -111,7 +112,7 @@ describe('notifyBatch', () => {
   it('fails the message without sending when the marker cannot be written', async () => {
     s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
 
-    await expect(notifyBatch([sqsRecord('msg-5', sampleJson('model-rejected'))], deps)).resolves.toEqual({
+    await expect(notifyBatch([sqsRecord('msg-5', sampleJson('Model Rejected'))], deps)).resolves.toEqual({
       batchItemFailures: [{ itemIdentifier: 'msg-5' }],
     });
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);

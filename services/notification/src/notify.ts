@@ -1,17 +1,14 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { describeIssues, pipelineEventEnvelope, type PipelineEventEnvelope } from '@pipeline/shared';
+import { describeIssues, pipelineEventEnvelope, type HandlerDeps, type PipelineEventEnvelope } from '@pipeline/shared';
 import type { NotificationConfig } from './config';
 import { claimMarker, markerKeys, releaseMarker } from './markers';
 import { renderEmail, type Email } from './render';
 
-export interface NotifyDeps {
+export interface NotifyDeps extends HandlerDeps<NotificationConfig> {
   ses: SESv2Client;
   s3: S3Client;
-  config: NotificationConfig;
-  logger: Logger;
 }
 
 export type RecordOutcome = 'sent' | 'duplicate';

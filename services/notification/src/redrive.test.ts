@@ -24,7 +24,7 @@ beforeEach(() => {
 
 describe('redrive', () => {
   it('sends each dead letter back to the queue, then deletes it, until the DLQ is empty', async () => {
-    const deployed = JSON.stringify(sampleJson('model-deployed'));
+    const deployed = JSON.stringify(sampleJson('Model Deployed'));
     sqs
       .on(ReceiveMessageCommand)
       .resolvesOnce({ Messages: [message('m1', deployed), message('m2', 'garbage')] })

@@ -1,10 +1,20 @@
+import { existsSync } from 'node:fs';
 import { formatSeconds, renderEmail } from './render';
-import { sample, sampleJson } from './testing';
-import { pipelineEventEnvelope } from '@pipeline/shared';
+import { sample, sampleFile, sampleJson } from './testing';
+import { PIPELINE_DETAIL_TYPES, PIPELINE_EVENTS, pipelineEventEnvelope } from '@pipeline/shared';
 
 describe('renderEmail', () => {
+  it.each(PIPELINE_DETAIL_TYPES)('renders %s from its sample event, the subject starting as the contract says', (detailType) => {
+    expect(existsSync(sampleFile(detailType))).toBe(true);
+    const event = sample(detailType);
+    const email = renderEmail(event);
+    expect(email.subject.startsWith(`[${event.detail.stage}] ${PIPELINE_EVENTS[detailType].emailSubject}: `)).toBe(true);
+    expect(email.text).toContain('What to do next:');
+    expect(email.html).toContain('<h3>What to do next</h3>');
+  });
+
   it('announces a deployed model with its metrics, dataset and durations', () => {
-    const email = renderEmail(sample('model-deployed'));
+    const email = renderEmail(sample('Model Deployed'));
     expect(email.subject).toBe('[local] Model deployed: ml-pipeline-local now serves run 20261125-110409-a1b2c3 (93.12%)');
     expect(email.text).toContain('A retrained model is in service on endpoint ml-pipeline-local.');
     expect(email.text).toMatch(/Validation accuracy: +93\.12% \(previous model 91\.05%, \+2\.07 points\)/);
@@ -17,7 +27,7 @@ describe('renderEmail', () => {
   });
 
   it('explains a rejected model with both accuracies', () => {
-    const email = renderEmail(sample('model-rejected'));
+    const email = renderEmail(sample('Model Rejected'));
     expect(email.subject).toBe('[local] Model rejected: run 20261125-110409-a1b2c3 scored 87.12%');
     expect(email.text).toMatch(/Model in service: +mlp-local-20261120-080000-0f0f0f \(93\.12%\)/);
     expect(email.text).toMatch(/Minimum accuracy: +80\.00%/);
@@ -25,20 +35,20 @@ describe('renderEmail', () => {
   });
 
   it('names the failed step and where to look', () => {
-    const email = renderEmail(sample('pipeline-failed'));
+    const email = renderEmail(sample('Pipeline Failed'));
     expect(email.subject).toBe('[local] Pipeline failed: training of run 20261125-110409-a1b2c3');
     expect(email.text).toMatch(/Reason: +AlgorithmError: ClientError: No validation data found/);
     expect(email.text).toContain('/aws/sagemaker/TrainingJobs');
   });
 
   it('names the rejected file in the subject and how to fix it', () => {
-    const email = renderEmail(sample('dataset-rejected'));
+    const email = renderEmail(sample('Dataset Rejected'));
     expect(email.subject).toBe('[local] Data rejected: incoming/reviews.xlsx (unsupported extension .xlsx (accepted: .csv, .jsonl, .txt))');
     expect(email.text).toContain('rejected/incoming/reviews.xlsx.error.json');
   });
 
   it('keeps the subject on one line and escapes what a user controls in the HTML', () => {
-    const json = sampleJson('dataset-rejected') as { detail: Record<string, unknown> };
+    const json = sampleJson('Dataset Rejected') as { detail: Record<string, unknown> };
     json.detail.key = 'incoming/<script>alert(1)</script>\r\nBcc: x@example.com.csv';
     json.detail.reason = 'first line "looks" odd & wrong '.repeat(5);
     const email = renderEmail(pipelineEventEnvelope.parse(json));
@@ -50,7 +60,7 @@ describe('renderEmail', () => {
   });
 
   it('leaves out what a first deployment does not know', () => {
-    const json = sampleJson('model-deployed') as { detail: Record<string, unknown> };
+    const json = sampleJson('Model Deployed') as { detail: Record<string, unknown> };
     json.detail.metrics = { validationAccuracy: 0.9 };
     delete json.detail.dataset;
     json.detail.durations = {};

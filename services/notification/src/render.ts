@@ -1,9 +1,12 @@
-import type {
-  DatasetRejectedDetail,
-  ModelDeployedDetail,
-  ModelRejectedDetail,
-  PipelineEventEnvelope,
-  PipelineFailedDetail,
+import {
+  PIPELINE_EVENTS,
+  type DatasetRejectedDetail,
+  type ModelDeployedDetail,
+  type ModelRejectedDetail,
+  type PipelineDetailType,
+  type PipelineEventDetails,
+  type PipelineEventEnvelope,
+  type PipelineFailedDetail,
 } from '@pipeline/shared';
 
 export interface Email {
@@ -14,6 +17,7 @@ export interface Email {
 
 /** What an email says, before it is laid out as plain text and as HTML. */
 interface Message {
+  /** What follows `[<stage>] <the event's emailSubject>: ` (PIPELINE_EVENTS) in the subject. */
   subject: string;
   headline: string;
   facts: Array<[label: string, value: string]>;
@@ -70,7 +74,7 @@ function modelDeployed(d: ModelDeployedDetail): Message {
   const timed = durations.filter(([, value]) => value !== undefined).map(([name, value]) => `${name} ${formatSeconds(value!)}`);
   if (timed.length > 0) facts.push(['Durations', timed.join(', ')]);
   return {
-    subject: `[${d.stage}] Model deployed: ${d.endpointName} now serves run ${d.runId} (${percent(validationAccuracy)})`,
+    subject: `${d.endpointName} now serves run ${d.runId} (${percent(validationAccuracy)})`,
     headline: `A retrained model is in service on endpoint ${d.endpointName}.`,
     facts,
     nextSteps: [
@@ -95,7 +99,7 @@ function modelRejected(d: ModelRejectedDetail): Message {
   }
   facts.push(['Reason', d.reason]);
   return {
-    subject: `[${d.stage}] Model rejected: run ${d.runId} scored ${percent(d.metrics.validationAccuracy)}`,
+    subject: `run ${d.runId} scored ${percent(d.metrics.validationAccuracy)}`,
     headline: `The model trained in run ${d.runId} did not pass the quality gate and was not deployed: ${d.reason}.`,
     facts,
     nextSteps: [
@@ -122,7 +126,7 @@ function pipelineFailed(d: PipelineFailedDetail): Message {
   if (d.state) facts.push(['State', d.state]);
   facts.push(['Reason', d.reason]);
   return {
-    subject: `[${d.stage}] Pipeline failed: ${d.failedStep} of run ${d.runId}`,
+    subject: `${d.failedStep} of run ${d.runId}`,
     headline: `Run ${d.runId} stopped at the ${d.failedStep} step (${d.resource}).`,
     facts,
     nextSteps: [
@@ -141,7 +145,7 @@ function datasetRejected(d: DatasetRejectedDetail): Message {
   if (d.size !== undefined) facts.push(['Size', `${d.size} bytes`]);
   facts.push(['Run', d.runId]);
   return {
-    subject: `[${d.stage}] Data rejected: ${oneLine(d.key)} (${oneLine(d.reason, 60)})`,
+    subject: `${oneLine(d.key)} (${oneLine(d.reason, 60)})`,
     headline: `The file ${d.key} was not accepted for training: ${d.reason}.`,
     facts,
     nextSteps: [
@@ -152,17 +156,37 @@ function datasetRejected(d: DatasetRejectedDetail): Message {
   };
 }
 
+/** An email template: the email for an event, and what the event announces. */
+interface EmailTemplate<T extends PipelineDetailType> {
+  message: (detail: PipelineEventDetails[T]) => Message;
+  /**
+   * What the event announces, the same when the news is published again (a repeated endpoint event
+   * republishes Model Deployed): the notification service sends one email per announcement (markers.ts).
+   */
+  announces: (detail: PipelineEventDetails[T]) => string;
+}
+
+/** One template per pipeline event (a new entry in PIPELINE_EVENTS is a compile error here until it has one). */
+const EMAIL_TEMPLATES: { [T in PipelineDetailType]: EmailTemplate<T> } = {
+  'Dataset Rejected': { message: datasetRejected, announces: (d) => `${d.runId}/${d.key}` },
+  'Pipeline Failed': { message: pipelineFailed, announces: (d) => `${d.runId}/${d.failedStep}` },
+  'Model Rejected': { message: modelRejected, announces: (d) => d.runId },
+  'Model Deployed': { message: modelDeployed, announces: (d) => d.runId },
+};
+
+function templateMessage<T extends PipelineDetailType>(detailType: T, detail: PipelineEventDetails[T]): Message {
+  return EMAIL_TEMPLATES[detailType].message(detail);
+}
+
+/** What the event announces (see EmailTemplate.announces). */
+export function announcementOf<T extends PipelineDetailType>(detailType: T, detail: PipelineEventDetails[T]): string {
+  return EMAIL_TEMPLATES[detailType].announces(detail);
+}
+
 function messageFor(event: PipelineEventEnvelope): Message {
-  switch (event['detail-type']) {
-    case 'Model Deployed':
-      return modelDeployed(event.detail);
-    case 'Model Rejected':
-      return modelRejected(event.detail);
-    case 'Pipeline Failed':
-      return pipelineFailed(event.detail);
-    case 'Dataset Rejected':
-      return datasetRejected(event.detail);
-  }
+  const message = templateMessage(event['detail-type'], event.detail);
+  const subject = `[${event.detail.stage}] ${PIPELINE_EVENTS[event['detail-type']].emailSubject}: ${message.subject}`;
+  return { ...message, subject };
 }
 
 const escapeHtml = (text: string): string =>

@@ -2,17 +2,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SQSRecord } from 'aws-lambda';
-import { pipelineEventEnvelope, type PipelineEventEnvelope } from '@pipeline/shared';
+import { detailTypeSlug, pipelineEventEnvelope, type PipelineDetailType, type PipelineEventEnvelope } from '@pipeline/shared';
 
-export type PipelineSample = 'model-deployed' | 'model-rejected' | 'pipeline-failed' | 'dataset-rejected';
+/** The sample event of each pipeline event: test/fixtures/aws-events/pipeline-<slug>.json (`pipeline-model-deployed.json`). */
+export const sampleFile = (detailType: PipelineDetailType): string =>
+  path.resolve(__dirname, '../../../test/fixtures/aws-events', `pipeline-${detailTypeSlug(detailType)}.json`);
 
 /** A sample pipeline event from test/fixtures/aws-events, as raw JSON. */
-export function sampleJson(name: PipelineSample): Record<string, unknown> {
-  const file = path.resolve(__dirname, '../../../test/fixtures/aws-events', `pipeline-${name}.json`);
-  return JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+export function sampleJson(detailType: PipelineDetailType): Record<string, unknown> {
+  return JSON.parse(readFileSync(sampleFile(detailType), 'utf8')) as Record<string, unknown>;
 }
 
-export const sample = (name: PipelineSample): PipelineEventEnvelope => pipelineEventEnvelope.parse(sampleJson(name));
+export const sample = (detailType: PipelineDetailType): PipelineEventEnvelope => pipelineEventEnvelope.parse(sampleJson(detailType));
 
 /** An SQS record the way the EventBridge -> SQS -> Lambda path delivers it. */
 export function sqsRecord(messageId: string, body: unknown): SQSRecord {

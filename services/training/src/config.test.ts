@@ -1,4 +1,5 @@
 import { hyperParametersFromEnv, loadConfig } from './config';
+import { DEFAULT_RESOURCES } from './testing';
 
 const ENV = {
   STAGE: 'prod',
@@ -19,11 +20,7 @@ describe('loadConfig', () => {
       glueJobName: 'ml-pipeline-prod-preprocess',
       trainingImage: '685385470294.dkr.ecr.eu-west-1.amazonaws.com/blazingtext:1',
       executionRoleArn: 'arn:aws:iam::123456789012:role/training',
-      instanceType: 'ml.c5.xlarge',
-      instanceCount: 1,
-      volumeSizeGb: 30,
-      maxRuntimeSeconds: 3600,
-      spot: { enabled: false },
+      ...DEFAULT_RESOURCES,
       hyperParameters: { learning_rate: '0.5', mode: 'supervised', word_ngrams: '2' },
     });
   });

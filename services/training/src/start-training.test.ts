@@ -8,8 +8,8 @@ import { glueJobStateChangeEvent, type GlueJobStateChangeEvent } from '@pipeline
 import succeeded from '../../../test/fixtures/aws-events/glue-job-succeeded.json';
 import failed from '../../../test/fixtures/aws-events/glue-job-failed.json';
 import timeout from '../../../test/fixtures/aws-events/glue-job-timeout.json';
-import type { TrainingConfig } from './config';
 import { startTraining, type TrainingDeps } from './start-training';
+import { trainingConfig } from './testing';
 
 const BUCKET = 'ml-pipeline-test-data-123456789012-us-west-2';
 const JOB = 'ml-pipeline-test-preprocess';
@@ -21,19 +21,11 @@ const s3 = mockClient(S3Client);
 const sagemaker = mockClient(SageMakerClient);
 const eventBridge = mockClient(EventBridgeClient);
 
-const CONFIG: TrainingConfig = {
-  stage: 'test',
+const CONFIG = trainingConfig('test', {
   dataBucket: BUCKET,
-  glueJobName: JOB,
   trainingImage: '433757028032.dkr.ecr.us-west-2.amazonaws.com/blazingtext:1',
-  executionRoleArn: 'arn:aws:iam::123456789012:role/training',
-  instanceType: 'ml.c5.xlarge',
-  instanceCount: 1,
-  volumeSizeGb: 30,
-  maxRuntimeSeconds: 3600,
-  spot: { enabled: false },
   hyperParameters: { mode: 'supervised', epochs: '10' },
-};
+});
 
 const deps = (): TrainingDeps => ({
   glue: new GlueClient({}),
@@ -81,6 +73,7 @@ const GOOD_MANIFEST = {
   rows: { train: 8, validation: 1, test: 1 },
   labels: { Company: { train: 4, validation: 1, test: 0 }, Artist: { train: 4, validation: 0, test: 1 } },
   sources: [{ uri: `s3://${BUCKET}/labeled/a.csv`, size: 100, etag: 'e', rows: 12, rejected: 1 }],
+  normalization_version: '1',
 };
 
 /** The single Pipeline Failed detail that was published. */
@@ -133,6 +126,7 @@ describe('startTraining: the run succeeded', () => {
         { Key: 'glueJobRunId', Value: event.detail.jobRunId },
         { Key: 'preprocessingSeconds', Value: '90' },
         { Key: 'droppedAt', Value: '2026-11-25T11:04:09.000Z' },
+        { Key: 'ml-pipeline:normalization-version', Value: '1' },
       ],
     });
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);

@@ -1,20 +1,13 @@
 import type { PreprocessManifest } from '@pipeline/shared';
 import type { TrainingConfig } from './config';
+import { trainingConfig } from './testing';
 import { datasetProblem, effectiveHyperParameters, trainingJobRequest, type PreparedRun } from './training-job';
 
-const CONFIG: TrainingConfig = {
-  stage: 'prod',
+const CONFIG = trainingConfig('prod', {
   dataBucket: 'data',
-  glueJobName: 'ml-pipeline-prod-preprocess',
   trainingImage: '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1',
-  executionRoleArn: 'arn:aws:iam::123456789012:role/training',
-  instanceType: 'ml.c5.xlarge',
-  instanceCount: 1,
-  volumeSizeGb: 30,
-  maxRuntimeSeconds: 3600,
-  spot: { enabled: false },
   hyperParameters: { mode: 'supervised', epochs: '10', early_stopping: 'True', patience: '4', min_epochs: '5' },
-};
+});
 
 const manifest = (rows: PreprocessManifest['rows'], labels: PreprocessManifest['labels']): PreprocessManifest => ({
   run_id: '20261125-110409-abcdef',

@@ -1,5 +1,5 @@
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
-import { PREFIXES, runStartedAt, s3Uri, trainingJobName, type PreprocessManifest } from '@pipeline/shared';
+import { NORMALIZATION_VERSION_TAG, PREFIXES, runStartedAt, s3Uri, trainingJobName, type PreprocessManifest } from '@pipeline/shared';
 import type { TrainingConfig } from './config';
 
 /** A preprocessing run that succeeded, as training needs it. */
@@ -38,14 +38,19 @@ const channel = (name: string, s3Prefix: string) => ({
   DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: s3Prefix, S3DataDistributionType: 'FullyReplicated' as const } },
 });
 
-/** Tags the deployment service reads back (ListTags) to report how long each step took. */
+/**
+ * Tags the deployment service reads back (ListTags): how long each step took, and the normalisation
+ * version of the training data (from the manifest), which it puts on the model for the prediction client.
+ */
 export function trainingTags(run: PreparedRun): Array<{ Key: string; Value: string }> {
   const droppedAt = runStartedAt(run.runId);
+  const normalizationVersion = run.manifest.normalization_version;
   return [
     { Key: 'runId', Value: run.runId },
     { Key: 'glueJobRunId', Value: run.glueJobRunId },
     ...(run.preprocessingSeconds === undefined ? [] : [{ Key: 'preprocessingSeconds', Value: String(run.preprocessingSeconds) }]),
     ...(droppedAt === undefined ? [] : [{ Key: 'droppedAt', Value: droppedAt.toISOString() }]),
+    ...(normalizationVersion === undefined ? [] : [{ Key: NORMALIZATION_VERSION_TAG, Value: normalizationVersion }]),
   ];
 }
 

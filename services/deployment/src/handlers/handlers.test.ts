@@ -1,28 +1,25 @@
-import type { Context } from 'aws-lambda';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeEndpointCommand, DescribeTrainingJobCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { InvalidEventError } from '@pipeline/shared';
-import { fixture } from '../testing';
+import { handlerEnvironment } from '@pipeline/shared/testing';
+import { config, fixture } from '../testing';
 
-Object.assign(process.env, {
-  STAGE: 'local',
-  AWS_REGION: 'us-east-1',
-  DATA_BUCKET: 'ml-pipeline-local-data-123456789012-us-east-1',
-  MODEL_EXECUTION_ROLE_ARN: 'arn:aws:iam::123456789012:role/model-execution',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
+const context = handlerEnvironment({
+  STAGE: config.stage,
+  AWS_REGION: config.region,
+  DATA_BUCKET: config.dataBucket,
+  MODEL_EXECUTION_ROLE_ARN: config.modelExecutionRoleArn,
 });
-
 const sagemaker = mockClient(SageMakerClient);
-const events = mockClient(EventBridgeClient);
-const context = { functionName: 'fn', awsRequestId: 'req-1' } as Context;
+const eventBridge = mockClient(EventBridgeClient);
 const job = 'mlp-local-20261125-110409-a1b2c3';
 
 beforeEach(() => {
   sagemaker.reset();
-  events.reset();
-  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+  eventBridge.reset();
+  eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
 });
 
 describe('deployModel handler', () => {
@@ -33,7 +30,7 @@ describe('deployModel handler', () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobName: job, TrainingJobStatus: 'Failed', FailureReason: 'boom' });
 
     await expect(handler(event as never, context)).resolves.toEqual({ outcome: 'training-failed' });
-    expect(events).toHaveReceivedCommandTimes(PutEventsCommand, 1);
+    expect(eventBridge).toHaveReceivedCommandTimes(PutEventsCommand, 1);
   });
 
   it('refuses a malformed event before calling AWS', async () => {

@@ -1,8 +1,9 @@
+import type { Context } from 'aws-lambda';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { GetJobRunCommand, GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidEventError } from '@pipeline/shared';
+import { handlerEnvironment } from '@pipeline/shared/testing';
 import objectCreated from '../../../../test/fixtures/aws-events/s3-object-created.json';
 import succeeded from '../../../../test/fixtures/aws-events/glue-job-succeeded.json';
 
@@ -10,14 +11,11 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 let ingestDrop: Handler;
 let startFollowUpRun: Handler;
 
-const context = { functionName: 'fn', awsRequestId: 'req-1' } as Context;
+const context = handlerEnvironment({ STAGE: 'test', DATA_BUCKET: 'example-bucket' });
 const s3 = mockClient(S3Client);
 const glue = mockClient(GlueClient);
 
 beforeAll(async () => {
-  process.env.STAGE = 'test';
-  process.env.DATA_BUCKET = 'example-bucket';
-  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   // imported once the environment is set: the handlers read it when they load
   ({ handler: ingestDrop } = (await import('./ingest-drop')) as unknown as { handler: Handler });
   ({ handler: startFollowUpRun } = (await import('./start-follow-up-run')) as unknown as { handler: Handler });

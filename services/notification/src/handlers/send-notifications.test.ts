@@ -1,22 +1,18 @@
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { InvalidEventError } from '@pipeline/shared';
+import { handlerEnvironment } from '@pipeline/shared/testing';
 import { sampleJson, sqsRecord } from '../testing';
 
-Object.assign(process.env, {
-  SENDER: 'ml-pipeline@example.com',
-  RECIPIENTS: 'ml-team@example.com, oncall@example.com',
-  MARKER_BUCKET: 'markers',
-  AWS_REGION: 'us-east-1',
-  POWERTOOLS_LOG_LEVEL: 'SILENT',
-});
-
+const context = handlerEnvironment(
+  { SENDER: 'ml-pipeline@example.com', RECIPIENTS: 'ml-team@example.com, oncall@example.com', MARKER_BUCKET: 'markers', AWS_REGION: 'us-east-1' },
+  'sendNotifications',
+);
 const ses = mockClient(SESv2Client);
 const s3 = mockClient(S3Client);
-const context = { functionName: 'sendNotifications', awsRequestId: 'req-1' } as Context;
 
 beforeEach(() => {
   ses.reset();
@@ -28,7 +24,7 @@ beforeEach(() => {
 describe('sendNotifications handler', () => {
   it('answers SQS with the messages that failed', async () => {
     const { handler } = await import('./send-notifications');
-    const event: SQSEvent = { Records: [sqsRecord('ok', sampleJson('model-deployed')), sqsRecord('bad', 'not json')] };
+    const event: SQSEvent = { Records: [sqsRecord('ok', sampleJson('Model Deployed')), sqsRecord('bad', 'not json')] };
 
     await expect(handler(event, context)).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'bad' }] });
     expect(ses).toHaveReceivedCommandWith(SendEmailCommand, {
@@ -38,7 +34,7 @@ describe('sendNotifications handler', () => {
 
   it('refuses an event that is not an SQS batch', async () => {
     const { handler } = await import('./send-notifications');
-    await expect(handler(sampleJson('model-deployed') as never, context)).rejects.toThrow(InvalidEventError);
+    await expect(handler(sampleJson('Model Deployed') as never, context)).rejects.toThrow(InvalidEventError);
     expect(ses).not.toHaveReceivedCommand(SendEmailCommand);
   });
 });

@@ -1,14 +1,10 @@
-import middy from '@middy/core';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSEvent } from 'aws-lambda';
-import { clientConfig, createLogger, logContext, validateEvent } from '@pipeline/shared';
+import { eventHandler } from '@pipeline/shared';
 import { z } from 'zod';
 import { loadConfig } from '../config';
 import { notifyBatch } from '../notify';
-
-const logger = createLogger('notification');
-const deps = { ses: new SESv2Client(clientConfig), s3: new S3Client(clientConfig), config: loadConfig(), logger };
 
 /** The SQS envelope; each body is checked on its own so one bad message does not fail the batch. */
 const sqsEvent = z.object({
@@ -16,6 +12,10 @@ const sqsEvent = z.object({
 });
 
 /** The notification queue's consumer: one email per pipeline event, partial batch failures reported. */
-export const handler = middy(async (event: SQSEvent) => notifyBatch(event.Records, deps))
-  .use(logContext(logger))
-  .use(validateEvent(sqsEvent, logger));
+export const handler = eventHandler({
+  service: 'notification',
+  schema: sqsEvent,
+  clients: { ses: SESv2Client, s3: S3Client },
+  config: loadConfig,
+  handle: (event: SQSEvent, deps) => notifyBatch(event.Records, deps),
+});

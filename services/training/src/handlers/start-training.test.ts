@@ -1,27 +1,27 @@
+import type { Context } from 'aws-lambda';
 import { GetJobRunCommand, GlueClient } from '@aws-sdk/client-glue';
 import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { InvalidEventError } from '@pipeline/shared';
+import { handlerEnvironment } from '@pipeline/shared/testing';
 import failed from '../../../../test/fixtures/aws-events/glue-job-failed.json';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 let handler: Handler;
-const context = { functionName: 'fn', awsRequestId: 'req-1' } as Context;
 const glue = mockClient(GlueClient);
 const s3 = mockClient(S3Client);
 const eventBridge = mockClient(EventBridgeClient);
 
+const context = handlerEnvironment({
+  STAGE: 'test',
+  DATA_BUCKET: 'bucket',
+  AWS_REGION: 'us-west-2',
+  TRAINING_ROLE_ARN: 'arn:aws:iam::123456789012:role/training',
+  HYPERPARAMETER_MODE: 'supervised',
+});
+
 beforeAll(async () => {
-  Object.assign(process.env, {
-    STAGE: 'test',
-    DATA_BUCKET: 'bucket',
-    AWS_REGION: 'us-west-2',
-    TRAINING_ROLE_ARN: 'arn:aws:iam::123456789012:role/training',
-    HYPERPARAMETER_MODE: 'supervised',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-  });
   // imported once the environment is set: the handler reads it when it loads
   ({ handler } = (await import('./start-training')) as unknown as { handler: Handler });
 });

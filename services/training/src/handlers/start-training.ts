@@ -1,29 +1,16 @@
-import middy from '@middy/core';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { clientConfig, createLogger, glueJobStateChangeEvent, logContext, validateEvent, type GlueJobStateChangeEvent } from '@pipeline/shared';
+import { eventHandler, glueJobStateChangeEvent } from '@pipeline/shared';
 import { loadConfig } from '../config';
-import { startTraining, type TrainingDeps } from '../start-training';
-
-const logger = createLogger('training');
-let deps: TrainingDeps | undefined;
-
-function dependencies(): TrainingDeps {
-  deps ??= {
-    glue: new GlueClient(clientConfig),
-    s3: new S3Client(clientConfig),
-    sagemaker: new SageMakerClient(clientConfig),
-    eventBridge: new EventBridgeClient(clientConfig),
-    config: loadConfig(),
-    logger,
-    now: () => new Date(),
-  };
-  return deps;
-}
+import { startTraining } from '../start-training';
 
 /** `Glue Job State Change` of the preprocessing job: SUCCEEDED, FAILED, TIMEOUT, STOPPED or ERROR. */
-export const handler = middy(async (event: GlueJobStateChangeEvent) => startTraining(dependencies(), event))
-  .use(logContext(logger))
-  .use(validateEvent(glueJobStateChangeEvent, logger));
+export const handler = eventHandler({
+  service: 'training',
+  schema: glueJobStateChangeEvent,
+  clients: { glue: GlueClient, s3: S3Client, sagemaker: SageMakerClient, eventBridge: EventBridgeClient },
+  config: loadConfig,
+  handle: (event, deps) => startTraining(deps, event),
+});

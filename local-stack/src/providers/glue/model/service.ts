@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { AwsError, type EventPublisher, type ObjectStore } from '../../../core/types';
-import { runPythonScript, type ScriptRun } from '../runtime/python-script';
+import { runPythonScript, stageExtraPyFiles, type ScriptRun } from '../runtime/python-script';
 import { GlueState, type GlueJob, type GlueJobRun, type JobRunState } from './state';
 
 export interface GlueServiceOptions {
@@ -118,7 +118,10 @@ export class GlueService {
 
   private async launch(job: GlueJob, run: GlueJobRun): Promise<void> {
     const script = await this.fetchScript(job);
-    const args = { ...job.DefaultArguments, ...run.Arguments, '--JOB_NAME': job.Name, '--JOB_RUN_ID': run.Id };
+    // --extra-py-files is Glue's, not the script's: the modules it names go on the script's Python path.
+    const all: Record<string, string> = { ...job.DefaultArguments, ...run.Arguments, '--JOB_NAME': job.Name, '--JOB_RUN_ID': run.Id };
+    const { '--extra-py-files': extraPyFiles, ...args } = all;
+    const modules = await stageExtraPyFiles(extraPyFiles, (bucket, key) => this.options.objects.objectPath(bucket, key));
     const scriptRun = runPythonScript({
       python: this.options.python ?? process.env.LOCAL_STACK_PYTHON ?? 'python3',
       script,
@@ -128,6 +131,7 @@ export class GlueService {
         HOME: process.env.HOME,
         LANG: process.env.LANG ?? 'C.UTF-8',
         PYTHONUNBUFFERED: '1',
+        ...(modules.pythonPath.length > 0 ? { PYTHONPATH: modules.pythonPath.join(path.delimiter) } : {}),
         AWS_ENDPOINT_URL: this.options.endpointUrl(),
         AWS_REGION: this.options.region,
         AWS_DEFAULT_REGION: this.options.region,
@@ -144,6 +148,7 @@ export class GlueService {
     timer.unref();
     this.processes.set(run.Id, { script: scriptRun, timer, stopping: false, timedOut: false });
     const outcome = await scriptRun.finished;
+    modules.remove();
     const tracked = this.processes.get(run.Id);
     this.processes.delete(run.Id);
     clearTimeout(timer);

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 export interface ScriptRun {
   /** Resolves when the script exits: its exit code (null when killed) and the last lines it wrote to stderr. */
@@ -50,4 +52,45 @@ export function runPythonScript(options: {
       setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
     },
   };
+}
+
+/** What --extra-py-files put on a run's Python path, and how to remove it when the run is over. */
+export interface StagedPythonFiles {
+  /** The PYTHONPATH entries: the directory holding the .py files, and each .zip / .whl archive. */
+  pythonPath: string[];
+  remove(): void;
+}
+
+/**
+ * Glue's `--extra-py-files`: comma-separated s3:// URIs of .py modules or .zip / .whl archives that Glue
+ * puts on the script's Python path. Each is copied out of the object store into a temporary directory of the
+ * run under `parent` (a missing one fails the run, as on Glue); call `remove` when the run is over.
+ */
+export async function stageExtraPyFiles(
+  list: string | undefined,
+  objectPath: (bucket: string, key: string) => Promise<string>,
+  parent = tmpdir(),
+): Promise<StagedPythonFiles> {
+  const uris = (list ?? '').split(',').map((uri) => uri.trim()).filter((uri) => uri !== '');
+  if (uris.length === 0) return { pythonPath: [], remove: () => undefined };
+  const directory = mkdtempSync(path.join(parent, 'glue-extra-py-files-'));
+  const remove = () => rmSync(directory, { recursive: true, force: true });
+  try {
+    const pythonPath = [directory];
+    const names = new Set<string>();
+    for (const uri of uris) {
+      const match = /^s3:\/\/([^/]+)\/(.+\.(py|zip|whl))$/.exec(uri);
+      if (!match) throw new Error(`--extra-py-files: ${uri} is not an s3:// URI of a .py, .zip or .whl file`);
+      const name = path.posix.basename(match[2]!);
+      if (names.has(name)) throw new Error(`--extra-py-files: two files are named ${name}`);
+      names.add(name);
+      const target = path.join(directory, name);
+      copyFileSync(await objectPath(match[1]!, match[2]!), target);
+      if (match[3] !== 'py') pythonPath.push(target);
+    }
+    return { pythonPath, remove };
+  } catch (error) {
+    remove();
+    throw error;
+  }
 }
