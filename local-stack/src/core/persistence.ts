@@ -10,7 +10,7 @@
  * `writeStreamAtomic`. State files are never written any other way.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -65,13 +65,13 @@ export async function writeJsonAtomic(target: string, value: unknown, options: A
  * file (a journal's compaction) is never one string in memory.
  */
 export function writeFileAtomicSync(target: string, data: string | Buffer | Iterable<string | Buffer>, options: AtomicWriteOptions = {}): void {
-  mkdirSync(dirname(target), { recursive: true });
   const temp = tempPathFor(target);
   try {
-    const fd = openSync(temp, 'w');
+    const fd = openCreatingDirectory(temp);
     try {
       const chunks = typeof data === 'string' || Buffer.isBuffer(data) ? [data] : data;
-      for (const chunk of chunks) writeFully(fd, typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+      // writeFileSync on a descriptor writes the whole chunk at the current position.
+      for (const chunk of chunks) writeFileSync(fd, chunk);
       if (options.fsync) fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -101,9 +101,15 @@ export async function writeStreamAtomic(target: string, source: Readable): Promi
   }
 }
 
-function writeFully(fd: number, bytes: Buffer): void {
-  let offset = 0;
-  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+/** Opens `path` for writing, creating its directory when it does not exist yet (not on every write: this is the hot path). */
+function openCreatingDirectory(path: string): number {
+  try {
+    return openSync(path, 'w');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    mkdirSync(dirname(path), { recursive: true });
+    return openSync(path, 'w');
+  }
 }
 
 /** A rename is durable once its directory is flushed; file systems that cannot flush a directory are skipped. */
