@@ -3,8 +3,8 @@
  * the same two cores, so never at once), then `bench/results.json` (all sections) and `bench/results.md`
  * (one table per section: each figure beside its reference and target).
  *
- * Sections, in order: artifacts (issue 2), stack (issue 4), preprocess (issue 3), sagemaker (issue 5),
- * pipeline (issue 6). `--quick` skips the 560,000-row parts and takes fewer samples (a few minutes in all,
+ * Sections, in order: artifacts (issue 2), stack (issue 4), deploy (issue 10), preprocess (issue 3),
+ * sagemaker (issue 5), pipeline (issue 6). `--quick` skips the 560,000-row parts and takes fewer samples (a few minutes in all,
  * instead of about ten). A section that fails is reported and the others still run; the exit status is then 1.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,6 +16,7 @@ import { figuresTable, machineInfo, RESULTS_DIR, ROOT, type BenchSection } from 
 const SECTIONS: Record<string, { full: string[]; quick: string[] }> = {
   artifacts: { full: [], quick: ['--cold', '3'] },
   stack: { full: [], quick: ['--starts', '1', '--samples', '100', '--window-samples', '20'] },
+  deploy: { full: [], quick: ['--runs', '1'] },
   preprocess: { full: ['--runs', '3'], quick: ['--runs', '1'] },
   sagemaker: { full: [], quick: ['--runs', '1', '--skip-scale', '--requests', '1000'] },
   pipeline: { full: [], quick: ['--sample-runs', '1', '--skip-scale'] },

@@ -18,17 +18,17 @@
  * Writes bench/results/stack.json.
  */
 import '../local-stack/src/cli/warnings';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, symlinkSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateEventSourceMappingCommand, InvokeCommand, LambdaClient, ListEventSourceMappingsCommand, type FunctionResponseType } from '@aws-sdk/client-lambda';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startLocalStack } from '../local-stack/src/stack';
-import { SERVICE_NAMES } from '../local-stack/src/deploy/templates';
+import { copyWorkingTree, resetCopy } from '../scripts/lib/working-tree';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { busyMachineNote, machineInfo, median, percentile, ROOT, round, writeSection, type Figure } from './lib/report';
@@ -159,27 +159,6 @@ class ProbeLog {
 
 // ---------------------------------------------------------------------------------------------
 // The throwaway copy
-
-function copyWorkingTree(): string {
-  const copy = mkdtempSync(join(tmpdir(), 'bench-stack-'));
-  const listing = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
-  for (const file of listing.toString('utf8').split('\0')) {
-    // Files deleted in the working tree are still in the index.
-    if (file === '' || !existsSync(join(ROOT, file))) continue;
-    mkdirSync(dirname(join(copy, file)), { recursive: true });
-    copyFileSync(join(ROOT, file), join(copy, file));
-  }
-  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
-  return copy;
-}
-
-/** Back to a fresh checkout's state: no packages, no esbuild work folders, no .local. */
-function resetCopy(copy: string): void {
-  rmSync(join(copy, '.local'), { recursive: true, force: true });
-  for (const service of SERVICE_NAMES) {
-    for (const generated of ['.serverless', '.esbuild']) rmSync(join(copy, 'services', service, generated), { recursive: true, force: true });
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. `npm start`
@@ -610,7 +589,7 @@ async function main(): Promise<void> {
   const options = parseOptions(values);
   const machine = machineInfo();
   const loadBefore = loadavg();
-  const copy = copyWorkingTree();
+  const copy = copyWorkingTree(ROOT, 'bench-stack-');
   let starts: StartMeasurement[];
   let routing: Awaited<ReturnType<typeof measureRouting>>;
   try {

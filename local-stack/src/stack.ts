@@ -1,13 +1,15 @@
 /**
  * The local stack's composition root: one provider per AWS service behind one HTTP server on
- * 127.0.0.1, the four services packaged by `serverless package` and deployed into it from their
- * templates, and `.local/stack.json` written once all of that is ready.
+ * 127.0.0.1, the four services packaged by `serverless package` and deployed into it through its own
+ * CloudFormation (as `serverless deploy` would: deploy/service-deploy.ts), and `.local/stack.json`
+ * written once all of that is ready.
  */
 import {
   CreateBucketCommand,
+  DeleteBucketCommand,
+  HeadBucketCommand,
   PutBucketNotificationConfigurationCommand,
   PutBucketVersioningCommand,
-  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -17,11 +19,15 @@ import { createLocalServer, type LocalServer } from './core/server';
 import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
 import { removeStaleTempFilesSync, writeJsonAtomicSync } from './core/persistence';
 import { ACCOUNT_ID, type Provider } from './core/types';
-import { StackDeployer } from './deploy/deployer';
 import { packageServices } from './deploy/package';
+import { ResourceLayer } from './deploy/resources';
+import { deployPackagedService } from './deploy/service-deploy';
 import type { DeployTargets } from './deploy/targets';
 import { loadPackagedService, SERVICE_NAMES, type ServiceName } from './deploy/templates';
 import { createRandom, parseChaosConfig } from './core/chaos';
+import { CloudFormationEngine } from './providers/cloudformation/engine';
+import { CloudFormationProvider } from './providers/cloudformation/provider';
+import { EcrProvider } from './providers/ecr/provider';
 import { EventsProvider } from './providers/events';
 import { GlueProvider } from './providers/glue';
 import { LambdaProvider } from './providers/lambda';
@@ -65,8 +71,6 @@ export interface RunningStack {
   info: StackInfo;
   infoFile: string;
   providers: StackProviders;
-  /** Packages (if stale) and redeploys one service into the running stack. */
-  redeploy(service: ServiceName): Promise<void>;
   stop(): Promise<void>;
   timings: { packagingMs: number; deployMs: number; readyMs: number };
 }
@@ -80,6 +84,8 @@ export interface StackProviders {
   sagemaker: SageMakerProvider;
   ses: SesProvider;
   sts: StsProvider;
+  ecr: EcrProvider;
+  cloudformation: CloudFormationProvider;
 }
 
 export function localPaths(root: string, localDir = path.join(root, '.local')) {
@@ -118,7 +124,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
   late.lambda = lambda;
   late.sqs = sqs;
   const s3 = new S3Provider({ ...common, events });
-  return {
+  const services = {
     s3,
     sqs,
     events,
@@ -128,42 +134,75 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
     sts: new StsProvider(),
   };
+  const resources = new ResourceLayer({
+    targets: deployTargets(services, options.url),
+    accountId: ACCOUNT_ID,
+    region: REGION,
+    inlineCodeDir: path.join(options.stateDir, 'cloudformation', 'inline-code'),
+  });
+  const engine = new CloudFormationEngine({
+    stateDir: options.stateDir,
+    accountId: ACCOUNT_ID,
+    region: REGION,
+    resources,
+    readObject: async (bucket, key) => Buffer.concat(await (await s3.readObject(bucket, key)).toArray()),
+    logger: options.logger,
+  });
+  return { ...services, ecr: new EcrProvider(), cloudformation: new CloudFormationProvider(engine) };
 }
 
 /** The providers in the order the server starts them (and stops them in reverse). */
 export function providersInStartOrder(providers: StackProviders): Provider[] {
-  // SQS before EventBridge before Lambda: stopped in reverse, nothing in flight is dropped.
-  return [providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts];
+  // SQS before EventBridge before Lambda, CloudFormation last: stopped in reverse, nothing in flight is dropped.
+  return [providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts, providers.ecr, providers.cloudformation];
 }
 
-/** The deployer's view of the providers. S3 is configured through its own API, as CloudFormation would. */
-function deployTargets(providers: StackProviders, url: string): DeployTargets {
-  const s3 = new S3Client({ endpoint: url, region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+/**
+ * CloudFormation's view of the providers (deploy/targets.ts). S3 is configured through its own API,
+ * as CloudFormation would; the others are called in-process.
+ */
+function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>, url: () => string): DeployTargets {
+  let client: S3Client | undefined;
+  const s3 = () => (client ??= new S3Client({ endpoint: url(), region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
   const { lambda, events, sqs, glue } = providers;
+  const ignoring = (...codes: string[]) => (error: unknown) => {
+    if (!codes.includes((error as Error).name)) throw error;
+  };
   return {
     s3: {
-      ensureBucket: async (spec) => {
+      bucketExists: async (name) => {
         try {
-          await s3.send(new CreateBucketCommand({ Bucket: spec.name }));
+          await s3().send(new HeadBucketCommand({ Bucket: name }));
+          return true;
         } catch (error) {
-          if ((error as Error).name !== 'BucketAlreadyOwnedByYou') throw error;
+          if ((error as Error).name === 'NotFound' || (error as Error).name === 'NoSuchBucket') return false;
+          throw error;
         }
-        if (spec.versioning) await s3.send(new PutBucketVersioningCommand({ Bucket: spec.name, VersioningConfiguration: { Status: 'Enabled' } }));
-        await s3.send(
+      },
+      ensureBucket: async (spec) => {
+        await s3().send(new CreateBucketCommand({ Bucket: spec.name })).catch(ignoring('BucketAlreadyOwnedByYou'));
+        if (spec.versioning) await s3().send(new PutBucketVersioningCommand({ Bucket: spec.name, VersioningConfiguration: { Status: 'Enabled' } }));
+        await s3().send(
           new PutBucketNotificationConfigurationCommand({
             Bucket: spec.name,
             NotificationConfiguration: spec.eventBridge ? { EventBridgeConfiguration: {} } : {},
           }),
         );
       },
-      putObject: async (bucket, key, body) => {
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      deleteBucket: async (name) => {
+        await s3().send(new DeleteBucketCommand({ Bucket: name })).catch(ignoring('NoSuchBucket'));
       },
+      objectFile: (bucket, key) => providers.s3.objectPath(bucket, key),
     },
     sqs: {
+      queueExists: async (name) => sqs.service.listQueues(name).some((queue) => queue.name === name),
       ensureQueue: async (spec) => {
         const queue = sqs.service.ensureQueue(spec.name, spec.attributes);
         return { url: sqs.service.queueUrl(spec.name), arn: queue.arn };
+      },
+      deleteQueue: async (name) => {
+        const queue = sqs.service.listQueues(name).find((candidate) => candidate.name === name);
+        if (queue) sqs.service.deleteQueue(queue);
       },
     },
     events: {
@@ -187,27 +226,30 @@ function deployTargets(providers: StackProviders, url: string): DeployTargets {
           events.setTargets(name, [], eventBusName);
           events.deleteRule(name, eventBusName);
         } catch (error) {
-          if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+          ignoring('ResourceNotFoundException')(error);
         }
       },
     },
     lambda: {
+      functionExists: async (name) => lambda.service.listFunctions().some((record) => record.name === name),
       putFunction: async (spec) => {
         lambda.service.createFunction({
           name: spec.name,
           handler: spec.handler,
           zipFile: spec.zipFile,
+          codeDir: spec.codeDir,
           runtime: spec.runtime,
           environment: spec.environment,
           timeoutSeconds: spec.timeoutSeconds,
           memoryMb: spec.memoryMb,
+          description: spec.description,
         });
       },
       deleteFunction: async (name) => {
         try {
           lambda.service.deleteFunction(name);
         } catch (error) {
-          if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+          ignoring('ResourceNotFoundException')(error);
         }
       },
       putEventInvokeConfig: async (spec) => {
@@ -217,8 +259,15 @@ function deployTargets(providers: StackProviders, url: string): DeployTargets {
           onFailureDestination: spec.onFailureArn,
         });
       },
-      putEventSourceMapping: async (spec) =>
-        lambda.service.putEventSourceMapping({
+      deleteEventInvokeConfig: async (functionName) => {
+        try {
+          lambda.service.deleteFunctionEventInvokeConfig(functionName);
+        } catch (error) {
+          ignoring('ResourceNotFoundException')(error);
+        }
+      },
+      createEventSourceMapping: async (spec) =>
+        lambda.service.createEventSourceMapping({
           functionName: spec.functionName,
           queueArn: spec.queueArn,
           batchSize: spec.batchSize,
@@ -226,8 +275,12 @@ function deployTargets(providers: StackProviders, url: string): DeployTargets {
           functionResponseTypes: spec.reportBatchItemFailures ? ['ReportBatchItemFailures'] : [],
           enabled: spec.enabled,
         }).uuid,
-      deleteEventSourceMappings: async (functionName) => {
-        lambda.service.deleteEventSourceMappings(functionName);
+      deleteEventSourceMapping: async (uuid) => {
+        try {
+          lambda.service.deleteEventSourceMapping(uuid);
+        } catch (error) {
+          ignoring('ResourceNotFoundException')(error);
+        }
       },
     },
     glue: {
@@ -272,32 +325,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
 
   let url = '';
   const providers = createProviders({ stateDir: paths.stateDir, mailDir: paths.mailDir, chaos: options.chaos ?? process.env.LOCAL_STACK_CHAOS, url: () => url, logger });
-  let deployer: StackDeployer | undefined;
   const server: LocalServer = await createLocalServer({
     port: options.port ?? Number(process.env.LOCAL_STACK_PORT ?? DEFAULT_PORT),
     providers: providersInStartOrder(providers),
     logger,
     onListening: (listening) => (url = listening),
-    controlRoutes: {
-      deploy: async (input) => {
-        const service = (input as { service?: string }).service;
-        if (!SERVICE_NAMES.includes(service as ServiceName)) throw new Error(`unknown service ${String(service)}; known: ${SERVICE_NAMES.join(', ')}`);
-        await redeploy(service as ServiceName);
-        return { deployed: service };
-      },
-    },
   });
-  const redeploy = async (service: ServiceName) => {
-    await packageServices(options.root, [service], STAGE, progress);
-    await deployer!.deploy(loadPackagedService(options.root, service));
-    progress(`redeployed ${service}`);
-  };
 
   try {
     const packagingMs = await packaging;
     const deployStarted = Date.now();
-    deployer = new StackDeployer({ root: options.root, stateDir: paths.stateDir, accountId: ACCOUNT_ID, region: REGION, targets: deployTargets(providers, url), log: progress });
-    for (const service of services) await deployer.deploy(loadPackagedService(options.root, service));
+    const deployer = { engine: providers.cloudformation.engine, objects: providers.s3, root: options.root, log: progress };
+    for (const service of services) {
+      const packaged = loadPackagedService(options.root, service);
+      const outcome = await deployPackagedService(deployer, packaged);
+      progress(outcome === 'unchanged' ? `${packaged.stackName} is deployed from the current package` : `${outcome} stack ${packaged.stackName}`);
+    }
     const deployMs = Date.now() - deployStarted;
     const info: StackInfo = {
       endpoint: url,
@@ -313,7 +356,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       info,
       infoFile: paths.infoFile,
       providers,
-      redeploy,
       timings: { packagingMs, deployMs, readyMs: Date.now() - started },
       stop: async () => {
         rmSync(paths.infoFile, { force: true });

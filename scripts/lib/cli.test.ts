@@ -96,8 +96,8 @@ describe('every command', () => {
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/^error: Unknown option '--bogus'/);
     expect(unknown.stderr).toContain('usage: npm run predict');
-    const bad = run('local-stack/src/cli/deploy.ts', 'no-such-service');
+    const bad = run('bench/deploy.ts', '--runs', '0');
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/^error: no such service: no-such-service/);
+    expect(bad.stderr).toMatch(/^error: --runs must be a whole number of at least 1, not "0"/);
   }, 60_000);
 });

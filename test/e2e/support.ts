@@ -54,10 +54,13 @@ export function temporaryLocalDir(name: string): { dir: string; remove(): void }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Starts a stack over `localDir` (reused as is: state survives from a previous stack) on a free port. */
-export async function startStack(localDir: string, options: { chaos?: string } = {}): Promise<E2EStack> {
+/**
+ * Starts a stack over `localDir` (reused as is: state survives from a previous stack) on a free port,
+ * from this checkout or another `root` (a copy of it), with npm start's progress lines to `progress`.
+ */
+export async function startStack(localDir: string, options: { chaos?: string; root?: string; progress?: (line: string) => void } = {}): Promise<E2EStack> {
   const started = Date.now();
-  const stack = await startLocalStack({ root: ROOT, localDir, port: 0, chaos: options.chaos ?? '' });
+  const stack = await startLocalStack({ root: options.root ?? ROOT, localDir, port: 0, chaos: options.chaos ?? '', progress: options.progress });
   log(`stack ready in ${secondsSince(started)} s (packaging ${(stack.timings.packagingMs / 1000).toFixed(1)} s) at ${stack.info.endpoint}`);
   // Clients are configured from stack.json, the contract for everything that talks to the stack.
   const info = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as StackInfo;

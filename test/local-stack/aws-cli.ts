@@ -5,11 +5,26 @@
  * ignore the environment variable. Tests using it are skipped when the CLI is not installed.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 export const AWS_CLI = '/usr/bin/aws';
 export const cliInstalled = existsSync(AWS_CLI);
+
+/** The AWS CLI a user would run: `$AWS_CLI`, else the first `aws` on PATH (v1 or v2); undefined if none. */
+export function findAwsCli(): string | undefined {
+  if (process.env.AWS_CLI) return process.env.AWS_CLI;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    try {
+      accessSync(join(dir, 'aws'), constants.X_OK);
+      return join(dir, 'aws');
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
 
 /** `describe` when /usr/bin/aws is installed, else `describe.skip` with a warning saying why. */
 export function describeWithCli(name: string, body: () => void): void {
@@ -27,11 +42,13 @@ export class AwsCli {
   /**
    * @param endpoint the server's URL (read at each call: a restarted server may listen elsewhere)
    * @param home a scratch directory, the CLI's HOME (it keeps nothing there that a test reads)
+   * @param cli the CLI's path (default Debian's v2)
    */
   constructor(
     private readonly endpoint: () => string,
     private readonly home: string,
     private readonly timeoutMs = 60_000,
+    private readonly cli = AWS_CLI,
   ) {}
 
   /** Runs `aws <args>` and resolves with what it printed, whatever its exit code. */
@@ -52,7 +69,7 @@ export class AwsCli {
     };
     return new Promise((resolve) => {
       execFile(
-        AWS_CLI,
+        this.cli,
         ['--endpoint-url', url, '--output', 'json', ...args],
         { env, cwd: this.home, timeout: this.timeoutMs, maxBuffer: 1 << 26 },
         (error, stdout, stderr) => {

@@ -79,6 +79,21 @@ describe('Lambda provider', () => {
     expect(a.body.remainingMs).toBeLessThanOrEqual(3000);
   });
 
+  it("runs each function on its runtime's Node.js major, and refuses a runtime it has no Node.js for", async () => {
+    wired.lambda.service.createFunction({ name: 'on-node24', handler: 'echo.handler', codeDir: code, runtime: 'nodejs24.x' });
+    const host = `nodejs${process.versions.node.split('.')[0]}.x`;
+    wired.lambda.service.createFunction({ name: 'on-host-node', handler: 'echo.handler', codeDir: code, runtime: host });
+    // The Lambda runtime's major, from the npm package, whatever Node.js runs the stack (and this test).
+    expect((await invoke('on-node24', {})).body.nodeVersion).toMatch(/^v24\./);
+    expect((await invoke('on-host-node', {})).body.nodeVersion).toBe(process.version);
+    for (const runtime of ['nodejs22.x', 'python3.12']) {
+      expect(() => wired.lambda.service.createFunction({ name: 'refused', handler: 'echo.handler', codeDir: code, runtime })).toThrow(
+        expect.objectContaining({ code: 'InvalidParameterValueException', message: expect.stringMatching(new RegExp(`^The runtime parameter of ${runtime.replace('.', '\\.')} is not supported by the local stack: .*It runs nodejs24\\.x \\(Node\\.js v24\\.`)) }),
+      );
+    }
+    await expect(invoke('refused', {})).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
   it('keeps an instance warm and reuses it; measures cold start and warm invoke times', async () => {
     wired.lambda.service.createFunction({ name: 'warm', handler: 'echo.handler', codeDir: code });
     const coldStarted = performance.now();
@@ -163,7 +178,7 @@ describe('Lambda provider', () => {
       wired.client.lambda.send(new InvokeCommand({ FunctionName: 'echo-a', Payload: new TextEncoder().encode('{not json') })),
     ).rejects.toMatchObject({ name: 'InvalidRequestContentException' });
     const { Configuration } = await wired.client.lambda.send(new GetFunctionCommand({ FunctionName: 'echo-a' }));
-    expect(Configuration).toMatchObject({ FunctionName: 'echo-a', Handler: 'echo.handler', Runtime: 'nodejs20.x', Timeout: 3, MemorySize: 128, Environment: { Variables: { FOO: 'a' } } });
+    expect(Configuration).toMatchObject({ FunctionName: 'echo-a', Handler: 'echo.handler', Runtime: 'nodejs24.x', Timeout: 3, MemorySize: 128, Environment: { Variables: { FOO: 'a' } } });
     const { Functions } = await wired.client.lambda.send(new ListFunctionsCommand({}));
     expect(Functions?.map((fn) => fn.FunctionName)).toEqual(expect.arrayContaining(['echo-a', 'echo-b', 'warm']));
   });

@@ -468,3 +468,37 @@ describe('query protocol helpers', () => {
     expect(queryList(params, 'Names')).toEqual(['a', 'b']);
   });
 });
+
+describe('local server logging', () => {
+  it('logs an operation it does not emulate in one line, and keeps stack traces for its own defects', async () => {
+    const lines: Array<{ level: string; message: string; details?: Record<string, unknown> }> = [];
+    const capture = (level: string) => (message: string, details?: Record<string, unknown>) => void lines.push({ level, message, details });
+    const logger = { debug: () => undefined, info: () => undefined, warn: capture('warn'), error: capture('error') };
+    const crashing = new FakeProvider(['glue'], () => {
+      throw new Error('boom');
+    });
+    const sqs = new FakeProvider(['sqs'], (request) => dispatchJsonProtocol(request, { targetPrefix: 'AmazonSQS', serviceName: 'SQS', handlers: {} }));
+    const server = await createLocalServer({ port: 0, providers: [crashing, sqs], logger });
+    try {
+      // `aws logs describe-log-groups`: a service the stack does not emulate.
+      const logs = await rawRequest(server.url, { method: 'POST', path: '/', headers: { authorization: sigV4Authorization('logs'), 'x-amz-target': 'Logs_20140328.DescribeLogGroups' }, body: '{}' });
+      expect(logs.status).toBe(501);
+      // An operation of an emulated service that it does not implement.
+      const sqsAnswer = await rawRequest(server.url, { method: 'POST', path: '/', headers: { authorization: sigV4Authorization('sqs'), 'x-amz-target': 'AmazonSQS.ListDeadLetterSourceQueues' }, body: '{}' });
+      expect(sqsAnswer.status).toBe(400);
+      expect(lines.filter((line) => line.level === 'warn').map((line) => line.message)).toEqual([
+        expect.stringMatching(/^not emulated: DescribeLogGroups \(logs\) answered 501 NotImplemented: The local stack does not emulate service "logs"/),
+        expect.stringMatching(/^not emulated: ListDeadLetterSourceQueues \(sqs\) answered 400 UnknownOperationException: /),
+      ]);
+      for (const line of lines) {
+        expect(line.message).not.toContain('\n');
+        expect(line.details).toBeUndefined();
+      }
+      await rawRequest(server.url, { method: 'POST', path: '/', headers: { authorization: sigV4Authorization('glue'), 'x-amz-target': 'AWSGlue.GetJobs' }, body: '{}' });
+      const defect = lines.find((line) => line.level === 'error');
+      expect(defect).toMatchObject({ message: 'request failed', details: { service: 'glue', error: expect.stringMatching(/^Error: boom\n\s+at /) } });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -7,8 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { isTempName, tempPathFor } from '../../local-stack/src/core/persistence';
-import { StackDeployer } from '../../local-stack/src/deploy/deployer';
+import { ResourceLayer } from '../../local-stack/src/deploy/resources';
 import type { DeployTargets } from '../../local-stack/src/deploy/targets';
+import { CloudFormationEngine } from '../../local-stack/src/providers/cloudformation/engine';
 import { EventsProvider } from '../../local-stack/src/providers/events/provider';
 import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
 import { LambdaProvider } from '../../local-stack/src/providers/lambda/provider';
@@ -107,19 +108,32 @@ describe('state files after a crash in the middle of a write', () => {
     expect(tempFilesIn(path.join(stateDir, 'glue'))).toEqual([]);
   });
 
-  it('the deployer: stacks.json', async () => {
-    const targets = { sqs: { ensureQueue: async (spec: { name: string }) => ({ url: `http://q/${spec.name}`, arn: `arn:aws:sqs:us-east-1:000000000000:${spec.name}` }) } } as unknown as DeployTargets;
-    const deployer = () => new StackDeployer({ root: stateDir, stateDir, accountId: '000000000000', region: REGION, targets });
-    await deployer().deploy({
-      name: 'ingestion',
-      directory: stateDir,
-      stackName: 'kept-stack',
-      template: { Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'q' } } } },
-      artifacts: {},
-    });
-    plantTornWrite(path.join(stateDir, 'cloudformation', 'stacks.json'));
+  it('CloudFormation: the stack records', async () => {
+    const queues = new Set<string>();
+    const targets = {
+      sqs: {
+        queueExists: async (name: string) => queues.has(name),
+        ensureQueue: async (spec: { name: string }) => {
+          queues.add(spec.name);
+          return { url: `http://q/${spec.name}`, arn: `arn:aws:sqs:us-east-1:000000000000:${spec.name}` };
+        },
+      },
+    } as unknown as DeployTargets;
+    const engine = () =>
+      new CloudFormationEngine({
+        stateDir,
+        accountId: '000000000000',
+        region: REGION,
+        resources: new ResourceLayer({ targets, accountId: '000000000000', region: REGION, inlineCodeDir: path.join(stateDir, 'inline') }),
+        readObject: async () => Buffer.alloc(0),
+      });
+    const first = engine();
+    await first.createStack({ StackName: 'kept-stack', TemplateBody: JSON.stringify({ Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'q' } } } }) });
+    await first.stop();
+    const stacks = path.join(stateDir, 'cloudformation', 'stacks');
+    plantTornWrite(path.join(stacks, readdirSync(stacks).find((name) => name.endsWith('.json'))!));
 
-    expect(deployer().deployedStacks().map((stack) => stack.stackName)).toEqual(['kept-stack']);
-    expect(tempFilesIn(path.join(stateDir, 'cloudformation'))).toEqual([]);
+    expect(engine().describeStacks().map((stack) => stack.StackName)).toEqual(['kept-stack']);
+    expect(tempFilesIn(stacks)).toEqual([]);
   });
 });

@@ -217,7 +217,13 @@ class RequestHandler {
     })
       .then(finish, (error: unknown) => {
         const awsError = toAwsError(error);
-        if (awsError.status >= 500) {
+        if (error instanceof AwsError && NOT_EMULATED_CODES.has(error.code)) {
+          // A client asking for what the stack does not do: one line saying so, not a stack trace.
+          this.limits.logger.warn(`not emulated: ${operationOf(req)} (${service}) answered ${error.status} ${error.code}: ${error.message}`);
+        } else if (error instanceof AwsError && awsError.status >= 500) {
+          this.limits.logger.error(`${operationOf(req)} (${service}) answered ${error.status} ${error.code}: ${error.message}`, { requestId });
+        } else if (awsError.status >= 500) {
+          // Not an AWS error the provider meant: a defect of the stack, with what is needed to find it.
           this.limits.logger.error('request failed', { requestId, service, error: String((error as Error)?.stack ?? error) });
         }
         return finish(errorResponse(protocol, awsError, requestId));
@@ -367,6 +373,18 @@ async function writeResponse(
   else if (req.method === 'HEAD' && !hasHeader(headers, 'content-length')) headers['content-length'] = 0;
   res.writeHead(response.status, headers);
   res.end(sendsBody ? payload : undefined);
+}
+
+/** The error codes of an operation or service the stack does not emulate (errors.ts notImplemented, and the router's). */
+const NOT_EMULATED_CODES: ReadonlySet<string> = new Set(['NotImplemented', 'InvalidAction', 'UnknownOperationException']);
+
+/** What the client asked for, as far as the request head tells: the JSON target's operation, the query Action, or method and path. */
+function operationOf(req: IncomingMessage): string {
+  const target = req.headers['x-amz-target'];
+  if (typeof target === 'string' && target.includes('.')) return target.slice(target.lastIndexOf('.') + 1);
+  const url = req.url ?? '/';
+  const action = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '').get('Action');
+  return action ?? `${req.method ?? 'GET'} ${url.split('?')[0]}`;
 }
 
 function hasHeader(headers: Record<string, string | number>, name: string): boolean {

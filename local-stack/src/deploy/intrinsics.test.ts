@@ -40,7 +40,15 @@ describe('resolveIntrinsics', () => {
   });
 
   it('names an unsupported function instead of ignoring it', () => {
-    expect(() => resolveIntrinsics({ 'Fn::GetAZs': '' }, context)).toThrow(UnsupportedIntrinsicError);
-    expect(() => resolveIntrinsics({ 'Fn::GetAZs': '' }, context)).toThrow(/Fn::GetAZs/);
+    expect(() => resolveIntrinsics({ 'Fn::Cidr': ['10.0.0.0/16', 6, 5] }, context)).toThrow(UnsupportedIntrinsicError);
+    expect(() => resolveIntrinsics({ 'Fn::Cidr': ['10.0.0.0/16', 6, 5] }, context)).toThrow(/Fn::Cidr/);
+  });
+
+  it('resolves FindInMap, GetAZs and the stack pseudo parameters a CloudFormation stack has', () => {
+    const withStack = { ...context, stackId: 'arn:aws:cloudformation:us-east-1:000000000000:stack/s/1', notificationArns: ['arn:aws:sns:us-east-1:000000000000:t'], mappings: { Sizes: { local: { Memory: 256 } } } };
+    expect(
+      resolveIntrinsics({ Memory: { 'Fn::FindInMap': ['Sizes', { Ref: 'Stage' }, 'Memory'] }, Zone: { 'Fn::Select': [0, { 'Fn::GetAZs': '' }] }, Id: { Ref: 'AWS::StackId' }, Topics: { Ref: 'AWS::NotificationARNs' } }, withStack),
+    ).toEqual({ Memory: 256, Zone: 'us-east-1a', Id: 'arn:aws:cloudformation:us-east-1:000000000000:stack/s/1', Topics: ['arn:aws:sns:us-east-1:000000000000:t'] });
+    expect(() => resolveIntrinsics({ 'Fn::FindInMap': ['Sizes', 'prod', 'Memory'] }, withStack)).toThrow('Fn::FindInMap: mapping Sizes has no prod.Memory');
   });
 });

@@ -7,7 +7,12 @@ export interface IntrinsicContext {
   accountId: string;
   region: string;
   stackName: string;
+  /** The stack's ARN (default: one derived from the name). */
+  stackId?: string;
+  notificationArns?: string[];
   partition?: string;
+  /** The template's Mappings, for Fn::FindInMap. */
+  mappings?: Record<string, Record<string, Record<string, unknown>>>;
   /** Template parameters, by logical id. */
   parameters?: Record<string, unknown>;
   conditions?: Record<string, boolean>;
@@ -106,6 +111,14 @@ function resolveFunction(name: string, argument: unknown, context: IntrinsicCont
       return (argument as unknown[]).every((item) => resolve(item, context) === true);
     case 'Fn::Or':
       return (argument as unknown[]).some((item) => resolve(item, context) === true);
+    case 'Fn::FindInMap': {
+      const [map, key, attribute] = (argument as unknown[]).map((item) => stringOf(resolve(item, context), 'Fn::FindInMap'));
+      const value = context.mappings?.[map!]?.[key!]?.[attribute!];
+      if (value === undefined) throw new UnsupportedIntrinsicError(`Fn::FindInMap: mapping ${map} has no ${key}.${attribute}`);
+      return value;
+    }
+    case 'Fn::GetAZs':
+      return ['a', 'b', 'c'].map((zone) => `${context.region}${zone}`);
     case 'Fn::Base64':
       return Buffer.from(stringOf(resolve(argument, context), 'Fn::Base64')).toString('base64');
     default:
@@ -124,7 +137,9 @@ function ref(name: string, context: IntrinsicContext): unknown {
     case 'AWS::StackName':
       return context.stackName;
     case 'AWS::StackId':
-      return `arn:aws:cloudformation:${context.region}:${context.accountId}:stack/${context.stackName}/local`;
+      return context.stackId ?? `arn:aws:cloudformation:${context.region}:${context.accountId}:stack/${context.stackName}/local`;
+    case 'AWS::NotificationARNs':
+      return context.notificationArns ?? [];
     case 'AWS::URLSuffix':
       return 'amazonaws.com';
     case 'AWS::NoValue':

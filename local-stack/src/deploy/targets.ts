@@ -1,6 +1,8 @@
 /**
- * What the deployer needs from the providers, in CloudFormation's terms. The stack's composition root
- * adapts each provider to this, so the deployer knows templates and nothing of provider internals.
+ * What CloudFormation's resource layer (resources.ts) needs from the providers, in CloudFormation's
+ * terms. The stack's composition root adapts each provider to this, so the resource layer knows
+ * templates and nothing of provider internals. Deletes of what is already gone succeed (as
+ * CloudFormation's delete handlers do); anything else a provider refuses is thrown as its AWS error.
  */
 export interface BucketSpec {
   name: string;
@@ -38,7 +40,10 @@ export interface FunctionSpec {
   name: string;
   handler: string;
   runtime: string;
-  zipFile: string;
+  /** The code: a .zip package, or a folder (inline `ZipFile` code). */
+  zipFile?: string;
+  codeDir?: string;
+  description?: string;
   environment: Record<string, string>;
   timeoutSeconds: number;
   memoryMb: number;
@@ -74,25 +79,38 @@ export interface GlueJobSpec {
 
 export interface DeployTargets {
   s3: {
+    bucketExists(name: string): Promise<boolean>;
+    /** Creates the bucket if it does not exist, then applies the configuration. */
     ensureBucket(spec: BucketSpec): Promise<void>;
-    putObject(bucket: string, key: string, body: Buffer): Promise<void>;
+    /** Fails as S3 does when the bucket still holds objects (BucketNotEmpty). */
+    deleteBucket(name: string): Promise<void>;
+    /** The file that holds an object's bytes (a function's code package). */
+    objectFile(bucket: string, key: string): Promise<string>;
   };
   sqs: {
+    queueExists(name: string): Promise<boolean>;
+    /** Creates the queue or brings an existing one's attributes up to date (messages kept). */
     ensureQueue(spec: QueueSpec): Promise<{ url: string; arn: string }>;
+    deleteQueue(name: string): Promise<void>;
   };
   events: {
+    /** Creates or replaces the rule and its targets. */
     putRule(spec: RuleSpec): Promise<void>;
     deleteRule(name: string, eventBusName: string): Promise<void>;
   };
   lambda: {
+    functionExists(name: string): Promise<boolean>;
+    /** Creates the function or replaces its code and configuration. */
     putFunction(spec: FunctionSpec): Promise<void>;
     deleteFunction(name: string): Promise<void>;
     putEventInvokeConfig(spec: EventInvokeConfigSpec): Promise<void>;
-    /** Replaces any mapping of the same function and queue; returns its UUID. */
-    putEventSourceMapping(spec: EventSourceMappingSpec): Promise<string>;
-    deleteEventSourceMappings(functionName: string): Promise<void>;
+    deleteEventInvokeConfig(functionName: string): Promise<void>;
+    /** Returns the mapping's UUID. */
+    createEventSourceMapping(spec: EventSourceMappingSpec): Promise<string>;
+    deleteEventSourceMapping(uuid: string): Promise<void>;
   };
   glue: {
+    /** Creates or replaces the job. */
     putJob(spec: GlueJobSpec): Promise<void>;
     deleteJob(name: string): Promise<void>;
   };

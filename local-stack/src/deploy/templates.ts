@@ -11,11 +11,14 @@ export interface CfnResource {
   DependsOn?: string | string[];
   Condition?: string;
   DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
 }
 
 export interface CfnTemplate {
   Parameters?: Record<string, { Default?: unknown }>;
   Conditions?: Record<string, unknown>;
+  Mappings?: Record<string, Record<string, Record<string, unknown>>>;
+  Transform?: unknown;
   Resources: Record<string, CfnResource>;
   Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
 }
@@ -25,9 +28,19 @@ export interface PackagedService {
   directory: string;
   /** The CloudFormation stack name Serverless would deploy: `<service>-<stage>`. */
   stackName: string;
+  stage: string;
+  /** The update-stack template: everything the service deploys. */
   template: CfnTemplate;
   /** Function logical id -> the zip `serverless package` produced for it. */
   artifacts: Record<string, string>;
+  /** `services/<name>/.serverless/` */
+  outDir: string;
+  /** The template `serverless deploy` creates a new stack with (the deployment bucket alone). */
+  createTemplateFile: string;
+  updateTemplateFile: string;
+  stateFile: string;
+  /** Where `serverless deploy` uploads this package in the deployment bucket: `serverless/<service>/<stage>/<time>`. */
+  artifactDirectoryName: string;
 }
 
 export class MissingPackageError extends Error {
@@ -39,6 +52,7 @@ export class MissingPackageError extends Error {
 
 interface ServerlessState {
   service: { service: string; provider: { stage: string }; functions?: Record<string, { package?: { artifact?: string } }> };
+  package: { artifactDirectoryName: string };
 }
 
 /** Reads what `serverless package` wrote into `services/<name>/.serverless/`. */
@@ -46,8 +60,9 @@ export function loadPackagedService(root: string, name: ServiceName): PackagedSe
   const directory = path.join(root, 'services', name);
   const outDir = path.join(directory, '.serverless');
   const templateFile = path.join(outDir, 'cloudformation-template-update-stack.json');
+  const createTemplateFile = path.join(outDir, 'cloudformation-template-create-stack.json');
   const stateFile = path.join(outDir, 'serverless-state.json');
-  for (const file of [templateFile, stateFile]) {
+  for (const file of [templateFile, createTemplateFile, stateFile]) {
     if (!existsSync(file)) throw new MissingPackageError(name, path.relative(root, file));
   }
   const template = JSON.parse(readFileSync(templateFile, 'utf8')) as CfnTemplate;
@@ -63,7 +78,13 @@ export function loadPackagedService(root: string, name: ServiceName): PackagedSe
     name,
     directory,
     stackName: `${state.service.service}-${state.service.provider.stage}`,
+    stage: state.service.provider.stage,
     template,
     artifacts,
+    outDir,
+    createTemplateFile,
+    updateTemplateFile: templateFile,
+    stateFile,
+    artifactDirectoryName: state.package.artifactDirectoryName,
   };
 }

@@ -6,11 +6,13 @@
  * `'ml-pipeline:script-source': <script>` and `'ml-pipeline:extra-py-files-source': [<module>, ...]`, each
  * module uploaded to ScriptLocation's folder under its own file name; the job's `--extra-py-files` argument
  * must name exactly those objects (checked before the deploy). So the template is the one place that says
- * which file runs where (the local stack's deployer reads the same Metadata). Works with the provider's
- * credentials and request API; nothing runs at package time.
+ * which file runs where (the local stack's deploy reads the same Metadata). Works with the provider's
+ * credentials and endpoint (an AWS SDK v3 client built from `provider.getAwsSdkV3Config()`: osls 4 removed
+ * the v2 `provider.request`); nothing runs at package time.
  */
 const fs = require('node:fs');
 const path = require('node:path');
+const { PutObjectCommand, S3Client } = require('@aws-sdk/client-s3');
 
 const METADATA_KEY = 'ml-pipeline:script-source';
 const EXTRA_FILES_KEY = 'ml-pipeline:extra-py-files-source';
@@ -72,17 +74,26 @@ class GlueScriptPlugin {
   }
 
   async uploadScripts() {
-    for (const { source, location } of this.scripts()) {
-      const uri = await this.resolveLocation(location);
-      const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
-      if (!match) throw new this.serverless.classes.Error(`ScriptLocation ${uri} is not an s3:// object URI`);
-      await this.provider.request('S3', 'putObject', {
-        Bucket: match[1],
-        Key: match[2],
-        Body: fs.readFileSync(path.resolve(REPO_ROOT, source)),
-        ContentType: 'text/x-python',
-      });
-      this.log.notice(`Glue script ${source} uploaded to ${uri}`);
+    const scripts = this.scripts();
+    if (scripts.length === 0) return;
+    const s3 = new S3Client(await this.provider.getAwsSdkV3Config());
+    try {
+      for (const { source, location } of scripts) {
+        const uri = await this.resolveLocation(location);
+        const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+        if (!match) throw new this.serverless.classes.Error(`ScriptLocation ${uri} is not an s3:// object URI`);
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: match[1],
+            Key: match[2],
+            Body: fs.readFileSync(path.resolve(REPO_ROOT, source)),
+            ContentType: 'text/x-python',
+          }),
+        );
+        this.log.notice(`Glue script ${source} uploaded to ${uri}`);
+      }
+    } finally {
+      s3.destroy();
     }
   }
 

@@ -12,6 +12,7 @@ import { ACCOUNT_ID, AwsError } from '../../../core/types';
 import { AsyncInvocationQueue, DEFAULT_EVENT_INVOKE_CONFIG, type AttemptResult, type EventInvokeConfig } from './async-invocations';
 import { InstancePool, type PoolStats } from '../runtime/instance-pool';
 import type { LambdaEventBusPort, LambdaQueuePort, QueueMessageAttribute } from './ports';
+import { resolveRuntime } from '../runtime/node-runtimes';
 import { SqsEventSourcePoller, type EventSourceMapping } from './sqs-event-source';
 import { extractZip } from './zip';
 
@@ -113,7 +114,6 @@ export interface PutEventInvokeConfigInput {
   onFailureDestination?: string;
 }
 
-const SUPPORTED_RUNTIME = /^nodejs\d+\.x$/;
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class LambdaService {
@@ -175,8 +175,9 @@ export class LambdaService {
 
   createFunction(input: CreateFunctionInput): FunctionRecord {
     if (!FUNCTION_NAME.test(input.name)) throw invalidParameter(`Invalid function name: ${input.name}`);
-    const runtime = input.runtime ?? 'nodejs20.x';
-    if (!SUPPORTED_RUNTIME.test(runtime)) throw invalidParameter(`Runtime ${runtime} is not supported by the local stack (Node.js runtimes only)`);
+    const runtime = input.runtime ?? 'nodejs24.x';
+    // Refused here, as Lambda refuses a runtime it does not offer, rather than at the first invocation.
+    resolveRuntime(runtime);
     if (!input.handler.includes('.')) throw invalidParameter(`Handler ${input.handler} must be path/to/module.exportName`);
     const timeoutSeconds = input.timeoutSeconds ?? 3;
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900) throw invalidParameter('Timeout must be between 1 and 900 seconds');
@@ -286,6 +287,12 @@ export class LambdaService {
     this.eventInvokeConfigs.set(name, config);
     this.save();
     return config;
+  }
+
+  /** Back to Lambda's defaults (two retries, six hours). */
+  deleteFunctionEventInvokeConfig(nameOrArn: string): void {
+    this.eventInvokeConfigs.delete(this.requireFunction(nameOrArn).name);
+    this.save();
   }
 
   getFunctionEventInvokeConfig(nameOrArn: string): EventInvokeConfig | undefined {
@@ -422,6 +429,8 @@ export class LambdaService {
       {
         functionName: record.name,
         runtimeScript,
+        // The runtime's own Node.js major, not the stack's (resolved again: the binary may be gone since).
+        execPath: resolveRuntime(record.runtime).execPath,
         taskRoot: record.codeDir,
         handler: record.handler,
         environment: this.environmentOf(record),

@@ -10,6 +10,8 @@ import type { FunctionErrorPayload, WorkerInvokeMessage, WorkerToParentMessage }
 export interface WorkerSpec {
   functionName: string;
   runtimeScript: string;
+  /** The Node.js binary of the function's runtime (runtimes.ts). */
+  execPath: string;
   taskRoot: string;
   handler: string;
   environment: Record<string, string>;
@@ -68,6 +70,7 @@ export class WorkerInstance {
   static start(spec: WorkerSpec, log: (line: string) => void): Promise<WorkerInstance> {
     const spawned = performance.now();
     const child = fork(spec.runtimeScript, [spec.taskRoot, spec.handler], {
+      execPath: spec.execPath,
       cwd: spec.taskRoot,
       env: spec.environment,
       execArgv: [`--max-old-space-size=${spec.memoryMb}`],
