@@ -25,7 +25,7 @@ import { deployPackagedService } from './deploy/service-deploy';
 import type { DeployTargets } from './deploy/targets';
 import { loadPackagedService, SERVICE_NAMES, type ServiceName } from './deploy/templates';
 import { createRandom, parseChaosConfig } from './core/chaos';
-import { CloudFormationEngine } from './providers/cloudformation/engine';
+import { CloudFormationEngine } from './providers/cloudformation/model/engine';
 import { CloudFormationProvider } from './providers/cloudformation/provider';
 import { EcrProvider } from './providers/ecr/provider';
 import { EventsProvider } from './providers/events';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { isTempName, tempPathFor } from '../../local-stack/src/core/persistence';
 import { ResourceLayer } from '../../local-stack/src/deploy/resources';
 import type { DeployTargets } from '../../local-stack/src/deploy/targets';
-import { CloudFormationEngine } from '../../local-stack/src/providers/cloudformation/engine';
+import { CloudFormationEngine } from '../../local-stack/src/providers/cloudformation/model/engine';
 import { EventsProvider } from '../../local-stack/src/providers/events/provider';
 import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
 import { LambdaProvider } from '../../local-stack/src/providers/lambda/provider';

@@ -5,9 +5,9 @@
 import { declareOperations } from '../../core/operations';
 import { dispatchQueryProtocol, queryList, structureToXml, type QueryOperationHandler } from '../../core/query-protocol';
 import type { AwsRequest, AwsResponse, Provider } from '../../core/types';
-import type { CloudFormationEngine, CreateChangeSetInput, CreateStackInput, UpdateStackInput } from './engine';
-import type { ChangeSetRecord, ResourceRecord, StackEvent, StackRecord, Tag } from './model';
-import { isNoEcho, validationError, type ParameterInput } from './template';
+import type { CloudFormationEngine, CreateChangeSetInput, CreateStackInput, UpdateStackInput } from './model/engine';
+import type { ChangeSetRecord, ResourceRecord, StackEvent, StackRecord, Tag } from './model/types';
+import { isNoEcho, validationError, type ParameterInput } from './model/template';
 
 export const CLOUDFORMATION_XMLNS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 const PAGE_SIZE = 100;

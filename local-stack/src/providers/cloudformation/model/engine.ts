@@ -9,11 +9,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../core/persistence';
-import { silentLogger, type LocalStackLogger } from '../../core/logger';
-import { AwsError } from '../../core/types';
-import { resolveIntrinsics, UnsupportedIntrinsicError, type IntrinsicContext } from '../../deploy/intrinsics';
-import { ResourceFailure, type Provisioned, type ResourceContext, type ResourceHandler, type ResourceLayer } from '../../deploy/resources';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
+import { silentLogger, type LocalStackLogger } from '../../../core/logger';
+import { AwsError } from '../../../core/types';
+import { resolveIntrinsics, UnsupportedIntrinsicError, type IntrinsicContext } from '../../../deploy/intrinsics';
+import { ResourceFailure, type Provisioned, type ResourceContext, type ResourceHandler, type ResourceLayer } from '../../../deploy/resources';
 import {
   UPDATABLE_STATUSES,
   type ChangeRecord,
@@ -25,7 +25,7 @@ import {
   type StackRecord,
   type StackStatus,
   type Tag,
-} from './model';
+} from './types';
 import {
   canonicalJson,
   checkCapabilities,

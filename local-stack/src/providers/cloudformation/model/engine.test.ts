@@ -8,11 +8,11 @@
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AwsError } from '../../core/types';
-import { ResourceLayer } from '../../deploy/resources';
-import type { DeployTargets, FunctionSpec, RuleSpec } from '../../deploy/targets';
+import { AwsError } from '../../../core/types';
+import { ResourceLayer } from '../../../deploy/resources';
+import type { DeployTargets, FunctionSpec, RuleSpec } from '../../../deploy/targets';
 import { CloudFormationEngine } from './engine';
-import type { StackRecord } from './model';
+import type { StackRecord } from './types';
 import { deploymentOrder } from './template';
 
 /** Providers as maps, with a log of what was done to them. */

@@ -3,9 +3,9 @@
  * parameter values (declared types, defaults, constraints, UsePreviousValue), conditions, the
  * capabilities IAM resources require, and the order resources are created in.
  */
-import { AwsError } from '../../core/types';
-import type { CfnResource, CfnTemplate } from '../../deploy/templates';
-import { resolveIntrinsics, type IntrinsicContext } from '../../deploy/intrinsics';
+import { AwsError } from '../../../core/types';
+import type { CfnResource, CfnTemplate } from '../../../deploy/templates';
+import { resolveIntrinsics, type IntrinsicContext } from '../../../deploy/intrinsics';
 
 export interface ParameterDeclaration {
   Type: string;
