@@ -11,6 +11,8 @@ import path from 'node:path';
 const PROVIDERS = __dirname;
 const CORE = path.resolve(__dirname, '../core');
 const CORE_WIRE_MODULES = ['json-protocol', 'query-protocol', 'rest-routes', 'xml', 'errors', 'request-body', 'aws-chunked', 'server', 'router', 'service-resolution'];
+/** Providers that keep no state, so have no model/ (ECR: a registry without images). */
+const STATELESS = ['ecr'];
 const WIRE_TYPES = /\b(AwsRequest|AwsRequestHead|AwsResponse)\b/;
 
 const providers = readdirSync(PROVIDERS).filter((name) => statSync(path.join(PROVIDERS, name)).isDirectory());
@@ -32,15 +34,15 @@ function imports(file: string): string[] {
 
 describe('the provider layout', () => {
   it('has a provider, a public index, a wire side and a model in every provider folder', () => {
-    expect(providers.sort()).toEqual(['events', 'glue', 'lambda', 's3', 'sagemaker', 'ses', 'sqs', 'sts']);
+    expect(providers.sort()).toEqual(['cloudformation', 'ecr', 'events', 'glue', 'lambda', 's3', 'sagemaker', 'ses', 'sqs', 'sts']);
     for (const provider of providers) {
       const folder = path.join(PROVIDERS, provider);
       const where = `providers/${provider}`;
       expect([where, /implements Provider\b/.test(readFileSync(path.join(folder, 'provider.ts'), 'utf8'))]).toEqual([where, true]);
       expect([where, existsSync(path.join(folder, 'operations.ts')) || existsSync(path.join(folder, 'operations'))]).toEqual([where, true]);
-      expect([where, existsSync(path.join(folder, 'model'))]).toEqual([where, true]);
+      expect([where, existsSync(path.join(folder, 'model')) || STATELESS.includes(provider)]).toEqual([where, true]);
       expect([where, existsSync(path.join(folder, 'index.ts'))]).toEqual([where, true]);
-      const unexpected = readdirSync(path.join(folder, 'model')).filter((name) => name === 'provider.ts' || name.startsWith('operations'));
+      const unexpected = (existsSync(path.join(folder, 'model')) ? readdirSync(path.join(folder, 'model')) : []).filter((name) => name === 'provider.ts' || name.startsWith('operations'));
       expect([where, unexpected]).toEqual([where, []]);
     }
   });
