@@ -6,15 +6,28 @@
 import type { OperationDeclaration, OperationDeclarations } from './types';
 
 /**
+ * What one operation declares beyond what its table shares (`declareOperations`' third argument):
+ * a field added to `OperationDeclaration` (the IAM action and resource an operation needs, say) is
+ * given here per operation, keyed like the table, so that a name the table lacks fails to compile.
+ */
+export type OperationDetails<Name extends string> = { readonly [N in Name]?: Partial<OperationDeclaration> };
+
+/**
  * One declaration per operation of `handlers` (a provider's operation table, keyed by AWS operation
- * name), all answered in the same wire protocols. Each operation gets its own declaration object.
+ * name): the wire fields all its operations share, then the operation's own `details`. Each
+ * operation gets its own frozen declaration object.
  */
 export function declareOperations<Name extends string>(
   handlers: Readonly<Record<Name, unknown>>,
   wire: OperationDeclaration,
+  details: OperationDetails<NoInfer<Name>> = {},
 ): OperationDeclarations<Name> {
+  const names = Object.keys(handlers) as Name[];
+  // A table typed Record<string, ...> (SageMaker's) lets any key through the compiler: check at run time too.
+  const unknown = Object.keys(details).filter((name) => !Object.hasOwn(handlers, name));
+  if (unknown.length > 0) throw new Error(`details for operations the table does not have: ${unknown.join(', ')}`);
   return Object.freeze(
-    Object.fromEntries(Object.keys(handlers).map((name) => [name, Object.freeze({ ...wire })])) as Record<Name, OperationDeclaration>,
+    Object.fromEntries(names.map((name) => [name, Object.freeze({ ...wire, ...details[name] })])) as Record<Name, OperationDeclaration>,
   );
 }
 

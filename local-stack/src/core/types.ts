@@ -49,7 +49,8 @@ export interface AwsResponse {
 /**
  * What a provider declares about one operation it answers, keyed by the operation's AWS name (as
  * botocore's service models name it). The router and service resolution read it; per-operation
- * metadata (for example the IAM action and resource an operation needs) belongs here too.
+ * metadata (for example the IAM action and resource an operation needs) belongs here too, as an
+ * optional field the providers fill with `declareOperations`' per-operation details.
  */
 export interface OperationDeclaration {
   /** The wire protocols the operation is answered in. */
