@@ -3,17 +3,20 @@
  * stack killed in the middle of a write leaves a torn temporary file beside the state, which the
  * next start ignores (the state loads whole) and removes.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { isTempName, tempPathFor } from '../../local-stack/src/core/persistence';
+import type { AwsRequest } from '../../local-stack/src/core/types';
 import { ResourceLayer } from '../../local-stack/src/deploy/resources';
 import type { DeployTargets } from '../../local-stack/src/deploy/targets';
 import { CloudFormationEngine } from '../../local-stack/src/providers/cloudformation/model/engine';
 import { EventsProvider } from '../../local-stack/src/providers/events/provider';
 import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
 import { LambdaProvider } from '../../local-stack/src/providers/lambda/provider';
+import { SesProvider } from '../../local-stack/src/providers/ses/provider';
 import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
+import { writeZip } from './fixtures/functions';
 
 const REGION = 'us-east-1';
 let stateDir: string;
@@ -30,6 +33,22 @@ function plantTornWrite(file: string): void {
 
 function tempFilesIn(directory: string): string[] {
   return readdirSync(directory).filter(isTempName);
+}
+
+function request(method: string, target: { path?: string; headers?: Record<string, string> }, body: unknown): AwsRequest {
+  const requestPath = target.path ?? '/';
+  return {
+    method,
+    path: requestPath,
+    rawPath: requestPath,
+    query: new URLSearchParams(),
+    headers: target.headers ?? {},
+    body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
+    service: '',
+    region: REGION,
+    accountId: '000000000000',
+    requestId: 'request',
+  };
 }
 
 describe('state files after a crash in the middle of a write', () => {
@@ -81,6 +100,22 @@ describe('state files after a crash in the middle of a write', () => {
     expect(tempFilesIn(path.join(stateDir, 'lambda'))).toEqual([]);
   });
 
+  it('Lambda: an unpacked deployment package', async () => {
+    const zipFile = path.join(stateDir, 'code.zip');
+    writeZip(zipFile, { 'index.js': 'exports.handler = async () => ({});' });
+    const first = new LambdaProvider({ stateDir, region: REGION, endpointUrl: () => 'http://127.0.0.1:1' });
+    const { codeDir } = first.service.createFunction({ name: 'kept', handler: 'index.handler', zipFile });
+    // A package a killed stack was unpacking: beside the packages, under the temporary name.
+    const torn = tempPathFor(codeDir);
+    mkdirSync(torn);
+    writeFileSync(path.join(torn, 'index.js'), 'exports.hand');
+
+    const second = new LambdaProvider({ stateDir, region: REGION, endpointUrl: () => 'http://127.0.0.1:1' });
+    expect(second.service.listFunctions().map((record) => [record.name, record.codeDir])).toEqual([['kept', codeDir]]);
+    expect(tempFilesIn(path.dirname(codeDir))).toEqual([]);
+    expect(readFileSync(path.join(codeDir, 'index.js'), 'utf8')).toBe('exports.handler = async () => ({});');
+  });
+
   it('Glue: state.json', async () => {
     const options = {
       stateDir,
@@ -92,18 +127,7 @@ describe('state files after a crash in the middle of a write', () => {
     new GlueProvider(options).putJob({ Name: 'kept', Command: { Name: 'pythonshell', ScriptLocation: 's3://bucket/job.py' } });
     plantTornWrite(path.join(stateDir, 'glue', 'state.json'));
 
-    const response = await new GlueProvider(options).handle({
-      method: 'POST',
-      path: '/',
-      rawPath: '/',
-      query: new URLSearchParams(),
-      headers: { 'x-amz-target': 'AWSGlue.GetJob' },
-      body: Buffer.from(JSON.stringify({ JobName: 'kept' })),
-      service: 'glue',
-      region: REGION,
-      accountId: '000000000000',
-      requestId: 'request',
-    });
+    const response = await new GlueProvider(options).handle({ ...request('POST', { headers: { 'x-amz-target': 'AWSGlue.GetJob' } }, { JobName: 'kept' }), service: 'glue' });
     expect(JSON.parse(String(response.body))).toMatchObject({ Job: { Name: 'kept' } });
     expect(tempFilesIn(path.join(stateDir, 'glue'))).toEqual([]);
   });
@@ -135,5 +159,22 @@ describe('state files after a crash in the middle of a write', () => {
 
     expect(engine().describeStacks().map((stack) => stack.StackName)).toEqual(['kept-stack']);
     expect(tempFilesIn(stacks)).toEqual([]);
+  });
+
+  it('SES: identities.json and the mail directory', async () => {
+    const mailDir = path.join(stateDir, 'mail');
+    const ses = () => new SesProvider({ stateDir, mailDir });
+    const created = await ses().handle(request('POST', { path: '/v2/email/identities' }, { EmailIdentity: 'kept@example.com' }));
+    expect(created.status).toBe(200);
+    plantTornWrite(path.join(stateDir, 'ses', 'identities.json'));
+    mkdirSync(mailDir, { recursive: true });
+    writeFileSync(tempPathFor(path.join(mailDir, '20260101T000000000Z-torn.eml')), 'From: half');
+
+    const second = ses();
+    await second.start();
+    const listed = await second.handle(request('GET', { path: '/v2/email/identities' }, undefined));
+    expect(JSON.parse(String(listed.body))).toMatchObject({ EmailIdentities: [{ IdentityName: 'kept@example.com' }] });
+    expect(tempFilesIn(path.join(stateDir, 'ses'))).toEqual([]);
+    expect(readdirSync(mailDir)).toEqual([]);
   });
 });

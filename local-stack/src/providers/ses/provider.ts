@@ -27,6 +27,10 @@ export class SesProvider implements Provider {
     this.model = { identities: new IdentityStore(options.stateDir), mailbox: new Mailbox(options.mailDir), logger: options.logger ?? silentLogger };
   }
 
+  async start(): Promise<void> {
+    await this.model.mailbox.removeTornDeliveries();
+  }
+
   async handle(request: AwsRequest): Promise<AwsResponse> {
     const { method, path } = request;
     if (!path.startsWith('/v2/email/')) {

@@ -7,7 +7,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { silentLogger, type LocalStackLogger } from '../../../core/logger';
-import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
+import { removeStaleTempFilesSync, tempPathFor, writeJsonAtomicSync } from '../../../core/persistence';
 import { ACCOUNT_ID, AwsError } from '../../../core/types';
 import { AsyncInvocationQueue, DEFAULT_EVENT_INVOKE_CONFIG, type AttemptResult, type EventInvokeConfig } from './async-invocations';
 import { InstancePool, type PoolStats } from '../runtime/instance-pool';
@@ -545,9 +545,15 @@ export class LambdaService {
       const sha256 = createHash('sha256').update(zip).digest('base64');
       const dir = path.join(this.root, 'code', `${input.name}-${createHash('sha256').update(zip).digest('hex').slice(0, 16)}`);
       if (!existsSync(dir)) {
-        const staging = `${dir}.tmp-${randomUUID()}`;
-        extractZip(input.zipFile, staging);
-        renameSync(staging, dir);
+        // Unpacked beside its place and renamed into it, so a package is there whole or not at all.
+        const staging = tempPathFor(dir);
+        try {
+          extractZip(input.zipFile, staging);
+          renameSync(staging, dir);
+        } catch (error) {
+          rmSync(staging, { recursive: true, force: true });
+          throw error;
+        }
       }
       return { dir, sha256, size: zip.length };
     }
@@ -589,6 +595,7 @@ export class LambdaService {
 
   private load(): void {
     removeStaleTempFilesSync(this.root);
+    removeStaleTempFilesSync(path.join(this.root, 'code'));
     const file = path.join(this.root, 'functions.json');
     if (!existsSync(file)) return;
     const state = JSON.parse(readFileSync(file, 'utf8')) as PersistedState;

@@ -1,6 +1,6 @@
 /** SES v2 sending identities (email addresses and domains), persisted under `<stateDir>/ses/`. */
-import { join } from 'node:path';
-import { readJsonFile, writeJsonAtomic } from '../../../core/persistence';
+import { dirname, join } from 'node:path';
+import { readJsonFile, removeStaleTempFiles, writeJsonAtomic } from '../../../core/persistence';
 import { AwsError } from '../../../core/types';
 
 export type IdentityType = 'EMAIL_ADDRESS' | 'DOMAIN';
@@ -30,6 +30,7 @@ export class IdentityStore {
 
   private async load(): Promise<Map<string, EmailIdentity>> {
     if (!this.identities) {
+      await removeStaleTempFiles(dirname(this.file));
       const saved = await readJsonFile<IdentitiesFile>(this.file);
       this.identities = new Map((saved?.identities ?? []).map((identity) => [identity.name, identity]));
     }

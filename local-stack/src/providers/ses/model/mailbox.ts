@@ -1,7 +1,7 @@
 /** Where sent mail lands: one `.eml` per message, written atomically so readers never see half a file. */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../../core/persistence';
+import { removeStaleTempFiles, writeFileAtomic } from '../../../core/persistence';
 
 export class Mailbox {
   private readonly sentAt: number[] = [];
@@ -16,6 +16,11 @@ export class Mailbox {
     await writeFileAtomic(path, message);
     this.sentAt.push(sentAt.getTime());
     return path;
+  }
+
+  /** Removes what a stack killed in the middle of a delivery left (never a delivered `.eml`). */
+  async removeTornDeliveries(): Promise<void> {
+    await removeStaleTempFiles(this.directory);
   }
 
   /** Messages delivered after `time` (epoch ms) since the stack started. */
