@@ -13,6 +13,7 @@ shipped to Glue with --extra-py-files (services/ingestion/serverless.yml):
   preprocess_normalization  the text normalisation (NORMALIZATION.md), the contract the prediction client shares
   preprocess_storage        local files and S3 (boto3, imported only for s3:// URIs)
   preprocess_readers        the input formats (.csv, .jsonl, .txt, each optionally .gz)
+  preprocess_labels         each source's label names (the class names of the drop that brought it)
   preprocess_split          dedupe, stratified split and bucketed shuffle
   preprocess_errors         exit statuses and messages
 Standard library only, except boto3 at the S3 edge. Python 3.9 compatible (the Glue Python shell runtime).
@@ -31,13 +32,17 @@ from datetime import datetime, timezone
 
 import preprocess_readers as readers
 from preprocess_errors import EXIT_NOTHING_USABLE, EXIT_OK, EXIT_UNREADABLE, EXIT_USAGE, FatalError, info, warn
+from preprocess_labels import (CLASSES_FILE_NAME, MISSING, SIDECAR_SUFFIX, UNMAPPED, LabelMapping, LabelResolver,
+                               Labels, is_class_list, mapping_from_sidecar, parse_classes,
+                               sanitize_label)  # noqa: F401 (sanitize_label: part of the job's tested interface)
 from preprocess_normalization import NORMALIZATION_VERSION, normalize_batch
-from preprocess_readers import LABEL_PREFIX, data_format_of, excerpt, read_source
+from preprocess_readers import data_format_of, excerpt, read_source
 from preprocess_split import SPLIT_NAMES, BucketFiles, Splitter, bucket_count_for, merge_buckets
 from preprocess_storage import LocalStore, S3Store, close_quietly, default_s3_client, is_s3_uri
 
 REJECTIONS_SAMPLE_SIZE = 20
-CLASSES_FILE_NAME = "classes.txt"
+# Per rejection reason, the first rows the manifest names (the emails show them; rejected.jsonl has them all).
+REJECTION_LINES_PER_REASON = 5
 DEFAULT_RATIO = 0.1
 
 
@@ -121,81 +126,6 @@ def parse_arguments(argv):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Labels
-# ---------------------------------------------------------------------------------------------------------------
-
-_WHITESPACE_RE = re.compile(r"\s+")
-
-
-def parse_classes(data):
-    """classes.txt: line N (from 1) names label N. Blank lines leave their number unmapped."""
-    text = data.decode("utf-8-sig", "replace")
-    names = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        name = line.strip()
-        if name:
-            names[str(number)] = name
-    return names
-
-
-def sanitize_label(raw, class_names):
-    """The fastText-safe label for a raw label (str), or "" when there is none."""
-    label = raw.strip()
-    if label.startswith(LABEL_PREFIX):
-        label = label[len(LABEL_PREFIX):].strip()
-    if label.isdigit() and label.isascii():
-        label = class_names.get(str(int(label)), label)
-    return _WHITESPACE_RE.sub("_", label.strip())
-
-
-class Labels(object):
-    """Maps raw labels to label ids (first-seen order); ids index `names` and `line_prefixes`.
-
-    A line prefix is what follows the digest in a staged line: ` __label__<name> `.
-    """
-
-    MISSING = -1
-
-    def __init__(self, class_names):
-        self._class_names = class_names
-        self._ids_by_raw = {}
-        self._ids_by_name = {}
-        self.names = []
-        self.line_prefixes = []
-
-    def resolve_all(self, raws):
-        """The ids of a list of raw labels, resolving the ones not seen before."""
-        label_ids = list(map(self._ids_by_raw.get, raws))
-        if None in label_ids:
-            label_ids = [self.resolve(raw) if label_id is None else label_id
-                         for raw, label_id in zip(raws, label_ids)]
-        return label_ids
-
-    def resolve(self, raw):
-        """The id of a raw label (bytes, str or None), or Labels.MISSING."""
-        label_id = self._ids_by_raw.get(raw)
-        if label_id is None:
-            label_id = self._resolve_new(raw)
-            self._ids_by_raw[raw] = label_id
-        return label_id
-
-    def _resolve_new(self, raw):
-        if raw is None:
-            return self.MISSING
-        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        name = sanitize_label(text, self._class_names)
-        if not name:
-            return self.MISSING
-        label_id = self._ids_by_name.get(name)
-        if label_id is None:
-            label_id = len(self.names)
-            self._ids_by_name[name] = label_id
-            self.names.append(name)
-            self.line_prefixes.append((" %s%s " % (LABEL_PREFIX, name)).encode("utf-8"))
-        return label_id
-
-
-# ---------------------------------------------------------------------------------------------------------------
 # Rejections
 # ---------------------------------------------------------------------------------------------------------------
 
@@ -207,6 +137,7 @@ class Rejections(object):
         self.count = 0
         self.by_reason = {}
         self.sample = []
+        self.lines_by_reason = {}
 
     def add(self, source_uri, line, reason, detail, raw):
         record = {"source": source_uri, "line": line, "reason": reason, "detail": detail,
@@ -216,6 +147,9 @@ class Rejections(object):
         self.by_reason[reason] = self.by_reason.get(reason, 0) + 1
         if len(self.sample) < REJECTIONS_SAMPLE_SIZE:
             self.sample.append(record)
+        lines = self.lines_by_reason.setdefault(reason, [])
+        if len(lines) < REJECTION_LINES_PER_REASON:
+            lines.append({"source": source_uri, "line": line})
 
     def close(self):
         self._file.close()
@@ -229,6 +163,7 @@ class SourceStats(object):
     def __init__(self, stored, data_format):
         self.stored = stored
         self.format = data_format
+        self.mapping = None
         self.rows = 0
         self.rejected = 0
         self.duplicates = 0
@@ -241,20 +176,23 @@ class SourceStats(object):
             entry["etag"] = self.stored.etag
         entry.update({"format": self.format, "rows": self.rows, "rejected": self.rejected,
                       "duplicates": self.duplicates, "blank_lines": self.blank_lines})
+        if self.mapping is not None:
+            entry["classes"] = self.mapping.to_manifest()
         if self.error:
             entry["error"] = self.error
         return entry
 
 
 class RowSink(object):
-    """Collects rows from a reader into batches. Per batch: labels resolved and texts normalised in bulk, rows left
-    without a label or a text rejected, the others handed to the splitter."""
+    """Collects rows from a reader into batches. Per batch: labels resolved (by the source's mapping) and texts
+    normalised in bulk, rows left without a usable label or a text rejected, the others handed to the splitter."""
 
     def __init__(self, labels, splitter, rejections):
         self._labels = labels
         self._splitter = splitter
         self._rejections = rejections
         self._stats = None
+        self._resolver = None
         self._raw_labels = []
         self._texts = []
         self._numbers = []
@@ -263,6 +201,7 @@ class RowSink(object):
 
     def begin(self, stats):
         self._stats = stats
+        self._resolver = LabelResolver(self._labels, stats.mapping)
 
     def add(self, raw_label, text, line_number):
         """A row as read: its raw label (bytes, str or None), its text (UTF-8 bytes) and its line number."""
@@ -294,17 +233,21 @@ class RowSink(object):
 
     def _process(self, raw_labels, texts, line_numbers):
         self._stats.rows += len(texts)
-        label_ids = self._labels.resolve_all(raw_labels)
+        label_ids = self._resolver.resolve_all(raw_labels)
         normalized = normalize_batch(texts)
-        if Labels.MISSING in label_ids or not all(normalized):
-            normalized, label_ids = self._reject_unusable(normalized, label_ids, texts, line_numbers)
+        if MISSING in label_ids or UNMAPPED in label_ids or not all(normalized):
+            normalized, label_ids = self._reject_unusable(normalized, label_ids, raw_labels, texts, line_numbers)
         self._stats.duplicates += self._splitter.add_batch(normalized, label_ids)
 
-    def _reject_unusable(self, normalized, label_ids, texts, line_numbers):
+    def _reject_unusable(self, normalized, label_ids, raw_labels, texts, line_numbers):
         kept_texts, kept_labels = [], []
-        for text, label_id, raw, number in zip(normalized, label_ids, texts, line_numbers):
-            if label_id == Labels.MISSING:
+        for text, label_id, raw_label, raw, number in zip(normalized, label_ids, raw_labels, texts, line_numbers):
+            if label_id == MISSING:
                 self._reject_counted("missing_label", "the row has no label", number, raw)
+            elif label_id == UNMAPPED:
+                label = raw_label.decode("utf-8", "replace") if isinstance(raw_label, bytes) else raw_label
+                self._reject_counted("unmapped_label", self._resolver.problems[raw_label], number,
+                                     "%s: %s" % (label, excerpt(raw)))
             elif not text:
                 self._reject_counted("empty_text", "no text left after normalisation", number, raw)
             else:
@@ -322,23 +265,81 @@ class RowSink(object):
 # Sources
 # ---------------------------------------------------------------------------------------------------------------
 
-def partition_sources(objects, explicit_classes):
-    """Splits the listing into data sources, skipped sources and the classes.txt to use (if any)."""
-    data, skipped, classes_files = [], [], []
+def partition_sources(objects):
+    """Splits the listing into data sources (with their format), skipped sources, the class-name sidecars (by the
+    URI of the data file each belongs to) and the classes.txt files (by folder, relative to the input)."""
+    data, skipped, sidecars, folder_lists = [], [], {}, {}
     for stored in objects:
         if stored.relative_name.endswith("/"):
             continue
-        if stored.base_name == CLASSES_FILE_NAME:
-            classes_files.append(stored)
+        if stored.base_name.endswith(SIDECAR_SUFFIX):
+            sidecars[stored.uri[:-len(SIDECAR_SUFFIX)]] = stored
+            continue
+        if is_class_list(stored.base_name):
+            if stored.base_name == CLASSES_FILE_NAME:
+                folder_lists[_folder_of(stored.relative_name)] = stored
             continue
         data_format = data_format_of(stored.base_name)
         if data_format is None:
             skipped.append({"uri": stored.uri, "size": stored.size, "reason": "unsupported file extension"})
         else:
             data.append((stored, data_format))
-    if not explicit_classes and len(classes_files) > 1:
-        warn("several classes.txt in the input; using %s" % classes_files[0].uri)
-    return data, skipped, (classes_files[0] if classes_files else None)
+    return data, skipped, sidecars, folder_lists
+
+
+def _folder_of(relative_name):
+    return relative_name.rsplit("/", 1)[0] if "/" in relative_name else ""
+
+
+def _read_all_bytes(stored):
+    stream = stored.open()
+    try:
+        return stream.read()
+    finally:
+        close_quietly(stream)
+
+
+class Mappings(object):
+    """Finds each data source's LabelMapping (preprocess_labels.py): its sidecar; else --classes_uri; else the
+    nearest classes.txt in its folder or a parent folder of the input; else none."""
+
+    def __init__(self, store_for, explicit_uri, sidecars, folder_lists):
+        self._store_for = store_for
+        self._explicit_uri = explicit_uri
+        self._explicit = None
+        self._sidecars = sidecars
+        self._folder_lists = folder_lists
+        self._by_folder = {}
+        self.legacy_uris = []
+
+    def mapping_for(self, stored):
+        """The source's mapping; raises ValueError for an unreadable sidecar."""
+        sidecar = self._sidecars.get(stored.uri)
+        if sidecar is not None:
+            return mapping_from_sidecar(_read_all_bytes(sidecar), sidecar.uri)
+        if self._explicit_uri:
+            return self._explicit_mapping()
+        folder = _folder_of(stored.relative_name)
+        while folder not in self._folder_lists and folder:
+            folder = _folder_of(folder)
+        listed = self._folder_lists.get(folder)
+        if listed is None:
+            return LabelMapping("none", None, None)
+        if listed.uri not in self._by_folder:
+            self._by_folder[listed.uri] = LabelMapping("folder", parse_classes(_read_all_bytes(listed)), listed.uri)
+            self.legacy_uris.append(listed.uri)
+        return self._by_folder[listed.uri]
+
+    def _explicit_mapping(self):
+        if self._explicit is None:
+            data = self._store_for(self._explicit_uri).read_optional(self._explicit_uri)
+            if data is None:
+                warn("classes file not found, labels are used as they are: %s" % self._explicit_uri)
+                self._explicit = LabelMapping("none", None, None)
+            else:
+                self._explicit = LabelMapping("explicit", parse_classes(data), self._explicit_uri)
+                self.legacy_uris.append(self._explicit_uri)
+        return self._explicit
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -364,9 +365,15 @@ class Output(object):
     def publish(self, relatives):
         if self._s3 is None:
             return
-        base = self.uri if self.uri.endswith("/") else self.uri + "/"
         for relative in relatives:
-            self._s3.upload(self.path(relative), base + relative)
+            self._s3.upload(self.path(relative), output_file_uri(self.uri, relative))
+
+
+def output_file_uri(output_uri, relative):
+    """Where an output file ends up: in the output folder (a local path or an s3:// URI)."""
+    if is_s3_uri(output_uri):
+        return (output_uri if output_uri.endswith("/") else output_uri + "/") + relative
+    return os.path.join(os.path.abspath(output_uri), *relative.split("/"))
 
 
 def write_split_files(output, buckets, splitter):
@@ -405,6 +412,8 @@ def build_manifest(options, run, labels, splitter, rejections, started):
         "skipped_sources": run["skipped"],
         "rejections_sample": rejections.sample,
         "rejection_reasons": dict(sorted(rejections.by_reason.items())),
+        "rejection_lines": dict(sorted(rejections.lines_by_reason.items())),
+        "rejected_uri": output_file_uri(options.output_uri, "rejected.jsonl"),
         "files": {name: relative for name, relative in zip(SPLIT_NAMES, OUTPUT_FILES)},
         "normalization_version": NORMALIZATION_VERSION,
         "started_at": _iso(started),
@@ -421,23 +430,6 @@ def _iso(timestamp):
 # The job
 # ---------------------------------------------------------------------------------------------------------------
 
-def load_class_names(store_for, explicit_uri, listed):
-    """The class-name mapping from --classes_uri (a missing one is a warning) or the listed classes.txt."""
-    if explicit_uri:
-        data = store_for(explicit_uri).read_optional(explicit_uri)
-        if data is None:
-            warn("classes file not found, labels are used as they are: %s" % explicit_uri)
-            return {}, None
-        return parse_classes(data), explicit_uri
-    if listed is None:
-        return {}, None
-    stream = listed.open()
-    try:
-        return parse_classes(stream.read()), listed.uri
-    finally:
-        close_quietly(stream)
-
-
 def process(options, s3_client_factory):
     """Runs the job; returns the exit status."""
     started = time.time()
@@ -448,19 +440,20 @@ def process(options, s3_client_factory):
         return s3_store if is_s3_uri(uri) else local_store
 
     objects = store_for(options.input_uri).list(options.input_uri)
-    sources, skipped, listed_classes = partition_sources(objects, options.classes_uri)
-    class_names, classes_uri = load_class_names(store_for, options.classes_uri, listed_classes)
-    labels = Labels(class_names)
+    sources, skipped, sidecars, folder_lists = partition_sources(objects)
+    mappings = Mappings(store_for, options.classes_uri, sidecars, folder_lists)
+    labels = Labels()
     with tempfile.TemporaryDirectory(prefix="preprocess-") as staging:
         output = Output(options.output_uri, s3_store, staging)
         buckets = BucketFiles(staging, bucket_count_for([stored for stored, _ in sources]))
         rejections = Rejections(output.path("rejected.jsonl"))
         splitter = Splitter(labels, buckets, options.validation_ratio, options.test_ratio)
-        stats = read_all(sources, RowSink(labels, splitter, rejections))
+        stats = read_all(sources, mappings, RowSink(labels, splitter, rejections))
         buckets.close()
         rejections.close()
         write_split_files(output, buckets, splitter)
-        run = {"input_rows": sum(entry.rows for entry in stats), "classes_uri": classes_uri,
+        run = {"input_rows": sum(entry.rows for entry in stats),
+               "classes_uri": mappings.legacy_uris[0] if mappings.legacy_uris else None,
                "sources": [entry.to_manifest() for entry in stats], "skipped": skipped}
         manifest = build_manifest(options, run, labels, splitter, rejections, started)
         write_manifest(output.path("manifest.json"), manifest)
@@ -468,15 +461,21 @@ def process(options, s3_client_factory):
     return report(manifest, sources)
 
 
-def read_all(sources, sink):
-    """Reads every data source into the sink; returns their SourceStats."""
+def read_all(sources, mappings, sink):
+    """Reads every data source into the sink, each with its label mapping; returns their SourceStats."""
     stats = []
     for stored, data_format in sources:
         entry = SourceStats(stored, data_format)
+        stats.append(entry)
+        try:
+            entry.mapping = mappings.mapping_for(stored)
+        except ValueError as error:
+            entry.error = str(error)
+            warn("%s: not read: %s" % (stored.uri, error))
+            continue
         read_source(stored, data_format, sink, entry)
         info("read %s: %d rows, %d rejected, %d duplicates" % (stored.uri, entry.rows, entry.rejected,
                                                               entry.duplicates))
-        stats.append(entry)
     return stats
 
 

@@ -18,6 +18,9 @@ from preprocess_storage import close_quietly
 READ_CHUNK_BYTES = 4 * 1024 * 1024
 BATCH_TEXT_BYTES = 2 * 1024 * 1024
 CSV_FIELD_LIMIT = 8 * 1024 * 1024
+# How many more lines one CSV record may run into (a quoted field holding line breaks): DBpedia abstracts span a
+# few; a quote left open would otherwise swallow the rows after it.
+CSV_MAX_CONTINUATION_LINES = 64
 EXCERPT_CHARS = 200
 LABEL_PREFIX = "__label__"
 DATA_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".txt": "fasttext"}
@@ -134,27 +137,64 @@ def fast_csv_fields(line):
     return head[:-1].split(b",") + parts[1::2]
 
 
-def parse_csv_record(first_line, more_lines, line_number):
+class PushbackLines(object):
+    """An iterator over lines to which lines can be given back, to be read again (in order) before the rest."""
+
+    def __init__(self, lines):
+        self._lines = iter(lines)
+        self._back = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self._back:
+            return self._back.pop()
+        return next(self._lines)
+
+    def push_back(self, lines):
+        self._back.extend(reversed(lines))
+
+
+class _RecordTooLong(Exception):
+    pass
+
+
+def parse_csv_record(first_line, more_lines):
     """Parses one record with the csv module, pulling continuation lines from `more_lines` as quotes require.
 
-    Strict mode: a quote in the wrong place, or a quoted field still open at the end of the file, is an error
-    (the record is rejected as malformed_csv) rather than a guess. The fast path only accepts strictly valid lines.
+    Strict mode: a quote in the wrong place, a quoted field still open at the end of the file, or one still open
+    after CSV_MAX_CONTINUATION_LINES more lines (or CSV_FIELD_LIMIT bytes) is an error rather than a guess. The
+    fast path only accepts strictly valid lines.
 
-    Returns (fields as bytes or None, number of the record's last line, csv error message or None).
+    Returns (fields as bytes or None, the continuation lines it consumed, error message or None). On an error the
+    caller rejects the first line alone and reads the consumed lines again: a malformed record costs only itself.
     """
-    state = {"last": line_number}
+    consumed = []
+    size = [len(first_line)]
 
     def decoded_lines():
         yield first_line.decode("utf-8", "replace") + "\n"
         for line in more_lines:
-            state["last"] += 1
+            consumed.append(line)
+            size[0] += len(line) + 1
+            if len(consumed) > CSV_MAX_CONTINUATION_LINES or size[0] > CSV_FIELD_LIMIT:
+                raise _RecordTooLong()
             yield line.decode("utf-8", "replace") + "\n"
 
     try:
         row = next(csv.reader(decoded_lines(), strict=True))  # a non-empty first line always makes a record
+    except _RecordTooLong:
+        return None, consumed, "unterminated quoted field: still open %d lines (%d bytes) later" % (len(consumed),
+                                                                                                  size[0])
     except csv.Error as error:
-        return None, state["last"], str(error)
-    return [field.encode("utf-8") for field in row], state["last"], None
+        if not consumed:
+            return None, consumed, str(error)
+        if "unexpected end of data" in str(error):
+            return None, consumed, "unterminated quoted field: still open at the end of the file"
+        return None, consumed, ("unterminated quoted field: the quote opened on this line runs into the next %d "
+                                "line(s) (%s)" % (len(consumed), error))
+    return [field.encode("utf-8") for field in row], consumed, None
 
 
 def _detect_csv_header(fields):
@@ -168,9 +208,13 @@ def _detect_csv_header(fields):
 def read_csv(reader, sink):
     """Reads DBpedia-shaped CSV: `label,title,content` (or `label,text` after such a header).
 
+    A record may span lines (a quoted field holding line breaks), but a malformed one costs only its first line:
+    when the record does not parse, or spans lines and does not have the file's column count, its first line is
+    rejected and the lines it ran into are read again as records of their own.
+
     The hottest loop of the job: rows are batched here rather than handed to the sink one call at a time.
     """
-    lines = iter(reader)
+    lines = PushbackLines(reader)
     invalid = reader.invalid_lines
     columns = None
     number = 0
@@ -184,10 +228,15 @@ def read_csv(reader, sink):
             continue
         fields = fast_csv_fields(line)
         if fields is None:
-            fields, number, error = parse_csv_record(line, lines, number)
+            fields, consumed, error = parse_csv_record(line, lines)
+            if error is None and consumed and len(fields) != (columns or 3):
+                error = ("unterminated quoted field: the quote opened on this line runs into the next %d line(s), "
+                         "making a record of %d columns" % (len(consumed), len(fields)))
             if error is not None:
                 sink.reject("malformed_csv", error, first, line)
+                lines.push_back(consumed)
                 continue
+            number += len(consumed)
         if invalid and take_invalid(invalid, first, number):
             sink.reject("invalid_utf8", "bytes that are not UTF-8", first, line)
             continue

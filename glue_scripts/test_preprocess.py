@@ -272,6 +272,117 @@ class RejectionsTest(Workspace):
         self.assertLessEqual(len(outputs["rejected"][0]["excerpt"]), 203)
 
 
+class MalformedCsvTest(Workspace):
+    """A malformed row costs only itself: an unterminated quote does not swallow the rows after it."""
+
+    def lines(self, count):
+        return [b'"%d","Title %d","Content of row %d, distinct."\n' % (1 + index % 3, index, index)
+                for index in range(count)]
+
+    def test_unterminated_quote_on_line_299_of_301_loses_that_row_only(self):
+        lines = self.lines(301)
+        lines[298] = b'"2","Title 298","Content of row 298 with a quote that never closes\n'
+        self.put("a.csv", b"".join(lines))
+        outputs = self.run_ok()
+        manifest = outputs["manifest"]
+        self.assertEqual(manifest["input_rows"], 301)
+        self.assertEqual(sum(manifest["rows"].values()), 300)
+        self.assertEqual([(entry["line"], entry["reason"]) for entry in outputs["rejected"]], [(299, "malformed_csv")])
+        self.assertIn("unterminated quoted field", outputs["rejected"][0]["detail"])
+        self.assertIn("__label__3 title 299 content of row 299 , distinct .", all_lines(outputs))
+        self.assertIn("__label__1 title 300 content of row 300 , distinct .", all_lines(outputs))
+        self.assertEqual(manifest["rejection_lines"], {"malformed_csv": [{"source": manifest["sources"][0]["uri"],
+                                                                          "line": 299}]})
+        self.assert_invariant(manifest)
+
+    def test_an_open_quote_before_unquoted_rows_is_bounded_and_resynchronised(self):
+        unquoted = [b"%d,Title %d,Plain row %d\n" % (1 + index % 2, index, index) for index in range(200)]
+        unquoted[10] = b'1,"Opened but never closed,and more\n'
+        self.put("a.csv", b"".join(unquoted))
+        outputs = self.run_ok()
+        self.assertEqual([(entry["line"], entry["reason"]) for entry in outputs["rejected"]], [(11, "malformed_csv")])
+        self.assertIn("still open %d lines" % (preprocess_readers.CSV_MAX_CONTINUATION_LINES + 1),
+                      outputs["rejected"][0]["detail"])
+        self.assertEqual(sum(outputs["manifest"]["rows"].values()), 199)
+
+    def test_a_quote_that_closes_as_a_record_of_other_columns_is_malformed_not_swallowing(self):
+        self.put("a.csv", b'1,"Title,content\n2,Next title,"next content"\n3,Third,third content\n')
+        outputs = self.run_ok()
+        self.assertEqual([entry["line"] for entry in outputs["rejected"]], [1])
+        self.assertEqual(sorted(line.split(" ")[0] for line in all_lines(outputs)), ["__label__2", "__label__3"])
+
+    def test_multi_line_quoted_fields_are_still_one_record(self):
+        self.put("a.csv", b'"1","Title","first line\nsecond line\nthird"\n"2","Other","plain"\n')
+        outputs = self.run_ok()
+        self.assertEqual(outputs["rejected"], [])
+        self.assertIn("__label__1 title first line second line third", all_lines(outputs))
+
+
+class DropClassNamesTest(Workspace):
+    """Each kept drop's sidecar names its labels: a numeric label means what the drop that brought it said."""
+
+    def sidecar(self, data_name, classes, classes_uri="s3://bucket/labeled/x/classes.20260101T000000Z.0123456789ab.txt"):
+        document = {"data": data_name, "classes": classes, "classesUri": classes_uri if classes is not None else None}
+        self.put(data_name + ".classes.json", json.dumps(document).encode("utf-8"))
+
+    def test_two_drops_with_different_class_lists_keep_their_names_apart(self):
+        self.put("a/data.0123456789ab.csv", b'"1","Crumb","A bakery in town."\n"2","Peak","A tall mountain."\n')
+        self.sidecar("a/data.0123456789ab.csv", ["Bakery", "Mountain"])
+        self.put("b/data.ba9876543210.csv", b'"1","Acme","A company."\n"2","Springfield High","A school."\n')
+        self.sidecar("b/data.ba9876543210.csv", ["Company", "School"])
+        # kept class lists and a legacy global classes.txt are never data, and the latter names no sidecar'd file
+        self.put("a/classes.20260101T000000Z.0123456789ab.txt", b"Bakery\nMountain\n")
+        self.put("classes.txt", b"Renamed\nEverything\n")
+        outputs = self.run_ok()
+        lines = sorted(all_lines(outputs))
+        self.assertEqual([line.split(" ")[0] for line in lines],
+                         ["__label__Bakery", "__label__Company", "__label__Mountain", "__label__School"])
+        sources = {os.path.basename(entry["uri"]): entry for entry in outputs["manifest"]["sources"]}
+        self.assertEqual(sorted(sources), ["data.0123456789ab.csv", "data.ba9876543210.csv"])
+        self.assertEqual(sources["data.0123456789ab.csv"]["classes"]["kind"], "drop")
+        self.assertEqual(sources["data.0123456789ab.csv"]["classes"]["names"], 2)
+        self.assertIsNone(outputs["manifest"]["classes_uri"])
+
+    def test_labels_the_drops_list_does_not_name_are_rejected_rows(self):
+        self.put("a/data.0123456789ab.csv", b'"1","Crumb","A bakery."\n"3","Beyond","Label three."\n'
+                                            b'"Mountain","Peak","A name of the list."\n"Volcano","Etna","Not in it."\n')
+        self.sidecar("a/data.0123456789ab.csv", ["Bakery", "Mountain"])
+        self.put("n/names.0123456789ab.csv", b'"Bakery","Crumb two","Names only."\n"7","Seven","No list."\n')
+        self.sidecar("n/names.0123456789ab.csv", None)
+        outputs = self.run_ok()
+        rejected = {(os.path.basename(entry["source"]), entry["line"]): entry for entry in outputs["rejected"]}
+        self.assertEqual(sorted(rejected), [("data.0123456789ab.csv", 2), ("data.0123456789ab.csv", 4),
+                                            ("names.0123456789ab.csv", 2)])
+        self.assertTrue(all(entry["reason"] == "unmapped_label" for entry in rejected.values()))
+        self.assertIn("label 3 is not named", rejected[("data.0123456789ab.csv", 2)]["detail"])
+        self.assertIn("'Volcano' is not one of the names", rejected[("data.0123456789ab.csv", 4)]["detail"])
+        self.assertIn("without a classes.txt", rejected[("names.0123456789ab.csv", 2)]["detail"])
+        self.assertTrue(rejected[("data.0123456789ab.csv", 2)]["excerpt"].startswith("3: "))
+        self.assertEqual(sorted(outputs["manifest"]["labels"]), ["Bakery", "Mountain"])
+        self.assert_invariant(outputs["manifest"])
+
+    def test_an_unreadable_sidecar_leaves_its_file_unread_with_the_reason(self):
+        self.put("a/data.0123456789ab.csv", b'"1","Crumb","A bakery."\n')
+        self.put("a/data.0123456789ab.csv.classes.json", b"{not json")
+        self.put("b/other.csv", b'"Tree","Oak","A tree."\n')
+        outputs = self.run_ok()
+        sources = {os.path.basename(entry["uri"]): entry for entry in outputs["manifest"]["sources"]}
+        self.assertIn("unreadable class-name sidecar", sources["data.0123456789ab.csv"]["error"])
+        self.assertEqual(sources["data.0123456789ab.csv"]["rows"], 0)
+        self.assertEqual(list(outputs["manifest"]["labels"]), ["Tree"])
+
+    def test_files_without_a_sidecar_take_the_nearest_classes_txt(self):
+        self.put("classes.txt", b"Root\n")
+        self.put("x/classes.txt", b"Folder\n")
+        self.put("x/deeper/a.csv", b'"1","One","From the folder above."\n')
+        self.put("y/b.csv", b'"1","Two","From the root."\n')
+        outputs = self.run_ok()
+        self.assertEqual(sorted(line.split(" ")[0] for line in all_lines(outputs)), ["__label__Folder", "__label__Root"])
+        kinds = {os.path.basename(entry["uri"]): entry["classes"] for entry in outputs["manifest"]["sources"]}
+        self.assertEqual(kinds["a.csv"]["kind"], "folder")
+        self.assertTrue(kinds["a.csv"]["uri"].endswith("x/classes.txt"))
+
+
 class SplitTest(Workspace):
     def test_labels_with_enough_rows_are_in_every_split_in_proportion(self):
         self.put("a.csv", csv_bytes(sample_rows({"One": 1, "Two": 2, "Three": 3, "Ten": 10, "Big": 200})))
@@ -364,7 +475,7 @@ class DeterminismTest(Workspace):
                 self.assertEqual(one.read(), two.read(), relative)
         manifests = [read_outputs(folder)["manifest"] for folder in (first, second)]
         for manifest in manifests:
-            for volatile in ("run_id", "output_uri", "started_at", "finished_at", "elapsed_seconds"):
+            for volatile in ("run_id", "output_uri", "rejected_uri", "started_at", "finished_at", "elapsed_seconds"):
                 manifest.pop(volatile)
         self.assertEqual(manifests[0], manifests[1])
 
@@ -678,8 +789,8 @@ class FastCsvTest(unittest.TestCase):
 class RuntimeCompatibilityTest(unittest.TestCase):
     def test_modules_are_found(self):
         self.assertEqual([os.path.basename(path) for path in MODULES],
-                         ["preprocess.py", "preprocess_errors.py", "preprocess_normalization.py", "preprocess_readers.py",
-                          "preprocess_split.py", "preprocess_storage.py"])
+                         ["preprocess.py", "preprocess_errors.py", "preprocess_labels.py", "preprocess_normalization.py",
+                          "preprocess_readers.py", "preprocess_split.py", "preprocess_storage.py"])
 
     def test_source_parses_as_python_3_9(self):
         for path in MODULES:

@@ -1,12 +1,17 @@
 /**
- * `npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia | --rows N]`: the main job in one
+ * `npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia | --rows N] [--keep]`: the main job in one
  * command. Starts the local stack, drops a labeled data set into incoming/, follows the run through every
  * stage (ingest, preprocess, train, deploy, notify), prints the `Model deployed` email's summary and a few
  * predictions on held-out texts, stops the stack and exits 0 (1 when the pipeline reports a failure, 2 for
  * bad options or a data set the corpus holds already).
+ *
+ * The stack's state: LOCAL_STACK_DIR when given; else with --keep the checkout's .local/ (the user's stack, whose
+ * corpus the demo's data joins); else a throwaway folder, removed at the end, so the model is trained on exactly
+ * the demo's data and the user's stack is left alone.
  */
 import '../local-stack/src/cli/warnings';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
@@ -15,12 +20,13 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { glueJobName, runIdFromTrainingJobName, trainingJobPrefix } from '../shared/src/names';
 import { TextClassifier, stripLabelPrefix } from '../shared/src/inference';
 import { detailTypeOfSubject } from '../shared/src/events';
-import { isSageMakerMissing } from '../shared/src/aws-errors';
+import { parseManifest } from '../shared/src/manifest';
+import { describeRows, summarizeRows } from '../shared/src/rows';
+import { isNotFound, isSageMakerMissing } from '../shared/src/aws-errors';
 import { startLocalStack, localPaths, type RunningStack } from '../local-stack/src/stack';
 import { readMailbox, type Mail } from './lib/mail';
 import { classesFile, csvLine, generateRows } from './lib/synthetic-dbpedia';
 import { DBPEDIA_URL, fetchDbpedia } from './lib/dbpedia';
-import { labeledKey, parseDropKey } from '../services/ingestion/src/drop-keys';
 import { finished } from 'node:stream/promises';
 import { defineCommand, parseCommandLine, usageError, type ParsedCommandLine } from './lib/cli';
 
@@ -39,16 +45,20 @@ interface DemoData {
   description: string;
 }
 
-/** Data the corpus holds already: no run would start. Exit status 2. */
-class NothingNewError extends Error {}
-
 const COMMAND = defineCommand({
-  usage: 'npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia [--dbpedia-url URL] | --rows N]',
+  usage: 'npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia [--dbpedia-url URL] | --rows N] [--keep]',
   summary:
     'Starts the local stack, drops a labeled data set into incoming/, follows the run through every stage, prints the ' +
     `Model deployed email and predictions, and stops the stack. Without an option: ${DEFAULT_ROWS} rows of the project's ` +
-    'synthetic DBpedia-shaped generator (a new seed each run, so every demo run adds new data and retrains on all of it).',
+    "synthetic DBpedia-shaped generator. It runs on a throwaway state folder (removed at the end), so the model is trained on " +
+    'exactly that data and your stack is left alone; LOCAL_STACK_DIR=<dir> runs it on that folder instead.',
   options: {
+    keep: {
+      type: 'boolean',
+      description:
+        "run on your stack's own state (.local/): the data joins its corpus (a new synthetic seed each run, so every run adds " +
+        'new data and retrains on all of it) and the model is still served at the next npm start',
+    },
     rows: { type: 'string', value: 'n', description: 'the synthetic data set with n rows (at least 100)' },
     data: { type: 'string', value: 'file', description: 'your labeled data (.csv, .jsonl or .txt, optionally .gz; see README "Data")' },
     classes: { type: 'string', value: 'file', description: 'a classes.txt naming your numeric labels (line 1 names label 1), with --data' },
@@ -91,13 +101,13 @@ async function dataSource(values: ParsedCommandLine<typeof COMMAND.options>['val
 
 /**
  * The project's synthetic data set. Its seed counts the synthetic sets the corpus (labeled/) holds already:
- * dropping the very same file again would start no run (the pipeline has nothing new to train on), so each
- * demo run adds new rows and retrains on all of them.
+ * the very same file again would be nothing new (the pipeline answers so, and starts no run), so each demo run on
+ * a kept stack adds new rows and retrains on all of them; on a fresh stack it is always the first seed.
  */
-async function generatedData(s3: S3Client, bucket: string, rows: number): Promise<DemoData> {
-  const earlier = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'labeled/demo/synthetic-' }));
-  const seed = 2026 + (earlier.KeyCount ?? 0);
-  const directory = path.join(localPaths(root).localDir, 'demo');
+async function generatedData(s3: S3Client, bucket: string, rows: number, localDir: string): Promise<DemoData> {
+  const earlier = (await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'labeled/demo/synthetic-' }))).Contents ?? [];
+  const seed = 2026 + earlier.filter((object) => !object.Key!.endsWith('.classes.json')).length;
+  const directory = path.join(localDir, 'demo');
   mkdirSync(directory, { recursive: true });
   const csv = path.join(directory, `synthetic-${rows}-seed${seed}.csv`);
   const out = createWriteStream(csv);
@@ -106,12 +116,13 @@ async function generatedData(s3: S3Client, bucket: string, rows: number): Promis
   await finished(out);
   const classes = path.join(directory, 'classes.txt');
   writeFileSync(classes, classesFile());
-  const more = earlier.KeyCount ? `; the corpus holds ${earlier.KeyCount} earlier demo set(s), the retrain uses them all` : '';
+  const count = seed - 2026;
+  const more = count > 0 ? `; the corpus holds ${count} earlier demo set(s), the retrain uses them all` : '';
   return { csv, classes, description: `${rows} synthetic DBpedia-shaped rows, 14 classes (the project's own generator, seed ${seed}${more})` };
 }
 
 /** Follows the run through its stages by what each service leaves behind; returns the final email. */
-async function followRun(stack: RunningStack, since: Date): Promise<{ mail: Mail; jobName?: string }> {
+async function followRun(stack: RunningStack, since: Date, stateDir: string): Promise<{ mail: Mail; jobName?: string }> {
   const config = { endpoint: stack.info.endpoint, region: stack.info.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   const s3 = new S3Client({ ...config, forcePathStyle: true });
   const glue = new GlueClient(config);
@@ -131,16 +142,20 @@ async function followRun(stack: RunningStack, since: Date): Promise<{ mail: Mail
   while (Date.now() < deadline) {
     const labeled = await s3.send(new ListObjectsV2Command({ Bucket: dataBucket, Prefix: 'labeled/' }));
     for (const object of labeled.Contents ?? []) {
-      if (object.LastModified && object.LastModified >= since) once(`labeled ${object.Key}`, () => say('ingest', `kept ${object.Key}`));
+      // the drops themselves, not the class-name sidecars written beside them
+      if (object.LastModified && object.LastModified >= since && !object.Key!.endsWith('.classes.json')) {
+        once(`labeled ${object.Key}`, () => say('ingest', `kept ${object.Key}`));
+      }
     }
     const runs = await glue.send(new GetJobRunsCommand({ JobName: glueJobName(stage), MaxResults: 5 }));
     for (const run of (runs.JobRuns ?? []).filter((candidate) => candidate.StartedOn && candidate.StartedOn >= new Date(since.getTime() - 1000))) {
       const runId = run.Arguments?.['--run_id'] ?? run.Id;
       once(`glue ${run.Id}`, () => say('preprocess', `Glue run for ${runId} started`));
-      if (run.JobRunState && run.JobRunState !== 'RUNNING' && run.JobRunState !== 'STARTING') {
+      if (run.JobRunState && run.JobRunState !== 'RUNNING' && run.JobRunState !== 'STARTING' && !seen.has(`glue ${run.Id} ${run.JobRunState}`)) {
         once(`glue ${run.Id} ${run.JobRunState}`, () =>
           say('preprocess', `${run.JobRunState} in ${run.ExecutionTime ?? 0} s${run.ErrorMessage ? `: ${run.ErrorMessage}` : ''}`),
         );
+        await sayRows(s3, dataBucket, run.Arguments?.['--run_id']);
       }
     }
     const jobs = await sagemaker.send(
@@ -153,7 +168,7 @@ async function followRun(stack: RunningStack, since: Date): Promise<{ mail: Mail
         logLines = 0;
         say('train', `training job ${jobName} (BlazingText on fastText)`);
       }
-      logLines = printEpochs(jobName, logLines);
+      logLines = printEpochs(stateDir, jobName, logLines);
       const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
       once(`job ${jobName} ${job.TrainingJobStatus}`, () => {
         if (job.TrainingJobStatus === 'InProgress') return;
@@ -182,8 +197,8 @@ async function followRun(stack: RunningStack, since: Date): Promise<{ mail: Mail
 }
 
 /** Prints the progress (epoch, words/s) and run summaries (loss, validation accuracy) the local training job has logged since the last call. */
-function printEpochs(jobName: string, printed: number): number {
-  const log = path.join(localPaths(root).stateDir, 'sagemaker', 'logs', `${jobName}.log`);
+function printEpochs(stateDir: string, jobName: string, printed: number): number {
+  const log = path.join(stateDir, 'sagemaker', 'logs', `${jobName}.log`);
   if (!existsSync(log)) return printed;
   const lines = readFileSync(log, 'utf8').split('\n').filter((line) => line.includes('#epochs') || / Epoch \d+\/\d+: /.test(line));
   for (const line of lines.slice(printed)) say('train', line.replace(/^\S+\s+/, ''));
@@ -210,51 +225,80 @@ async function showPredictions(stack: RunningStack, runId: string): Promise<void
   });
 }
 
-/** Drops the data set (and its classes.txt); refuses content the corpus holds already, which would start no run. */
-async function dropData(s3: S3Client, bucket: string, data: DemoData, since: Date): Promise<void> {
+/** What the run made of its rows, from its manifest: kept, duplicates, rejected by reason with their first lines. */
+async function sayRows(s3: S3Client, bucket: string, runId: string | undefined): Promise<void> {
+  if (!runId) return;
+  try {
+    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `prepared/${runId}/manifest.json` }));
+    const rows = summarizeRows(parseManifest(await object.Body!.transformToString()));
+    if (!rows) return;
+    const { totals, rejections } = describeRows(rows);
+    say('preprocess', `rows ${totals}`);
+    for (const line of rejections) say('preprocess', `  rejected ${line}`);
+    if (rows.rejected > 0 && rows.rejectedList) say('preprocess', `  every rejected row, with its reason: ${rows.rejectedList}`);
+  } catch (error) {
+    if (!isNotFound(error)) throw error; // a run that failed before writing its manifest
+  }
+}
+
+/** Drops the data set: its classes.txt first, then the data file beside it (one drop: services/ingestion/README.md). */
+async function dropData(s3: S3Client, bucket: string, data: DemoData): Promise<void> {
   if (data.classes) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'incoming/demo/classes.txt', Body: readFileSync(data.classes) }));
   const key = `incoming/demo/${path.basename(data.csv)}`;
-  const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(data.csv) }));
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(data.csv) }));
   say('drop', `s3://${bucket}/${key}: ${data.description}`);
-  const keptAs = labeledKey(parseDropKey(key)!, put.ETag ?? '');
-  const listing = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: keptAs }));
-  const earlier = listing.Contents?.find((object) => object.Key === keptAs && object.LastModified && object.LastModified < since);
-  if (earlier) {
-    throw new NothingNewError(
-      `${path.basename(data.csv)} is in the corpus already (${keptAs}, kept ${earlier.LastModified!.toISOString()}): ` +
-        'the pipeline has nothing new to train on and starts no run. Drop other data, or start from an empty local stack (rm -rf .local).',
-    );
-  }
+}
+
+/**
+ * Where the demo's stack keeps its state: LOCAL_STACK_DIR when given, else with --keep the checkout's .local/, else a
+ * throwaway folder (removed at the end; kept, and said so, when the pipeline did not deploy).
+ */
+function stateFolder(keep: boolean): { localDir: string; throwaway: boolean } {
+  if (process.env.LOCAL_STACK_DIR) return { localDir: path.resolve(process.env.LOCAL_STACK_DIR), throwaway: false };
+  if (keep) return { localDir: localPaths(root).localDir, throwaway: false };
+  return { localDir: mkdtempSync(path.join(tmpdir(), 'ml-pipeline-demo-')), throwaway: true };
+}
+
+/** The answer that ends the demo: a deployed model (0), nothing new (2), anything else (1). */
+function exitCodeOf(mail: Mail): number {
+  const detailType = detailTypeOfSubject(mail.subject);
+  return detailType === 'Model Deployed' ? 0 : detailType === 'Dataset Unchanged' ? 2 : 1;
 }
 
 async function main(): Promise<void> {
   const { values } = parseCommandLine(COMMAND);
   const source = await dataSource(values);
-  say('stack', 'starting the local stack (packaging the four services if they changed)');
-  const stack = await startLocalStack({ root, progress: (message) => say('stack', message) });
+  const { localDir, throwaway } = stateFolder(values.keep === true);
+  say('stack', `starting the local stack on ${throwaway ? 'a throwaway state folder' : 'the state folder'} ${localDir} (packaging the four services if they changed)`);
+  // A throwaway stack takes a free port, so that a stack of yours running on 4566 is left alone.
+  const port = throwaway && !process.env.LOCAL_STACK_PORT ? 0 : undefined;
+  const stack = await startLocalStack({ root, localDir, port, progress: (message) => say('stack', message) });
   let exitCode = 1;
   try {
     say('stack', `ready: ${stack.info.endpoint}, bucket ${stack.info.dataBucket}`);
     const s3 = new S3Client({ endpoint: stack.info.endpoint, region: stack.info.region, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    const data = source.data ?? (await generatedData(s3, stack.info.dataBucket, source.rows));
+    const data = source.data ?? (await generatedData(s3, stack.info.dataBucket, source.rows, localDir));
     const since = new Date(Date.now() - 1000);
-    await dropData(s3, stack.info.dataBucket, data, since);
-    const { mail, jobName } = await followRun(stack, since);
+    await dropData(s3, stack.info.dataBucket, data);
+    const { mail, jobName } = await followRun(stack, since, localPaths(root, localDir).stateDir);
     console.log(`\n${mail.subject}\n${'-'.repeat(Math.min(mail.subject.length, 100))}\n${mail.text}\n`);
-    if (detailTypeOfSubject(mail.subject) === 'Model Deployed' && jobName) {
+    exitCode = exitCodeOf(mail);
+    if (exitCode === 0 && jobName) {
       const runId = runIdFromTrainingJobName(stack.info.stage, jobName);
       if (runId) await showPredictions(stack, runId);
-      exitCode = 0;
     }
   } finally {
     say('stack', 'stopping');
     await stack.stop();
+    if (throwaway && exitCode === 0) rmSync(localDir, { recursive: true, force: true });
+    else if (throwaway) say('stack', `the throwaway state folder is kept for a look: ${localDir} (rm -rf it when done)`);
   }
-  console.log(`\n${exitCode === 0 ? 'Demo complete' : 'The pipeline did not deploy a model'} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  const outcome = exitCode === 0 ? 'Demo complete' : exitCode === 2 ? 'Nothing new to train on: no run started' : 'The pipeline did not deploy a model';
+  console.log(`\n${outcome} in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   process.exitCode = exitCode;
 }
 
 main().catch((error: Error) => {
   console.error(`demo: ${error.message}`);
-  process.exitCode = error instanceof NothingNewError ? 2 : 1;
+  process.exitCode = 1;
 });

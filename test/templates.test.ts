@@ -66,7 +66,7 @@ const runId = '20261125-110409-a1b2c3';
 
 describe('packaged templates', () => {
   it('have no IAM statement with a wildcard action', () => {
-    const statements = [...resourcesOf('AWS::IAM::Role'), ...resourcesOf('AWS::IAM::Policy')].flatMap(({ id, resource }) => {
+    const statements = [...resourcesOf('AWS::IAM::Role'), ...resourcesOf('AWS::IAM::Policy'), ...resourcesOf('AWS::IAM::ManagedPolicy')].flatMap(({ id, resource }) => {
       const properties = resource.Properties as {
         Policies?: Array<{ PolicyDocument: { Statement: unknown[] } }>;
         PolicyDocument?: { Statement: unknown[] };
@@ -82,7 +82,15 @@ describe('packaged templates', () => {
   it('give every function a role of its own and an artifact of at most 1 MiB', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
     expect(functions.map(({ id }) => id).sort()).toEqual(
-      ['DeployModelLambdaFunction', 'IngestDropLambdaFunction', 'ReportEndpointStateLambdaFunction', 'SendNotificationsLambdaFunction', 'StartFollowUpRunLambdaFunction', 'StartTrainingLambdaFunction'],
+      [
+        'DeployModelLambdaFunction',
+        'IngestDropLambdaFunction',
+        'RecheckDropsLambdaFunction',
+        'ReportEndpointStateLambdaFunction',
+        'SendNotificationsLambdaFunction',
+        'StartFollowUpRunLambdaFunction',
+        'StartTrainingLambdaFunction',
+      ],
     );
     const roles = functions.map(({ service, resource }) => `${service.name}/${JSON.stringify(resource.Properties?.Role)}`);
     expect(new Set(roles).size).toBe(functions.length);

@@ -8,6 +8,8 @@ import {
   CreateBucketCommand,
   DeleteBucketCommand,
   HeadBucketCommand,
+  DeleteBucketLifecycleCommand,
+  PutBucketLifecycleConfigurationCommand,
   PutBucketNotificationConfigurationCommand,
   PutBucketVersioningCommand,
   S3Client,
@@ -18,7 +20,8 @@ import { dataBucketName, endpointName } from '@pipeline/shared';
 import { createLocalServer, type LocalServer } from './core/server';
 import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
 import { removeStaleTempFilesSync, writeJsonAtomicSync } from './core/persistence';
-import { ACCOUNT_ID, type Provider } from './core/types';
+import { ACCOUNT_ID, AwsError, type Provider } from './core/types';
+import { lifecycleOfTemplate } from './deploy/bucket-lifecycle';
 import { packageServices } from './deploy/package';
 import { ResourceLayer } from './deploy/resources';
 import { deployPackagedService } from './deploy/service-deploy';
@@ -187,6 +190,10 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
             NotificationConfiguration: spec.eventBridge ? { EventBridgeConfiguration: {} } : {},
           }),
         );
+        // The rules as CloudFormation sets them (an update without them removes them); S3 applies them from now on.
+        const lifecycle = lifecycleOfTemplate(spec.properties.LifecycleConfiguration);
+        if (lifecycle) await s3().send(new PutBucketLifecycleConfigurationCommand({ Bucket: spec.name, LifecycleConfiguration: lifecycle }));
+        else await s3().send(new DeleteBucketLifecycleCommand({ Bucket: spec.name }));
       },
       deleteBucket: async (name) => {
         await s3().send(new DeleteBucketCommand({ Bucket: name })).catch(ignoring('NoSuchBucket'));
@@ -302,6 +309,24 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
   };
 }
 
+/**
+ * The time of `POST /_local/s3-lifecycle`: the buckets' lifecycle rules applied as S3 would apply them then, so
+ * that what they do in a month shows now. `{"at": "<ISO time>"}`, `{"days": n}` (n days from now), or `{}` (now).
+ */
+export function lifecycleTime(input: unknown): Date {
+  const { at, days } = (input ?? {}) as { at?: unknown; days?: unknown };
+  if (at !== undefined) {
+    const time = new Date(String(at));
+    if (Number.isNaN(time.getTime())) throw new AwsError('ValidationException', `"at" is not a time: ${String(at)}`, 400);
+    return time;
+  }
+  if (days !== undefined) {
+    if (typeof days !== 'number' || !Number.isFinite(days)) throw new AwsError('ValidationException', `"days" is not a number: ${String(days)}`, 400);
+    return new Date(Date.now() + days * 86_400_000);
+  }
+  return new Date();
+}
+
 /** Starts the stack, packages and deploys the services, and writes `.local/stack.json`. */
 export async function startLocalStack(options: LocalStackOptions): Promise<RunningStack> {
   const started = Date.now();
@@ -329,6 +354,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     providers: providersInStartOrder(providers),
     logger,
     onListening: (listening) => (url = listening),
+    controlRoutes: { 's3-lifecycle': (input) => providers.s3.lifecycle.evaluate(lifecycleTime(input)) },
   });
 
   try {

@@ -68,9 +68,35 @@ export const endpointStateChangeEvent = envelope(
 );
 export type EndpointStateChangeEvent = z.infer<typeof endpointStateChangeEvent>;
 
+/** An SQS batch as Lambda receives it; each body is checked on its own, so one bad message does not fail the batch. */
+export const sqsBatchEvent = z.object({
+  Records: z.array(z.looseObject({ messageId: z.string().min(1), body: z.string() })).min(1),
+});
+
 // ---- The pipeline's own events (contract: source ml-pipeline.<service>, every detail has runId and stage)
 
 const base = { runId: z.string().min(1), stage: z.string().min(1), at: z.string().datetime({ offset: true }) };
+
+/**
+ * What a run made of the rows it read (from its manifest, shared/src/rows.ts): kept, dropped as duplicates,
+ * rejected by reason with the first few lines of each, and where the full list of rejected rows is.
+ */
+export const rowsSummary = z.object({
+  read: z.number().int().nonnegative(),
+  kept: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  rejections: z.array(
+    z.object({
+      reason: z.string(),
+      count: z.number().int().nonnegative(),
+      lines: z.array(z.object({ source: z.string(), line: z.number().int() })),
+    }),
+  ),
+  /** `s3://<bucket>/prepared/<runId>/rejected.jsonl` */
+  rejectedList: z.string().optional(),
+});
+export type RowsSummary = z.infer<typeof rowsSummary>;
 
 const datasetRejectedDetail = z.object({
   ...base,
@@ -81,12 +107,22 @@ const datasetRejectedDetail = z.object({
   size: z.number().int().nonnegative().optional(),
 });
 
+const datasetUnchangedDetail = z.object({
+  ...base,
+  bucket: z.string(),
+  key: z.string(),
+  /** The labeled/ copy of the drop that brought the same content first. */
+  duplicateOf: z.string(),
+  size: z.number().int().nonnegative().optional(),
+});
+
 const pipelineFailedDetail = z.object({
   ...base,
   failedStep: z.enum(['ingestion', 'preprocessing', 'training', 'deployment']),
   resource: z.string(),
   reason: z.string(),
   state: z.string().optional(),
+  rows: rowsSummary.optional(),
 });
 
 const accuracyMetrics = z.object({ validationAccuracy: z.number().min(0).max(1) });
@@ -102,6 +138,7 @@ const modelRejectedDetail = z.object({
     servingModel: z.string().optional(),
   }),
   reason: z.string(),
+  rows: rowsSummary.optional(),
 });
 
 const modelDeployedDetail = z.object({
@@ -125,6 +162,7 @@ const modelDeployedDetail = z.object({
     deploymentSeconds: z.number().optional(),
     totalSeconds: z.number().optional(),
   }),
+  rows: rowsSummary.optional(),
 });
 
 /**
@@ -139,6 +177,7 @@ const modelDeployedDetail = z.object({
  */
 export const PIPELINE_EVENTS = {
   'Dataset Rejected': { detail: datasetRejectedDetail, emailSubject: 'Data rejected' },
+  'Dataset Unchanged': { detail: datasetUnchangedDetail, emailSubject: 'Nothing new' },
   'Pipeline Failed': { detail: pipelineFailedDetail, emailSubject: 'Pipeline failed' },
   'Model Rejected': { detail: modelRejectedDetail, emailSubject: 'Model rejected' },
   'Model Deployed': { detail: modelDeployedDetail, emailSubject: 'Model deployed' },
@@ -153,6 +192,7 @@ export type PipelineEventDetails = { [T in PipelineDetailType]: z.infer<(typeof 
 export type PipelineEventDetail<T extends PipelineDetailType> = PipelineEventDetails[T];
 
 export type DatasetRejectedDetail = PipelineEventDetail<'Dataset Rejected'>;
+export type DatasetUnchangedDetail = PipelineEventDetail<'Dataset Unchanged'>;
 export type PipelineFailedDetail = PipelineEventDetail<'Pipeline Failed'>;
 export type ModelRejectedDetail = PipelineEventDetail<'Model Rejected'>;
 export type ModelDeployedDetail = PipelineEventDetail<'Model Deployed'>;

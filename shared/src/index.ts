@@ -8,6 +8,7 @@ export * from './config';
 export * from './logger';
 export * from './blazingtext';
 export * from './manifest';
+export * from './rows';
 export * from './s3-uri';
 export * from './normalize';
 export * from './random';

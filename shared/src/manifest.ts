@@ -31,6 +31,10 @@ export const preprocessManifest = z.looseObject({
       }),
     )
     .default([]),
+  /** Rejected rows per reason, the first few of each, and where all of them are (glue_scripts/README.md, Output). */
+  rejection_reasons: z.record(z.string(), count).optional(),
+  rejection_lines: z.record(z.string(), z.array(z.looseObject({ source: z.string(), line: z.number().int() }))).optional(),
+  rejected_uri: z.string().optional(),
   /** The version of the text normalisation the Glue job applied (glue_scripts/NORMALIZATION.md). */
   normalization_version: z.string().min(1).optional(),
   started_at: z.string().optional(),

@@ -17,6 +17,8 @@ export const PREFIXES = {
   rejected: 'rejected/',
   prepared: 'prepared/',
   models: 'models/',
+  /** Claims on contents the corpus holds (services/ingestion/README.md): one object per content. */
+  index: 'index/',
 } as const;
 
 /** The class-name mapping file users may drop next to their data. */

@@ -7,6 +7,7 @@ import {
   classesFile,
   describeEndpoint,
   drop,
+  dropWithClasses,
   log,
   endpointTestAccuracy,
   EndpointProber,
@@ -115,7 +116,8 @@ describe('happy path', () => {
     try {
       await waitFor('the prober to get answers', () => prober.answers.length >= 5, 10_000);
       const dropped = Date.now();
-      await drop(e2e, 'dbpedia/part-2.csv', syntheticCsv({ rows: 4_000, seed: 202 }) + recipeCsv(700, 7));
+      // its classes.txt, dropped with it, names the new class too (line 15)
+      await dropWithClasses(e2e, 'dbpedia/part-2.csv', syntheticCsv({ rows: 4_000, seed: 202 }) + recipeCsv(700, 7), `${classesFile()}Recipe\n`);
       const mail = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 180_000);
       log(`happy path: second drop -> Model deployed email in ${secondsSince(dropped)} s`);
       const secondRunId = runIdOf(mail);

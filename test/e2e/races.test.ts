@@ -8,12 +8,11 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import type { JobRun } from '@aws-sdk/client-glue';
-import type { Mail } from '../../scripts/lib/mail';
 import {
   classesFile,
   describeEndpoint,
   drop,
-  glueRuns,
+  dropWithClasses,
   listKeys,
   log,
   manifestSourceKeys,
@@ -27,33 +26,14 @@ import {
   trainingJobs,
   waitFor,
   waitForLabeled,
+  waitUntilIdle,
   type E2EStack,
 } from './support';
 
 const fileStarted = Date.now();
 afterAll(() => log(`file races.test.ts took ${secondsSince(fileStarted)} s`));
 
-const TERMINAL = /^\[local\] (Model deployed|Model rejected|Pipeline failed): /;
 const runIdOfRun = (run: JobRun): string => run.Arguments?.['--run_id'] ?? '';
-
-/** Every Glue run has ended and has its final email (deployed, rejected or failed): the pipeline is idle. */
-async function waitUntilIdle(e2e: E2EStack, timeoutMs: number): Promise<{ runs: JobRun[]; finals: Mail[] }> {
-  return waitFor(
-    'every run to end with its email',
-    async () => {
-      const runs = await glueRuns(e2e);
-      if (runs.length === 0 || runs.some((run) => run.JobRunState === 'RUNNING' || run.JobRunState === 'STARTING' || run.JobRunState === 'STOPPING')) return false;
-      const finals = e2e.mail.matching(TERMINAL);
-      const reported = new Set(finals.map(runIdOf));
-      if (!runs.every((run) => reported.has(runIdOfRun(run)))) return false;
-      if ((await trainingJobs(e2e)).some((job) => job.TrainingJobStatus === 'InProgress' || job.TrainingJobStatus === 'Stopping')) return false;
-      const endpoint = await describeEndpoint(e2e);
-      return endpoint?.EndpointStatus === 'InService' && { runs, finals };
-    },
-    timeoutMs,
-    250,
-  );
-}
 
 /** Glue runs sorted by start; each ends before the next starts. */
 function expectNoOverlap(runs: JobRun[]): void {
@@ -77,8 +57,8 @@ describe('two drops in quick succession', () => {
   });
 
   it('loses nothing, never runs Glue twice at once, and ends serving a model trained on both', async () => {
-    await drop(e2e, 'classes.txt', classesFile());
-    await waitForLabeled(e2e, 'classes.txt');
+    await drop(e2e, 'burst/classes.txt', classesFile());
+    await waitForLabeled(e2e, 'burst/classes.txt');
     const started = Date.now();
     await drop(e2e, 'burst/a.csv', syntheticCsv({ rows: 2_000, seed: 31 }));
     await drop(e2e, 'burst/b.csv', syntheticCsv({ rows: 2_000, seed: 32 }));
@@ -152,13 +132,11 @@ describe('chaos: every event twice, 20% of invocations failing', () => {
 
   it('one Glue run, one training job and one endpoint deployment per run; every email exactly once', async () => {
     const started = Date.now();
-    await drop(e2e, 'classes.txt', classesFile());
-    await waitForLabeled(e2e, 'classes.txt');
     const seen = e2e.mail.mark();
-    await drop(e2e, 'chaos/part-1.csv', syntheticCsv({ rows: 1_500, seed: 41 }));
+    await dropWithClasses(e2e, 'chaos/part-1.csv', syntheticCsv({ rows: 1_500, seed: 41 }));
     const first = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 120_000);
     await drop(e2e, 'chaos/empty.csv', '');
-    await drop(e2e, 'chaos/part-2.csv', syntheticCsv({ rows: 1_500, seed: 42 }));
+    await dropWithClasses(e2e, 'chaos/part-2.csv', syntheticCsv({ rows: 1_500, seed: 42 }));
     const second = await e2e.mail.next(SUBJECT['Model Deployed'], new Set([...seen, first.file]), 120_000);
     const { runs } = await waitUntilIdle(e2e, 60_000);
     await e2e.mail.next(SUBJECT['Dataset Rejected'], seen, 30_000);

@@ -6,9 +6,9 @@
  */
 import { ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
 import {
-  classesFile,
   describeEndpoint,
   drop,
+  dropWithClasses,
   log,
   getBytes,
   getText,
@@ -22,7 +22,6 @@ import {
   temporaryLocalDir,
   trainingJobs,
   waitFor,
-  waitForLabeled,
   type E2EStack,
 } from './support';
 
@@ -57,9 +56,7 @@ async function servingState(): Promise<{ config: string | undefined; status: str
 describe('rejections while a model serves', () => {
   it('deploys a first model', async () => {
     const seen = e2e.mail.mark();
-    await drop(e2e, 'classes.txt', classesFile());
-    await waitForLabeled(e2e, 'classes.txt');
-    await drop(e2e, 'good/part-1.csv', syntheticCsv({ rows: 3_000, seed: 11 }));
+    await dropWithClasses(e2e, 'good/part-1.csv', syntheticCsv({ rows: 3_000, seed: 11 }));
     const mail = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 120_000);
     servingRunId = runIdOf(mail);
     const state = await servingState();
@@ -128,7 +125,7 @@ describe('rejections while a model serves', () => {
     expect(servingRunId).not.toBe('');
     const seen = e2e.mail.mark();
     // every label replaced by a random one, twice as many rows as the good data
-    await drop(e2e, 'shuffled/part-2.csv', syntheticCsv({ rows: 6_000, seed: 12, labelNoise: 1 }));
+    await dropWithClasses(e2e, 'shuffled/part-2.csv', syntheticCsv({ rows: 6_000, seed: 12, labelNoise: 1 }));
     const mail = await e2e.mail.next(/^\[local\] (Model rejected|Model deployed|Pipeline failed): /, seen, 120_000);
     expect(mail.subject).toMatch(SUBJECT['Model Rejected']);
     const rejectedRunId = runIdOf(mail);

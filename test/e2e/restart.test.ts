@@ -5,9 +5,8 @@
  */
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import {
-  classesFile,
   describeEndpoint,
-  drop,
+  dropWithClasses,
   getBytes,
   listObjects,
   log,
@@ -38,11 +37,9 @@ afterAll(async () => {
 describe('restart mid-training', () => {
   it('keeps every drop, reports the interrupted run, and retrains on the next drop', async () => {
     e2e = await startStack(temp.dir);
-    await drop(e2e, 'classes.txt', classesFile());
-    await waitForLabeled(e2e, 'classes.txt');
     // big enough that training takes several seconds
     const csv = syntheticCsv({ rows: 10_000, seed: 51 });
-    await drop(e2e, 'big/part-1.csv', csv);
+    await dropWithClasses(e2e, 'big/part-1.csv', csv);
     const labeledKey = await waitForLabeled(e2e, 'big/part-1.csv');
 
     const jobName = await waitFor(
@@ -82,7 +79,7 @@ describe('restart mid-training', () => {
 
     // the next drop retrains normally, on both drops
     const next = stack.mail.mark();
-    await drop(stack, 'small/part-2.csv', syntheticCsv({ rows: 1_000, seed: 52 }));
+    await dropWithClasses(stack, 'small/part-2.csv', syntheticCsv({ rows: 1_000, seed: 52 }));
     const deployed = await stack.mail.next(/^\[local\] (Model deployed|Model rejected|Pipeline failed): /, next, 120_000);
     expect(deployed.subject).toMatch(SUBJECT['Model Deployed']);
     const newRunId = runIdOf(deployed);

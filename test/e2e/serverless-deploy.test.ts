@@ -17,7 +17,7 @@ import { ListRulesCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { copyWorkingTree } from '../../scripts/lib/working-tree';
-import { classesFile, drop, log, ROOT, runIdOf, secondsSince, startStack, SUBJECT, syntheticCsv, temporaryLocalDir, waitForLabeled, type E2EStack } from './support';
+import { dropWithClasses, log, ROOT, runIdOf, secondsSince, startStack, SUBJECT, syntheticCsv, temporaryLocalDir, waitForLabeled, type E2EStack } from './support';
 
 const fileStarted = Date.now();
 const temp = temporaryLocalDir('serverless-deploy');
@@ -100,9 +100,7 @@ function statedAccuracy(text: string): number {
 describe('serverless deploy --stage local', () => {
   it('the default quality gate (80%) rejects a model of noisy data', async () => {
     const seen = e2e.mail.mark();
-    await drop(e2e, 'classes.txt', classesFile());
-    await waitForLabeled(e2e, 'classes.txt');
-    await drop(e2e, 'noisy/part-1.csv', syntheticCsv({ ...NOISY, seed: 71 }));
+    await dropWithClasses(e2e, 'noisy/part-1.csv', syntheticCsv({ ...NOISY, seed: 71 }));
     const mail = await e2e.mail.next(SUBJECT['Model Rejected'], seen, 180_000);
     expect(mail.text).toMatch(/Minimum accuracy:?\s*80\.00%/);
     const accuracy = statedAccuracy(mail.text);
@@ -129,7 +127,7 @@ describe('serverless deploy --stage local', () => {
 
   it('the next retrain goes live: the gate uses the 0.5 floor', async () => {
     const seen = e2e.mail.mark();
-    await drop(e2e, 'noisy/part-2.csv', syntheticCsv({ ...NOISY, seed: 72 }));
+    await dropWithClasses(e2e, 'noisy/part-2.csv', syntheticCsv({ ...NOISY, seed: 72 }));
     const mail = await e2e.mail.next(SUBJECT['Model Deployed'], seen, 240_000);
     const accuracy = statedAccuracy(mail.text);
     expect(accuracy).toBeGreaterThan(0.5);
@@ -162,7 +160,8 @@ describe('serverless deploy --stage local', () => {
     expect(functions).toContain('ml-pipeline-ingestion-local-ingestDrop');
     expect((await ruleNames()).filter((name) => RULES.includes(name))).toEqual([]);
     await expect(deployedStack()).rejects.toMatchObject({ name: 'ValidationError', message: `Stack with id ${STACK} does not exist` });
-    expect((await e2e.s3.send(new GetObjectCommand({ Bucket: e2e.info.dataBucket, Key: 'labeled/classes.txt' }))).ContentLength).toBeGreaterThan(0);
+    const kept = await waitForLabeled(e2e, 'noisy/part-1.csv');
+    expect((await e2e.s3.send(new GetObjectCommand({ Bucket: e2e.info.dataBucket, Key: kept }))).ContentLength).toBeGreaterThan(0);
 
     await succeeds(DEPLOYMENT, 'deploy', '--stage', 'local');
     expect((await functionNames()).filter((name) => FUNCTIONS.includes(name)).sort()).toEqual([...FUNCTIONS].sort());

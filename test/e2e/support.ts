@@ -89,6 +89,25 @@ export async function startStack(localDir: string, options: { chaos?: string; ro
   };
 }
 
+/**
+ * A stack for one test file: started over a fresh temporary folder before its tests (handed to `use`), stopped and
+ * removed after them, with the file's duration logged.
+ */
+export function stackPerFile(name: string, use: (e2e: E2EStack) => void): void {
+  const started = Date.now();
+  const temp = temporaryLocalDir(name);
+  let e2e: E2EStack | undefined;
+  beforeAll(async () => {
+    e2e = await startStack(temp.dir);
+    use(e2e);
+  }, 120_000);
+  afterAll(async () => {
+    await e2e?.stop();
+    temp.remove();
+    log(`file ${name}.test.ts took ${secondsSince(started)} s`);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Waiting
 
@@ -106,6 +125,28 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+const TERMINAL = /^\[local\] (Model deployed|Model rejected|Pipeline failed): /;
+const runIdOfRun = (run: JobRun): string => run.Arguments?.['--run_id'] ?? '';
+
+/** Every Glue run has ended and has its final email (deployed, rejected or failed): the pipeline is idle. */
+export async function waitUntilIdle(e2e: E2EStack, timeoutMs: number): Promise<{ runs: JobRun[]; finals: Mail[] }> {
+  return waitFor(
+    'every run to end with its email',
+    async () => {
+      const runs = await glueRuns(e2e);
+      if (runs.length === 0 || runs.some((run) => run.JobRunState === 'RUNNING' || run.JobRunState === 'STARTING' || run.JobRunState === 'STOPPING')) return false;
+      const finals = e2e.mail.matching(TERMINAL);
+      const reported = new Set(finals.map(runIdOf));
+      if (!runs.every((run) => reported.has(runIdOfRun(run)))) return false;
+      if ((await trainingJobs(e2e)).some((job) => job.TrainingJobStatus === 'InProgress' || job.TrainingJobStatus === 'Stopping')) return false;
+      const endpoint = await describeEndpoint(e2e);
+      return endpoint?.EndpointStatus === 'InService' && { runs, finals };
+    },
+    timeoutMs,
+    250,
+  );
 }
 
 /** The stack's mailbox: every email, and waits for new ones. */
@@ -174,19 +215,34 @@ const RECIPE_WORDS =
   'stir boil roast pepper salt cinnamon vanilla batter skillet marinade chopped minced grated served dish cuisine';
 const FILLER_WORDS = 'the of and a to is in with for traditional popular made often from its served region';
 
-/** Rows of a class the synthetic generator does not have (label `Recipe`), in the same CSV shape. */
-export function recipeCsv(rows: number, seed: number): string {
+/** A class of test data of our own: the label its rows carry (a name, or a number for a classes.txt to name), and its words. */
+export interface VocabularyClass {
+  label: string | number;
+  words: string;
+}
+
+/**
+ * Rows in the DBpedia CSV shape for classes the synthetic generator does not have: each row's text draws most of
+ * its words from its class's vocabulary, the rest from filler; `rowsPerClass` of each, interleaved.
+ */
+export function vocabularyCsv(classes: readonly VocabularyClass[], rowsPerClass: number, seed: number): string {
   const next = seededRandom(seed);
-  const own = RECIPE_WORDS.split(' ');
   const filler = FILLER_WORDS.split(' ');
+  const vocabularies = classes.map((vocabulary) => vocabulary.words.split(' '));
   const pick = (words: string[]) => words[Math.floor(next() * words.length)]!;
   let csv = '';
-  for (let i = 0; i < rows; i++) {
-    const title = `Dish ${Math.floor(next() * 1e9).toString(36)}`;
-    const words = Array.from({ length: 14 + Math.floor(next() * 16) }, () => (next() < 0.55 ? pick(own) : pick(filler)));
-    csv += csvLine({ label: 0, title, content: words.join(' ') }).replace(/^"0"/, '"Recipe"');
+  for (let i = 0; i < rowsPerClass * classes.length; i++) {
+    const index = i % classes.length;
+    const title = `Entry ${Math.floor(next() * 1e9).toString(36)}`;
+    const words = Array.from({ length: 14 + Math.floor(next() * 16) }, () => (next() < 0.55 ? pick(vocabularies[index]!) : pick(filler)));
+    csv += csvLine({ label: 0, title, content: words.join(' ') }).replace(/^"0"/, `"${classes[index]!.label}"`);
   }
   return csv;
+}
+
+/** Rows of a class the synthetic generator does not have (label `Recipe`), in the same CSV shape. */
+export function recipeCsv(rows: number, seed: number): string {
+  return vocabularyCsv([{ label: 'Recipe', words: RECIPE_WORDS }], rows, seed);
 }
 
 /** A recipe-like text none of the data sets holds, for probing which model serves. */
@@ -227,12 +283,24 @@ export async function getBytes(e2e: E2EStack, key: string): Promise<Uint8Array> 
 }
 
 /**
- * Waits until the drop `incoming/<stem>.<ext>` is kept under labeled/ (`labeled/<stem>.<etag 12><ext>`;
- * any classes.txt is kept as `labeled/classes.txt`); returns that key.
+ * Waits until the drop `incoming/<stem>.<ext>` is kept under labeled/ (`labeled/<stem>.<etag 12><ext>`; a
+ * `<folder>/classes.txt` is kept as `labeled/<folder>/classes.<dropped at>.<etag 12>.txt`); returns that key (the
+ * newest, for a classes.txt dropped into the folder before).
  */
-export async function waitForLabeled(e2e: E2EStack, relativeKey: string, timeoutMs = 30_000): Promise<string> {
+export async function waitForLabeled(e2e: E2EStack, relativeKey: string, timeoutMs = 30_000, since = new Date(0)): Promise<string> {
   if (relativeKey === 'classes.txt' || relativeKey.endsWith('/classes.txt')) {
-    return waitFor('labeled/classes.txt', async () => (await listKeys(e2e, 'labeled/classes.txt')).find((key) => key === 'labeled/classes.txt'), timeoutMs);
+    const folder = relativeKey.slice(0, -'classes.txt'.length);
+    const pattern = new RegExp(`^labeled/${escape(folder)}classes\\.\\d{8}T\\d{6}Z\\.[0-9a-f]{12}\\.txt$`);
+    return waitFor(
+      `labeled/ to keep ${relativeKey}`,
+      async () =>
+        (await listObjects(e2e, `labeled/${folder}classes.`))
+          .filter((object) => pattern.test(object.Key!) && object.LastModified! >= new Date(since.getTime() - 1000))
+          .map((object) => object.Key!)
+          .sort()
+          .at(-1),
+      timeoutMs,
+    );
   }
   const dot = relativeKey.lastIndexOf('.');
   const pattern = new RegExp(`^labeled/${escape(relativeKey.slice(0, dot))}\\.[0-9a-f]{12}${escape(relativeKey.slice(dot))}$`);
@@ -241,6 +309,16 @@ export async function waitForLabeled(e2e: E2EStack, relativeKey: string, timeout
     async () => (await listKeys(e2e, `labeled/${relativeKey.slice(0, dot)}`)).find((key) => pattern.test(key)),
     timeoutMs,
   );
+}
+
+/**
+ * A numeric-label drop as the README says to make one: `<folder>/classes.txt` (the synthetic generator's 14 names
+ * unless given), then the data file beside it. Returns the data file's incoming key.
+ */
+export async function dropWithClasses(e2e: E2EStack, relativeKey: string, body: string, classes = classesFile()): Promise<string> {
+  const folder = relativeKey.slice(0, relativeKey.lastIndexOf('/') + 1);
+  await drop(e2e, `${folder}classes.txt`, classes);
+  return drop(e2e, relativeKey, body);
 }
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -26,7 +26,7 @@ describe('cleanUpOldVersions', () => {
     const result = await cleanUpOldVersions(new SageMakerClient({ region: 'us-east-1' }), { prefix: 'mlp-dev-', keep: 1, inUse: new Set(['mlp-dev-1']) });
 
     expect(sagemaker).toHaveReceivedNthCommandWith(2, ListEndpointConfigsCommand, { NextToken: 't' });
-    expect(result).toEqual({ deletedEndpointConfigs: [], deletedModels: ['mlp-dev-2'] });
+    expect(result).toEqual({ deletedEndpointConfigs: [], deletedModels: ['mlp-dev-2'], keptModels: ['mlp-dev-3', 'mlp-dev-1'] });
     expect(sagemaker).toHaveReceivedCommandTimes(DeleteModelCommand, 1);
   });
 

@@ -33,6 +33,8 @@ async function listNewestFirst(
 export interface CleanupResult {
   deletedEndpointConfigs: string[];
   deletedModels: string[];
+  /** The models left: the newest `keep` and those in use. */
+  keptModels: string[];
 }
 
 /**
@@ -62,7 +64,8 @@ export async function cleanUpOldVersions(
   for (const name of deletedModels) {
     await ignoreMissing(sagemaker.send(new DeleteModelCommand({ ModelName: name })));
   }
-  return { deletedEndpointConfigs, deletedModels };
+  const keptModels = models.filter((name) => !deletedModels.includes(name));
+  return { deletedEndpointConfigs, deletedModels, keptModels };
 }
 
 // A duplicate event may clean up at the same time.

@@ -12,13 +12,14 @@ import {
   type DescribeEndpointCommandOutput,
   type DescribeTrainingJobCommandOutput,
 } from '@aws-sdk/client-sagemaker';
+import { GetObjectCommand, ListObjectsV2Command, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import 'aws-sdk-client-mock-jest';
 import { trainingJobStateChangeEvent, type TrainingJobStateChangeEvent } from '@pipeline/shared';
 import { handleTrainingJobStateChange } from './deploy';
 import { EndpointBusyError } from './rollout';
 import { config, fixture, JOB as job, jobArn, mockedDeployment, NOW, pipelineFailedEntry, publishedEvents, RUN_ID as runId, validationException } from './testing';
 
-const { sagemaker, eventBridge, deps } = mockedDeployment();
+const { sagemaker, eventBridge, s3, deps } = mockedDeployment();
 const previousJob = 'mlp-local-20261120-080000-0f0f0f';
 const artifact = `s3://${config.dataBucket}/models/${job}/output/model.tar.gz`;
 const image = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
@@ -152,6 +153,40 @@ describe('a completed training job', () => {
     ]);
     expect(sagemaker).not.toHaveReceivedCommand(CreateModelCommand);
     expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointCommand);
+  });
+
+  it("reports the run's rows (kept, duplicates, rejected by reason) from its manifest in Model Rejected", async () => {
+    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.7));
+    noEndpoint();
+    const key = `prepared/${runId}/manifest.json`;
+    s3.on(ListObjectsV2Command, { Prefix: key }).resolves({ Contents: [{ Key: key }] });
+    const manifest = {
+      run_id: runId,
+      input_rows: 301,
+      duplicate_rows: 0,
+      rejected_rows: 1,
+      rows: { train: 240, validation: 30, test: 30 },
+      labels: {},
+      rejection_reasons: { malformed_csv: 1 },
+      rejection_lines: { malformed_csv: [{ source: `s3://${config.dataBucket}/labeled/a.csv`, line: 299 }] },
+      rejected_uri: `s3://${config.dataBucket}/${key.replace('manifest.json', 'rejected.jsonl')}`,
+    };
+    s3.on(GetObjectCommand, { Key: key }).resolves({
+      Body: { transformToString: async () => JSON.stringify(manifest) } as unknown as GetObjectCommandOutput['Body'],
+    });
+
+    await handleTrainingJobStateChange(event('Completed'), deps);
+
+    expect(publishedEvents(eventBridge)[0]?.Detail).toMatchObject({
+      rows: {
+        read: 301,
+        kept: 300,
+        duplicates: 0,
+        rejected: 1,
+        rejections: [{ reason: 'malformed_csv', count: 1, lines: [{ source: `s3://${config.dataBucket}/labeled/a.csv`, line: 299 }] }],
+        rejectedList: `s3://${config.dataBucket}/prepared/${runId}/rejected.jsonl`,
+      },
+    });
   });
 
   it('rejects a model worse than the serving one by more than the tolerance, naming both figures', async () => {

@@ -1,4 +1,5 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import {
   blazingTextImage,
@@ -10,6 +11,7 @@ import {
 } from '@pipeline/shared';
 import { announce } from './announce';
 import type { DeploymentConfig } from './config';
+import { runRows } from './manifest';
 import { evaluateQualityGate } from './quality-gate';
 import { createModelVersion, isServingOrDeploying, pointEndpointAt, type RolloutAction } from './rollout';
 import { describeTrainingJob, findEndpoint, servingModel, tagsOf, validationAccuracy, ACCURACY_METRIC } from './sagemaker';
@@ -17,6 +19,8 @@ import { describeTrainingJob, findEndpoint, servingModel, tagsOf, validationAccu
 export interface DeploymentDeps extends HandlerDeps<DeploymentConfig> {
   sagemaker: SageMakerClient;
   eventBridge: EventBridgeClient;
+  /** Reads the run's manifest, for the rows its emails report. */
+  s3: S3Client;
 }
 
 export type DeployOutcome =
@@ -41,6 +45,7 @@ export async function handleTrainingJobStateChange(event: TrainingJobStateChange
       resource: jobName,
       reason: job.FailureReason ?? event.detail.FailureReason ?? `training job ${status} (${job.SecondaryStatus ?? 'no detail'})`,
       state: status,
+      ...(await runRows(deps, runId)),
     });
     return { outcome: 'training-failed' };
   }
@@ -60,6 +65,7 @@ export async function handleTrainingJobStateChange(event: TrainingJobStateChange
           ? `training job ${jobName} reported no ${ACCURACY_METRIC}, so the quality gate cannot judge it`
           : `training job ${jobName} has no model artifact`,
       state: 'Completed',
+      ...(await runRows(deps, runId)),
     });
     return { outcome: 'no-metric' };
   }
@@ -85,6 +91,7 @@ export async function handleTrainingJobStateChange(event: TrainingJobStateChange
         ...(serving ? { servingModel: serving.modelName } : {}),
       },
       reason: decision.reason,
+      ...(await runRows(deps, runId)),
     });
     return { outcome: 'rejected', reason: decision.reason };
   }

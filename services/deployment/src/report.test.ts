@@ -1,5 +1,12 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetObjectCommand, ListObjectsV2Command, NoSuchKey, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  NoSuchKey,
+  type GetObjectCommandOutput,
+} from '@aws-sdk/client-s3';
 import {
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -9,6 +16,7 @@ import {
   ListEndpointConfigsCommand,
   ListModelsCommand,
   ListTagsCommand,
+  ListTrainingJobsCommand,
 } from '@aws-sdk/client-sagemaker';
 import 'aws-sdk-client-mock-jest';
 import { endpointStateChangeEvent, type EndpointStateChangeEvent } from '@pipeline/shared';
@@ -17,6 +25,10 @@ import { config, configArn, fixture, JOB as job, jobArn, mockedDeployment, NOW, 
 
 const { sagemaker, eventBridge, s3, deps } = mockedDeployment();
 const olderJobs = ['mlp-local-20261124-100000-000004', 'mlp-local-20261123-100000-000003', 'mlp-local-20261122-100000-000002', 'mlp-local-20261121-100000-000001'];
+/** A job whose model the quality gate rejected (it never became a model), older than every kept one. */
+const rejectedJob = 'mlp-local-20261120-100000-00000f';
+/** A job newer than the deployed one: training, or its model being judged. */
+const newerJob = 'mlp-local-20261125-120000-00000a';
 
 function event(name: 'endpoint-in-service' | 'endpoint-failed'): EndpointStateChangeEvent {
   const sample = fixture<{ time: string; detail: Record<string, unknown> }>(name);
@@ -80,7 +92,32 @@ function inService(overrides: Record<string, unknown> = {}) {
   const listed = [job, ...olderJobs];
   sagemaker.on(ListEndpointConfigsCommand).resolves({ EndpointConfigs: listed.map((name) => ({ EndpointConfigName: name, EndpointConfigArn: configArn(name), CreationTime: NOW })) });
   sagemaker.on(ListModelsCommand).resolves({ Models: listed.map((name) => ({ ModelName: name, ModelArn: `arn:model/${name}`, CreationTime: NOW })) });
+  // Every job, newest first, an hour apart; each has its output under models/<job>/ (one version and a delete marker).
+  const jobs = [newerJob, ...listed, rejectedJob];
+  sagemaker.on(ListTrainingJobsCommand).resolves({
+    TrainingJobSummaries: jobs.map((name, index) => ({
+      TrainingJobName: name,
+      TrainingJobArn: jobArn(name),
+      TrainingJobStatus: name === newerJob ? 'InProgress' : 'Completed',
+      CreationTime: new Date(NOW.getTime() - index * 3_600_000),
+    })),
+  });
+  s3.on(ListObjectVersionsCommand, { Prefix: 'models/', Delimiter: '/' }).resolves({ CommonPrefixes: jobs.map((name) => ({ Prefix: `models/${name}/` })) });
+  for (const name of jobs) {
+    s3.on(ListObjectVersionsCommand, { Prefix: `models/${name}/`, MaxKeys: 1000 }).resolves({
+      Versions: [{ Key: `models/${name}/output/model.tar.gz`, VersionId: `v-${name}` }],
+      DeleteMarkers: [{ Key: `models/${name}/output/model.tar.gz`, VersionId: `d-${name}` }],
+    });
+  }
+  s3.on(DeleteObjectsCommand).resolves({});
 }
+
+/** The job folders whose every version was deleted. */
+const prunedFolders = () =>
+  s3.commandCalls(DeleteObjectsCommand).map((call) => {
+    const keys = new Set(call.args[0].input.Delete!.Objects!.map((target) => target.Key!.split('/')[1]));
+    return [...keys].join();
+  });
 
 
 describe('the endpoint in service', () => {
@@ -123,17 +160,44 @@ describe('the endpoint in service', () => {
     // The newest three (the serving one among them) are kept; the two oldest go.
     expect(sagemaker.commandCalls(DeleteEndpointConfigCommand).map((c) => c.args[0].input)).toEqual([
       { EndpointConfigName: olderJobs[2] },
-      { EndpointConfigName: olderJobs[3] },
+      { EndpointConfigName: olderJobs[3]! },
     ]);
     expect(sagemaker.commandCalls(DeleteModelCommand).map((c) => c.args[0].input)).toEqual([
       { ModelName: olderJobs[2] },
-      { ModelName: olderJobs[3] },
+      { ModelName: olderJobs[3]! },
+    ]);
+    // The artifacts of the models no longer kept go, every version of them, and those of a rejected older job;
+    // never those of a kept model (the serving one among them) nor of a job newer than the oldest kept one.
+    expect(prunedFolders()).toEqual([olderJobs[2], olderJobs[3]!, rejectedJob]);
+    expect(s3.commandCalls(DeleteObjectsCommand)[0]!.args[0].input.Delete!.Objects).toEqual([
+      { Key: `models/${olderJobs[2]}/output/model.tar.gz`, VersionId: `v-${olderJobs[2]}` },
+      { Key: `models/${olderJobs[2]}/output/model.tar.gz`, VersionId: `d-${olderJobs[2]}` },
     ]);
     expect(result).toEqual({
       outcome: 'deployed',
       runId,
-      cleanup: { deletedEndpointConfigs: olderJobs.slice(2), deletedModels: olderJobs.slice(2) },
+      cleanup: { deletedEndpointConfigs: olderJobs.slice(2), deletedModels: olderJobs.slice(2), keptModels: [job, olderJobs[0], olderJobs[1]] },
+      artifacts: { deletedArtifactsOf: [olderJobs[2], olderJobs[3]!, rejectedJob], deletedVersions: 6 },
     });
+  });
+
+  it('keeps the artifact of the model in service however old it is', async () => {
+    // The endpoint serves the oldest model (a rollback): only the rejected job's output is older still.
+    inService({ EndpointConfigName: olderJobs[3]! });
+    sagemaker.on(DescribeEndpointConfigCommand, { EndpointConfigName: olderJobs[3]! }).resolves({
+      EndpointConfigName: olderJobs[3]!,
+      EndpointConfigArn: configArn(olderJobs[3]!),
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: olderJobs[3]! }],
+    });
+    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: olderJobs[3]! }).resolves({
+      TrainingJobName: olderJobs[3]!,
+      TrainingJobArn: jobArn(olderJobs[3]!),
+      TrainingJobStatus: 'Completed',
+      FinalMetricDataList: [{ MetricName: 'validation:accuracy', Value: 0.9 }],
+    });
+    sagemaker.on(ListTagsCommand).resolves({ Tags: [] });
+    await handleEndpointStateChange(event('endpoint-in-service'), deps);
+    expect(prunedFolders()).toEqual([rejectedJob]);
   });
 
   it('publishes without dataset figures when the manifest has another shape', async () => {
@@ -176,7 +240,7 @@ describe('the endpoint in service', () => {
   });
 
   it('never deletes the config of a deployment in progress', async () => {
-    inService({ EndpointStatus: 'Updating', PendingDeploymentSummary: { EndpointConfigName: olderJobs[3] } });
+    inService({ EndpointStatus: 'Updating', PendingDeploymentSummary: { EndpointConfigName: olderJobs[3]! } });
 
     await handleEndpointStateChange(event('endpoint-in-service'), deps);
 

@@ -1,5 +1,4 @@
 import { ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
-import type { S3Client } from '@aws-sdk/client-s3';
 import {
   runIdFor,
   runIdFromTrainingJobName,
@@ -7,10 +6,11 @@ import {
   type EndpointStateChangeEvent,
 } from '@pipeline/shared';
 import { announce } from './announce';
+import { pruneModelArtifacts, type ArtifactPruning } from './artifacts';
 import { cleanUpOldVersions, type CleanupResult } from './cleanup';
 import type { DeploymentDeps } from './deploy';
 import { runDurations } from './durations';
-import { readDatasetSummary } from './manifest';
+import { readRunFigures, runRows } from './manifest';
 import { PREVIOUS_ACCURACY_TAG, PREVIOUS_MODEL_TAG } from './rollout';
 import {
   describeTrainingJob,
@@ -21,12 +21,10 @@ import {
   type EndpointDescription,
 } from './sagemaker';
 
-export interface ReportDeps extends DeploymentDeps {
-  s3: S3Client;
-}
+export type ReportDeps = DeploymentDeps;
 
 export type ReportOutcome =
-  | { outcome: 'deployed'; runId: string; cleanup: CleanupResult }
+  | { outcome: 'deployed'; runId: string; cleanup: CleanupResult; artifacts: ArtifactPruning }
   | { outcome: 'update-rolled-back'; runId: string }
   | { outcome: 'failed'; runId: string }
   | { outcome: 'ignored'; why: string };
@@ -53,10 +51,10 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
   const job = await describeTrainingJob(sagemaker, modelName);
   const accuracy = validationAccuracy(job);
   if (accuracy === undefined) throw new Error(`training job ${modelName} reports no validation accuracy`);
-  const [jobTags, configTags, dataset] = await Promise.all([
+  const [jobTags, configTags, figures] = await Promise.all([
     tagsOf(sagemaker, job.TrainingJobArn),
     tagsOf(sagemaker, endpointConfigArn),
-    readDatasetSummary(deps.s3, config.dataBucket, runId, deps.logger),
+    readRunFigures(deps.s3, config.dataBucket, runId, deps.logger),
   ]);
   const previousAccuracy = Number(configTags[PREVIOUS_ACCURACY_TAG] ?? NaN);
 
@@ -66,7 +64,7 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
     modelName,
     trainingJobName: modelName,
     metrics: { validationAccuracy: accuracy, ...(Number.isFinite(previousAccuracy) ? { previousAccuracy } : {}) },
-    ...(dataset ? { dataset } : {}),
+    ...figures,
     durations: runDurations({
       runId,
       jobTags,
@@ -77,13 +75,13 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
   });
   deps.logger.info('model deployed', { runId, modelName, previousModel: configTags[PREVIOUS_MODEL_TAG] });
 
-  const cleanup = await cleanUpOldVersions(sagemaker, {
-    prefix: trainingJobPrefix(config.stage),
-    keep: config.keepModels,
-    inUse: inUseNames(endpoint),
-  });
+  const inUse = inUseNames(endpoint);
+  const prefix = trainingJobPrefix(config.stage);
+  const cleanup = await cleanUpOldVersions(sagemaker, { prefix, keep: config.keepModels, inUse });
   deps.logger.info('old model versions deleted', { ...cleanup });
-  return { outcome: 'deployed', runId, cleanup };
+  const artifacts = await pruneModelArtifacts(deps, { bucket: config.dataBucket, prefix, kept: new Set([...cleanup.keptModels, ...inUse]) });
+  deps.logger.info('artifacts of models no longer kept deleted', { ...artifacts });
+  return { outcome: 'deployed', runId, cleanup, artifacts };
 }
 
 function inUseNames(endpoint: EndpointDescription): Set<string> {
@@ -127,6 +125,7 @@ async function reportRolledBackUpdate(
     resource: config.endpointName,
     reason: `the update to ${failedConfig} failed and SageMaker rolled back to ${endpoint.EndpointConfigName}: ${endpoint.FailureReason}`,
     state: 'IN_SERVICE',
+    ...(await runRows(deps, runId)),
   });
   return { outcome: 'update-rolled-back', runId };
 }
@@ -141,6 +140,7 @@ async function reportFailedEndpoint(event: EndpointStateChangeEvent, deps: Repor
     resource: config.endpointName,
     reason: endpoint?.FailureReason ?? event.detail.FailureReason ?? `endpoint ${config.endpointName} failed without a reason`,
     state: 'FAILED',
+    ...(await runRows(deps, runId)),
   });
   return { outcome: 'failed', runId };
 }

@@ -23,7 +23,11 @@ describe('inspectName', () => {
 
 describe('inspectSample: csv', () => {
   it('accepts the DBpedia shape, with quotes, doubled quotes and quoted line breaks', () => {
-    expect(inspect('train.csv', `${DBPEDIA}\n`)).toEqual({ accepted: true, format: 'csv' });
+    const verdict = inspect('train.csv', `${DBPEDIA}\n`);
+    expect(verdict).toMatchObject({ accepted: true, format: 'csv' });
+    // the labels of the lines checked, with their line numbers (a record spanning lines starts where it starts)
+    expect(verdict.accepted && verdict.labels.map(({ label }) => label)).toEqual(DBPEDIA.trim().split('\n').filter((line) => /^\d/.test(line)).map((line) => line.split(',')[0]!.replaceAll('"', '')));
+    expect(verdict.accepted && verdict.labels[0]).toEqual({ line: 1, label: '1' });
   });
 
   it('accepts either header and CRLF line ends', () => {
@@ -64,7 +68,14 @@ describe('inspectSample: csv', () => {
 describe('inspectSample: jsonl, txt, classes', () => {
   it('accepts JSON objects with a label and text or title/content', () => {
     const lines = ['{"label": "spam", "text": "buy now"}', '', '{"label": 3, "title": "t", "content": "c"}'];
-    expect(inspect('a.jsonl', lines.join('\n'))).toEqual({ accepted: true, format: 'jsonl' });
+    expect(inspect('a.jsonl', lines.join('\n'))).toEqual({
+      accepted: true,
+      format: 'jsonl',
+      labels: [
+        { line: 1, label: 'spam' },
+        { line: 3, label: '3' },
+      ],
+    });
   });
 
   it('refuses other JSON lines, naming the line', () => {
@@ -75,13 +86,20 @@ describe('inspectSample: jsonl, txt, classes', () => {
   });
 
   it('accepts fastText lines and refuses others', () => {
-    expect(inspect('a.txt', '__label__1 some text\n__label__2 more\n')).toEqual({ accepted: true, format: 'txt' });
+    expect(inspect('a.txt', '__label__1 some text\n__label__2 more\n')).toEqual({
+      accepted: true,
+      format: 'txt',
+      labels: [
+        { line: 1, label: '1' },
+        { line: 2, label: '2' },
+      ],
+    });
     expect(inspect('a.txt', '__label__1 ok\n1 no label\n')).toMatchObject({ code: 'bad-shape', details: { line: 2 } });
     expect(inspect('a.txt', '__label__1\n')).toMatchObject({ code: 'bad-shape' });
   });
 
   it('accepts a class-name list with at least one name', () => {
-    expect(inspect('classes.txt', 'Company\nEducationalInstitution\n')).toEqual({ accepted: true, format: 'classes' });
+    expect(inspect('classes.txt', 'Company\nEducationalInstitution\n')).toEqual({ accepted: true, format: 'classes', labels: [] });
     expect(inspect('classes.txt', '\n  \n')).toMatchObject({ code: 'no-data' });
   });
 });

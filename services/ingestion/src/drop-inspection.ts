@@ -1,4 +1,5 @@
 import { constants, gunzipSync } from 'node:zlib';
+import type { SampleLabel } from './class-names';
 import type { DropFormat, DropName } from './drop-keys';
 
 /** How much of a drop is read to judge it: enough for many lines, never the whole file. */
@@ -20,15 +21,20 @@ export type RejectionCode =
   | 'binary'
   | 'no-data'
   | 'line-too-long'
-  | 'bad-shape';
+  | 'bad-shape'
+  | 'reserved-name'
+  | 'bad-classes'
+  | 'label-conflict'
+  | 'no-classes';
 
 export type Verdict =
-  | { accepted: true; format: DropFormat }
+  /** `labels`: the labels of the data lines checked, as written (for classes.txt, none). */
+  | { accepted: true; format: DropFormat; labels: SampleLabel[] }
   | { accepted: false; code: RejectionCode; reason: string; details: Record<string, unknown> };
 
 export type Rejection = Extract<Verdict, { accepted: false }>;
 
-const reject = (code: RejectionCode, reason: string, details: Record<string, unknown> = {}): Rejection => ({
+export const reject = (code: RejectionCode, reason: string, details: Record<string, unknown> = {}): Rejection => ({
   accepted: false,
   code,
   reason,
@@ -45,6 +51,10 @@ export function inspectName(drop: DropName, size: number): Rejection | undefined
   if (size === 0) return reject('empty', 'The file is empty.');
   if (size > MAX_DROP_BYTES) {
     return reject('too-large', `The file is larger than ${MAX_DROP_BYTES} bytes (5 GiB); split it into smaller files.`, { size });
+  }
+  const fileName = drop.relativePath.slice(drop.relativePath.lastIndexOf('/') + 1);
+  if (drop.format !== 'classes' && /^classes\./i.test(fileName)) {
+    return reject('reserved-name', 'Data file names starting with "classes." are reserved for lists of class names (classes.txt): rename the file.');
   }
   return undefined;
 }
@@ -124,31 +134,37 @@ function noLines(partial: boolean): Verdict {
 function inspectLines(format: 'jsonl' | 'txt' | 'classes', text: string, partial: boolean): Verdict {
   const lines = firstLines(text, partial, CHECKED_LINES);
   if (lines.length === 0) return noLines(partial);
+  const labels: SampleLabel[] = [];
   for (const { line, text: content } of lines) {
-    const problem = format === 'jsonl' ? jsonlProblem(content) : format === 'txt' ? fastTextProblem(content) : undefined;
-    if (problem) return reject('bad-shape', `Line ${line}: ${problem}`, { line, format });
+    if (format === 'classes') continue;
+    const read = format === 'jsonl' ? jsonlLabel(content) : fastTextLabel(content);
+    if ('problem' in read) return reject('bad-shape', `Line ${line}: ${read.problem}`, { line, format });
+    labels.push({ line, label: read.label });
   }
-  return { accepted: true, format };
+  return { accepted: true, format, labels };
 }
 
-function jsonlProblem(line: string): string | undefined {
+type LabelRead = { label: string } | { problem: string };
+
+function jsonlLabel(line: string): LabelRead {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    return 'not a JSON value.';
+    return { problem: 'not a JSON value.' };
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'not a JSON object.';
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { problem: 'not a JSON object.' };
   const record = value as Record<string, unknown>;
   const label = record.label;
   const labelOk = (typeof label === 'string' && label.trim() !== '') || (typeof label === 'number' && Number.isFinite(label));
-  if (!labelOk) return 'expected a non-empty "label" (string or number).';
-  if (typeof record.text === 'string' || typeof record.title === 'string' || typeof record.content === 'string') return undefined;
-  return 'expected a "text" field, or "title"/"content".';
+  if (!labelOk) return { problem: 'expected a non-empty "label" (string or number).' };
+  if (typeof record.text === 'string' || typeof record.title === 'string' || typeof record.content === 'string') return { label: String(label) };
+  return { problem: 'expected a "text" field, or "title"/"content".' };
 }
 
-function fastTextProblem(line: string): string | undefined {
-  return /^__label__\S+\s+\S/.test(line) ? undefined : 'expected fastText format: "__label__<label> <text>".';
+function fastTextLabel(line: string): LabelRead {
+  const match = /^__label__(\S+)\s+\S/.exec(line);
+  return match ? { label: match[1]! } : { problem: 'expected fastText format: "__label__<label> <text>".' };
 }
 
 const CSV_HEADERS = [
@@ -169,6 +185,7 @@ function inspectCsv(text: string, partial: boolean): Verdict {
   const columns = header?.length ?? 3;
   const data = header ? records.slice(1) : records;
   if (data.length === 0 && !partial) return reject('no-data', 'The file has a header but no data lines.');
+  const labels: SampleLabel[] = [];
   for (const { line, fields } of data) {
     if (fields.length !== columns) {
       return reject('bad-shape', `Line ${line}: expected ${columns} columns (${(header ?? CSV_HEADERS[0]!).join(',')}), found ${fields.length}.`, {
@@ -182,8 +199,9 @@ function inspectCsv(text: string, partial: boolean): Verdict {
     if (fields.slice(1).every((field) => field.trim() === '')) {
       return reject('bad-shape', `Line ${line}: the text is empty.`, { line, format: 'csv' });
     }
+    labels.push({ line, label: fields[0]! });
   }
-  return { accepted: true, format: 'csv' };
+  return { accepted: true, format: 'csv', labels };
 }
 
 const sameFields = (fields: string[], names: string[]): boolean =>

@@ -98,10 +98,21 @@ describe('startFollowUpRun', () => {
   });
 
   it('counts an object replaced after the run read it (same key, new ETag) as unread', async () => {
-    labeled(['labeled/classes.txt', during, '"new"']);
-    manifest([{ uri: `s3://${BUCKET}/labeled/classes.txt`, etag: 'old' }]);
+    labeled(['labeled/legacy.csv', during, '"new"']);
+    manifest([{ uri: `s3://${BUCKET}/labeled/legacy.csv`, etag: 'old' }]);
 
-    await expect(startFollowUpRun(deps(), event)).resolves.toMatchObject({ outcome: 'follow-up', unseenKeys: ['labeled/classes.txt'] });
+    await expect(startFollowUpRun(deps(), event)).resolves.toMatchObject({ outcome: 'follow-up', unseenKeys: ['labeled/legacy.csv'] });
+  });
+
+  it('counts only data files: class-name lists and sidecars change no label of the corpus', async () => {
+    labeled(
+      ['labeled/x/classes.20261125T110500Z.0123456789ab.txt', during],
+      ['labeled/x/read.0123456789ab.csv.classes.json', during],
+      ['labeled/x/read.0123456789ab.csv', during],
+    );
+    manifest([{ uri: `s3://${BUCKET}/labeled/x/read.0123456789ab.csv` }]);
+
+    await expect(startFollowUpRun(deps(), event)).resolves.toEqual({ outcome: 'up-to-date' });
   });
 
   it('after a failed run without a manifest, counts every newer object as unread', async () => {

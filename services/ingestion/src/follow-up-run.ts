@@ -14,7 +14,7 @@ import {
   type PreprocessManifest,
 } from '@pipeline/shared';
 import type { IngestionConfig } from './config';
-import { unquoteEtag } from './drop-keys';
+import { isLabeledDataKey, unquoteEtag } from './drop-keys';
 import { startPreprocessingRun, type RunStart } from './preprocessing-runs';
 
 export interface FollowUpDeps extends HandlerDeps<IngestionConfig> {
@@ -33,7 +33,7 @@ export type FollowUpOutcome =
  * The job runs one at a time, so a drop that arrives during a run cannot start its own: it is kept
  * under labeled/ and its start is refused. The run may or may not have read it: the run lists
  * labeled/ at some point after it started. So every labeled/ object written after the run's
- * StartedOn is a candidate, and the run's manifest (when the run got that far) names the sources it
+ * StartedOn is a candidate (data files only), and the run's manifest (when the run got that far) names the sources it
  * did read; any candidate it does not name was missed, and a follow-up run reads all of labeled/
  * again. If a later run has started already (a drop right after this one ended), that run reads
  * everything and its own end does this check, so nothing is started twice.
@@ -52,8 +52,9 @@ export async function startFollowUpRun(deps: FollowUpDeps, event: GlueJobStateCh
     return { outcome: 'superseded', byJobRunId: later.Id ?? '' };
   }
 
+  // Only data files: a sidecar is written before its data file, and a class-name list never renames kept data.
   const changed = (await listObjects(s3, config.dataBucket, PREFIXES.labeled)).filter(
-    (object) => object.lastModified !== undefined && object.lastModified > startedOn,
+    (object) => isLabeledDataKey(object.key) && object.lastModified !== undefined && object.lastModified > startedOn,
   );
   const manifest = changed.length > 0 ? await readRunManifest(s3, run, logger) : undefined;
   const unseen = changed.filter((object) => !readBy(manifest, config.dataBucket, object));

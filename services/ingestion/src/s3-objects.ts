@@ -5,6 +5,7 @@ export interface ObjectSample {
   /** True when the object is longer than the sample. */
   truncated: boolean;
   etag: string;
+  lastModified: Date | undefined;
   contentType: string | undefined;
   contentEncoding: string | undefined;
 }
@@ -18,6 +19,7 @@ export async function readSample(s3: S3Client, bucket: string, key: string, leng
     bytes,
     truncated: total > bytes.length,
     etag: object.ETag ?? '',
+    lastModified: object.LastModified,
     contentType: object.ContentType,
     contentEncoding: object.ContentEncoding,
   };

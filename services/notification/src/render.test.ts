@@ -26,6 +26,31 @@ describe('renderEmail', () => {
     expect(email.html).toContain('<h3>What to do next</h3>');
   });
 
+  it('reports the rows kept, dropped as duplicates and rejected, by reason with their lines, and where all of them are', () => {
+    const email = renderEmail(sample('Model Deployed'));
+    expect(email.text).toMatch(/Rows: +14,010 read: 14,000 kept, 5 duplicates, 5 rejected\n/);
+    expect(email.text).toMatch(
+      /Rejected rows: +malformed_csv 3: labeled\/dbpedia\/train\.4e68adba0abe\.csv lines 299, 1207, and 1 more; empty_text 2: labeled\/dbpedia\/train\.4e68adba0abe\.csv line 12; labeled\/more\/part-2\.8c1f0e9a7b6d\.csv line 3\n/,
+    );
+    expect(email.text).toContain('All rejected rows:');
+    expect(email.text).toContain('s3://ml-pipeline-local-data-123456789012-us-east-1/prepared/20261125-110409-a1b2c3/rejected.jsonl');
+    expect(email.text).toMatch(/- 5 row\(s\) of the corpus were rejected/);
+    const clean = sampleJson('Model Deployed') as { detail: { rows: { rejected: number; rejections: unknown[] } } };
+    clean.detail.rows = { ...clean.detail.rows, rejected: 0, rejections: [] };
+    const withoutRejections = renderEmail(pipelineEventEnvelope.parse(clean)).text;
+    expect(withoutRejections).toMatch(/Rows: +14,010 read: 14,000 kept, 5 duplicates, 0 rejected\n/);
+    expect(withoutRejections).not.toContain('Rejected rows:');
+    expect(withoutRejections).not.toContain('were rejected');
+  });
+
+  it('tells a drop of content the corpus holds already that nothing new was found, naming the original', () => {
+    const email = renderEmail(sample('Dataset Unchanged'));
+    expect(email.subject).toBe('[local] Nothing new: incoming/reviews-copy.csv duplicates labeled/reviews.5d41402abc4b.csv');
+    expect(email.text).toContain('holds exactly the content of labeled/reviews.5d41402abc4b.csv');
+    expect(email.text).toContain('no run started');
+    expect(email.text).toMatch(/Same content as: +s3:\/\/ml-pipeline-local-data-123456789012-us-east-1\/labeled\/reviews\.5d41402abc4b\.csv/);
+  });
+
   it('explains a rejected model with both accuracies', () => {
     const email = renderEmail(sample('Model Rejected'));
     expect(email.subject).toBe('[local] Model rejected: run 20261125-110409-a1b2c3 scored 87.12%');

@@ -1,6 +1,9 @@
 import {
+  describeRows,
   PIPELINE_EVENTS,
   type DatasetRejectedDetail,
+  type DatasetUnchangedDetail,
+  type RowsSummary,
   type ModelDeployedDetail,
   type ModelRejectedDetail,
   type PipelineDetailType,
@@ -42,6 +45,22 @@ function oneLine(text: string, max = 80): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
+/** The run's rows (kept, duplicates, rejected by reason with a few lines, where the full list is), as facts. */
+function rowFacts(rows: RowsSummary | undefined): Message['facts'] {
+  if (!rows) return [];
+  const { totals, rejections } = describeRows(rows);
+  const facts: Message['facts'] = [['Rows', totals]];
+  if (rejections.length > 0) facts.push(['Rejected rows', rejections.join('; ')]);
+  if (rows.rejected > 0 && rows.rejectedList) facts.push(['All rejected rows', rows.rejectedList]);
+  return facts;
+}
+
+function rowSteps(rows: RowsSummary | undefined): string[] {
+  if (!rows || rows.rejected === 0) return [];
+  const where = rows.rejectedList ? ` (${rows.rejectedList}, one JSON line per row: source, line, reason, excerpt)` : '';
+  return [`${rows.rejected} row(s) of the corpus were rejected${where}: fix them and drop them again under incoming/ to train on them.`];
+}
+
 function modelDeployed(d: ModelDeployedDetail): Message {
   const { validationAccuracy, previousAccuracy } = d.metrics;
   const change =
@@ -73,6 +92,7 @@ function modelDeployed(d: ModelDeployedDetail): Message {
   ] as const;
   const timed = durations.filter(([, value]) => value !== undefined).map(([name, value]) => `${name} ${formatSeconds(value!)}`);
   if (timed.length > 0) facts.push(['Durations', timed.join(', ')]);
+  facts.push(...rowFacts(d.rows));
   return {
     subject: `${d.endpointName} now serves run ${d.runId} (${percent(validationAccuracy)})`,
     headline: `A retrained model is in service on endpoint ${d.endpointName}.`,
@@ -81,6 +101,7 @@ function modelDeployed(d: ModelDeployedDetail): Message {
       `Try it: POST {"instances": ["some text"], "configuration": {"k": 2}} to endpoint ${d.endpointName} (Content-Type application/json).`,
       'Watch the endpoint metrics and logs for the first hours of traffic.',
       'The previous model versions are kept for rollback: UpdateEndpoint with an earlier endpoint config brings one back.',
+      ...rowSteps(d.rows),
     ],
   };
 }
@@ -98,6 +119,7 @@ function modelRejected(d: ModelRejectedDetail): Message {
     facts.push(['Model in service', `${d.gate.servingModel} (${serving})`]);
   }
   facts.push(['Reason', d.reason]);
+  facts.push(...rowFacts(d.rows));
   return {
     subject: `run ${d.runId} scored ${percent(d.metrics.validationAccuracy)}`,
     headline: `The model trained in run ${d.runId} did not pass the quality gate and was not deployed: ${d.reason}.`,
@@ -106,6 +128,7 @@ function modelRejected(d: ModelRejectedDetail): Message {
       'Nothing changed on the endpoint: the model in service keeps serving.',
       'Look at the new data: mislabeled or unbalanced drops lower the accuracy. Fix them and drop corrected data under incoming/ to retrain.',
       'If the thresholds are too strict for this data, change minAccuracy or maxAccuracyDrop of the deployment service.',
+      ...rowSteps(d.rows),
     ],
   };
 }
@@ -125,6 +148,7 @@ function pipelineFailed(d: PipelineFailedDetail): Message {
   ];
   if (d.state) facts.push(['State', d.state]);
   facts.push(['Reason', d.reason]);
+  facts.push(...rowFacts(d.rows));
   return {
     subject: `${d.failedStep} of run ${d.runId}`,
     headline: `Run ${d.runId} stopped at the ${d.failedStep} step (${d.resource}).`,
@@ -132,6 +156,7 @@ function pipelineFailed(d: PipelineFailedDetail): Message {
     nextSteps: [
       NEXT_STEPS_BY_STEP[d.failedStep],
       'Once the cause is fixed, drop the data again under incoming/ (or any new drop) to start a new run.',
+      ...rowSteps(d.rows),
     ],
   };
 }
@@ -156,6 +181,25 @@ function datasetRejected(d: DatasetRejectedDetail): Message {
   };
 }
 
+function datasetUnchanged(d: DatasetUnchangedDetail): Message {
+  const facts: Message['facts'] = [
+    ['File', `s3://${d.bucket}/${d.key}`],
+    ['Same content as', `s3://${d.bucket}/${d.duplicateOf}`],
+  ];
+  if (d.size !== undefined) facts.push(['Size', `${d.size} bytes`]);
+  facts.push(['Run', `${d.runId} (not started)`]);
+  return {
+    subject: `${oneLine(d.key)} duplicates ${oneLine(d.duplicateOf)}`,
+    headline: `The file ${d.key} holds exactly the content of ${d.duplicateOf}, which the corpus already has: there is nothing new to train on, so no run started.`,
+    facts,
+    nextSteps: [
+      'Nothing to do if the file was dropped twice by mistake: the corpus and the model in service are unchanged.',
+      `The drop was removed from incoming/; its content stays in the corpus as ${d.duplicateOf}.`,
+      'To train on more data, drop a file with new rows under incoming/.',
+    ],
+  };
+}
+
 /** An email template: the email for an event, and what the event announces. */
 interface EmailTemplate<T extends PipelineDetailType> {
   message: (detail: PipelineEventDetails[T]) => Message;
@@ -169,6 +213,7 @@ interface EmailTemplate<T extends PipelineDetailType> {
 /** One template per pipeline event (a new entry in PIPELINE_EVENTS is a compile error here until it has one). */
 const EMAIL_TEMPLATES: { [T in PipelineDetailType]: EmailTemplate<T> } = {
   'Dataset Rejected': { message: datasetRejected, announces: (d) => `${d.runId}/${d.key}` },
+  'Dataset Unchanged': { message: datasetUnchanged, announces: (d) => `${d.runId}/${d.key}` },
   'Pipeline Failed': { message: pipelineFailed, announces: (d) => `${d.runId}/${d.failedStep}` },
   'Model Rejected': { message: modelRejected, announces: (d) => d.runId },
   'Model Deployed': { message: modelDeployed, announces: (d) => d.runId },

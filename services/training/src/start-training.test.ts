@@ -175,6 +175,8 @@ describe('startTraining: the run succeeded', () => {
       failedStep: 'training',
       resource: `mlp-test-${RUN_ID}`,
       reason: 'A classifier needs at least 2 labels in the training split; it has 1.',
+      // what became of the run's rows, from its manifest
+      rows: { read: 12, kept: 10, duplicates: 1, rejected: 1, rejections: [] },
     });
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: BUCKET, Key: MARKER_KEY, ContentType: 'application/json' });
     expect(sagemaker).not.toHaveReceivedCommand(CreateTrainingJobCommand);
@@ -230,6 +232,25 @@ describe('startTraining: the run did not succeed', () => {
     expect(s3).toHaveReceivedCommandWith(ListObjectsV2Command, { Bucket: BUCKET, Prefix: MARKER_KEY, MaxKeys: 1 });
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, { Key: MARKER_KEY });
     expect(sagemaker).not.toHaveReceivedAnyCommand();
+  });
+
+  it('reports the rows of a run that found nothing usable (its manifest says why)', async () => {
+    glueRun('FAILED', { ErrorMessage: 'preprocess: error: no usable rows in 1 data file(s)' });
+    manifest({
+      ...GOOD_MANIFEST,
+      input_rows: 3,
+      rejected_rows: 3,
+      duplicate_rows: 0,
+      rows: { train: 0, validation: 0, test: 0 },
+      labels: {},
+      rejection_reasons: { unmapped_label: 3 },
+      rejection_lines: { unmapped_label: [1, 2, 3].map((line) => ({ source: `s3://${BUCKET}/labeled/a.csv`, line })) },
+    });
+    await startTraining(deps(), stateChange(failed));
+    expect(publishedFailure()).toMatchObject({
+      failedStep: 'preprocessing',
+      rows: { read: 3, kept: 0, rejected: 3, rejections: [{ reason: 'unmapped_label', count: 3 }] },
+    });
   });
 
   it('falls back to the event message when Glue has no error message (timeout)', async () => {

@@ -9,6 +9,7 @@ import {
   PIPELINE_SOURCES,
   publishPipelineEvent,
   readManifest,
+  summarizeRows,
   trainingJobName,
   type GlueJobStateChangeEvent,
   type HandlerDeps,
@@ -31,7 +32,7 @@ export type TrainingOutcome =
   | { outcome: 'failure-reported'; runId: string; failedStep: PipelineFailedDetail['failedStep']; reason: string }
   | { outcome: 'failure-already-reported'; runId: string };
 
-type Failure = Pick<PipelineFailedDetail, 'failedStep' | 'resource' | 'reason' | 'state'>;
+type Failure = Pick<PipelineFailedDetail, 'failedStep' | 'resource' | 'reason' | 'state' | 'rows'>;
 
 /**
  * Handles the end of a preprocessing run: on success, starts BlazingText on what it prepared; on
@@ -48,11 +49,14 @@ export async function startTraining(deps: TrainingDeps, event: GlueJobStateChang
   const runId = run.Arguments?.['--run_id'] ?? jobRunId;
   const resource = `${jobName}/${jobRunId}`;
 
+  const outputUri = run.Arguments?.['--output_uri'];
   if (state !== 'SUCCEEDED') {
     const reason = run.ErrorMessage || event.detail.message || `The preprocessing run ended ${state}.`;
-    return reportFailure(deps, runId, { failedStep: 'preprocessing', resource, reason, state });
+    // A run that found nothing usable still wrote its manifest: its rows say why.
+    const read = outputUri ? await readManifest(deps.s3, runOutputOf(outputUri).manifest).catch(() => undefined) : undefined;
+    const rows = read?.status === 'read' ? summarizeRows(read.manifest) : undefined;
+    return reportFailure(deps, runId, { failedStep: 'preprocessing', resource, reason, state, ...(rows ? { rows } : {}) });
   }
-  const outputUri = run.Arguments?.['--output_uri'];
   if (!run.Arguments?.['--run_id'] || !outputUri) {
     const reason = 'The preprocessing run has no --run_id / --output_uri arguments: it was not started by the pipeline.';
     return reportFailure(deps, runId, { failedStep: 'preprocessing', resource, reason, state });
@@ -68,7 +72,10 @@ export async function startTraining(deps: TrainingDeps, event: GlueJobStateChang
 
   const trainingJob = trainingJobName(config.stage, runId);
   const problem = datasetProblem(manifest);
-  if (problem) return reportFailure(deps, runId, { failedStep: 'training', resource: trainingJob, reason: problem });
+  if (problem) {
+    const rows = summarizeRows(manifest);
+    return reportFailure(deps, runId, { failedStep: 'training', resource: trainingJob, reason: problem, ...(rows ? { rows } : {}) });
+  }
 
   const prepared: PreparedRun = {
     runId,

@@ -20,6 +20,8 @@ import {
 } from '../../core/types';
 import { S3EventNotifier } from './model/events';
 import { header } from './http-semantics';
+import { parseLifecycleConfiguration } from './lifecycle';
+import { LifecycleEngine } from './model/lifecycle-engine';
 import type { ObjectRecord } from './model/types';
 import { MultipartStore } from './model/multipart-store';
 import { bucketOperations } from './operations/buckets';
@@ -38,6 +40,8 @@ export interface S3ProviderOptions {
   /** Where `Object Created` / `Object Deleted` go for buckets with EventBridge notifications. */
   events?: EventPublisher;
   logger?: LocalStackLogger;
+  /** How lifecycle rules are applied (model/lifecycle-engine.ts): the interval of evaluations and the clock. */
+  lifecycle?: { intervalMs?: number; now?: () => Date };
 }
 
 export class S3Provider implements Provider, ObjectStore {
@@ -45,6 +49,8 @@ export class S3Provider implements Provider, ObjectStore {
   readonly protocol = 'rest-xml' as const;
   readonly operations: OperationDeclarations<S3Operation>;
   readonly store: S3Store;
+  /** Applies the buckets' lifecycle rules at start and on a timer; `evaluate(at)` applies them as of any time. */
+  readonly lifecycle: LifecycleEngine;
   private readonly notifier: S3EventNotifier;
   private readonly handlers: Record<S3Operation, OperationHandler>;
 
@@ -53,6 +59,7 @@ export class S3Provider implements Provider, ObjectStore {
     this.store = new S3Store(join(options.stateDir, 's3'), logger);
     this.notifier = new S3EventNotifier(this.store, options.events, logger);
     const services: S3Services = { objects: this.store, uploads: new MultipartStore(this.store), notifier: this.notifier, logger };
+    this.lifecycle = new LifecycleEngine({ store: this.store, uploads: services.uploads, notifier: this.notifier, logger, parseRules: parseLifecycleConfiguration, ...options.lifecycle });
     this.handlers = {
       ...bucketOperations(services),
       ...listingOperations(services),
@@ -64,6 +71,11 @@ export class S3Provider implements Provider, ObjectStore {
 
   async start(): Promise<void> {
     await this.store.ready();
+    await this.lifecycle.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.lifecycle.stop();
   }
 
   /** PutObject and UploadPart bodies go to disk as they arrive instead of being buffered. */

@@ -1,4 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { eventHandler, trainingJobStateChangeEvent } from '@pipeline/shared';
 import { loadConfig } from '../config';
@@ -8,7 +9,7 @@ import { handleTrainingJobStateChange } from '../deploy';
 export const handler = eventHandler({
   service: 'deployment',
   schema: trainingJobStateChangeEvent,
-  clients: { sagemaker: SageMakerClient, eventBridge: EventBridgeClient },
+  clients: { sagemaker: SageMakerClient, eventBridge: EventBridgeClient, s3: S3Client },
   config: loadConfig,
   handle: handleTrainingJobStateChange,
 });

@@ -10,8 +10,9 @@ import succeeded from '../../../../test/fixtures/aws-events/glue-job-succeeded.j
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 let ingestDrop: Handler;
 let startFollowUpRun: Handler;
+let recheckDrops: Handler;
 
-const context = handlerEnvironment({ STAGE: 'test', DATA_BUCKET: 'example-bucket' });
+const context = handlerEnvironment({ STAGE: 'test', DATA_BUCKET: 'example-bucket', RECHECK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/rechecks' });
 const s3 = mockClient(S3Client);
 const glue = mockClient(GlueClient);
 
@@ -19,6 +20,7 @@ beforeAll(async () => {
   // imported once the environment is set: the handlers read it when they load
   ({ handler: ingestDrop } = (await import('./ingest-drop')) as unknown as { handler: Handler });
   ({ handler: startFollowUpRun } = (await import('./start-follow-up-run')) as unknown as { handler: Handler });
+  ({ handler: recheckDrops } = (await import('./recheck-drops')) as unknown as { handler: Handler });
 });
 beforeEach(() => {
   s3.reset();
@@ -56,5 +58,18 @@ describe('startFollowUpRun handler', () => {
     delete event.detail.jobRunId;
     await expect(startFollowUpRun(event, context)).rejects.toBeInstanceOf(InvalidEventError);
     expect(glue).not.toHaveReceivedAnyCommand();
+  });
+});
+
+describe('recheckDrops handler', () => {
+  it('judges the drop a message names again, and finds it handled already when it is gone', async () => {
+    s3.on(ListObjectsV2Command).resolves({ Contents: [] });
+    const batch = { Records: [{ messageId: 'm1', body: JSON.stringify({ key: 'incoming/a.csv', runId: '20261125-110500-abcdef' }) }] };
+    await expect(recheckDrops(batch, context)).resolves.toEqual({ batchItemFailures: [] });
+  });
+
+  it('fails a malformed batch before touching AWS', async () => {
+    await expect(recheckDrops({ Records: [] }, context)).rejects.toBeInstanceOf(InvalidEventError);
+    expect(s3).not.toHaveReceivedAnyCommand();
   });
 });

@@ -83,7 +83,7 @@ export async function publishObjectDeleted(
         sequencer: sequencer(deletion.sequence),
       },
       ...requestFields(context),
-      reason: 'DeleteObject',
+      reason: deletion.reason ?? 'DeleteObject',
       'deletion-type': deletion.deleteMarkerCreated ? 'Delete Marker Created' : 'Permanently Deleted',
     },
   });
@@ -94,6 +94,8 @@ export interface Deletion {
   sequence: number;
   versionId?: string;
   deleteMarkerCreated: boolean;
+  /** `DeleteObject` (the default), or `Lifecycle Expiration` for what a lifecycle rule removes. */
+  reason?: 'DeleteObject' | 'Lifecycle Expiration';
 }
 
 /**

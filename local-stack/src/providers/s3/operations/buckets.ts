@@ -6,6 +6,7 @@ import { parseMaxKeys } from '../listing';
 import { parseBodyXml } from '../request-parsing';
 import { accessControlPolicyXml, bucketXml, emptyResponse, ownerXml, xmlResponse } from '../responses';
 import { BUCKET_DOCUMENTS, type BucketDocumentKind } from '../bucket-documents';
+import { parseLifecycleConfiguration } from '../lifecycle';
 import type { OperationTable, S3Services } from './context';
 
 function documentKind(document: string | undefined): [string, BucketDocumentKind] {
@@ -143,6 +144,8 @@ export function bucketOperations({ objects, logger }: S3Services) {
         } catch {
           throw new AwsError('MalformedPolicy', "Policies must be valid JSON and the first byte must be '{'", 400);
         }
+      } else if (name === 'lifecycle') {
+        parseLifecycleConfiguration(text); // refused as S3 refuses it; applied by the lifecycle engine
       } else {
         parseBodyXml(request);
       }
