@@ -21,7 +21,7 @@ import { basename, relative } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { packageServices } from '../local-stack/src/deploy/package';
 import { loadPackagedService, SERVICE_NAMES, type ServiceName } from '../local-stack/src/deploy/templates';
-import type { LambdaService } from '../local-stack/src/providers/lambda/service';
+import type { LambdaService } from '../local-stack/src/providers/lambda/model/service';
 import { startLocalStack, STAGE } from '../local-stack/src/stack';
 import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { temporaryDirectory } from '../test/support/temporary-directory';

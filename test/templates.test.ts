@@ -8,7 +8,7 @@ import path from 'node:path';
 import { dataBucketName, endpointName, glueJobName, PIPELINE_DETAIL_TYPES, trainingJobName } from '@pipeline/shared';
 import { resolveIntrinsics } from '../local-stack/src/deploy/intrinsics';
 import { loadPackagedService, SERVICE_NAMES, type CfnResource, type PackagedService } from '../local-stack/src/deploy/templates';
-import { matchesPattern } from '../local-stack/src/providers/events/pattern';
+import { matchesPattern } from '../local-stack/src/providers/events/model/pattern';
 
 const root = path.resolve(__dirname, '..');
 const stage = 'local';

@@ -13,11 +13,11 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { GlueJobRun } from '../../local-stack/src/providers/glue/state';
-import type { ObjectRecord as S3ObjectRecord } from '../../local-stack/src/providers/s3/model';
-import { objectMetadataFile } from '../../local-stack/src/providers/s3/store';
-import { RecordStore } from '../../local-stack/src/providers/sagemaker/record-store';
-import type { TrainingJobRecord } from '../../local-stack/src/providers/sagemaker/training/training-jobs';
+import type { GlueJobRun } from '../../local-stack/src/providers/glue/model/state';
+import type { ObjectRecord as S3ObjectRecord } from '../../local-stack/src/providers/s3/model/types';
+import { objectMetadataFile } from '../../local-stack/src/providers/s3/model/store';
+import { RecordStore } from '../../local-stack/src/providers/sagemaker/model/record-store';
+import type { TrainingJobRecord } from '../../local-stack/src/providers/sagemaker/model/training-jobs';
 import { PIPELINE_EVENTS, type PipelineDetailType, type PipelineEventDetail } from '../../shared/src/events';
 import { endpointName, glueJobName, PIPELINE_SOURCES, runIdFor, trainingJobName } from '../../shared/src/names';
 import { notificationArchiveKey, type ArchivedNotification } from '../../shared/src/notification-archive';
@@ -78,7 +78,11 @@ export async function writeProviderState(stateDir: string, runs: readonly Seeded
   }
   writeFileSync(join(glueDir, 'state.json'), JSON.stringify({ jobs: {}, runs: glueRuns }));
 
-  const jobs = new RecordStore<TrainingJobRecord>(join(stateDir, 'sagemaker', 'training-jobs'), (job) => job.TrainingJobName);
+  const jobs = new RecordStore<TrainingJobRecord>(
+    join(stateDir, 'sagemaker', 'training-jobs'),
+    (job) => job.TrainingJobName,
+    (name) => new Error(`no seeded training job ${name}`),
+  );
   for (const run of runs) {
     if (run.accuracy === undefined) continue;
     const name = trainingJobName(STAGE, run.runId);

@@ -14,31 +14,31 @@ import {
   PutBucketVersioningCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { dataBucketName, endpointName, glueJobName, trainingJobPrefix } from '@pipeline/shared';
 import { CONSOLE_PREFIX, consolePages } from '../../console/server/pages';
 import { createLocalServer, type LocalServer } from './core/server';
 import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from './core/persistence';
 import { ACCOUNT_ID, AwsError, type Provider } from './core/types';
+import { lifecycleOfTemplate } from './deploy/bucket-lifecycle';
 import { packageServices } from './deploy/package';
 import { ResourceLayer } from './deploy/resources';
 import { deployPackagedService } from './deploy/service-deploy';
 import type { DeployTargets } from './deploy/targets';
 import { loadPackagedService, SERVICE_NAMES, type ServiceName } from './deploy/templates';
-import { lifecycleOfTemplate } from './providers/cloudformation/bucket-lifecycle';
-import { CloudFormationEngine } from './providers/cloudformation/engine';
-import { CloudFormationProvider } from './providers/cloudformation/provider';
-import { EcrProvider } from './providers/ecr/provider';
-import { createRandom, parseChaosConfig } from './providers/events/chaos';
-import { EventsProvider } from './providers/events/provider';
-import { GlueProvider } from './providers/glue/provider';
-import { LambdaProvider } from './providers/lambda/provider';
-import { S3Provider } from './providers/s3/provider';
-import { SageMakerProvider } from './providers/sagemaker/provider';
-import { SesProvider } from './providers/ses/provider';
-import { SqsProvider } from './providers/sqs/provider';
-import { StsProvider } from './providers/sts/provider';
+import { createRandom, parseChaosConfig } from './core/chaos';
+import { CloudFormationEngine, CloudFormationProvider } from './providers/cloudformation';
+import { EcrProvider } from './providers/ecr';
+import { EventsProvider } from './providers/events';
+import { GlueProvider } from './providers/glue';
+import { LambdaProvider } from './providers/lambda';
+import { S3Provider } from './providers/s3';
+import { SageMakerProvider } from './providers/sagemaker';
+import { SesProvider } from './providers/ses';
+import { SqsProvider } from './providers/sqs';
+import { StsProvider } from './providers/sts';
 
 export const DEFAULT_PORT = 4566;
 export const REGION = 'us-east-1';
@@ -350,6 +350,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
   const logger = options.logger ?? silentLogger;
   const services = options.services ?? SERVICE_NAMES;
   rmSync(paths.infoFile, { force: true });
+  removeStaleTempFilesSync(paths.localDir);
   mkdirSync(paths.mailDir, { recursive: true });
 
   const packaging = (async () => {
@@ -404,8 +405,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       mailDir: path.resolve(paths.mailDir),
       consoleUrl: `${url}${CONSOLE_PREFIX}`,
     };
-    writeFileSync(`${paths.infoFile}.tmp`, `${JSON.stringify(info, null, 2)}\n`);
-    renameSync(`${paths.infoFile}.tmp`, paths.infoFile);
+    writeJsonAtomicSync(paths.infoFile, info);
     return {
       info,
       infoFile: paths.infoFile,

@@ -17,7 +17,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { SUPERVISED_DEFAULTS } from '../../local-stack/src/providers/sagemaker/training/hyperparameters';
+import { tempPathFor } from '../../local-stack/src/core/persistence';
+import { SUPERVISED_DEFAULTS } from '../../local-stack/src/providers/sagemaker/model/hyperparameters';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 export const DEBIAN_FASTTEXT_CLI = '/usr/bin/fasttext';
@@ -88,7 +89,7 @@ export function buildFastTextCli(sourceDir: string, cacheRoot: string, compiler 
   if (isExecutable(binary)) return { path: binary, origin: 'built' };
 
   mkdirSync(dir, { recursive: true });
-  const partial = path.join(dir, `fasttext.${process.pid}.${Date.now()}.partial`);
+  const partial = tempPathFor(binary);
   const started = performance.now();
   try {
     execFileSync(compiler, [...CXXFLAGS, '-o', partial, ...sources.map((name) => path.join(sourceDir, name))], { stdio: ['ignore', 'ignore', 'pipe'] });

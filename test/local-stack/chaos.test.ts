@@ -6,7 +6,7 @@
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type Message } from '@aws-sdk/client-sqs';
 import path from 'node:path';
-import { createRandom, parseChaosConfig } from '../../local-stack/src/providers/events/chaos';
+import { createRandom, parseChaosConfig } from '../../local-stack/src/core/chaos';
 import { recordedLines, writeFunctionBundle } from './fixtures/functions';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { waitFor } from '../support/wait';

@@ -3,7 +3,7 @@
  * null/empty-string matching, and event-ruler's array and `$or` examples), plus invalid patterns.
  */
 import { AwsError } from '../../local-stack/src/core/types';
-import { compilePattern, matchesPattern, validatePattern } from '../../local-stack/src/providers/events/pattern';
+import { compilePattern, matchesPattern, validatePattern } from '../../local-stack/src/providers/events/model/pattern';
 
 /** The sample EC2 event of the EventBridge documentation. */
 const ec2Event = {

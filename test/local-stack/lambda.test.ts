@@ -15,7 +15,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { HANDLERS, recordedLines, writeFunctionBundle, writeZip } from './fixtures/functions';
-import { LambdaService } from '../../local-stack/src/providers/lambda/service';
+import { LambdaService } from '../../local-stack/src/providers/lambda/model/service';
 import { percentile } from '../support/statistics';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { waitFor } from '../support/wait';

@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
 import { ENDPOINT_STATE_CHANGE, TRAINING_JOB_STATE_CHANGE } from '../../local-stack/src/providers/sagemaker';
-import { tarGzStream } from '../../local-stack/src/providers/sagemaker/artifact';
+import { tarGzStream } from '../../local-stack/src/providers/sagemaker/model/artifact';
 import { NormalizationMismatchError, TextClassifier } from '../../shared/src/inference';
 import { NORMALIZATION_VERSION_TAG } from '../../shared/src/names';
 import { NORMALIZATION_VERSION, normalizeText } from '../../shared/src/normalize';

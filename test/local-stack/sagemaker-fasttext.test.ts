@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractFromTarGz, extractTarMember, tarGzStream } from '../../local-stack/src/providers/sagemaker/artifact';
-import { FastTextModel, ModelFormatError } from '../../local-stack/src/providers/sagemaker/fasttext/model';
+import { extractFromTarGz, extractTarMember, tarGzStream } from '../../local-stack/src/providers/sagemaker/model/artifact';
+import { FastTextModel, ModelFormatError } from '../../local-stack/src/providers/sagemaker/model/fasttext/model';
 import { fastTextCli, testAccuracy } from '../../scripts/lib/fasttext-cli';
 import { cliPredictions, fastTextLines, printed, smallSplit } from './sagemaker-harness';
 import { temporaryDirectory } from '../support/temporary-directory';

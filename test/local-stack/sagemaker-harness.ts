@@ -9,7 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DescribeTrainingJobCommand, type DescribeTrainingJobCommandOutput, type SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { extractFromTarGz } from '../../local-stack/src/providers/sagemaker/artifact';
+import { extractFromTarGz } from '../../local-stack/src/providers/sagemaker/model/artifact';
 import { fastTextCli } from '../../scripts/lib/fasttext-cli';
 import { normalizeText } from '../../shared/src/normalize';
 import { waitFor } from '../support/wait';

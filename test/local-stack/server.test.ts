@@ -5,7 +5,9 @@ import { queryList, queryParameters } from '../../local-stack/src/core/query-pro
 import { readFully } from '../../local-stack/src/core/request-body';
 import { createLocalServer, HEALTH_PATH, type LocalServer } from '../../local-stack/src/core/server';
 import { parseCredentialScope, resolveServiceTarget } from '../../local-stack/src/core/service-resolution';
-import { AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type Provider } from '../../local-stack/src/core/types';
+import { useStackProviders } from '../support/stack';
+import { declareOperations } from '../../local-stack/src/core/operations';
+import { AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type OperationDeclarations, type Provider } from '../../local-stack/src/core/types';
 import { childElements, childText, parseXml, renderXml, el, XmlParseError } from '../../local-stack/src/core/xml';
 import { rawRequest, sigV4Authorization } from '../support/http';
 
@@ -17,6 +19,7 @@ class FakeProvider implements Provider {
     readonly signingNames: readonly string[],
     private readonly answer: (request: AwsRequest) => Promise<AwsResponse> | AwsResponse,
     readonly protocol?: AwsProtocol,
+    readonly operations: OperationDeclarations = {},
   ) {}
 
   streamsRequestBody(): boolean {
@@ -48,11 +51,18 @@ describe('local server', () => {
         },
       },
     }),
+    undefined,
+    declareOperations({ ListRules: true, PutRule: true }, { protocols: ['json'], jsonTargetPrefix: 'AWSEvents' }),
   );
   const s3 = new FakeProvider(['s3'], echo, 'rest-xml');
-  const sts = new FakeProvider(['sts'], () => {
-    throw new AwsError('ValidationError', 'bad role', 400);
-  });
+  const sts = new FakeProvider(
+    ['sts'],
+    () => {
+      throw new AwsError('ValidationError', 'bad role', 400);
+    },
+    undefined,
+    declareOperations({ GetCallerIdentity: true, AssumeRole: true }, { protocols: ['query'] }),
+  );
   const ses = new FakeProvider(['ses'], () => {
     throw new AwsError('BadRequestException', 'missing From', 400);
   });
@@ -331,6 +341,7 @@ describe('local server', () => {
     let pendingRequest: Promise<unknown> | undefined;
     const lifecycle = (name: string, onStart?: () => Promise<void>): Provider => ({
       signingNames: [name],
+      operations: {},
       handle: async () => {
         calls.push(`${name}:handle`);
         return { status: 200 };
@@ -359,9 +370,10 @@ describe('local server', () => {
 
   it('fails to start, closing the server, when a provider fails to start', async () => {
     const stopped: string[] = [];
-    const good: Provider = { signingNames: ['good'], handle: async () => ({ status: 200 }), stop: async () => void stopped.push('good') };
+    const good: Provider = { signingNames: ['good'], operations: {}, handle: async () => ({ status: 200 }), stop: async () => void stopped.push('good') };
     const bad: Provider = {
       signingNames: ['bad'],
+      operations: {},
       handle: async () => ({ status: 200 }),
       start: async () => {
         throw new Error('cannot start');
@@ -375,8 +387,9 @@ describe('local server', () => {
 });
 
 describe('service resolution', () => {
+  const stack = useStackProviders();
   const resolve = (headers: Record<string, string>, path = '/', query = '') =>
-    resolveServiceTarget({ headers, query: new URLSearchParams(query), path });
+    resolveServiceTarget({ headers, query: new URLSearchParams(query), path }, stack.directory());
 
   it('reads SigV4 and SigV4a credential scopes', () => {
     expect(parseCredentialScope('AKID/20261125/us-east-1/sqs/aws4_request')).toEqual({

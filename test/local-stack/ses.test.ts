@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sesv2';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { encodeQuotedPrintable } from '../../local-stack/src/providers/ses/mime';
+import { encodeQuotedPrintable } from '../../local-stack/src/providers/ses/model/mime';
 import { clientsOf, useProviderStack } from '../support/stack';
 
 /** Header fields of an RFC 5322 message: unfolded, RFC 2047 words decoded, names lower-cased. */

@@ -6,7 +6,8 @@
  *   directory, with SDK clients; nothing deployed. For the provider and wire-protocol tests. It records
  *   every event a provider publishes (`publisher`), and `restart()` boots new providers over the same state.
  *   `useProviderStack()` gives a describe block one (started before its tests, stopped after), and
- *   `clientsOf(stack)` names its clients once for the block.
+ *   `clientsOf(stack)` names its clients once for the block. `useStackProviders()` gives the same providers
+ *   unstarted and without a server, for tests of what they declare.
  * - `startDeployedStack`: the whole local stack with the four services deployed (`startLocalStack`), clients
  *   configured from its stack.json as any user's, and its mailbox. For the end-to-end tests;
  *   `useDeployedStack(name)` gives a test file or describe block one.
@@ -24,7 +25,8 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createLocalServer, type LocalServer, type LocalServerOptions } from '../../local-stack/src/core/server';
 import { silentLogger, type LocalStackLogger } from '../../local-stack/src/core/logger';
-import type { EventBridgeEvent, EventPublisher } from '../../local-stack/src/core/types';
+import { serviceDirectory, type ServiceDirectory } from '../../local-stack/src/core/service-resolution';
+import type { EventBridgeEvent, EventPublisher, Provider } from '../../local-stack/src/core/types';
 import { createProviders, providersInStartOrder, REGION, startLocalStack, type ProviderTuning, type RunningStack, type StackInfo, type StackProviders } from '../../local-stack/src/stack';
 import { TextClassifier } from '../../shared/src/inference';
 import { readMailbox, type Mail } from '../../scripts/lib/mail';
@@ -211,6 +213,31 @@ export function useProviderStack(options: ProviderStackOptions & { per?: 'block'
     running = undefined;
   });
   return standIn(() => running, 'the provider stack');
+}
+
+/**
+ * The stack's own providers, built by its wiring in a temporary state directory and never started (no
+ * server, no worker processes): for tests of what the providers declare and of how requests reach them.
+ * Call at the top of a describe block: it registers its own beforeAll / afterAll.
+ */
+export function useStackProviders(): { list(): Provider[]; directory(): ServiceDirectory } {
+  let built: { temp: TemporaryDirectory; providers: Provider[]; directory: ServiceDirectory } | undefined;
+  beforeAll(() => {
+    const temp = temporaryDirectory('stack-providers');
+    const created = createProviders({ stateDir: path.join(temp.dir, 'state'), mailDir: path.join(temp.dir, 'mail'), chaos: undefined, url: () => 'http://127.0.0.1:1', logger: silentLogger });
+    const providers = providersInStartOrder(created);
+    built = { temp, providers, directory: serviceDirectory(providers) };
+  });
+  afterAll(async () => {
+    for (const provider of [...(built?.providers ?? [])].reverse()) await provider.stop?.();
+    built?.temp.remove();
+    built = undefined;
+  });
+  const current = () => {
+    if (!built) throw new Error('useStackProviders() is read outside a test or hook');
+    return built;
+  };
+  return { list: () => current().providers, directory: () => current().directory };
 }
 
 /**

@@ -3,10 +3,13 @@
  * written in.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import { serviceDirectory, type ServiceDirectory } from './service-resolution';
 import type { AwsProtocol, Provider } from './types';
 
 export class ProviderRegistry {
   private readonly bySigningName = new Map<string, Provider>();
+  /** What service resolution needs to know of the providers' declared operations. */
+  readonly directory: ServiceDirectory;
 
   constructor(readonly providers: readonly Provider[]) {
     for (const provider of providers) {
@@ -15,6 +18,7 @@ export class ProviderRegistry {
         this.bySigningName.set(name, provider);
       }
     }
+    this.directory = serviceDirectory(providers);
   }
 
   providerFor(service: string): Provider | undefined {

@@ -302,11 +302,11 @@ class RequestHandler {
 
     const headers = payloadHeaders(req.headers);
     let bufferedBody: Buffer | undefined;
-    let target: ServiceTarget | undefined = resolveServiceTarget({ headers: req.headers, query, path: rawPath });
+    let target: ServiceTarget | undefined = resolveServiceTarget({ headers: req.headers, query, path: rawPath }, this.registry.directory);
     if (target === undefined) {
       // An unsigned form post: only its Action says which service it is for.
       bufferedBody = await readFully(decodeRequestBody(req, req.headers, this.limits.maxBodyBytes, 'unknown').stream);
-      target = targetForQueryAction(new URLSearchParams(bufferedBody.toString('utf8')).get('Action') ?? '');
+      target = targetForQueryAction(new URLSearchParams(bufferedBody.toString('utf8')).get('Action') ?? '', this.registry.directory);
     }
     const provider = this.registry.providerFor(target.service);
     identified(target.service, protocolFor(provider, { service: target.service, headers, query }));

@@ -5,6 +5,7 @@
  * well-known REST paths. Anything else is anonymous S3, as on AWS.
  */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Provider } from './types';
 
 export const DEFAULT_REGION = 'us-east-1';
 
@@ -51,40 +52,40 @@ function credentialFromAuthorization(authorization: string): string | undefined 
   return match?.[1];
 }
 
-/** JSON-protocol target prefixes (`X-Amz-Target: AmazonSQS.SendMessage`) and their signing names. */
-export const TARGET_PREFIX_SERVICES: Readonly<Record<string, string>> = {
-  AmazonSQS: 'sqs',
-  AWSEvents: 'events',
-  AWSGlue: 'glue',
-  SageMaker: 'sagemaker',
-  AWSSecurityTokenServiceV20110615: 'sts',
+/**
+ * Which service answers a JSON-protocol target prefix or a query-protocol action: derived from the
+ * providers' operation declarations (`serviceDirectory`), never kept by hand.
+ */
+export interface ServiceDirectory {
+  /** `X-Amz-Target` prefix (`AmazonSQS`) -> signing name. */
+  readonly targetPrefixes: ReadonlyMap<string, string>;
+  /** Query-protocol action -> the signing names of the providers that answer it (one, unless two declare it). */
+  readonly queryActions: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Services the stack does not emulate, recognised by their JSON target prefix so that the error names them. */
+const UNEMULATED_TARGET_PREFIXES: Readonly<Record<string, string>> = {
   Logs_20140328: 'logs',
   AmazonSSM: 'ssm',
   DynamoDB_20120810: 'dynamodb',
-  AmazonEC2ContainerRegistry_V20150921: 'ecr',
 };
 
-/** Query-protocol actions of the services the stack emulates, for requests that carry no signature. */
-const QUERY_ACTION_SERVICES: Readonly<Record<string, string>> = {
-  GetCallerIdentity: 'sts',
-  AssumeRole: 'sts',
-  AssumeRoleWithWebIdentity: 'sts',
-  GetSessionToken: 'sts',
-  GetAccessKeyInfo: 'sts',
-  CreateQueue: 'sqs',
-  DeleteQueue: 'sqs',
-  ListQueues: 'sqs',
-  GetQueueUrl: 'sqs',
-  GetQueueAttributes: 'sqs',
-  SetQueueAttributes: 'sqs',
-  SendMessage: 'sqs',
-  SendMessageBatch: 'sqs',
-  ReceiveMessage: 'sqs',
-  DeleteMessage: 'sqs',
-  DeleteMessageBatch: 'sqs',
-  ChangeMessageVisibility: 'sqs',
-  PurgeQueue: 'sqs',
-};
+export function serviceDirectory(providers: ReadonlyArray<Pick<Provider, 'signingNames' | 'operations'>>): ServiceDirectory {
+  const targetPrefixes = new Map<string, string>();
+  const queryActions = new Map<string, string[]>();
+  for (const provider of providers) {
+    const service = provider.signingNames[0];
+    if (service === undefined) continue;
+    for (const [name, operation] of Object.entries(provider.operations)) {
+      if (operation.jsonTargetPrefix !== undefined) targetPrefixes.set(operation.jsonTargetPrefix, service);
+      if (!operation.protocols.includes('query')) continue;
+      const services = queryActions.get(name) ?? [];
+      if (!services.includes(service)) services.push(service);
+      queryActions.set(name, services);
+    }
+  }
+  return { targetPrefixes, queryActions };
+}
 
 const PATH_SERVICES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^\/v2\/email\//, 'ses'],
@@ -99,7 +100,7 @@ export interface RequestHeadForResolution {
 }
 
 /** The target without looking at the body; `undefined` when only a form body's `Action` can tell. */
-export function resolveServiceTarget(request: RequestHeadForResolution): ServiceTarget | undefined {
+export function resolveServiceTarget(request: RequestHeadForResolution, directory: ServiceDirectory): ServiceTarget | undefined {
   const { headers, query, path } = request;
   const regionSet = header(headers, 'x-amz-region-set')?.split(',')[0]?.trim();
 
@@ -125,12 +126,12 @@ export function resolveServiceTarget(request: RequestHeadForResolution): Service
   const target = header(headers, 'x-amz-target');
   if (target !== undefined) {
     const prefix = target.split('.', 1)[0] ?? '';
-    const service = TARGET_PREFIX_SERVICES[prefix];
+    const service = directory.targetPrefixes.get(prefix) ?? UNEMULATED_TARGET_PREFIXES[prefix];
     return { service: service ?? prefix, region: regionSet ?? DEFAULT_REGION, via: 'target-header' };
   }
 
   const action = query.get('Action');
-  if (action !== null) return targetForQueryAction(action);
+  if (action !== null) return targetForQueryAction(action, directory);
 
   for (const [pattern, service] of PATH_SERVICES) {
     if (pattern.test(path)) return { service, region: DEFAULT_REGION, via: 'path' };
@@ -143,7 +144,14 @@ export function isFormBody(headers: IncomingHttpHeaders): boolean {
   return (header(headers, 'content-type') ?? '').startsWith('application/x-www-form-urlencoded');
 }
 
-/** For an unsigned query-protocol request; an unknown action names itself as the service. */
-export function targetForQueryAction(action: string): ServiceTarget {
-  return { service: QUERY_ACTION_SERVICES[action] ?? `unknown (Action=${action})`, region: DEFAULT_REGION, via: 'query-action' };
+/** For an unsigned query-protocol request; an action no provider (or more than one) answers names itself as the service. */
+export function targetForQueryAction(action: string, directory: ServiceDirectory): ServiceTarget {
+  const services = directory.queryActions.get(action) ?? [];
+  const service =
+    services.length === 1
+      ? services[0]!
+      : services.length === 0
+        ? `unknown (Action=${action})`
+        : `ambiguous (Action=${action} is answered by ${services.join(' and ')}: sign the request)`;
+  return { service, region: DEFAULT_REGION, via: 'query-action' };
 }

@@ -46,9 +46,26 @@ export interface AwsResponse {
   body?: Buffer | string | Readable;
 }
 
+/**
+ * What a provider declares about one operation it answers, keyed by the operation's AWS name (as
+ * botocore's service models name it). The router and service resolution read it; per-operation
+ * metadata (for example the IAM action and resource an operation needs) belongs here too, as an
+ * optional field the providers fill with `declareOperations`' per-operation details.
+ */
+export interface OperationDeclaration {
+  /** The wire protocols the operation is answered in. */
+  readonly protocols: readonly AwsProtocol[];
+  /** For the awsJson protocols: the `X-Amz-Target` prefix (`AmazonSQS` in `AmazonSQS.SendMessage`). */
+  readonly jsonTargetPrefix?: string;
+}
+
+export type OperationDeclarations<Name extends string = string> = Readonly<Record<Name, OperationDeclaration>>;
+
 export interface Provider {
-  /** Signing names this provider answers for (e.g. `['sagemaker']`). */
+  /** Signing names this provider answers for (e.g. `['sagemaker']`); the first is its own. */
   readonly signingNames: readonly string[];
+  /** Every operation the provider answers (see `declareOperations`). */
+  readonly operations: OperationDeclarations;
   handle(request: AwsRequest): Promise<AwsResponse>;
   /** The protocol errors are serialised in; inferred from each request when absent. */
   readonly protocol?: AwsProtocol;

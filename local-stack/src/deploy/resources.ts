@@ -1,14 +1,14 @@
 /**
  * CloudFormation's resource layer: what creating, updating and deleting each resource type of a
  * template means in the local stack's providers (reached through DeployTargets). The engine
- * (providers/cloudformation/engine.ts) decides when; this decides how. Every handler gets properties
+ * (providers/cloudformation/model/engine.ts) decides when; this decides how. Every handler gets properties
  * with intrinsic functions already resolved, and returns the physical id and the attributes
  * Fn::GetAtt reads. A type without a handler fails its resource, naming the type, and the engine
  * rolls the stack back.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { removeStaleTempFilesSync, writeFileAtomicSync } from '../core/persistence';
 import type { DeployTargets, RuleTarget } from './targets';
 import type { CfnResource } from './templates';
 
@@ -309,8 +309,9 @@ export class ResourceLayer {
       if (!runtime.startsWith('nodejs')) throw new ResourceFailure(`inline ZipFile code is supported for Node.js runtimes only, not ${runtime}`);
       const digest = createHash('sha256').update(code.ZipFile).digest('hex').slice(0, 16);
       const dir = path.join(this.options.inlineCodeDir, `${context.stackName}-${context.logicalId}-${digest}`);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, 'index.js'), code.ZipFile);
+      // The folder is the function's code: no torn file, and nothing a killed write left, in it.
+      removeStaleTempFilesSync(dir);
+      writeFileAtomicSync(path.join(dir, 'index.js'), code.ZipFile);
       return { codeDir: dir };
     }
     if (code?.ImageUri !== undefined) throw new ResourceFailure('container image functions (Code.ImageUri) are not supported by the local stack');

@@ -12,9 +12,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AwsError, type ObjectStore } from '../core/types';
-import type { CloudFormationEngine } from '../providers/cloudformation/engine';
-import type { StackRecord } from '../providers/cloudformation/model';
-import type { ParameterInput } from '../providers/cloudformation/template';
+import type { CloudFormationEngine } from '../providers/cloudformation/model/engine';
+import type { StackRecord } from '../providers/cloudformation/model/types';
+import type { ParameterInput } from '../providers/cloudformation/model/template';
 import type { PackagedService } from './templates';
 
 /** The template Metadata key naming the repository file a Glue job's script is uploaded from. */

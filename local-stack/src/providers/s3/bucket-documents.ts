@@ -2,7 +2,7 @@
  * Bucket configurations S3 keeps as documents (policy, encryption, public access block, ...):
  * stored as put, returned on GET, removed on DELETE. The local stack accepts and keeps them; it
  * does not enforce them, except the lifecycle configuration (checked on PUT by lifecycle.ts, applied by
- * lifecycle-engine.ts).
+ * model/lifecycle-engine.ts).
  */
 import { S3_XMLNS } from './responses';
 

@@ -12,13 +12,6 @@ export function httpDate(iso: string): string {
   return new Date(iso).toUTCString();
 }
 
-/** S3 keeps modification times to the second: HTTP dates cannot express more. */
-export function nowToTheSecond(): string {
-  const now = new Date();
-  now.setUTCMilliseconds(0);
-  return now.toISOString();
-}
-
 export interface ByteRange {
   start: number;
   /** Inclusive. */
@@ -104,17 +97,6 @@ export function evaluateReadConditions(
   }
   return 'proceed';
 }
-
-/** Standard headers S3 stores with an object and returns on GET/HEAD. */
-export const STORED_CONTENT_HEADERS = [
-  'cache-control',
-  'content-disposition',
-  'content-encoding',
-  'content-language',
-  'expires',
-] as const;
-
-export type StoredContentHeader = (typeof STORED_CONTENT_HEADERS)[number];
 
 /** `x-amz-meta-*` headers, names lower-cased without the prefix. */
 export function userMetadataFrom(headers: IncomingHttpHeaders): Record<string, string> {

@@ -1,2 +1,2 @@
 export { S3Provider, type S3ProviderOptions } from './provider';
-export { S3Store } from './store';
+export { S3Store } from './model/store';

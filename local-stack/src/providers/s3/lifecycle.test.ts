@@ -1,5 +1,6 @@
-import { abortingRule, dueAt, keyActions, parseLifecycleConfiguration, type LifecycleRule } from './lifecycle';
-import type { VersionRecord } from './model';
+import { parseLifecycleConfiguration } from './lifecycle';
+import { abortingRule, dueAt, keyActions, type LifecycleRule } from './model/lifecycle';
+import type { VersionRecord } from './model/types';
 
 const rule = (xml: string): LifecycleRule[] => parseLifecycleConfiguration(`<LifecycleConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${xml}</LifecycleConfiguration>`);
 

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
+import { declareOperations } from '../../core/operations';
 import {
   ACCOUNT_ID,
   type AwsRequest,
@@ -14,13 +15,15 @@ import {
   type AwsResponse,
   type EventPublisher,
   type ObjectStore,
+  type OperationDeclarations,
   type Provider,
 } from '../../core/types';
-import { S3EventNotifier } from './events';
+import { S3EventNotifier } from './model/events';
 import { header } from './http-semantics';
-import { LifecycleEngine } from './lifecycle-engine';
-import type { ObjectRecord } from './model';
-import { MultipartStore } from './multipart-store';
+import { parseLifecycleConfiguration } from './lifecycle';
+import { LifecycleEngine } from './model/lifecycle-engine';
+import type { ObjectRecord } from './model/types';
+import { MultipartStore } from './model/multipart-store';
 import { bucketOperations } from './operations/buckets';
 import type { OperationHandler, S3Services } from './operations/context';
 import { listingOperations } from './operations/listings';
@@ -29,7 +32,7 @@ import { objectOperations } from './operations/objects';
 import { checkKeyLength } from './request-parsing';
 import { quotedEtag } from './responses';
 import { parseS3Target, resolveS3Operation, type S3Operation } from './routes';
-import { S3Store } from './store';
+import { S3Store } from './model/store';
 
 export interface S3ProviderOptions {
   /** The stack's state directory; S3 keeps its state under `<stateDir>/s3/`. */
@@ -37,31 +40,33 @@ export interface S3ProviderOptions {
   /** Where `Object Created` / `Object Deleted` go for buckets with EventBridge notifications. */
   events?: EventPublisher;
   logger?: LocalStackLogger;
-  /** How lifecycle rules are applied (lifecycle-engine.ts): the interval of evaluations and the clock. */
+  /** How lifecycle rules are applied (model/lifecycle-engine.ts): the interval of evaluations and the clock. */
   lifecycle?: { intervalMs?: number; now?: () => Date };
 }
 
 export class S3Provider implements Provider, ObjectStore {
   readonly signingNames = ['s3'] as const;
   readonly protocol = 'rest-xml' as const;
+  readonly operations: OperationDeclarations<S3Operation>;
   readonly store: S3Store;
   /** Applies the buckets' lifecycle rules at start and on a timer; `evaluate(at)` applies them as of any time. */
   readonly lifecycle: LifecycleEngine;
   private readonly notifier: S3EventNotifier;
-  private readonly operations: Record<S3Operation, OperationHandler>;
+  private readonly handlers: Record<S3Operation, OperationHandler>;
 
   constructor(options: S3ProviderOptions) {
     const logger = options.logger ?? silentLogger;
     this.store = new S3Store(join(options.stateDir, 's3'), logger);
     this.notifier = new S3EventNotifier(this.store, options.events, logger);
     const services: S3Services = { objects: this.store, uploads: new MultipartStore(this.store), notifier: this.notifier, logger };
-    this.lifecycle = new LifecycleEngine(this.store, services.uploads, this.notifier, logger, options.lifecycle);
-    this.operations = {
+    this.lifecycle = new LifecycleEngine({ store: this.store, uploads: services.uploads, notifier: this.notifier, logger, parseRules: parseLifecycleConfiguration, ...options.lifecycle });
+    this.handlers = {
       ...bucketOperations(services),
       ...listingOperations(services),
       ...objectOperations(services),
       ...multipartOperations(services),
     };
+    this.operations = declareOperations(this.handlers, { protocols: ['rest-xml'] });
   }
 
   async start(): Promise<void> {
@@ -90,7 +95,7 @@ export class S3Provider implements Provider, ObjectStore {
     const target = parseS3Target(request.rawPath, header(request.headers, 'host'));
     const { operation, document } = resolveS3Operation(request.method, target, request.query, request.headers);
     if (target.key !== undefined) checkKeyLength(target.key);
-    return this.operations[operation]({ request, bucket: target.bucket ?? '', key: target.key ?? '', document });
+    return this.handlers[operation]({ request, bucket: target.bucket ?? '', key: target.key ?? '', document });
   }
 
   // ---- ObjectStore ----

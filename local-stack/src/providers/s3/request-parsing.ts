@@ -2,9 +2,9 @@
 import { AwsError, type AwsRequest } from '../../core/types';
 import { localName, parseXml, XmlParseError, type XmlElement } from '../../core/xml';
 import { malformedXml } from './errors';
-import { STORED_CONTENT_HEADERS, header, parseTaggingHeader, userMetadataFrom, type StoredContentHeader } from './http-semantics';
-import type { ObjectAttributes, WriteConditions } from './model';
-import { MAX_PART_NUMBER } from './multipart-store';
+import { header, parseTaggingHeader, userMetadataFrom } from './http-semantics';
+import { STORED_CONTENT_HEADERS, type ObjectAttributes, type StoredContentHeader, type WriteConditions } from './model/types';
+import { MAX_PART_NUMBER } from './model/multipart-store';
 
 const MAX_KEY_BYTES = 1024;
 

@@ -2,10 +2,11 @@
 import { createHash } from 'node:crypto';
 import type { AwsResponse } from '../../core/types';
 import { el, optionalEl, renderXmlDocument, type XmlElement } from '../../core/xml';
-import { checksumHeader, type StoredChecksum } from './checksums';
-import { STORED_CONTENT_HEADERS, httpDate } from './http-semantics';
+import { checksumHeader } from './checksums';
+import { httpDate } from './http-semantics';
+import type { StoredChecksum } from './model/checksums';
 import { encodeS3Url } from './listing';
-import type { BucketConfig, DeleteMarkerRecord, ObjectRecord, PartRecord, UploadRecord } from './model';
+import { STORED_CONTENT_HEADERS, type BucketConfig, type DeleteMarkerRecord, type ObjectRecord, type PartRecord, type UploadRecord } from './model/types';
 
 export const S3_XMLNS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 

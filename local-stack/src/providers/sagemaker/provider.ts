@@ -7,17 +7,23 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { jsonErrorResponse, toAwsError } from '../../core/errors';
-import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json-protocol';
+import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
-import type { AwsRequest, AwsResponse, EventPublisher, ObjectStore, Provider } from '../../core/types';
-import { EndpointConfigs } from './hosting/endpoint-configs';
-import { Endpoints } from './hosting/endpoints';
-import { Models } from './hosting/models';
-import { PredictionPool } from './hosting/prediction-pool';
-import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './hosting/runtime';
-import { providerBundle } from './script-bundle';
-import { TrainingJobs } from './training/training-jobs';
-import { ResourceTags } from './tags';
+import { bindOperations, declareOperations } from '../../core/operations';
+import type { AwsRequest, AwsResponse, EventPublisher, ObjectStore, OperationDeclarations, Provider } from '../../core/types';
+import { EndpointConfigs } from './model/endpoint-configs';
+import { Endpoints } from './model/endpoints';
+import { Models } from './model/models';
+import { TrainingJobs } from './model/training-jobs';
+import type { SageMakerOperation } from './operations/context';
+import { ENDPOINT_CONFIG_OPERATIONS } from './operations/endpoint-configs';
+import { ENDPOINT_OPERATIONS } from './operations/endpoints';
+import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './operations/invoke-endpoint';
+import { MODEL_OPERATIONS } from './operations/models';
+import { ResourceTags, TAG_OPERATIONS } from './operations/tags';
+import { TRAINING_JOB_OPERATIONS } from './operations/training-jobs';
+import { PredictionPool } from './runtime/prediction-pool';
+import { providerBundle } from './runtime/script-bundle';
 
 export interface SageMakerProviderOptions {
   /** The stack's state directory; SageMaker keeps its state under `<stateDir>/sagemaker/`. */
@@ -34,15 +40,27 @@ export interface SageMakerProviderOptions {
   predictionWorkers?: number;
 }
 
+const SAGEMAKER_TARGET_PREFIX = 'SageMaker';
+
+/** The SageMaker API's operations (awsJson1.1); InvokeEndpoint is SageMaker Runtime's. */
+const SAGEMAKER_OPERATIONS: Readonly<Record<string, SageMakerOperation>> = {
+  ...TAG_OPERATIONS,
+  ...TRAINING_JOB_OPERATIONS,
+  ...MODEL_OPERATIONS,
+  ...ENDPOINT_CONFIG_OPERATIONS,
+  ...ENDPOINT_OPERATIONS,
+};
+
 export class SageMakerProvider implements Provider {
   readonly signingNames = ['sagemaker'] as const;
+  readonly operations: OperationDeclarations;
   readonly trainingJobs: TrainingJobs;
   private readonly models: Models;
   private readonly configs: EndpointConfigs;
   readonly endpoints: Endpoints;
   private readonly runtime: EndpointRuntime;
   private readonly pool: PredictionPool;
-  private readonly handlers: Readonly<Record<string, JsonOperationHandler>>;
+  private readonly handlers;
 
   constructor(options: SageMakerProviderOptions) {
     const root = join(options.stateDir, 'sagemaker');
@@ -57,7 +75,7 @@ export class SageMakerProvider implements Provider {
     });
     this.models = new Models(root);
     this.configs = new EndpointConfigs(root, this.models);
-    this.pool = new PredictionPool(providerBundle('hosting/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
+    this.pool = new PredictionPool(providerBundle('runtime/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
     this.endpoints = new Endpoints({
       root,
       objects: options.objects,
@@ -69,36 +87,18 @@ export class SageMakerProvider implements Provider {
     });
     this.runtime = new EndpointRuntime(this.endpoints, this.pool);
 
-    const jobs = this.trainingJobs;
-    const endpoints = this.endpoints;
     // Tags live in each resource's record: the Create* calls keep theirs, deletion drops them.
     const tags = new ResourceTags({
-      'training-job': (name) => jobs.taggable(name),
-      model: (name) => this.models.taggable(name),
-      'endpoint-config': (name) => this.configs.taggable(name),
-      endpoint: (name) => endpoints.taggable(name),
+      'training-job': (name) => this.trainingJobs.records.taggable(name),
+      model: (name) => this.models.records.taggable(name),
+      'endpoint-config': (name) => this.configs.records.taggable(name),
+      endpoint: (name) => this.endpoints.records.taggable(name),
     });
-    this.handlers = {
-      AddTags: (input) => tags.add(input),
-      ListTags: (input) => tags.list(input),
-      DeleteTags: (input) => tags.delete(input),
-      CreateTrainingJob: (input, request) => jobs.create(input, request.region, request.accountId),
-      DescribeTrainingJob: (input) => jobs.describe(input),
-      ListTrainingJobs: (input) => jobs.list(input),
-      StopTrainingJob: (input) => jobs.stopJob(input),
-      CreateModel: (input, request) => this.models.create(input, request.region, request.accountId),
-      DescribeModel: (input, request) => this.models.describe(input, request.region, request.accountId),
-      ListModels: (input) => this.models.list(input),
-      DeleteModel: (input, request) => this.models.delete(input, request.region, request.accountId),
-      CreateEndpointConfig: (input, request) => this.configs.create(input, request.region, request.accountId),
-      DescribeEndpointConfig: (input, request) => this.configs.describe(input, request.region, request.accountId),
-      ListEndpointConfigs: (input) => this.configs.list(input),
-      DeleteEndpointConfig: (input, request) => this.configs.delete(input, request.region, request.accountId),
-      CreateEndpoint: (input, request) => endpoints.create(input, request.region, request.accountId),
-      UpdateEndpoint: (input, request) => endpoints.update(input, request.region, request.accountId),
-      DescribeEndpoint: (input, request) => endpoints.describe(input, request.region, request.accountId),
-      ListEndpoints: (input) => endpoints.list(input),
-      DeleteEndpoint: (input, request) => endpoints.delete(input, request.region, request.accountId),
+    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, tags });
+    this.operations = {
+      ...declareOperations(SAGEMAKER_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: SAGEMAKER_TARGET_PREFIX }),
+      // SageMaker Runtime's one operation, which signs as `sagemaker` too.
+      ...declareOperations({ InvokeEndpoint: this.runtime }, { protocols: ['rest-json'] }),
     };
   }
 
@@ -124,7 +124,7 @@ export class SageMakerProvider implements Provider {
       }
     }
     try {
-      return await dispatchJsonProtocol(request, { targetPrefix: 'SageMaker', serviceName: 'SageMaker', handlers: this.handlers });
+      return await dispatchJsonProtocol(request, { targetPrefix: SAGEMAKER_TARGET_PREFIX, serviceName: 'SageMaker', handlers: this.handlers });
     } catch (error) {
       return jsonErrorResponse(toAwsError(error));
     }

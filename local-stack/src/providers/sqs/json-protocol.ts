@@ -4,8 +4,10 @@ import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json
 import { AwsError, type AwsRequest, type AwsResponse } from '../../core/types';
 import { queryCodeOf } from './errors';
 import { SQS_OPERATIONS } from './operations';
-import type { SqsService } from './service';
+import type { SqsService } from './model/service';
 import { WireInput } from './wire-input';
+
+export const SQS_TARGET_PREFIX = 'AmazonSQS';
 
 export function jsonHandlers(service: SqsService): Record<string, JsonOperationHandler> {
   return Object.fromEntries(
@@ -18,7 +20,7 @@ export async function handleJsonRequest(
   handlers: Readonly<Record<string, JsonOperationHandler>>,
 ): Promise<AwsResponse> {
   try {
-    return await dispatchJsonProtocol(request, { targetPrefix: 'AmazonSQS', serviceName: 'SQS', handlers, jsonVersion: '1.0' });
+    return await dispatchJsonProtocol(request, { targetPrefix: SQS_TARGET_PREFIX, serviceName: 'SQS', handlers, jsonVersion: '1.0' });
   } catch (error) {
     const awsError = toAwsError(error);
     // SDKs in query-compatible mode take the error code from the x-amzn-query-error header.

@@ -4,11 +4,11 @@
  * its form parameters and XML onto the same shapes.
  */
 import { AwsError } from '../../core/types';
-import { messageIdOfReceiptHandle, type Queue } from './queue';
+import { messageIdOfReceiptHandle, type Queue } from './model/queue';
 import { sqsError } from './errors';
-import { md5OfMessageAttributes } from './md5';
-import type { MessageAttributeValue, ReceivedMessage } from './model';
-import type { NewMessage, SqsService } from './service';
+import { md5OfMessageAttributes } from './model/md5';
+import type { MessageAttributeValue, ReceivedMessage } from './model/types';
+import type { NewMessage, SqsService } from './model/service';
 import { invalidValue, WireInput } from './wire-input';
 
 export type SqsResult = Record<string, unknown>;

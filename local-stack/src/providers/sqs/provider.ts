@@ -1,12 +1,15 @@
 /** The SQS provider: JSON 1.0 protocol (SDK v3, recent CLIs) and query protocol (older CLIs). */
 import type { JsonOperationHandler } from '../../core/json-protocol';
+import { declareOperations } from '../../core/operations';
 import type { AwsRequest, AwsResponse, Provider } from '../../core/types';
-import { handleJsonRequest, jsonHandlers } from './json-protocol';
+import { handleJsonRequest, jsonHandlers, SQS_TARGET_PREFIX } from './json-protocol';
+import { SQS_OPERATIONS } from './operations';
 import { handleQueryRequest } from './query-protocol';
-import { SqsService, type SqsServiceOptions } from './service';
+import { SqsService, type SqsServiceOptions } from './model/service';
 
 export class SqsProvider implements Provider {
   readonly signingNames = ['sqs'] as const;
+  readonly operations = declareOperations(SQS_OPERATIONS, { protocols: ['json', 'query'], jsonTargetPrefix: SQS_TARGET_PREFIX });
   readonly service: SqsService;
   private readonly handlers: Readonly<Record<string, JsonOperationHandler>>;
 

@@ -9,7 +9,7 @@ import { AwsError, type AwsRequest, type AwsResponse } from '../../core/types';
 import { el, type XmlContent } from '../../core/xml';
 import { queryCodeOf } from './errors';
 import { SQS_OPERATIONS, type SqsResult } from './operations';
-import type { SqsService } from './service';
+import type { SqsService } from './model/service';
 import { WireInput } from './wire-input';
 
 const XMLNS = 'http://queue.amazonaws.com/doc/2012-11-05/';

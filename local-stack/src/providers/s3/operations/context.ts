@@ -1,10 +1,10 @@
 /** What every S3 operation handler gets: the parsed request target and the provider's services. */
 import type { LocalStackLogger } from '../../../core/logger';
 import type { AwsRequest, AwsResponse } from '../../../core/types';
-import type { S3EventNotifier } from '../events';
-import type { MultipartStore } from '../multipart-store';
+import type { S3EventNotifier } from '../model/events';
+import type { MultipartStore } from '../model/multipart-store';
 import type { S3Operation } from '../routes';
-import type { S3Store } from '../store';
+import type { S3Store } from '../model/store';
 
 export interface OperationContext {
   request: AwsRequest;

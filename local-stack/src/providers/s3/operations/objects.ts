@@ -5,7 +5,7 @@ import { childElement, childElements, childText, el, optionalEl, type XmlElement
 import { requestedChecksum, verifyChecksum, verifyContentMd5 } from '../checksums';
 import { malformedXml } from '../errors';
 import { evaluateReadConditions, header, httpDate, parseRange } from '../http-semantics';
-import type { ObjectAttributes, ObjectRecord } from '../model';
+import type { ObjectAttributes, ObjectRecord } from '../model/types';
 import { attributesFrom, parseBodyXml, parseCopySource, writeConditions } from '../request-parsing';
 import {
   accessControlPolicyXml,
@@ -17,7 +17,7 @@ import {
   xmlResponse,
   xmlTime,
 } from '../responses';
-import type { DeleteOutcome } from '../store';
+import type { DeleteOutcome } from '../model/store';
 import type { OperationTable, S3Services } from './context';
 
 const MAX_DELETE_OBJECTS = 1000;

@@ -1,0 +1,3 @@
+export { CloudFormationProvider } from './provider';
+export { CloudFormationEngine } from './model/engine';
+export { CLOUDFORMATION_XMLNS } from './operations';

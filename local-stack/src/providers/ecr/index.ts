@@ -1,0 +1,1 @@
+export { EcrProvider } from './provider';

@@ -1,0 +1,1 @@
+export { EventsProvider, type EventsProviderOptions } from './provider';

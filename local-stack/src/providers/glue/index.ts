@@ -1,0 +1,1 @@
+export { GlueProvider, type GlueProviderOptions } from './provider';

@@ -1,0 +1,2 @@
+export { LambdaProvider } from './provider';
+export type { LambdaServiceOptions } from './model/service';

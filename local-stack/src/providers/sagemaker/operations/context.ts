@@ -1,0 +1,18 @@
+/** What SageMaker's operations work on: the model's resources; and the shape of an operation. */
+import type { AwsRequest } from '../../../core/types';
+import type { EndpointConfigs } from '../model/endpoint-configs';
+import type { Endpoints } from '../model/endpoints';
+import type { Models } from '../model/models';
+import type { TrainingJobs } from '../model/training-jobs';
+import type { ResourceTags } from './tags';
+
+export interface SageMakerModel {
+  trainingJobs: TrainingJobs;
+  models: Models;
+  configs: EndpointConfigs;
+  endpoints: Endpoints;
+  tags: ResourceTags;
+}
+
+/** Parses and validates `input` (SageMaker's wording), calls the model, shapes the answer. */
+export type SageMakerOperation = (sagemaker: SageMakerModel, input: unknown, request: AwsRequest) => unknown;

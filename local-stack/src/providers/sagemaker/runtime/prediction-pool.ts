@@ -1,0 +1,118 @@
+/**
+ * Worker threads for batched predictions, so a large InvokeEndpoint batch uses every core while
+ * the event loop keeps answering other requests. Models reach the workers as shared memory (their
+ * arrays live in SharedArrayBuffers): sending one costs no copy. Small requests are predicted on
+ * the event loop, where a round trip to a worker would cost more than the prediction.
+ */
+import { Worker } from 'node:worker_threads';
+import type { LocalStackLogger } from '../../../core/logger';
+import type { FastTextModel, Prediction } from '../model/fasttext/model';
+import type { ScriptBundle } from './script-bundle';
+import type { FromWorker, PredictItem, ToWorker } from './prediction-protocol';
+
+/** Below this many texts a request is predicted on the event loop. */
+export const MIN_POOLED_BATCH = 64;
+
+class PoolWorker {
+  private readonly pending = new Map<number, { resolve: (predictions: Prediction[][]) => void; reject: (error: Error) => void }>();
+  private readonly modelsSent = new Set<number>();
+
+  constructor(
+    private readonly worker: Worker,
+    onExit: (worker: PoolWorker) => void,
+  ) {
+    worker.on('message', (reply: FromWorker) => {
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if ('error' in reply) waiting.reject(new Error(reply.error));
+      else waiting.resolve(reply.predictions);
+    });
+    worker.on('error', () => undefined);
+    // An idle pool does not keep the process alive; a pending prediction does.
+    worker.on('exit', (code) => {
+      for (const waiting of this.pending.values()) waiting.reject(new Error(`the prediction worker exited (code ${code})`));
+      this.pending.clear();
+      onExit(this);
+    });
+    worker.unref();
+  }
+
+  predict(id: number, modelId: number, model: FastTextModel, items: PredictItem[]): Promise<Prediction[][]> {
+    const message: ToWorker = { type: 'predict', id, modelId, items, ...(this.modelsSent.has(modelId) ? {} : { model: model.data }) };
+    this.modelsSent.add(modelId);
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage(message);
+    });
+  }
+
+  release(modelId: number): void {
+    if (!this.modelsSent.delete(modelId)) return;
+    this.worker.postMessage({ type: 'release', modelId } satisfies ToWorker);
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+export class PredictionPool {
+  private workers: PoolWorker[] = [];
+  private starting: Promise<void> | undefined;
+  private nextRequestId = 1;
+
+  constructor(
+    private readonly bundle: ScriptBundle,
+    private readonly size: number,
+    private readonly logger: LocalStackLogger,
+  ) {}
+
+  /** Starts the workers in the background; batches run on the event loop until they are up. */
+  warm(): void {
+    if (this.starting !== undefined || this.size < 2) return;
+    this.starting = this.bundle.path().then(
+      (script) => {
+        this.workers = Array.from({ length: this.size }, () => new PoolWorker(new Worker(script), (gone) => this.forget(gone)));
+      },
+      (error: unknown) => {
+        this.logger.warn('prediction workers unavailable; predicting on the event loop', { error: String(error) });
+        this.starting = undefined;
+      },
+    );
+  }
+
+  /** Predictions for `items`, split across the workers when the batch is large and they are up. */
+  async predict(modelId: number, model: FastTextModel, items: readonly PredictItem[]): Promise<Prediction[][]> {
+    const workers = this.workers;
+    if (items.length < MIN_POOLED_BATCH || workers.length === 0) {
+      if (workers.length === 0) this.warm();
+      return items.map((item) => model.predict(item.text, item.k));
+    }
+    const chunkSize = Math.ceil(items.length / workers.length);
+    const chunks = workers.map((worker, i) => worker.predict(this.nextRequestId++, modelId, model, items.slice(i * chunkSize, (i + 1) * chunkSize)));
+    return (await Promise.all(chunks)).flat();
+  }
+
+  /** Drops a model the endpoints no longer serve (messages already queued for it are answered first). */
+  release(modelId: number): void {
+    for (const worker of this.workers) worker.release(modelId);
+  }
+
+  async stop(): Promise<void> {
+    await this.starting;
+    const workers = this.workers;
+    this.workers = [];
+    this.starting = undefined;
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
+
+  private forget(gone: PoolWorker): void {
+    if (!this.workers.includes(gone)) return;
+    this.logger.warn('a prediction worker exited; the pool restarts on the next large batch');
+    this.workers = this.workers.filter((worker) => worker !== gone);
+    if (this.workers.length === 0) this.starting = undefined;
+  }
+}

@@ -1,0 +1,14 @@
+/** Messages between the prediction pool and its worker threads. */
+import type { ModelData, Prediction } from '../model/fasttext/model';
+
+export interface PredictItem {
+  text: string;
+  k: number;
+}
+
+export type ToWorker =
+  /** `model` is sent the first time a worker sees `modelId` (its arrays are shared memory, not copies). */
+  | { type: 'predict'; id: number; modelId: number; model?: ModelData; items: PredictItem[] }
+  | { type: 'release'; modelId: number };
+
+export type FromWorker = { id: number; predictions: Prediction[][] } | { id: number; error: string };

@@ -1,0 +1,2 @@
+export { SqsProvider } from './provider';
+export type { SqsServiceOptions } from './model/service';

@@ -1,0 +1,240 @@
+/**
+ * One standard queue's live state: its messages (in send order), their visibility, and the
+ * long-poll receivers waiting for a message. Persistence goes through the queue's journal.
+ */
+import { randomBytes } from 'node:crypto';
+import type { QueueJournal } from './journal';
+import type { QueueMetadata, ReceivedMessage, StoredMessage } from './types';
+
+export interface TakeOptions {
+  maxMessages: number;
+  /** The receive's own VisibilityTimeout; without one, the queue's at the time a message is taken (a long poll may outlast a change of it). */
+  visibilityTimeoutSeconds?: number;
+}
+
+/** Decides, for a message received more than maxReceiveCount times, whether it moved to the DLQ. */
+export type DeadLetterMover = (queue: Queue, message: StoredMessage) => boolean;
+
+interface Waiter {
+  options: TakeOptions;
+  resolve(messages: ReceivedMessage[]): void;
+  cancel(): void;
+}
+
+export class Queue {
+  private readonly waiters: Waiter[] = [];
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = Infinity;
+
+  constructor(
+    public metadata: QueueMetadata,
+    readonly arn: string,
+    readonly messages: Map<string, StoredMessage>,
+    private readonly journal: QueueJournal,
+    private readonly moveToDeadLetter: DeadLetterMover,
+  ) {}
+
+  get name(): string {
+    return this.metadata.name;
+  }
+
+  /** Long polls waiting for a message right now. */
+  get waitingReceivers(): number {
+    return this.waiters.length;
+  }
+
+  /** Adds messages (journaled first), then wakes long-poll receivers. */
+  add(messages: StoredMessage[]): void {
+    this.journal.recordSend(messages);
+    for (const message of messages) this.messages.set(message.messageId, message);
+    this.notify();
+  }
+
+  /** Takes up to `maxMessages` visible messages, putting them in flight. */
+  take(options: TakeOptions, now = Date.now()): ReceivedMessage[] {
+    const taken: StoredMessage[] = [];
+    const expired: string[] = [];
+    const retentionMs = this.metadata.settings.messageRetentionPeriod * 1000;
+    const maxReceiveCount = this.metadata.settings.redrivePolicy?.maxReceiveCount;
+    for (const message of this.messages.values()) {
+      if (taken.length >= options.maxMessages) break;
+      if (message.visibleAt > now) continue;
+      if (now - message.sentTimestamp > retentionMs) {
+        expired.push(message.messageId);
+        continue;
+      }
+      if (maxReceiveCount !== undefined && message.receiveCount >= maxReceiveCount && this.moveToDeadLetter(this, message)) continue;
+      taken.push(message);
+    }
+    this.removeIds(expired);
+    if (taken.length === 0) return [];
+    this.journal.recordReceive(
+      taken.map((message) => message.messageId),
+      now,
+    );
+    return taken.map((message) => {
+      message.receiveCount++;
+      message.firstReceiveTimestamp ??= now;
+      message.visibleAt = now + (options.visibilityTimeoutSeconds ?? this.metadata.settings.visibilityTimeout) * 1000;
+      message.receiptHandle = newReceiptHandle(message.messageId);
+      return received(message);
+    });
+  }
+
+  /**
+   * Takes visible messages, or waits up to `waitMs` for some to arrive (or become visible again),
+   * answering as soon as there is at least one.
+   */
+  receive(options: TakeOptions, waitMs: number, signal?: AbortSignal): Promise<ReceivedMessage[]> {
+    const immediate = this.take(options);
+    if (immediate.length > 0 || waitMs <= 0 || signal?.aborted) return Promise.resolve(immediate);
+    return new Promise((resolve) => {
+      const finish = (messages: ReceivedMessage[]): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        resolve(messages);
+      };
+      const onAbort = (): void => finish([]);
+      const waiter: Waiter = { options, resolve: finish, cancel: onAbort };
+      const timer = setTimeout(onAbort, waitMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      this.scheduleWake();
+    });
+  }
+
+  /** The message the receipt handle names, if the handle is its latest one. */
+  messageForHandle(receiptHandle: string): StoredMessage | undefined {
+    const messageId = messageIdOfReceiptHandle(receiptHandle);
+    const message = messageId === undefined ? undefined : this.messages.get(messageId);
+    return message?.receiptHandle === receiptHandle ? message : undefined;
+  }
+
+  /**
+   * Deletes the message the handle names. An older handle of a message received again since, or of
+   * a message already deleted, deletes nothing (as on SQS, where it may or may not).
+   */
+  deleteByHandle(receiptHandle: string): void {
+    const message = this.messageForHandle(receiptHandle);
+    if (message) this.removeIds([message.messageId]);
+  }
+
+  /** Sets a message's remaining visibility timeout; false when it is not in flight under this handle. */
+  changeVisibility(receiptHandle: string, visibilityTimeoutSeconds: number, now = Date.now()): boolean {
+    const message = this.messageForHandle(receiptHandle);
+    if (!message || message.visibleAt <= now) return false;
+    message.visibleAt = now + visibilityTimeoutSeconds * 1000;
+    this.notify();
+    return true;
+  }
+
+  /** Removes messages by id (journaled), e.g. after a move to the dead-letter queue. */
+  removeIds(ids: string[]): void {
+    const present = ids.filter((id) => this.messages.delete(id));
+    this.journal.recordDelete(present);
+    if (this.journal.shouldCompact(this.messages.size)) this.journal.compact(this.messages.values());
+  }
+
+  purge(): void {
+    this.journal.recordPurge();
+    this.messages.clear();
+    this.journal.compact([]);
+  }
+
+  counts(now = Date.now()): { visible: number; inFlight: number; delayed: number } {
+    let visible = 0;
+    let inFlight = 0;
+    let delayed = 0;
+    for (const message of this.messages.values()) {
+      if (message.visibleAt <= now) visible++;
+      else if (message.receiveCount > 0) inFlight++;
+      else delayed++;
+    }
+    return { visible, inFlight, delayed };
+  }
+
+  /** Ends every long poll (with no messages) and closes the journal. */
+  close(): void {
+    for (const waiter of [...this.waiters]) waiter.cancel();
+    this.clearWakeTimer();
+    this.journal.close();
+  }
+
+  /** Ends long polls and deletes the journal (the queue was deleted). */
+  destroy(): void {
+    for (const waiter of [...this.waiters]) waiter.cancel();
+    this.clearWakeTimer();
+    this.journal.destroy();
+  }
+
+  /** Serves waiting receivers in arrival order while messages are visible. */
+  private notify(): void {
+    while (this.waiters.length > 0) {
+      const waiter = this.waiters[0]!;
+      const messages = this.take(waiter.options);
+      if (messages.length === 0) break;
+      waiter.resolve(messages);
+    }
+    this.scheduleWake();
+  }
+
+  /** With receivers waiting, wakes up when the next delayed or in-flight message becomes visible. */
+  private scheduleWake(): void {
+    if (this.waiters.length === 0) {
+      this.clearWakeTimer();
+      return;
+    }
+    const now = Date.now();
+    let next = Infinity;
+    for (const message of this.messages.values()) {
+      if (message.visibleAt > now && message.visibleAt < next) next = message.visibleAt;
+    }
+    if (next === this.wakeAt) return;
+    this.clearWakeTimer();
+    if (next === Infinity) return;
+    this.wakeAt = next;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.wakeAt = Infinity;
+      this.notify();
+    }, next - now);
+  }
+
+  private clearWakeTimer(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    this.wakeAt = Infinity;
+  }
+}
+
+function received(message: StoredMessage): ReceivedMessage {
+  const systemAttributes: Record<string, string> = {
+    SenderId: message.senderId,
+    SentTimestamp: String(message.sentTimestamp),
+    ApproximateReceiveCount: String(message.receiveCount),
+    ApproximateFirstReceiveTimestamp: String(message.firstReceiveTimestamp ?? message.sentTimestamp),
+  };
+  if (message.deadLetterQueueSourceArn) systemAttributes.DeadLetterQueueSourceArn = message.deadLetterQueueSourceArn;
+  return {
+    messageId: message.messageId,
+    receiptHandle: message.receiptHandle!,
+    body: message.body,
+    md5OfBody: message.md5OfBody,
+    messageAttributes: message.messageAttributes,
+    md5OfMessageAttributes: message.md5OfMessageAttributes,
+    systemAttributes,
+  };
+}
+
+const RECEIPT_HANDLE_PATTERN = /^([0-9a-f-]{36}):[0-9a-f]{32}$/;
+
+function newReceiptHandle(messageId: string): string {
+  return Buffer.from(`${messageId}:${randomBytes(16).toString('hex')}`).toString('base64url');
+}
+
+/** The message id inside a receipt handle, or undefined when the handle is malformed. */
+export function messageIdOfReceiptHandle(receiptHandle: string): string | undefined {
+  return RECEIPT_HANDLE_PATTERN.exec(Buffer.from(receiptHandle, 'base64url').toString('utf8'))?.[1];
+}

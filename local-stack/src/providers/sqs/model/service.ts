@@ -1,0 +1,383 @@
+/**
+ * SQS state and behaviour, independent of the wire protocol: the queues, their settings (persisted
+ * in `<stateDir>/sqs/queues.json`), their messages (one journal per queue under
+ * `<stateDir>/sqs/messages/`), redrive to dead-letter queues and DLQ message-move tasks.
+ * Other providers use the in-process methods that take queue ARNs (EventBridge targets, Lambda
+ * event source mappings and destinations).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
+import { ACCOUNT_ID } from '../../../core/types';
+import { queueDoesNotExist, sqsError } from '../errors';
+import { QueueJournal } from './journal';
+import { md5Hex, md5OfMessageAttributes } from './md5';
+import type { MessageAttributeValue, QueueMetadata, ReceivedMessage, StoredMessage } from './types';
+import { Queue } from './queue';
+import { applyAttributes, DEFAULT_SETTINGS, READABLE_ATTRIBUTES, settingsAsAttributes } from './settings';
+
+export interface SqsServiceOptions {
+  stateDir: string;
+  region: string;
+  /** The stack's base URL (`http://127.0.0.1:4566`), read when a queue URL is built. */
+  baseUrl: () => string;
+  /** fsync every journal write (survives a machine crash, not only a stack crash). */
+  fsync?: boolean;
+}
+
+export interface NewMessage {
+  body: string;
+  messageAttributes?: Record<string, MessageAttributeValue>;
+  delaySeconds?: number;
+}
+
+export interface ReceiveRequest {
+  maxMessages: number;
+  visibilityTimeoutSeconds?: number;
+  /** Long-poll wait; the queue's ReceiveMessageWaitTimeSeconds when undefined. */
+  waitTimeSeconds?: number;
+  signal?: AbortSignal;
+}
+
+export type MoveTaskStatus = 'RUNNING' | 'COMPLETED' | 'CANCELLING' | 'CANCELLED' | 'FAILED';
+
+export interface MessageMoveTask {
+  taskHandle: string;
+  status: MoveTaskStatus;
+  sourceArn: string;
+  destinationArn?: string;
+  maxNumberOfMessagesPerSecond?: number;
+  approximateNumberOfMessagesMoved: number;
+  approximateNumberOfMessagesToMove: number;
+  failureReason?: string;
+  startedTimestamp: number;
+}
+
+const QUEUE_NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+
+export class SqsService {
+  private readonly queues = new Map<string, Queue>();
+  private readonly moveTasks: MessageMoveTask[] = [];
+  private readonly stateFile: string;
+  private readonly messagesDir: string;
+
+  constructor(private readonly options: SqsServiceOptions) {
+    const root = path.join(options.stateDir, 'sqs');
+    this.stateFile = path.join(root, 'queues.json');
+    this.messagesDir = path.join(root, 'messages');
+    mkdirSync(this.messagesDir, { recursive: true });
+    this.load();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Queues
+
+  createQueue(name: string, attributes: Record<string, string> = {}, tags: Record<string, string> = {}): Queue {
+    if (name.endsWith('.fifo') || attributes.FifoQueue === 'true') {
+      throw sqsError('InvalidAttributeValue', 'FIFO queues are not supported by the local stack; use a standard queue.');
+    }
+    if (!QUEUE_NAME_PATTERN.test(name)) {
+      throw sqsError('InvalidParameterValue', 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
+    }
+    const settings = applyAttributes(DEFAULT_SETTINGS, attributes, (arn) => this.queueByArnOrUndefined(arn) !== undefined);
+    const existing = this.queues.get(name);
+    if (existing) {
+      const current = settingsAsAttributes(existing.metadata.settings);
+      const requested = settingsAsAttributes(settings);
+      const differing = Object.keys(attributes).find((attribute) => current[attribute] !== requested[attribute]);
+      if (differing) throw sqsError('QueueNameExists', `A queue already exists with the same name and a different value for attribute ${differing}`);
+      return existing;
+    }
+    const now = Date.now();
+    const queue = this.openQueue({ name, settings, tags: { ...tags }, createdTimestamp: now, lastModifiedTimestamp: now });
+    this.saveMetadata();
+    return queue;
+  }
+
+  /** For deployers: creates the queue, or brings an existing one's attributes up to date (messages kept). */
+  ensureQueue(name: string, attributes: Record<string, string> = {}, tags: Record<string, string> = {}): Queue {
+    const existing = this.queues.get(name);
+    if (!existing) return this.createQueue(name, attributes, tags);
+    this.setAttributes(existing, attributes);
+    if (Object.keys(tags).length > 0) this.tagQueue(existing, tags);
+    return existing;
+  }
+
+  deleteQueue(queue: Queue): void {
+    this.queues.delete(queue.name);
+    queue.destroy();
+    this.saveMetadata();
+  }
+
+  listQueues(prefix = ''): Queue[] {
+    return [...this.queues.values()].filter((queue) => queue.name.startsWith(prefix)).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  queueByName(name: string): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw queueDoesNotExist();
+    return queue;
+  }
+
+  /** Resolves a queue URL of any host (`http://host:port/<account>/<name>`) to its queue. */
+  queueByUrl(queueUrl: string): Queue {
+    let name: string | undefined;
+    try {
+      name = new URL(queueUrl).pathname.split('/').filter(Boolean).pop();
+    } catch {
+      name = undefined;
+    }
+    if (!name) throw sqsError('InvalidAddress', `The address ${queueUrl} is not valid for this endpoint.`);
+    return this.queueByName(decodeURIComponent(name));
+  }
+
+  queueByArn(arn: string): Queue {
+    const queue = this.queueByArnOrUndefined(arn);
+    if (!queue) throw queueDoesNotExist();
+    return queue;
+  }
+
+  queueUrl(name: string): string {
+    return `${this.options.baseUrl().replace(/\/$/, '')}/${ACCOUNT_ID}/${name}`;
+  }
+
+  setAttributes(queue: Queue, attributes: Record<string, string>): void {
+    const settings = applyAttributes(queue.metadata.settings, attributes, (arn) => this.queueByArnOrUndefined(arn) !== undefined);
+    queue.metadata = { ...queue.metadata, settings, lastModifiedTimestamp: Date.now() };
+    this.saveMetadata();
+  }
+
+  /** The attributes asked for (`All` for every one); unknown names are an InvalidAttributeName. */
+  attributesOf(queue: Queue, names: readonly string[]): Record<string, string> {
+    for (const name of names) {
+      if (!READABLE_ATTRIBUTES.has(name)) throw sqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
+    }
+    const counts = queue.counts();
+    const all: Record<string, string> = {
+      QueueArn: queue.arn,
+      ApproximateNumberOfMessages: String(counts.visible),
+      ApproximateNumberOfMessagesNotVisible: String(counts.inFlight),
+      ApproximateNumberOfMessagesDelayed: String(counts.delayed),
+      CreatedTimestamp: String(Math.floor(queue.metadata.createdTimestamp / 1000)),
+      LastModifiedTimestamp: String(Math.floor(queue.metadata.lastModifiedTimestamp / 1000)),
+      SqsManagedSseEnabled: 'false',
+      ...settingsAsAttributes(queue.metadata.settings),
+    };
+    if (names.includes('All')) return all;
+    return Object.fromEntries(names.filter((name) => all[name] !== undefined).map((name) => [name, all[name]!]));
+  }
+
+  tagQueue(queue: Queue, tags: Record<string, string>): void {
+    queue.metadata = { ...queue.metadata, tags: { ...queue.metadata.tags, ...tags } };
+    this.saveMetadata();
+  }
+
+  untagQueue(queue: Queue, keys: string[]): void {
+    const tags = { ...queue.metadata.tags };
+    for (const key of keys) delete tags[key];
+    queue.metadata = { ...queue.metadata, tags };
+    this.saveMetadata();
+  }
+
+  /** Queues whose redrive policy names this queue as their dead-letter queue. */
+  deadLetterSourceQueues(queue: Queue): Queue[] {
+    return this.listQueues().filter((source) => {
+      const target = source.metadata.settings.redrivePolicy?.deadLetterTargetArn;
+      return target !== undefined && this.queueByArnOrUndefined(target) === queue;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Messages
+
+  /** Validates and enqueues messages; returns them as stored (ids and digests). */
+  sendMessages(queue: Queue, messages: NewMessage[]): StoredMessage[] {
+    const now = Date.now();
+    const stored = messages.map((message) => {
+      const delaySeconds = message.delaySeconds ?? queue.metadata.settings.delaySeconds;
+      const attributes = message.messageAttributes && Object.keys(message.messageAttributes).length > 0 ? message.messageAttributes : undefined;
+      return {
+        messageId: randomUUID(),
+        body: message.body,
+        md5OfBody: md5Hex(message.body),
+        ...(attributes && { messageAttributes: attributes, md5OfMessageAttributes: md5OfMessageAttributes(attributes) }),
+        sentTimestamp: now,
+        senderId: ACCOUNT_ID,
+        receiveCount: 0,
+        visibleAt: now + delaySeconds * 1000,
+      } satisfies StoredMessage;
+    });
+    queue.add(stored);
+    return stored;
+  }
+
+  receiveMessages(queue: Queue, request: ReceiveRequest): Promise<ReceivedMessage[]> {
+    const settings = queue.metadata.settings;
+    const waitSeconds = request.waitTimeSeconds ?? settings.receiveMessageWaitTimeSeconds;
+    return queue.receive(
+      { maxMessages: request.maxMessages, visibilityTimeoutSeconds: request.visibilityTimeoutSeconds },
+      waitSeconds * 1000,
+      request.signal,
+    );
+  }
+
+  purgeQueue(queue: Queue): void {
+    queue.purge();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // In-process API, by queue ARN
+
+  sendMessageToArn(queueArn: string, body: string, messageAttributes?: Record<string, MessageAttributeValue>): { messageId: string } {
+    const [message] = this.sendMessages(this.queueByArn(queueArn), [{ body, messageAttributes }]);
+    return { messageId: message!.messageId };
+  }
+
+  receiveFromArn(queueArn: string, request: ReceiveRequest): Promise<ReceivedMessage[]> {
+    return this.receiveMessages(this.queueByArn(queueArn), request);
+  }
+
+  deleteFromArn(queueArn: string, receiptHandles: string[]): void {
+    const queue = this.queueByArn(queueArn);
+    for (const handle of receiptHandles) queue.deleteByHandle(handle);
+  }
+
+  queueExists(queueArn: string): boolean {
+    return this.queueByArnOrUndefined(queueArn) !== undefined;
+  }
+
+  visibilityTimeoutOf(queueArn: string): number {
+    return this.queueByArn(queueArn).metadata.settings.visibilityTimeout;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Dead-letter queue redrive (StartMessageMoveTask)
+
+  startMessageMoveTask(sourceArn: string, destinationArn?: string, maxNumberOfMessagesPerSecond?: number): MessageMoveTask {
+    const source = this.queueByArnOrUndefined(sourceArn);
+    if (!source) throw sqsError('ResourceNotFoundException', `The resource that you specified for the SourceArn parameter doesn't exist.`);
+    if (this.deadLetterSourceQueues(source).length === 0 && destinationArn === undefined) {
+      throw sqsError('InvalidParameterValue', 'Source queue must be configured as a Dead Letter Queue.');
+    }
+    if (destinationArn !== undefined && !this.queueExists(destinationArn)) {
+      throw sqsError('ResourceNotFoundException', `The resource that you specified for the DestinationArn parameter doesn't exist.`);
+    }
+    if (this.moveTasks.some((task) => task.sourceArn === sourceArn && task.status === 'RUNNING')) {
+      throw sqsError('UnsupportedOperation', 'There is already a task running. Only one active task is allowed for each source queue arn at a given time.');
+    }
+    const id = randomUUID();
+    const task: MessageMoveTask = {
+      taskHandle: Buffer.from(JSON.stringify({ taskId: id, sourceArn })).toString('base64'),
+      status: 'RUNNING',
+      sourceArn,
+      destinationArn,
+      maxNumberOfMessagesPerSecond,
+      approximateNumberOfMessagesMoved: 0,
+      approximateNumberOfMessagesToMove: source.counts().visible,
+      startedTimestamp: Date.now(),
+    };
+    this.moveTasks.unshift(task);
+    setImmediate(() => this.runMoveTask(task, source));
+    return task;
+  }
+
+  listMessageMoveTasks(sourceArn: string, maxResults = 1): MessageMoveTask[] {
+    if (!this.queueExists(sourceArn)) throw sqsError('ResourceNotFoundException', `The resource that you specified for the SourceArn parameter doesn't exist.`);
+    return this.moveTasks.filter((task) => task.sourceArn === sourceArn).slice(0, maxResults);
+  }
+
+  cancelMessageMoveTask(taskHandle: string): MessageMoveTask {
+    const task = this.moveTasks.find((candidate) => candidate.taskHandle === taskHandle);
+    if (!task) throw sqsError('ResourceNotFoundException', 'Task does not exist.');
+    if (task.status !== 'RUNNING') throw sqsError('UnsupportedOperation', 'Only active tasks can be cancelled.');
+    task.status = 'CANCELLING';
+    return task;
+  }
+
+  private runMoveTask(task: MessageMoveTask, source: Queue): void {
+    const now = Date.now();
+    const batch = [...source.messages.values()].filter((message) => message.visibleAt <= now).slice(0, 100);
+    for (const message of batch) {
+      if (task.status !== 'RUNNING') break;
+      const destinationArn = task.destinationArn ?? message.deadLetterQueueSourceArn;
+      const destination = destinationArn === undefined ? undefined : this.queueByArnOrUndefined(destinationArn);
+      if (!destination) {
+        task.status = 'FAILED';
+        task.failureReason = `Destination queue ${destinationArn ?? '(unknown: message has no DeadLetterQueueSourceArn)'} does not exist.`;
+        return;
+      }
+      this.transfer(source, destination, message);
+      task.approximateNumberOfMessagesMoved++;
+    }
+    if (task.status === 'CANCELLING') task.status = 'CANCELLED';
+    else if (task.status === 'RUNNING' && batch.length === 100) setImmediate(() => this.runMoveTask(task, source));
+    else if (task.status === 'RUNNING') task.status = 'COMPLETED';
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /** Ends long polls and closes journals. */
+  close(): void {
+    for (const queue of this.queues.values()) queue.close();
+    this.queues.clear();
+  }
+
+  /** By name: the stack has one account and one region, so an ARN's account and region are not checked. */
+  private queueByArnOrUndefined(arn: string): Queue | undefined {
+    const [prefix, , service, , , name] = arn.split(':');
+    return prefix === 'arn' && service === 'sqs' && name !== undefined ? this.queues.get(name) : undefined;
+  }
+
+  private arnOf(name: string): string {
+    return `arn:aws:sqs:${this.options.region}:${ACCOUNT_ID}:${name}`;
+  }
+
+  private openQueue(metadata: QueueMetadata): Queue {
+    const { journal, messages } = QueueJournal.open(path.join(this.messagesDir, `${metadata.name}.jsonl`), { fsync: this.options.fsync ?? false });
+    const queue = new Queue(metadata, this.arnOf(metadata.name), messages, journal, (from, message) =>
+      this.moveToDeadLetter(from, message),
+    );
+    this.queues.set(metadata.name, queue);
+    return queue;
+  }
+
+  /** Redrive: a message received maxReceiveCount times moves to the DLQ instead of a further receive. */
+  private moveToDeadLetter(source: Queue, message: StoredMessage): boolean {
+    const arn = source.metadata.settings.redrivePolicy?.deadLetterTargetArn;
+    const deadLetterQueue = arn === undefined ? undefined : this.queueByArnOrUndefined(arn);
+    if (!deadLetterQueue) return false;
+    this.transfer(source, deadLetterQueue, message, source.arn);
+    return true;
+  }
+
+  /** Moves a message, keeping its id, body, attributes and send time (written to the target first). */
+  private transfer(source: Queue, destination: Queue, message: StoredMessage, deadLetterQueueSourceArn?: string): void {
+    const moved: StoredMessage = {
+      messageId: message.messageId,
+      body: message.body,
+      md5OfBody: message.md5OfBody,
+      ...(message.messageAttributes && { messageAttributes: message.messageAttributes, md5OfMessageAttributes: message.md5OfMessageAttributes }),
+      sentTimestamp: message.sentTimestamp,
+      senderId: message.senderId,
+      receiveCount: 0,
+      visibleAt: 0,
+      ...(deadLetterQueueSourceArn && { deadLetterQueueSourceArn }),
+    };
+    destination.add([moved]);
+    source.removeIds([message.messageId]);
+  }
+
+  private load(): void {
+    removeStaleTempFilesSync(path.dirname(this.stateFile));
+    removeStaleTempFilesSync(this.messagesDir);
+    if (!existsSync(this.stateFile)) return;
+    const saved = JSON.parse(readFileSync(this.stateFile, 'utf8')) as { queues: QueueMetadata[] };
+    for (const metadata of saved.queues) this.openQueue(metadata);
+  }
+
+  private saveMetadata(): void {
+    const queues = [...this.queues.values()].map((queue) => queue.metadata);
+    writeJsonAtomicSync(this.stateFile, { queues }, { fsync: this.options.fsync ?? false });
+  }
+}
