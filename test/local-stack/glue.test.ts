@@ -5,6 +5,7 @@ import { type AwsRequest, type EventBridgeEvent, type ObjectStore } from '../../
 import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
 import { temporaryDirectory, type TemporaryDirectory } from '../support/temporary-directory';
 import { waitFor } from '../support/wait';
+import { accountRoot } from '../../local-stack/src/core/credentials';
 
 const JOB = 'ml-pipeline-test-preprocess';
 
@@ -31,6 +32,7 @@ function request(operation: string, input: Record<string, unknown>): AwsRequest 
     region: 'us-east-1',
     accountId: '000000000000',
     requestId: 'r',
+    caller: accountRoot(),
   };
 }
 

@@ -2,12 +2,13 @@
  * STS's operations, protocol-independent: each reads its parameters by name (as both the query and
  * the JSON protocol deliver them) and returns its result structure.
  */
+import type { CredentialStore, IssuedCredentials } from '../../core/credentials';
 import { AwsError, type AwsRequest } from '../../core/types';
-import { assumeRole, callerIdentity, parseDuration, temporaryCredentials, type TemporaryCredentials } from './model/identity';
+import { assumeRole, callerIdentity, parseDuration } from './model/identity';
 
 /** Parameters as both protocols deliver them: strings by name. */
 export type Parameters = (name: string) => string | null;
-export type StsOperation = (parameter: Parameters, request: AwsRequest) => Record<string, unknown>;
+export type StsOperation = (parameter: Parameters, request: AwsRequest, credentials: CredentialStore) => Record<string, unknown>;
 
 function required(parameter: Parameters, name: string): string {
   const value = parameter(name);
@@ -21,7 +22,7 @@ function required(parameter: Parameters, name: string): string {
   return value;
 }
 
-function credentialsStructure(credentials: TemporaryCredentials): Record<string, unknown> {
+function credentialsStructure(credentials: IssuedCredentials): Record<string, unknown> {
   return {
     AccessKeyId: credentials.accessKeyId,
     SecretAccessKey: credentials.secretAccessKey,
@@ -32,11 +33,12 @@ function credentialsStructure(credentials: TemporaryCredentials): Record<string,
 
 export const STS_OPERATIONS: Record<string, StsOperation> = {
   GetCallerIdentity: (_parameter, request) => {
-    const identity = callerIdentity(request.accountId);
+    const identity = callerIdentity(request.caller);
     return { Arn: identity.arn, UserId: identity.userId, Account: identity.account };
   },
-  AssumeRole: (parameter) => {
+  AssumeRole: (parameter, _request, credentials) => {
     const role = assumeRole(
+      credentials,
       required(parameter, 'RoleArn'),
       required(parameter, 'RoleSessionName'),
       parseDuration(parameter('DurationSeconds'), 3600),
@@ -46,7 +48,8 @@ export const STS_OPERATIONS: Record<string, StsOperation> = {
       AssumedRoleUser: { AssumedRoleId: role.assumedRoleId, Arn: role.arn },
     };
   },
-  GetSessionToken: (parameter) => ({
-    Credentials: credentialsStructure(temporaryCredentials(parseDuration(parameter('DurationSeconds'), 43_200))),
+  // Credentials that act as the caller, for as long as asked.
+  GetSessionToken: (parameter, request, credentials) => ({
+    Credentials: credentialsStructure(credentials.issueTemporary(request.caller, parseDuration(parameter('DurationSeconds'), 43_200))),
   }),
 };

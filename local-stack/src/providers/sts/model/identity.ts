@@ -1,5 +1,6 @@
-/** STS semantics without the wire: who the caller is and the temporary credentials it may get. */
-import { randomBytes } from 'node:crypto';
+/** STS semantics without the wire: who the caller is and the temporary credentials it may get (issued by the stack's CredentialStore). */
+import { createHash } from 'node:crypto';
+import type { CredentialStore, IssuedCredentials, Principal } from '../../../core/credentials';
 import { AwsError } from '../../../core/types';
 
 export interface CallerIdentity {
@@ -8,37 +9,25 @@ export interface CallerIdentity {
   userId: string;
 }
 
-export interface TemporaryCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-  expiration: Date;
-}
-
 export interface AssumedRole {
-  credentials: TemporaryCredentials;
+  credentials: IssuedCredentials;
   assumedRoleId: string;
   arn: string;
 }
 
-/** Any credentials are the account's root: the local stack does not model IAM users. */
-export function callerIdentity(accountId: string): CallerIdentity {
-  return { account: accountId, arn: `arn:aws:iam::${accountId}:root`, userId: accountId };
+/** The verified caller (request.caller) as GetCallerIdentity names it. */
+export function callerIdentity(caller: Principal): CallerIdentity {
+  if (caller.type === 'assumed-role') {
+    return { account: caller.accountId, arn: caller.arn, userId: `${roleIdOf(caller.roleArn ?? caller.arn)}:${caller.sessionName ?? ''}` };
+  }
+  return { account: caller.accountId, arn: caller.arn, userId: caller.accountId };
 }
 
-function randomId(prefix: string, length: number): string {
+/** A role's unique id (`AROA…`), stable for the role's ARN as on AWS. */
+function roleIdOf(roleArn: string): string {
+  const digest = createHash('sha256').update(roleArn).digest();
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const bytes = randomBytes(length);
-  return prefix + Array.from(bytes, (byte) => alphabet[byte % alphabet.length]).join('');
-}
-
-export function temporaryCredentials(durationSeconds: number, now = new Date()): TemporaryCredentials {
-  return {
-    accessKeyId: randomId('ASIA', 16),
-    secretAccessKey: randomBytes(30).toString('base64'),
-    sessionToken: randomBytes(96).toString('base64'),
-    expiration: new Date(now.getTime() + durationSeconds * 1000),
-  };
+  return `AROA${Array.from(digest.subarray(0, 17), (byte) => alphabet[byte % alphabet.length]).join('')}`;
 }
 
 export function parseDuration(value: string | null, fallback: number): number {
@@ -52,17 +41,14 @@ export function parseDuration(value: string | null, fallback: number): number {
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/;
 
-export function assumeRole(roleArn: string, sessionName: string, durationSeconds: number): AssumedRole {
+export function assumeRole(store: CredentialStore, roleArn: string, sessionName: string, durationSeconds: number): AssumedRole {
   const match = ROLE_ARN.exec(roleArn);
   if (!match) throw new AwsError('ValidationError', `Invalid RoleArn: ${roleArn}`, 400);
   if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
     throw new AwsError('ValidationError', `Invalid RoleSessionName: ${sessionName}`, 400);
   }
   const [, account, roleName] = match as unknown as [string, string, string];
-  const roleId = randomId('AROA', 17);
-  return {
-    credentials: temporaryCredentials(durationSeconds),
-    assumedRoleId: `${roleId}:${sessionName}`,
-    arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
-  };
+  const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
+  const principal: Principal = { type: 'assumed-role', arn, accountId: account, roleArn, roleName, sessionName };
+  return { credentials: store.issueTemporary(principal, durationSeconds), assumedRoleId: `${roleIdOf(roleArn)}:${sessionName}`, arn };
 }
