@@ -33,6 +33,7 @@ import { EcrProvider } from './providers/ecr';
 import { EventsProvider } from './providers/events';
 import { GlueProvider } from './providers/glue';
 import { LambdaProvider } from './providers/lambda';
+import { LogsProvider } from './providers/logs';
 import { S3Provider } from './providers/s3';
 import { SageMakerProvider } from './providers/sagemaker';
 import { SesProvider } from './providers/ses';
@@ -82,6 +83,7 @@ export interface StackProviders {
   sqs: SqsProvider;
   events: EventsProvider;
   lambda: LambdaProvider;
+  logs: LogsProvider;
   glue: GlueProvider;
   sagemaker: SageMakerProvider;
   ses: SesProvider;
@@ -105,6 +107,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
   const common = { stateDir: options.stateDir, region: REGION, logger: options.logger };
   // Providers reach each other through these late-bound references: each needs another that is built after it.
   const late: { lambda?: LambdaProvider; sqs?: SqsProvider } = {};
+  const logs = new LogsProvider(common);
   const sqs = new SqsProvider({ ...common, baseUrl: options.url });
   const events = new EventsProvider({
     ...common,
@@ -131,6 +134,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     sqs,
     events,
     lambda,
+    logs,
     glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION }),
     sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger }),
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
@@ -155,8 +159,9 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
 
 /** The providers in the order the server starts them (and stops them in reverse). */
 export function providersInStartOrder(providers: StackProviders): Provider[] {
-  // SQS before EventBridge before Lambda, CloudFormation last: stopped in reverse, nothing in flight is dropped.
-  return [providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts, providers.ecr, providers.cloudformation];
+  // CloudWatch Logs first (stopped last: what the others print while they stop is kept), SQS before EventBridge
+  // before Lambda, CloudFormation last: stopped in reverse, nothing in flight is dropped.
+  return [providers.logs, providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts, providers.ecr, providers.cloudformation];
 }
 
 /**
