@@ -123,6 +123,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     endpointUrl: options.url,
     queues: sqs.service,
     eventBus: events,
+    logs: logs.service,
     invocationFailureRate: chaos.invocationFailureRate,
     random: createRandom(chaos.seed),
   });

@@ -4,6 +4,7 @@
  * timeout enforced by killing the process.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { FunctionErrorPayload, WorkerInvokeMessage, WorkerToParentMessage } from './protocol';
 
@@ -49,30 +50,45 @@ type Pending = {
 
 const STDERR_TAIL_BYTES = 4096;
 
+/** Where an instance's output goes: `logStream` is the instance's own CloudWatch Logs stream. */
+export type InstanceLog = (line: string, logStream: string) => void;
+
+/** Lambda's stream name for an execution environment: `YYYY/MM/DD/[$LATEST]<32 hex digits>`. */
+export function lambdaLogStreamName(now = new Date()): string {
+  return `${now.toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`;
+}
+
 export class WorkerInstance {
   private pending: Pending | undefined;
   private exited = false;
   private stderrTail = '';
 
+  private readonly log: (line: string) => void;
+
   private constructor(
     private readonly child: ChildProcess,
     private readonly spec: WorkerSpec,
-    private readonly log: (line: string) => void,
+    log: InstanceLog,
+    readonly logStream: string,
     readonly initDurationMs: number,
     readonly spawnDurationMs: number,
-  ) {}
+  ) {
+    this.log = (line) => log(line, logStream);
+  }
 
   get alive(): boolean {
     return !this.exited;
   }
 
   /** Spawns the process and waits for the handler module to load (the cold start). */
-  static start(spec: WorkerSpec, log: (line: string) => void): Promise<WorkerInstance> {
+  static start(spec: WorkerSpec, instanceLog: InstanceLog): Promise<WorkerInstance> {
     const spawned = performance.now();
+    const logStream = lambdaLogStreamName();
+    const log = (line: string) => instanceLog(line, logStream);
     const child = fork(spec.runtimeScript, [spec.taskRoot, spec.handler], {
       execPath: spec.execPath,
       cwd: spec.taskRoot,
-      env: spec.environment,
+      env: { ...spec.environment, AWS_LAMBDA_LOG_STREAM_NAME: logStream },
       execArgv: [`--max-old-space-size=${spec.memoryMb}`],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
@@ -103,7 +119,7 @@ export class WorkerInstance {
           instance.onMessage(message);
         } else if (message.type === 'ready') {
           clearTimeout(initTimer);
-          instance = new WorkerInstance(child, spec, log, message.initDurationMs, performance.now() - spawned - message.initDurationMs);
+          instance = new WorkerInstance(child, spec, instanceLog, logStream, message.initDurationMs, performance.now() - spawned - message.initDurationMs);
           resolve(instance);
         } else if (message.type === 'init-error') {
           fail(new FunctionInitError(message.error));

@@ -1,0 +1,27 @@
+import { terminalEntry } from './function-log';
+
+describe("the terminal's view of a function's output", () => {
+  it("shows a Powertools record's warnings and errors, one line each, with the error's message", () => {
+    const error = JSON.stringify({ level: 'ERROR', message: 'drop rejected', service: 'ingestion', error: { name: 'ZodError', message: 'key: Required', stack: 'ZodError: ...\n    at parse' } });
+    expect(terminalEntry(error)).toEqual({ level: 'error', text: 'ERROR drop rejected: ZodError: key: Required' });
+    expect(terminalEntry(JSON.stringify({ level: 'WARN', message: 'classes.txt missing' }))).toEqual({ level: 'warn', text: 'WARN classes.txt missing' });
+    expect(terminalEntry(JSON.stringify({ level: 'INFO', message: 'accepted' }))).toEqual({ level: 'debug', text: 'INFO accepted' });
+  });
+
+  it("reads the level of the runtime's console format, and of JSON inside it", () => {
+    expect(terminalEntry('2026-12-07T08:00:00.000Z\tr1\tWARN\tslow\nsecond line')).toEqual({ level: 'warn', text: 'WARN slow ⏎ second line' });
+    expect(terminalEntry(`2026-12-07T08:00:00.000Z\tr1\tERROR\t${JSON.stringify({ level: 'ERROR', message: 'inner' })}`)).toEqual({ level: 'error', text: 'ERROR inner' });
+    expect(terminalEntry('2026-12-07T08:00:00.000Z\tr1\tINFO\thello').level).toBe('debug');
+  });
+
+  it('keeps START, END and REPORT at debug, and runtime crash reports at error', () => {
+    expect(terminalEntry('START RequestId: r1 Version: $LATEST').level).toBe('debug');
+    expect(terminalEntry('REPORT RequestId: r1\tDuration: 1.00 ms').text).toBe('REPORT RequestId: r1 Duration: 1.00 ms');
+    expect(terminalEntry('Runtime.UncaughtException\t{"errorType":"Error"}').level).toBe('error');
+    expect(terminalEntry('Invoke Error \t{"errorType":"Error"}').level).toBe('error');
+  });
+
+  it('bounds a long line', () => {
+    expect(terminalEntry(JSON.stringify({ level: 'ERROR', message: 'x'.repeat(5000) })).text.length).toBeLessThanOrEqual(501);
+  });
+});
