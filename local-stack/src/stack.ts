@@ -172,7 +172,7 @@ export function providersInStartOrder(providers: StackProviders): Provider[] {
 function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>, url: () => string): DeployTargets {
   let client: S3Client | undefined;
   const s3 = () => (client ??= new S3Client({ endpoint: url(), region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
-  const { lambda, events, sqs, glue } = providers;
+  const { lambda, events, sqs, glue, logs } = providers;
   const ignoring = (...codes: string[]) => (error: unknown) => {
     if (!codes.includes((error as Error).name)) throw error;
   };
@@ -290,6 +290,20 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
       deleteEventSourceMapping: async (uuid) => {
         try {
           lambda.service.deleteEventSourceMapping(uuid);
+        } catch (error) {
+          ignoring('ResourceNotFoundException')(error);
+        }
+      },
+    },
+    logs: {
+      logGroupExists: async (name) => logs.service.hasLogGroup(name),
+      putLogGroup: async (spec) => {
+        if (!logs.service.hasLogGroup(spec.name)) logs.service.createLogGroup({ name: spec.name });
+        logs.service.putRetentionPolicy(spec.name, spec.retentionInDays);
+      },
+      deleteLogGroup: async (name) => {
+        try {
+          logs.service.deleteLogGroup(name);
         } catch (error) {
           ignoring('ResourceNotFoundException')(error);
         }
