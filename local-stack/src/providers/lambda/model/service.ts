@@ -410,7 +410,7 @@ export class LambdaService {
       `REPORT RequestId: ${requestId}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(outcome.durationMs)} ms\t` +
         `Memory Size: ${record.memoryMb} MB\tMax Memory Used: ${Math.round((outcome.rssBytes ?? 0) / 1_048_576)} MB` +
         (outcome.coldStart ? `\tInit Duration: ${outcome.coldStart.initMs.toFixed(2)} ms` : '') +
-        (outcome.ok ? '' : `\tStatus: error\tError Type: ${outcome.error?.errorType ?? 'Runtime.Unknown'}`),
+        reportStatus(outcome.error?.errorType),
     );
     if (!outcome.ok) {
       this.logger.error(`function ${record.name} failed`, { function: record.name, requestId, errorType: outcome.error?.errorType, errorMessage: outcome.error?.errorMessage });
@@ -639,7 +639,14 @@ export class LambdaService {
 }
 
 /** The function name in a name, a partial ARN (`000000000000:function:f`) or a full ARN, without qualifier. */
-export function functionNameOf(nameOrArn: string): string {
+export /** As Lambda ends a REPORT line when the runtime itself failed (a handler's own error adds nothing). */
+function reportStatus(errorType: string | undefined): string {
+  if (errorType === 'Sandbox.Timedout') return '\tStatus: timeout';
+  if (errorType?.startsWith('Runtime.')) return `\tStatus: error\tError Type: ${errorType}`;
+  return '';
+}
+
+function functionNameOf(nameOrArn: string): string {
   const match = /(?:^|:)function:([^:]+)/.exec(nameOrArn);
   return match ? match[1]! : nameOrArn.split(':')[0]!;
 }
