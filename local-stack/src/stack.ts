@@ -136,8 +136,8 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     events,
     lambda,
     logs,
-    glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION }),
-    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger }),
+    glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION, logs: logs.service }),
+    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, logs: logs.service }),
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
     sts: new StsProvider(),
   };

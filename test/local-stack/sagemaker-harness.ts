@@ -14,6 +14,7 @@ import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { createLocalServer, type LocalServer } from '../../local-stack/src/core/server';
 import { S3Provider } from '../../local-stack/src/providers/s3';
 import { SageMakerProvider } from '../../local-stack/src/providers/sagemaker';
+import { LogsProvider } from '../../local-stack/src/providers/logs';
 import { extractFromTarGz } from '../../local-stack/src/providers/sagemaker/model/artifact';
 import { normalizeText } from '../../shared/src/normalize';
 import { RecordingPublisher, testCredentials } from './server-harness';
@@ -30,6 +31,8 @@ export interface SageMakerTestStack {
   readonly stateDir: string;
   readonly publisher: RecordingPublisher;
   readonly sagemaker: SageMakerProvider;
+  /** CloudWatch Logs, where training jobs write (as in the stack). */
+  readonly logs: LogsProvider;
   readonly s3: S3Client;
   readonly api: SageMakerClient;
   readonly runtime: SageMakerRuntimeClient;
@@ -41,11 +44,12 @@ export interface SageMakerTestStack {
 export async function startSageMakerStack(): Promise<SageMakerTestStack> {
   const stateDir = await mkdtemp(join(tmpdir(), 'sagemaker-test-'));
   const publisher = new RecordingPublisher();
-  const boot = async (): Promise<{ server: LocalServer; sagemaker: SageMakerProvider }> => {
+  const boot = async (): Promise<{ server: LocalServer; sagemaker: SageMakerProvider; logs: LogsProvider }> => {
     const s3 = new S3Provider({ stateDir, events: publisher });
-    const sagemaker = new SageMakerProvider({ stateDir, objects: s3, events: publisher, trainingThreads: 2 });
-    const server = await createLocalServer({ port: 0, providers: [s3, sagemaker] });
-    return { server, sagemaker };
+    const logs = new LogsProvider({ stateDir, region: REGION });
+    const sagemaker = new SageMakerProvider({ stateDir, objects: s3, events: publisher, trainingThreads: 2, logs: logs.service });
+    const server = await createLocalServer({ port: 0, providers: [logs, s3, sagemaker] });
+    return { server, sagemaker, logs };
   };
   let current = await boot();
   const clients = (url: string) => ({
@@ -67,6 +71,9 @@ export async function startSageMakerStack(): Promise<SageMakerTestStack> {
     publisher,
     get sagemaker() {
       return current.sagemaker;
+    },
+    get logs() {
+      return current.logs;
     },
     get s3() {
       return sdk.s3;
