@@ -137,9 +137,9 @@ describe('logs where Serverless and AWS users look for them', () => {
       const names = logGroups.map((group) => group.logGroupName);
       expect(names).toContain(GROUP);
       expect(names).toContain('/aws/lambda/ml-pipeline-deployment-local-deployModel');
-      // services/deployment sets logRetentionInDays: 14; the ingestion's groups never expire.
+      // Every service sets logRetentionInDays: 14 (serverless.yml), which serverless puts on each function's group.
       expect(logGroups.find((group) => group.logGroupName === '/aws/lambda/ml-pipeline-deployment-local-deployModel')?.retentionInDays).toBe(14);
-      expect(logGroups.find((group) => group.logGroupName === GROUP)).toEqual(expect.objectContaining({ arn: `arn:aws:logs:us-east-1:000000000000:log-group:${GROUP}:*` }));
+      expect(logGroups.find((group) => group.logGroupName === GROUP)).toEqual(expect.objectContaining({ retentionInDays: 14, arn: `arn:aws:logs:us-east-1:000000000000:log-group:${GROUP}:*` }));
     });
 
     it('describe-log-streams and get-log-events show the invocation from START to REPORT', async () => {

@@ -16,7 +16,9 @@ const COMMAND = defineCommand({
   summary:
     'Runs the local stack in the foreground until Ctrl-C or SIGTERM: packages the four services when they changed, deploys ' +
     'them into itself and writes .local/stack.json when ready. Environment: LOCAL_STACK_PORT (default 4566, 0 for a free ' +
-    'port), LOCAL_STACK_DIR (default .local), LOCAL_STACK_LOG_LEVEL=debug, LOCAL_STACK_CHAOS.',
+    'port), LOCAL_STACK_DIR (default .local), LOCAL_STACK_LOG_LEVEL=debug (every request, and all function output, in the ' +
+    'terminal), LOCAL_STACK_CHAOS. The terminal shows warnings and errors, handlers\' included, one line each; everything ' +
+    'functions, Glue jobs and training jobs print is in CloudWatch Logs (npx serverless logs -f <function> --stage local).',
   options: {},
 });
 
@@ -37,6 +39,7 @@ async function main(): Promise<void> {
   say(`data bucket s3://${info.dataBucket}/${info.incomingPrefix}  (drop labeled data here)`);
   say(`emails      ${info.mailDir}`);
   say(`stack info  ${stack.infoFile}`);
+  say(`logs        npx serverless logs -f <function> --stage local (in services/<name>), or aws logs tail /aws/lambda/<function name> --endpoint-url ${info.endpoint}`);
   say(`try: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${info.region} aws --endpoint-url ${info.endpoint} s3 ls s3://${info.dataBucket}/`);
   let stopping = false;
   const stop = async (signal: string) => {

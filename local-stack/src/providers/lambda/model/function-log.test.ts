@@ -2,15 +2,23 @@ import { terminalEntry } from './function-log';
 
 describe("the terminal's view of a function's output", () => {
   it("shows a Powertools record's warnings and errors, one line each, with the error's message", () => {
-    const error = JSON.stringify({ level: 'ERROR', message: 'drop rejected', service: 'ingestion', error: { name: 'ZodError', message: 'key: Required', stack: 'ZodError: ...\n    at parse' } });
-    expect(terminalEntry(error)).toEqual({ level: 'error', text: 'ERROR drop rejected: ZodError: key: Required' });
-    expect(terminalEntry(JSON.stringify({ level: 'WARN', message: 'classes.txt missing' }))).toEqual({ level: 'warn', text: 'WARN classes.txt missing' });
-    expect(terminalEntry(JSON.stringify({ level: 'INFO', message: 'accepted' }))).toEqual({ level: 'debug', text: 'INFO accepted' });
+    const error = JSON.stringify({
+      level: 'ERROR',
+      message: 'malformed event',
+      service: 'ingestion',
+      timestamp: '2026-12-07T08:00:00.000Z',
+      function_request_id: 'r1',
+      error: { name: 'ZodError', message: 'key: Required', stack: 'ZodError: ...\n    at parse' },
+    });
+    expect(terminalEntry(error)).toEqual({ level: 'error', text: 'malformed event: ZodError: key: Required' });
+    const warning = JSON.stringify({ level: 'WARN', message: 'drop rejected', service: 'ingestion', cold_start: true, key: 'incoming/a.csv', reason: 'wrong columns' });
+    expect(terminalEntry(warning)).toEqual({ level: 'warn', text: 'drop rejected {"key":"incoming/a.csv","reason":"wrong columns"}' });
+    expect(terminalEntry(JSON.stringify({ level: 'INFO', message: 'accepted' }))).toEqual({ level: 'debug', text: 'accepted' });
   });
 
   it("reads the level of the runtime's console format, and of JSON inside it", () => {
-    expect(terminalEntry('2026-12-07T08:00:00.000Z\tr1\tWARN\tslow\nsecond line')).toEqual({ level: 'warn', text: 'WARN slow ⏎ second line' });
-    expect(terminalEntry(`2026-12-07T08:00:00.000Z\tr1\tERROR\t${JSON.stringify({ level: 'ERROR', message: 'inner' })}`)).toEqual({ level: 'error', text: 'ERROR inner' });
+    expect(terminalEntry('2026-12-07T08:00:00.000Z\tr1\tWARN\tslow\nsecond line')).toEqual({ level: 'warn', text: 'slow ⏎ second line' });
+    expect(terminalEntry(`2026-12-07T08:00:00.000Z\tr1\tERROR\t${JSON.stringify({ level: 'ERROR', message: 'inner' })}`)).toEqual({ level: 'error', text: 'inner' });
     expect(terminalEntry('2026-12-07T08:00:00.000Z\tr1\tINFO\thello').level).toBe('debug');
   });
 

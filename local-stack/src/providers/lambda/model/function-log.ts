@@ -1,7 +1,8 @@
 /**
  * What the `npm start` terminal shows of a function's output (all of it is in CloudWatch Logs): a
- * handler's warnings and errors, one line each, at warn and error; everything else (START, END,
- * REPORT, info and debug lines) at debug, so that LOCAL_STACK_LOG_LEVEL=debug still shows it all.
+ * handler's warnings and errors, one line each, at warn and error (the message, the error's, and the
+ * record's own fields, without Powertools' context keys); everything else (START, END, REPORT, info
+ * and debug lines) at debug, so that LOCAL_STACK_LOG_LEVEL=debug still shows it all.
  *
  * The level is the one the line carries: Powertools' JSON `level`, or the Node.js runtime's
  * `<time>\t<request id>\t<LEVEL>\t<message>` console format.
@@ -20,12 +21,15 @@ export function terminalEntry(line: string): TerminalEntry {
   if (runtime) {
     const nested = jsonEntry(runtime[2]!);
     if (nested) return nested;
-    return { level: levelOf(runtime[1]!), text: oneLine(`${runtime[1]} ${runtime[2]}`) };
+    return { level: levelOf(runtime[1]!), text: oneLine(runtime[2]!) };
   }
   // A runtime crash report (`Runtime.UncaughtException\t{...}`, `Invoke Error \t{...}`) is an error.
   if (/^(Runtime\.\w+|Invoke Error|INIT_ERROR)\s*\t/.test(line)) return { level: 'error', text: oneLine(line) };
   return { level: 'debug', text: oneLine(line) };
 }
+
+/** Powertools' own keys: the context of every record, not what the handler said. */
+const CONTEXT_KEYS = new Set(['level', 'message', 'timestamp', 'service', 'cold_start', 'function_arn', 'function_memory_size', 'function_name', 'function_request_id', 'sampling_rate', 'xray_trace_id', 'error']);
 
 function jsonEntry(text: string): TerminalEntry | undefined {
   if (!text.startsWith('{')) return undefined;
@@ -38,7 +42,9 @@ function jsonEntry(text: string): TerminalEntry | undefined {
   if (typeof record !== 'object' || record === null || typeof record.level !== 'string') return undefined;
   const error = record.error as { name?: unknown; message?: unknown } | undefined;
   const detail = error && typeof error === 'object' && typeof error.message === 'string' ? `: ${typeof error.name === 'string' ? `${error.name}: ` : ''}${error.message}` : '';
-  return { level: levelOf(record.level), text: oneLine(`${record.level.toUpperCase()} ${String(record.message ?? '')}${detail}`) };
+  const fields = Object.fromEntries(Object.entries(record).filter(([key]) => !CONTEXT_KEYS.has(key)));
+  const context = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+  return { level: levelOf(record.level), text: oneLine(`${String(record.message ?? '')}${detail}${context}`) };
 }
 
 function levelOf(level: string): TerminalEntry['level'] {
