@@ -91,6 +91,21 @@ async function logsApi(dir: string): Promise<void> {
   }
 }
 
+/** What a writer pays per line: LogSink.put (buffered; the journal write is timed apart, as the flush runs it). */
+function sinkCost(dir: string): void {
+  const logs = new LogsProvider({ stateDir: join(dir, 'sink'), region: 'us-east-1', flushIntervalMs: 3_600_000 });
+  const line = JSON.stringify({ level: 'INFO', message: 'drop accepted', service: 'ingestion', key: 'incoming/some/drop.csv', padding: 'x'.repeat(300) });
+  const lines = 50_000;
+  const started = performance.now();
+  for (let index = 0; index < lines; index++) logs.service.put('/bench/sink', `stream-${index % 4}`, line);
+  const putMs = performance.now() - started;
+  const flushStarted = performance.now();
+  logs.service.flush();
+  const flushMs = performance.now() - flushStarted;
+  console.log(`LogSink.put of a ${line.length} B line: ${((putMs * 1000) / lines).toFixed(2)} µs per line (n=${lines}, trims at the 20,000-event cap included); journal flush of what was buffered: ${ms(flushMs)}`);
+  logs.service.stop();
+}
+
 async function lambdaOverhead(dir: string, invocations: number): Promise<void> {
   const code = join(dir, 'code');
   await mkdir(code, { recursive: true });
@@ -128,6 +143,7 @@ async function main(): Promise<void> {
   console.log(`load average at start: ${loadavg().map((value) => value.toFixed(2)).join(' ')}`);
   try {
     await logsApi(dir);
+    sinkCost(dir);
     await lambdaOverhead(dir, invocations);
   } finally {
     await rm(dir, { recursive: true, force: true });

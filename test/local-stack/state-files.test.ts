@@ -137,11 +137,11 @@ describe('state files after a crash in the middle of a write', () => {
     const first = new LogsProvider({ stateDir, region: REGION });
     first.service.createLogGroup({ name: '/kept', retentionInDays: 7 });
     first.service.put('/kept', 'stream', 'a line');
-    // A retention change compacts the journal: written atomically, as groups.json is.
     first.service.putRetentionPolicy('/kept', 14);
     await first.stop();
-    const journals = path.join(stateDir, 'logs', 'groups');
+    const journals = path.join(stateDir, 'logs', 'groups', readdirSync(path.join(stateDir, 'logs', 'groups'))[0]!);
     plantTornWrite(path.join(stateDir, 'logs', 'groups.json'));
+    // The journal is appended to, never replaced; a temporary file beside it is what a kill leaves of another write.
     plantTornWrite(path.join(journals, readdirSync(journals)[0]!));
 
     const logs = new LogsProvider({ stateDir, region: REGION });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LogsService, type LogsServiceOptions } from './service';
@@ -139,15 +139,30 @@ describe('LogsService', () => {
     expect(kept.at(-1)!.message).toBe('event 999');
     expect(logs.describeLogGroups({}).logGroups[0]!.storedBytes).toBe(kept.reduce((sum, event) => sum + Buffer.byteLength(event.message) + 26, 0));
 
+    // On disk too: dropping the oldest deletes whole segments (a tenth of the cap each), and a restart keeps the cap.
+    logs.stop();
+    const groupDir = path.join(dir, 'logs', 'groups', readdirSync(path.join(dir, 'logs', 'groups'))[0]!);
+    const journalEvents = readdirSync(groupDir)
+      .flatMap((name) => readFileSync(path.join(groupDir, name), 'utf8').trim().split('\n'))
+      .reduce((sum, line) => sum + ((JSON.parse(line) as { events?: unknown[] }).events?.length ?? 0), 0);
+    expect(journalEvents).toBeLessThanOrEqual(120);
+    const reopened = open({ limits: { maxEventsPerGroup: 100, maxBytesPerGroup: 1_000_000, maxStreamsPerGroup: 10 } });
+    reopened.start();
+    // What the journal holds beyond the cap is trimmed again at start: the newest are kept, within the cap.
+    const afterRestart = reopened.filterLogEvents({ group: '/g' }).events.map((event) => event.message);
+    expect(afterRestart.length).toBeGreaterThanOrEqual(90);
+    expect(afterRestart.length).toBeLessThanOrEqual(100);
+    expect(afterRestart).toEqual(kept.map((event) => event.message).slice(-afterRestart.length));
+
     const bytes = open({ stateDir: path.join(dir, 'bytes'), limits: { maxBytesPerGroup: 10_000 } });
     fill(bytes, '/g', 's', 1000);
     expect(bytes.describeLogGroups({}).logGroups[0]!.storedBytes).toBeLessThanOrEqual(10_000);
 
     for (let index = 0; index < 30; index++) {
       clock += 1;
-      logs.put('/streams', `stream-${index}`, 'x');
+      reopened.put('/streams', `stream-${index}`, 'x');
     }
-    const streams = logs.describeLogStreams({ group: '/streams' }).logStreams.map((stream) => stream.logStreamName);
+    const streams = reopened.describeLogStreams({ group: '/streams' }).logStreams.map((stream) => stream.logStreamName);
     expect(streams.length).toBeLessThanOrEqual(10);
     expect(streams).toContain('stream-29');
     expect(streams).not.toContain('stream-0');
@@ -173,7 +188,8 @@ describe('LogsService', () => {
     logs.createLogStream('/kept', 'empty');
     fill(logs, '/kept', 'full', 5);
     logs.stop();
-    const journal = path.join(dir, 'logs', 'groups', readdirSync(path.join(dir, 'logs', 'groups'))[0]!);
+    const groupDir = path.join(dir, 'logs', 'groups', readdirSync(path.join(dir, 'logs', 'groups'))[0]!);
+    const journal = path.join(groupDir, readdirSync(groupDir).sort().at(-1)!);
     appendFileSync(journal, '{"stream":"full","events":[[1,2,');
     const size = statSync(journal).size;
     const reopened = open();

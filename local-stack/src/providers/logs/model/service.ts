@@ -21,13 +21,13 @@ export const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 4
 export interface LogLimits {
   /** Events kept per group (default 20,000); beyond it the oldest are dropped. */
   maxEventsPerGroup: number;
-  /** Bytes kept per group, counted as AWS does (message + 26; default 16 MiB). */
+  /** Bytes kept per group, counted as AWS does (message + 26; default 8 MiB). */
   maxBytesPerGroup: number;
   /** Streams kept per group (default 500); beyond it the least recently written go. */
   maxStreamsPerGroup: number;
 }
 
-export const DEFAULT_LOG_LIMITS: LogLimits = { maxEventsPerGroup: 20_000, maxBytesPerGroup: 16 * 1024 * 1024, maxStreamsPerGroup: 500 };
+export const DEFAULT_LOG_LIMITS: LogLimits = { maxEventsPerGroup: 20_000, maxBytesPerGroup: 8 * 1024 * 1024, maxStreamsPerGroup: 500 };
 
 export interface LogsServiceOptions {
   stateDir: string;
@@ -366,8 +366,8 @@ export class LogsService implements LogSink {
   private applyBounds(group: LogGroup, keep?: StoredLogStream): void {
     let changed = false;
     const retention = group.settings.retentionInDays;
-    if (retention !== undefined) {
-      const cutoff = this.now() - retention * DAY_MS;
+    const cutoff = retention === undefined ? undefined : this.now() - retention * DAY_MS;
+    if (cutoff !== undefined) {
       for (const stream of group.streams.values()) {
         if (stream.events.length > 0 && stream.events[0]!.timestamp < cutoff) {
           stream.events = stream.events.filter((event) => event.timestamp >= cutoff);
@@ -375,49 +375,65 @@ export class LogsService implements LogSink {
         }
       }
     }
-    const recount = () => {
-      group.eventCount = 0;
-      group.storedBytes = 0;
-      for (const stream of group.streams.values()) {
-        stream.storedBytes = stream.events.reduce((sum, event) => sum + eventSize(event.message), 0);
-        group.eventCount += stream.events.length;
-        group.storedBytes += stream.storedBytes;
-      }
-    };
-    if (changed) recount();
+    let cutoffSeq: number | undefined;
     if (group.eventCount > this.limits.maxEventsPerGroup || group.storedBytes > this.limits.maxBytesPerGroup) {
-      const all = [...group.streams.values()].flatMap((stream) => stream.events).sort((a, b) => b.seq - a.seq);
-      let keptEvents = 0;
-      let keptBytes = 0;
-      let cutoffSeq = 0;
-      for (const event of all) {
-        const size = eventSize(event.message);
-        if (keptEvents + 1 > this.limits.maxEventsPerGroup * TRIM_TO || keptBytes + size > this.limits.maxBytesPerGroup * TRIM_TO) {
-          cutoffSeq = event.seq;
-          break;
-        }
-        keptEvents++;
-        keptBytes += size;
+      cutoffSeq = this.capCutoff(group);
+      for (const stream of group.streams.values()) {
+        if (stream.events.length > 0 && stream.events[0]!.seq <= cutoffSeq) stream.events = stream.events.filter((event) => event.seq > cutoffSeq!);
       }
-      for (const stream of group.streams.values()) stream.events = stream.events.filter((event) => event.seq > cutoffSeq);
-      recount();
       changed = true;
     }
     if (group.streams.size > this.limits.maxStreamsPerGroup) {
       const activity = (stream: StoredLogStream) => stream.lastIngestionTime ?? stream.creationTime;
       const byActivity = [...group.streams.values()].filter((stream) => stream !== keep).sort((a, b) => activity(a) - activity(b));
-      for (const stream of byActivity.slice(0, group.streams.size - Math.floor(this.limits.maxStreamsPerGroup * TRIM_TO))) group.streams.delete(stream.name);
-      recount();
+      for (const stream of byActivity.slice(0, group.streams.size - Math.floor(this.limits.maxStreamsPerGroup * TRIM_TO))) {
+        group.streams.delete(stream.name);
+        group.journal.recordDelete(stream.name);
+      }
       changed = true;
     }
     if (changed) {
+      this.recount(group);
       try {
-        group.journal.compact(group.streams.values());
+        group.journal.flush();
+        group.journal.dropSegments({ seq: cutoffSeq, timestamp: cutoff });
       } catch (error) {
-        this.logger.warn('could not compact a log group journal', { group: group.settings.name, error: (error as Error).message });
+        this.logger.warn('could not write a log group journal', { group: group.settings.name, error: (error as Error).message });
       }
     } else {
       this.scheduleFlush();
+    }
+  }
+
+  /** The newest event that goes for the group to be back under 90% of its caps (events kept newest first). */
+  private capCutoff(group: LogGroup): number {
+    const seqs: number[] = [];
+    const sizes = new Map<number, number>();
+    for (const stream of group.streams.values()) {
+      for (const event of stream.events) {
+        seqs.push(event.seq);
+        sizes.set(event.seq, eventSize(event.message));
+      }
+    }
+    const sorted = Float64Array.from(seqs).sort().reverse();
+    let keptEvents = 0;
+    let keptBytes = 0;
+    for (const seq of sorted) {
+      const size = sizes.get(seq)!;
+      if (keptEvents + 1 > this.limits.maxEventsPerGroup * TRIM_TO || keptBytes + size > this.limits.maxBytesPerGroup * TRIM_TO) return seq;
+      keptEvents++;
+      keptBytes += size;
+    }
+    return 0;
+  }
+
+  private recount(group: LogGroup): void {
+    group.eventCount = 0;
+    group.storedBytes = 0;
+    for (const stream of group.streams.values()) {
+      stream.storedBytes = stream.events.reduce((sum, event) => sum + eventSize(event.message), 0);
+      group.eventCount += stream.events.length;
+      group.storedBytes += stream.storedBytes;
     }
   }
 
@@ -426,7 +442,8 @@ export class LogsService implements LogSink {
   }
 
   private addGroup(settings: LogGroupSettings): LogGroup {
-    const group: LogGroup = { settings, streams: new Map(), journal: new GroupJournal(this.journalFile(settings.name)), eventCount: 0, storedBytes: 0 };
+    const segment = { events: Math.max(1, Math.floor(this.limits.maxEventsPerGroup * (1 - TRIM_TO))), bytes: Math.max(1, Math.floor(this.limits.maxBytesPerGroup * (1 - TRIM_TO))) };
+    const group: LogGroup = { settings, streams: new Map(), journal: new GroupJournal(this.journalDirectory(settings.name), segment), eventCount: 0, storedBytes: 0 };
     this.groups.set(settings.name, group);
     return group;
   }
@@ -483,8 +500,8 @@ export class LogsService implements LogSink {
     };
   }
 
-  private journalFile(name: string): string {
-    return path.join(this.journals, `${createHash('sha256').update(name).digest('hex').slice(0, 32)}.jsonl`);
+  private journalDirectory(name: string): string {
+    return path.join(this.journals, createHash('sha256').update(name).digest('hex').slice(0, 32));
   }
 
   private groupsFile(): string {
@@ -510,13 +527,10 @@ export class LogsService implements LogSink {
     }
     for (const entry of settings) {
       const group = this.addGroup(entry);
-      group.streams = GroupJournal.replay(group.journal.file);
-      for (const stream of group.streams.values()) {
-        stream.storedBytes = stream.events.reduce((sum, event) => sum + eventSize(event.message), 0);
-        group.eventCount += stream.events.length;
-        group.storedBytes += stream.storedBytes;
-        for (const event of stream.events) this.seq = Math.max(this.seq, event.seq);
-      }
+      removeStaleTempFilesSync(group.journal.directory);
+      group.streams = group.journal.replay();
+      this.recount(group);
+      this.seq = Math.max(this.seq, group.journal.maxSeq);
     }
   }
 }
