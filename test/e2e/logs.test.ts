@@ -8,13 +8,13 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
-import { AwsCli, findAwsCli } from '../local-stack/aws-cli';
-import { drop, listKeys, log, ROOT, secondsSince, stackPerFile, waitFor, type E2EStack } from './support';
+import { AwsCli, awsCli, describeWithCli } from '../support/aws-cli';
+import { log, ROOT, secondsSince, useDeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
+import { drop, listKeys } from './support';
 
 const INGESTION = path.join(ROOT, 'services', 'ingestion');
 const GROUP = '/aws/lambda/ml-pipeline-ingestion-local-ingestDrop';
-const cli = findAwsCli();
-if (!cli) console.warn('Skipping the CloudWatch Logs acceptance test through the AWS CLI: no `aws` on PATH and AWS_CLI is not set.');
 
 /** `serverless`'s environment: nothing of this process's AWS setup, LOCAL_STACK_DIR naming the stack. */
 function serverlessEnv(localDir: string): NodeJS.ProcessEnv {
@@ -22,8 +22,7 @@ function serverlessEnv(localDir: string): NodeJS.ProcessEnv {
 }
 
 describe('logs where Serverless and AWS users look for them', () => {
-  let e2e: E2EStack;
-  stackPerFile('logs', (started) => (e2e = started));
+  const e2e = useDeployedStack('logs');
   // A drop the ingestion rejects (wrong columns): its handler logs a warning naming the key, and nothing else runs.
   const key = 'logs-test/customers.csv';
   const body = 'id,name,email,country,signup\n1,Ann,ann@example.com,SE,2024-01-01\n';
@@ -95,20 +94,16 @@ describe('logs where Serverless and AWS users look for them', () => {
     }
   }, 150_000);
 
-  (cli ? describe : describe.skip)(`through the AWS CLI (${cli ?? 'none'})`, () => {
+  describeWithCli(`through the AWS CLI (${awsCli()?.version ?? 'none'})`, () => {
     let aws: AwsCli;
-    let version = '';
-    beforeAll(async () => {
-      aws = new AwsCli(() => e2e.info.endpoint, e2e.localDir, 60_000, cli);
-      const result = await aws.run('--version');
-      version = `${result.stdout}${result.stderr}`.trim();
-      log(`AWS CLI: ${version}`);
+    beforeAll(() => {
+      aws = new AwsCli(() => e2e.info.endpoint, e2e.localDir, 60_000);
     });
     jest.setTimeout(60_000);
 
     it('aws logs tail shows the lines of the last drop (CLI v2; v1 has no logs tail)', async () => {
-      if (!version.startsWith('aws-cli/2')) {
-        console.warn(`aws logs tail: ${version} has no \`logs tail\` (AWS CLI v2 only); set AWS_CLI to a v2 CLI to run this test`);
+      if (aws.info.major < 2) {
+        console.warn(`aws logs tail: ${aws.info.version} has no \`logs tail\` (AWS CLI v2 only); set AWS_CLI to a v2 CLI to run this test`);
         expect((await aws.fails('logs', 'tail', GROUP)).stderr).toMatch(/Invalid choice/);
         return;
       }

@@ -4,7 +4,6 @@
  * error codes, and the events still there after a restart of the server.
  */
 import {
-  CloudWatchLogsClient,
   CreateLogGroupCommand,
   CreateLogStreamCommand,
   DeleteLogGroupCommand,
@@ -17,32 +16,12 @@ import {
   paginateDescribeLogGroups,
   paginateFilterLogEvents,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { LogsProvider } from '../../local-stack/src/providers/logs';
-import { startTestStack, testCredentials, type TestStack } from './server-harness';
+import { clientsOf, useProviderStack } from '../support/stack';
 
 describe('CloudWatch Logs through the AWS SDK', () => {
-  let stack: TestStack;
-  let logs: CloudWatchLogsClient;
-  let stateDir: string;
-
-  /** A server with a new provider over the same state directory, as a restart of the stack builds. */
-  const boot = async () => {
-    stack = await startTestStack({ extraProviders: [new LogsProvider({ stateDir, region: 'us-east-1', flushIntervalMs: 10 })] });
-    logs = new CloudWatchLogsClient({ endpoint: stack.url, region: 'us-east-1', credentials: testCredentials });
-  };
-
-  beforeAll(async () => {
-    stateDir = await mkdtemp(path.join(tmpdir(), 'logs-sdk-'));
-    await boot();
-  });
-  afterAll(async () => {
-    logs?.destroy();
-    await stack?.close();
-    await rm(stateDir, { recursive: true, force: true });
-  });
+  const stack = useProviderStack();
+  // The stack's client (a new one after restart()); the paginators want the client itself, stack.client.logs.
+  const { logs } = clientsOf(stack);
 
   const group = '/aws/lambda/ml-pipeline-ingestion-local-ingestDrop';
   const stream = '2026/12/07/[$LATEST]0123456789abcdef0123456789abcdef';
@@ -82,7 +61,7 @@ describe('CloudWatch Logs through the AWS SDK', () => {
     await logs.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: 'paged', logEvents: Array.from({ length: 120 }, (_, index) => ({ timestamp: now + index, message: `line ${index}` })) }));
     const messages: string[] = [];
     let pages = 0;
-    for await (const page of paginateFilterLogEvents({ client: logs, pageSize: 25 }, { logGroupName: group, logStreamNamePrefix: 'paged' })) {
+    for await (const page of paginateFilterLogEvents({ client: stack.client.logs, pageSize: 25 }, { logGroupName: group, logStreamNamePrefix: 'paged' })) {
       pages++;
       messages.push(...(page.events ?? []).map((event) => event.message!));
     }
@@ -91,7 +70,7 @@ describe('CloudWatch Logs through the AWS SDK', () => {
 
     for (let index = 0; index < 7; index++) await logs.send(new CreateLogGroupCommand({ logGroupName: `/paging/group-${index}` }));
     const names: string[] = [];
-    for await (const page of paginateDescribeLogGroups({ client: logs, pageSize: 3 }, { logGroupNamePrefix: '/paging/' })) names.push(...(page.logGroups ?? []).map((entry) => entry.logGroupName!));
+    for await (const page of paginateDescribeLogGroups({ client: stack.client.logs, pageSize: 3 }, { logGroupNamePrefix: '/paging/' })) names.push(...(page.logGroups ?? []).map((entry) => entry.logGroupName!));
     expect(names).toEqual(Array.from({ length: 7 }, (_, index) => `/paging/group-${index}`));
   });
 
@@ -108,9 +87,7 @@ describe('CloudWatch Logs through the AWS SDK', () => {
 
   it('keeps groups, retention and events across a restart, and deletes a group with its events', async () => {
     await logs.send(new PutRetentionPolicyCommand({ logGroupName: group, retentionInDays: 14 }));
-    logs.destroy();
-    await stack.close();
-    await boot();
+    await stack.restart();
     const groups = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/aws/lambda/' }));
     expect(groups.logGroups).toEqual([expect.objectContaining({ logGroupName: group, retentionInDays: 14, storedBytes: expect.any(Number) })]);
     const read = await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream, startFromHead: true }));
