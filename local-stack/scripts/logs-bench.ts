@@ -106,6 +106,12 @@ function sinkCost(dir: string): void {
   logs.service.stop();
 }
 
+/** One invocation, which must have run the handler: a failure fast is no measure of the warm path. */
+async function invokeChecked(service: LambdaService, n: number): Promise<void> {
+  const result = await service.invoke('bench', JSON.stringify({ n }));
+  if (result.functionError || result.payload !== JSON.stringify({ n })) throw new Error(`the bench function failed: ${result.payload}`);
+}
+
 async function lambdaOverhead(dir: string, invocations: number): Promise<void> {
   const code = join(dir, 'code');
   await mkdir(code, { recursive: true });
@@ -120,17 +126,20 @@ async function lambdaOverhead(dir: string, invocations: number): Promise<void> {
     for (const [name, service] of Object.entries(variants)) {
       await service.start();
       service.createFunction({ name: 'bench', handler: 'index.handler', codeDir: code });
-      for (let warm = 0; warm < 20; warm++) await service.invoke('bench', JSON.stringify({ n: warm }));
+      for (let warm = 0; warm < 20; warm++) await invokeChecked(service, warm);
       samples[name] = [];
     }
     for (let index = 0; index < invocations; index++) {
-      for (const [name, service] of Object.entries(variants)) samples[name]!.push(await timed(() => service.invoke('bench', JSON.stringify({ n: index }))));
+      for (const [name, service] of Object.entries(variants)) samples[name]!.push(await timed(() => invokeChecked(service, index)));
     }
     for (const [name, values] of Object.entries(samples)) {
       console.log(`warm Lambda invoke (in-process, 3 handler lines + START/END/REPORT), ${name} (n=${values.length}): p50 ${ms(percentile(values, 50))}, p95 ${ms(percentile(values, 95))}`);
     }
+    // Each invocation writes 3 handler lines and START, END, REPORT; all of them in before its invoke returns.
     const events = logs.service.filterLogEvents({ group: '/aws/lambda/bench' }).events.length;
-    console.log(`events in /aws/lambda/bench: ${events}`);
+    const expected = (20 + invocations) * 6;
+    if (events !== expected) throw new Error(`/aws/lambda/bench holds ${events} events, expected ${expected}`);
+    console.log(`events in /aws/lambda/bench: ${events}, as written`);
   } finally {
     for (const service of Object.values(variants)) await service.stop();
     logs.service.stop();

@@ -154,3 +154,20 @@ describe('WorkerInstance log stream', () => {
     ]);
   });
 });
+
+describe('WorkerInstance output written before the result', () => {
+  it("keeps the handler's stdout lines that arrive just after its result in the invocation, before it ends", async () => {
+    const worker = new FakeWorker();
+    const lines: string[] = [];
+    const starting = WorkerInstance.start(spec, (line) => lines.push(line), () => worker as unknown as ChildProcess);
+    worker.message({ type: 'ready', initDurationMs: 5 });
+    const instance = await starting;
+    const invoking = instance.invoke({ requestId: 'r5', payload: '{}', invokedFunctionArn: 'arn' }, 5000);
+    // A Powertools record goes to the stdout pipe; the result, sent after it, is read first.
+    worker.message({ type: 'result', requestId: 'r5', ok: true, payload: '{"done":true}', rssBytes: 1 });
+    worker.stdout.write('{"level":"INFO","message":"written before the result"}\n');
+    const outcome = await invoking;
+    expect(outcome).toMatchObject({ ok: true, payload: '{"done":true}', logs: ['{"level":"INFO","message":"written before the result"}'] });
+    expect(lines).toEqual(['{"level":"INFO","message":"written before the result"}']);
+  });
+});

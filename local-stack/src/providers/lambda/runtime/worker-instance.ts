@@ -73,12 +73,16 @@ export class FunctionInitError extends Error {
   }
 }
 
+type Settled = { ok: boolean; payload?: string; error?: FunctionErrorPayload; rssBytes?: number; instanceLost: boolean };
+
 type Pending = {
   requestId: string;
   started: number;
   logs: string[];
   resolve(outcome: InvocationOutcome): void;
   timer: NodeJS.Timeout;
+  /** The result the worker sent, while what it wrote before it is still being read. */
+  result?: Settled;
 };
 
 const STDERR_TAIL_BYTES = 4096;
@@ -198,11 +202,20 @@ export class WorkerInstance {
         this.log(message.line);
         if (this.pending && message.requestId === this.pending.requestId) this.pending.logs.push(message.line);
         break;
-      case 'result':
-        if (!this.pending || message.requestId !== this.pending.requestId) return;
-        if (message.ok) this.finish({ ok: true, payload: message.payload, rssBytes: message.rssBytes, instanceLost: false });
-        else this.finish({ ok: false, error: message.error, rssBytes: message.rssBytes, instanceLost: false });
+      case 'result': {
+        const pending = this.pending;
+        if (!pending || message.requestId !== pending.requestId || pending.result) return;
+        pending.result = message.ok
+          ? { ok: true, payload: message.payload, rssBytes: message.rssBytes, instanceLost: false }
+          : { ok: false, error: message.error, rssBytes: message.rssBytes, instanceLost: false };
+        // What the handler wrote to stdout / stderr (Powertools writes there, not through console) was in the
+        // pipes before the result was sent, but the two arrive on separate channels: the lines already there
+        // are read in this turn of the event loop, and belong to the invocation, before its END and REPORT.
+        setImmediate(() => {
+          if (this.pending === pending) this.finish(pending.result!);
+        });
         break;
+      }
       default:
         break;
     }
@@ -216,6 +229,10 @@ export class WorkerInstance {
 
   private failPendingOnExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (!this.pending) return;
+    if (this.pending.result) {
+      this.finish(this.pending.result);
+      return;
+    }
     const outOfMemory = /heap out of memory|Reached heap limit/.test(this.stderrTail);
     const requestId = this.pending.requestId;
     this.finish({
@@ -227,7 +244,7 @@ export class WorkerInstance {
     });
   }
 
-  private finish(outcome: { ok: boolean; payload?: string; error?: FunctionErrorPayload; rssBytes?: number; instanceLost: boolean }): void {
+  private finish(outcome: Settled): void {
     const pending = this.pending;
     if (!pending) return;
     this.pending = undefined;
