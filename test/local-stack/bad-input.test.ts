@@ -10,6 +10,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import { CreateTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { HEALTH_PATH } from '../../local-stack/src/core/server';
 import { childText, parseXml } from '../../local-stack/src/core/xml';
 import { rawRequest, type RawResponse } from '../support/http';
 import { clientsOf, useProviderStack } from '../support/stack';
@@ -35,6 +36,17 @@ async function refused(call: Promise<unknown>): Promise<number> {
     return status(error) ?? -1;
   }
   return 200;
+}
+
+/** A signed S3 PUT of an unsigned aws-chunked body (STREAMING-UNSIGNED-PAYLOAD-TRAILER) that claims 5 bytes. */
+function putAwsChunked(requestPath: string, body: string): Promise<RawResponse> {
+  return rawRequest(stack.url, {
+    method: 'PUT',
+    path: requestPath,
+    headers: { 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': 5 },
+    sign: 's3',
+    body,
+  });
 }
 
 const xmlCode = (response: RawResponse) => childText(parseXml(response.body.toString('utf8')), 'Code');
@@ -117,15 +129,25 @@ describe('malformed and oversized bodies', () => {
     const badPath = await rawRequest(stack.url, { path: '/keys/%E0%A4%A', sign: 's3' });
     expect([badPath.status, xmlCode(badPath)]).toEqual([400, 'InvalidURI']);
     for (const body of ['fffffffffffffffff\r\n', '5\r\nhello\r\n', '3\r\nhello\r\n0\r\n\r\n', `${'9'.repeat(9000)}`]) {
-      const chunked = await rawRequest(stack.url, {
-        method: 'PUT',
-        path: '/keys/chunked',
-        headers: { 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER', 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': 5 },
-        sign: 's3',
-        body,
-      });
+      const chunked = await putAwsChunked('/keys/chunked', body);
       expect([body.slice(0, 20), chunked.status]).toEqual([body.slice(0, 20), 400]);
     }
     expect(statSync(stateDir).isDirectory()).toBe(true);
+  });
+
+  it('a malformed aws-chunked body the provider never reads (its bucket does not exist) is answered, and the stack lives on', async () => {
+    // Found by the fuzz test: the rest of the body errored a stream nobody read, an uncaught 'error' event.
+    for (const body of ['zz\r\nhello\r\n', `5\r\nhello\r\n${'9'.repeat(20_000)}`]) {
+      const response = await putAwsChunked('/no-such-bucket/key', body);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+    }
+    expect((await rawRequest(stack.url, { path: HEALTH_PATH })).status).toBe(200);
+  });
+
+  it('an upload id too long for a file name is NoSuchUpload', async () => {
+    // Found by the fuzz test: a 3,000-character id reached open() as a file name (ENAMETOOLONG, a 500).
+    const response = await rawRequest(stack.url, { path: `/keys/k?uploadId=${'A'.repeat(3000)}&partNumber=1`, sign: 's3' });
+    expect([response.status, xmlCode(response)]).toEqual([404, 'NoSuchUpload']);
   });
 });

@@ -110,6 +110,9 @@ export function decodeRequestBody(
   current = pipeInto(current, new ByteLimit(limit, () => bodyTooLarge(limit, service)));
   if (verification.sha256) current = pipeInto(current, new Sha256Check(verification.sha256.expected, verification.sha256.mismatch));
   pipeInto(current, output);
+  // A provider may answer without reading the body (an error before it streams it): a malformed or too large
+  // rest of the body then errors a stream nobody reads, which must not be an uncaught 'error' (a crash).
+  output.on('error', () => undefined);
   raw.on('close', () => {
     if (!raw.readableEnded) output.destroy(new AwsError('IncompleteBody', 'The client closed the connection mid-body', 400));
   });
