@@ -5,7 +5,7 @@
  */
 import { AwsError } from '../../core/types';
 import { messageIdOfReceiptHandle, type Queue } from './model/queue';
-import { sqsError } from './errors';
+import { invalidParameterValue, queryCodeOf, sqsError } from './errors';
 import { md5OfMessageAttributes } from './model/md5';
 import type { MessageAttributeValue, ReceivedMessage } from './model/types';
 import type { NewMessage, SqsService } from './model/service';
@@ -15,6 +15,8 @@ export type SqsResult = Record<string, unknown>;
 export type SqsOperation = (service: SqsService, input: WireInput) => Promise<SqsResult> | SqsResult;
 
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+/** A batch's total size limit, whatever the queue's MaximumMessageSize (AWS's quota since 2025: 1 MiB). */
+export const MAX_BATCH_BYTES = 1_048_576;
 const MESSAGE_ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)(?!aws\.|amazon\.)[A-Za-z0-9_.-]{1,256}$/i;
 const DATA_TYPE = /^(String|Number|Binary)(\..+)?$/;
 // XML-safe characters, as SQS allows in a body: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF
@@ -95,12 +97,14 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
   SendMessageBatch(service, input) {
     const queue = queueOf(service, input);
     const entries = batchEntries(input, 'SendMessageBatchRequestEntry');
-    const totalSize = entries.reduce((sum, entry) => sum + Buffer.byteLength(String(entry.raw.MessageBody ?? '')), 0);
-    if (totalSize > queue.metadata.settings.maximumMessageSize) {
-      throw sqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${queue.metadata.settings.maximumMessageSize} bytes. You have sent ${totalSize} bytes.`);
+    // Body and attributes of all entries count, against the fixed batch limit (LocalStack's AWS-validated
+    // snapshot "send_oversized_message_batch": 1,048,576 + 1 bytes sent is refused as a whole).
+    const totalSize = entries.reduce((sum, entry) => sum + messageSize(String(entry.raw.MessageBody ?? ''), entry.raw.MessageAttributes), 0);
+    if (totalSize > MAX_BATCH_BYTES) {
+      throw sqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_BATCH_BYTES} bytes. You have sent ${totalSize} bytes.`);
     }
     return perEntry(entries, (entry) => {
-      const [message] = service.sendMessages(queue, [newMessage(queue, entry)]);
+      const [message] = service.sendMessages(queue, [newMessage(queue, entry, 'batch')]);
       return {
         MessageId: message!.messageId,
         MD5OfMessageBody: message!.md5OfBody,
@@ -114,7 +118,8 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
     const messages = await service.receiveMessages(queue, {
       maxMessages: input.optionalInteger('MaxNumberOfMessages', 1, 10) ?? 1,
       visibilityTimeoutSeconds: input.optionalInteger('VisibilityTimeout', 0, 43_200),
-      waitTimeSeconds: input.optionalInteger('WaitTimeSeconds', 0, 20),
+      // AWS's wording (LocalStack's AWS-validated snapshot "recieve_message_error_too_large").
+      waitTimeSeconds: input.optionalInteger('WaitTimeSeconds', 0, 20, 'Must be >= 0 and <= 20, if provided.'),
     });
     if (messages.length === 0) return {};
     const systemAttributeNames = [...input.stringList('AttributeNames'), ...input.stringList('MessageSystemAttributeNames')];
@@ -184,7 +189,11 @@ function queueOf(service: SqsService, input: WireInput): Queue {
   return service.queueByUrl(input.string('QueueUrl'));
 }
 
-function newMessage(queue: Queue, input: WireInput): NewMessage {
+/**
+ * A message to send, validated. In a batch an oversized entry fails alone, in AWS's batch wording
+ * (LocalStack's AWS-validated snapshot "send-message-batch-result": "One or more parameters cannot be validated").
+ */
+function newMessage(queue: Queue, input: WireInput, context: 'single' | 'batch' = 'single'): NewMessage {
   const body = input.string('MessageBody');
   if (!ALLOWED_BODY.test(body)) {
     throw sqsError('InvalidMessageContents', 'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF');
@@ -192,40 +201,49 @@ function newMessage(queue: Queue, input: WireInput): NewMessage {
   const messageAttributes = messageAttributesOf(input.objectMap('MessageAttributes'));
   const size = Buffer.byteLength(body) + attributesSize(messageAttributes);
   const limit = queue.metadata.settings.maximumMessageSize;
-  if (size > limit) throw sqsError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${limit} bytes.`);
+  if (size > limit) {
+    const reason = context === 'batch' ? 'One or more parameters cannot be validated.' : 'One or more parameters are invalid.';
+    throw invalidParameterValue(`${reason} Reason: Message must be shorter than ${limit} bytes.`);
+  }
   return { body, messageAttributes, delaySeconds: input.optionalInteger('DelaySeconds', 0, 900) };
 }
 
 function messageAttributesOf(raw: Record<string, Record<string, unknown>> | undefined): Record<string, MessageAttributeValue> | undefined {
   if (!raw || Object.keys(raw).length === 0) return undefined;
   const names = Object.keys(raw);
-  if (names.length > 10) throw sqsError('InvalidParameterValue', `Number of message attributes [${names.length}] exceeds the allowed maximum [10].`);
+  if (names.length > 10) throw invalidParameterValue(`Number of message attributes [${names.length}] exceeds the allowed maximum [10].`);
   const attributes: Record<string, MessageAttributeValue> = {};
   for (const name of names) {
     const value = raw[name]!;
-    if (!MESSAGE_ATTRIBUTE_NAME.test(name)) throw sqsError('InvalidParameterValue', `Message (user) attribute name '${name}' is invalid.`);
+    if (!MESSAGE_ATTRIBUTE_NAME.test(name)) throw invalidParameterValue(`Message (user) attribute name '${name}' is invalid.`);
     const dataType = value.DataType;
     if (typeof dataType !== 'string' || !DATA_TYPE.test(dataType)) {
-      throw sqsError('InvalidParameterValue', `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`);
+      throw invalidParameterValue(`The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`);
     }
     if (dataType.startsWith('Binary')) {
       const binary = value.BinaryValue;
       if (typeof binary !== 'string' || binary.length === 0) {
-        throw sqsError('InvalidParameterValue', `Message (user) attribute '${name}' must contain a non-empty value of message attribute type '${dataType}'.`);
+        throw invalidParameterValue(`Message (user) attribute '${name}' must contain a non-empty value of type '${dataType}'.`);
       }
       attributes[name] = { DataType: dataType, BinaryValue: binary };
     } else {
       const text = value.StringValue;
       if (typeof text !== 'string' || text.length === 0) {
-        throw sqsError('InvalidParameterValue', `Message (user) attribute '${name}' must contain a non-empty value of message attribute type '${dataType}'.`);
+        throw invalidParameterValue(`Message (user) attribute '${name}' must contain a non-empty value of type '${dataType}'.`);
       }
       if (dataType.startsWith('Number') && !Number.isFinite(Number(text))) {
-        throw sqsError('InvalidParameterValue', `Could not cast message attribute '${name}' value to number.`);
+        throw invalidParameterValue(`Could not cast message attribute '${name}' value to number.`);
       }
       attributes[name] = { DataType: dataType, StringValue: text };
     }
   }
   return attributes;
+}
+
+/** A message's size as SQS counts it: the body, and each attribute's name, type and value. */
+function messageSize(body: string, rawAttributes: unknown): number {
+  const attributes = typeof rawAttributes === 'object' && rawAttributes !== null ? (rawAttributes as Record<string, MessageAttributeValue>) : undefined;
+  return Buffer.byteLength(body) + attributesSize(attributes);
 }
 
 function attributesSize(attributes: Record<string, MessageAttributeValue> | undefined): number {
@@ -234,8 +252,8 @@ function attributesSize(attributes: Record<string, MessageAttributeValue> | unde
     (sum, [name, value]) =>
       sum +
       Buffer.byteLength(name) +
-      Buffer.byteLength(value.DataType) +
-      (value.BinaryValue !== undefined ? Buffer.from(value.BinaryValue, 'base64').length : Buffer.byteLength(value.StringValue ?? '')),
+      Buffer.byteLength(String(value?.DataType ?? '')) +
+      (typeof value?.BinaryValue === 'string' ? Buffer.from(value.BinaryValue, 'base64').length : Buffer.byteLength(String(value?.StringValue ?? ''))),
     0,
   );
 }
@@ -289,7 +307,8 @@ function batchEntries(input: WireInput, entryName: string): WireInput[] {
   if (entries.length > 10) throw sqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are 10. You have sent ${entries.length}.`);
   const seen = new Set<string>();
   for (const entry of entries) {
-    const id = entry.string('Id');
+    // A missing or empty id is an invalid one (LocalStack's AWS-validated snapshot "test_delete_message_batch_invalid_msg_id[sqs-]").
+    const id = typeof entry.raw.Id === 'string' ? entry.raw.Id : '';
     if (!BATCH_ENTRY_ID.test(id)) {
       throw sqsError('InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.');
     }
@@ -309,7 +328,8 @@ function perEntry(entries: WireInput[], run: (entry: WireInput) => Record<string
       successful.push({ Id: id, ...run(entry) });
     } catch (error) {
       if (!(error instanceof AwsError)) throw error;
-      failed.push({ Id: id, SenderFault: error.status < 500, Code: error.code, Message: error.message });
+      // A failed entry carries the query-protocol code in both protocols ("InvalidParameterValue", "ReceiptHandleIsInvalid").
+      failed.push({ Id: id, SenderFault: error.status < 500, Code: queryCodeOf(error.code), Message: error.message });
     }
   }
   return { Successful: successful, Failed: failed };

@@ -29,7 +29,9 @@ export async function handleQueryRequest(service: SqsService, request: AwsReques
     return queryResponse({ action, xmlns: XMLNS, requestId: request.requestId, result: resultXml(action, result) });
   } catch (error) {
     const awsError = toAwsError(error);
-    return queryErrorResponse(new AwsError(queryCodeOf(awsError.code), awsError.message, awsError.status), request.requestId, XMLNS);
+    // The query protocol's wording of a missing queue (LocalStack's AWS-validated snapshot "queue-does-not-exist-query").
+    const message = awsError.code === 'QueueDoesNotExist' ? 'The specified queue does not exist for this wsdl version.' : awsError.message;
+    return queryErrorResponse(new AwsError(queryCodeOf(awsError.code), message, awsError.status), request.requestId, XMLNS);
   }
 }
 

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
 import { ACCOUNT_ID } from '../../../core/types';
-import { queueDoesNotExist, sqsError } from '../errors';
+import { invalidParameterValue, queueDoesNotExist, sqsError } from '../errors';
 import { QueueJournal } from './journal';
 import { md5Hex, md5OfMessageAttributes } from './md5';
 import type { MessageAttributeValue, QueueMetadata, ReceivedMessage, StoredMessage } from './types';
@@ -78,7 +78,7 @@ export class SqsService {
       throw sqsError('InvalidAttributeValue', 'FIFO queues are not supported by the local stack; use a standard queue.');
     }
     if (!QUEUE_NAME_PATTERN.test(name)) {
-      throw sqsError('InvalidParameterValue', 'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
+      throw invalidParameterValue('Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
     }
     const settings = applyAttributes(DEFAULT_SETTINGS, attributes, (arn) => this.queueByArnOrUndefined(arn) !== undefined);
     const existing = this.queues.get(name);
@@ -254,7 +254,7 @@ export class SqsService {
     const source = this.queueByArnOrUndefined(sourceArn);
     if (!source) throw sqsError('ResourceNotFoundException', `The resource that you specified for the SourceArn parameter doesn't exist.`);
     if (this.deadLetterSourceQueues(source).length === 0 && destinationArn === undefined) {
-      throw sqsError('InvalidParameterValue', 'Source queue must be configured as a Dead Letter Queue.');
+      throw invalidParameterValue('Source queue must be configured as a Dead Letter Queue.');
     }
     if (destinationArn !== undefined && !this.queueExists(destinationArn)) {
       throw sqsError('ResourceNotFoundException', `The resource that you specified for the DestinationArn parameter doesn't exist.`);

@@ -1,10 +1,11 @@
 /** Queue attributes: parsing and validating what callers set, and rendering what GetQueueAttributes returns. */
 import type { QueueSettings, RedrivePolicy } from './types';
-import { sqsError } from '../errors';
+import { invalidParameterValue, sqsError } from '../errors';
 
 export const DEFAULT_SETTINGS: QueueSettings = Object.freeze({
   delaySeconds: 0,
-  maximumMessageSize: 262_144,
+  // AWS's default and maximum since August 2025 (1 MiB); SQS developer guide, "Amazon SQS message quotas".
+  maximumMessageSize: 1_048_576,
   messageRetentionPeriod: 345_600,
   receiveMessageWaitTimeSeconds: 0,
   visibilityTimeout: 30,
@@ -72,7 +73,7 @@ export function applyAttributes(
 }
 
 function parseRedrivePolicy(text: string, deadLetterQueueExists: (arn: string) => boolean): RedrivePolicy {
-  const invalid = (reason: string) => sqsError('InvalidParameterValue', `Value ${text} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
+  const invalid = (reason: string) => invalidParameterValue(`Value ${text} for parameter RedrivePolicy is invalid. Reason: ${reason}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,0 +1,241 @@
+/**
+ * The SQS provider answers as AWS answers (issue 19), through real clients in both of SQS's
+ * protocols: SDK v3 and botocore over JSON, botocore over the query protocol (Debian's AWS CLI
+ * v2.9 carries it), and the raw wire where what matters is the wire itself.
+ *
+ * Where AWS's answer comes from is said at each test. "Snapshot <name>" is a real AWS response
+ * recorded in LocalStack's AWS-validated snapshots (localstack/localstack,
+ * tests/aws/services/sqs/test_sqs.snapshot.json); "the model" is botocore's SQS service-2.json
+ * or @aws-sdk/client-sqs.
+ */
+import {
+  ChangeMessageVisibilityBatchCommand,
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
+import { botocoreAvailable, botocoreCall, type BotocoreProtocol } from './botocore';
+import { REGION, temporaryDirectory, TestStack } from './fixtures/harness';
+
+const MIB = 1_048_576;
+const PROTOCOLS: BotocoreProtocol[] = ['json', 'query'];
+const available = Object.fromEntries(PROTOCOLS.map((protocol) => [protocol, botocoreAvailable(protocol)])) as Record<BotocoreProtocol, boolean>;
+for (const protocol of PROTOCOLS) {
+  if (!available[protocol]) console.warn(`Skipping the botocore ${protocol}-protocol SQS checks: its botocore is not importable here (see test/local-stack/botocore.ts).`);
+}
+
+describe('SQS answers as AWS answers', () => {
+  const state = temporaryDirectory('sqs-aws-answers');
+  const stack = new TestStack();
+  let provider: SqsProvider;
+  let sqs: SQSClient;
+  let queueCount = 0;
+
+  beforeAll(async () => {
+    provider = new SqsProvider({ stateDir: state.dir, region: REGION, baseUrl: () => stack.url });
+    await stack.start([provider]);
+    sqs = new SQSClient(stack.clientConfig);
+  });
+
+  afterAll(async () => {
+    sqs.destroy();
+    await stack.stop();
+    state.remove();
+  });
+
+  async function createQueue(prefix: string, attributes: Record<string, string> = {}): Promise<string> {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-${++queueCount}`, Attributes: attributes }));
+    return QueueUrl!;
+  }
+
+  /** A JSON-protocol call on the raw wire, as any SDK sends it. */
+  async function jsonWire(operation: string, input: Record<string, unknown>): Promise<{ status: number; queryError: string | null; body: Record<string, unknown> }> {
+    const response = await fetch(stack.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': `AmazonSQS.${operation}`,
+        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x',
+      },
+      body: JSON.stringify(input),
+    });
+    return { status: response.status, queryError: response.headers.get('x-amzn-query-error'), body: (await response.json()) as Record<string, unknown> };
+  }
+
+  /** The call in every botocore protocol available here; resolves with each protocol's result. */
+  async function eachBotocore(operation: string, params: Record<string, unknown>) {
+    const results = [];
+    for (const protocol of PROTOCOLS.filter((candidate) => available[candidate])) {
+      results.push({ protocol, result: await botocoreCall(protocol, stack.url, 'sqs', operation, params) });
+    }
+    return results;
+  }
+
+  describe('errors in the JSON protocol, as the SDKs read them', () => {
+    // Snapshot "queue-does-not-exist": botocore reads Code AWS.SimpleQueueService.NonExistentQueue and
+    // QueryErrorCode QueueDoesNotExist, i.e. `__type` ...#QueueDoesNotExist beside the header's query code.
+    it('a missing queue: QueueDoesNotExist, query code AWS.SimpleQueueService.NonExistentQueue', async () => {
+      const wire = await jsonWire('GetQueueUrl', { QueueName: 'no-such-queue' });
+      expect(wire).toEqual({
+        status: 400,
+        queryError: 'AWS.SimpleQueueService.NonExistentQueue;Sender',
+        body: { __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'The specified queue does not exist.' },
+      });
+      const error = await sqs.send(new GetQueueUrlCommand({ QueueName: 'no-such-queue' })).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(QueueDoesNotExist);
+      expect(error).toMatchObject({ name: 'QueueDoesNotExist', Code: 'AWS.SimpleQueueService.NonExistentQueue', Type: 'Sender' });
+
+      for (const { protocol, result } of await eachBotocore('GetQueueUrl', { QueueName: 'no-such-queue' })) {
+        // Snapshot "queue-does-not-exist-query": the query protocol's own wording.
+        const expected =
+          protocol === 'json'
+            ? { Code: 'AWS.SimpleQueueService.NonExistentQueue', QueryErrorCode: 'QueueDoesNotExist', Type: 'Sender', Message: 'The specified queue does not exist.' }
+            : { Code: 'AWS.SimpleQueueService.NonExistentQueue', Type: 'Sender', Message: 'The specified queue does not exist for this wsdl version.' };
+        expect({ protocol, ...result }).toEqual({ protocol, error: expected, status: 400 });
+      }
+    });
+
+    // Snapshot "send_max_number_of_messages": Code InvalidParameterValue, QueryErrorCode
+    // InvalidParameterValueException, AWS's message; the shape is not in the model (Coral's namespace on AWS).
+    // SDK v3 names a query-compatible error by the header's code (it reads `code` before `__type`), so for
+    // AWS's answer its error.name is InvalidParameterValue, as in public records of SDK v3 against AWS
+    // (inferablehq/inferable#306: "InvalidParameterValue: ... Message must be shorter than 262144 bytes").
+    it('a bad parameter: InvalidParameterValueException, query code InvalidParameterValue', async () => {
+      const url = await createQueue('bad-parameter');
+      const message = 'Value 11 for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.';
+      const wire = await jsonWire('ReceiveMessage', { QueueUrl: url, MaxNumberOfMessages: 11 });
+      expect(wire).toEqual({
+        status: 400,
+        queryError: 'InvalidParameterValue;Sender',
+        body: { __type: 'com.amazon.coral.service#InvalidParameterValueException', message },
+      });
+      await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 11 }))).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message,
+        $metadata: { httpStatusCode: 400 },
+      });
+      // Snapshot "recieve_message_error_too_large": WaitTimeSeconds has its own wording.
+      await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 21 }))).rejects.toMatchObject({
+        message: 'Value 21 for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.',
+      });
+      for (const { protocol, result } of await eachBotocore('ReceiveMessage', { QueueUrl: url, MaxNumberOfMessages: 11 })) {
+        const expected = { Code: 'InvalidParameterValue', Type: 'Sender', Message: message, ...(protocol === 'json' && { QueryErrorCode: 'InvalidParameterValueException' }) };
+        expect({ protocol, ...result }).toEqual({ protocol, error: expected, status: 400 });
+      }
+    });
+
+    // Snapshot "send_empty_message": Code MissingParameter, QueryErrorCode MissingRequiredParameterException.
+    it('a missing parameter: MissingRequiredParameterException, query code MissingParameter', async () => {
+      const url = await createQueue('missing-parameter');
+      const wire = await jsonWire('SendMessage', { QueueUrl: url, MessageBody: '' });
+      expect(wire).toEqual({
+        status: 400,
+        queryError: 'MissingParameter;Sender',
+        body: { __type: 'com.amazon.coral.service#MissingRequiredParameterException', message: 'The request must contain the parameter MessageBody.' },
+      });
+      await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '' }))).rejects.toMatchObject({ name: 'MissingParameter' });
+      for (const { protocol, result } of await eachBotocore('SendMessage', { QueueUrl: url, MessageBody: '' })) {
+        const expected = { Code: 'MissingParameter', Type: 'Sender', Message: 'The request must contain the parameter MessageBody.', ...(protocol === 'json' && { QueryErrorCode: 'MissingRequiredParameterException' }) };
+        expect({ protocol, ...result }).toEqual({ protocol, error: expected, status: 400 });
+      }
+    });
+  });
+
+  describe('quotas: 1 MiB messages and batches', () => {
+    // The model (CreateQueue's MaximumMessageSize: "Default: 1,048,576 bytes (1 MiB)"); snapshot
+    // "send_oversized_message": body + attribute names, types and values count; one byte over is refused.
+    it('defaults MaximumMessageSize to 1 MiB and refuses one byte more, attributes included', async () => {
+      const url = await createQueue('quota');
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['MaximumMessageSize'] }));
+      expect(Attributes).toEqual({ MaximumMessageSize: String(MIB) });
+      const MessageAttributes = { k: { DataType: 'String', StringValue: 'x' } };
+      const attributesSize = 'k'.length + 'String'.length + 'x'.length;
+      await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'a'.repeat(MIB - attributesSize), MessageAttributes }))).resolves.toHaveProperty('MessageId');
+      await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'a'.repeat(MIB - attributesSize + 1), MessageAttributes }))).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: 'One or more parameters are invalid. Reason: Message must be shorter than 1048576 bytes.',
+      });
+      // The attribute's range is the model's: 1,024 to 1,048,576.
+      await expect(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { MaximumMessageSize: String(MIB + 1) } }))).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
+    });
+
+    // Snapshot "send_oversized_message_batch": a batch over 1 MiB in all is refused as a whole.
+    it('refuses a batch over 1 MiB in all with BatchRequestTooLong', async () => {
+      const url = await createQueue('batch-quota');
+      const MessageAttributes = { k: { DataType: 'String', StringValue: 'x' } };
+      const entries = [
+        { Id: '1', MessageBody: 'a'.repeat(MIB - 8), MessageAttributes },
+        { Id: '2', MessageBody: 'a' },
+      ];
+      await expect(sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }))).rejects.toMatchObject({
+        name: 'BatchRequestTooLong',
+        message: 'Batch requests cannot be longer than 1048576 bytes. You have sent 1048577 bytes.',
+      });
+      const wire = await jsonWire('SendMessageBatch', { QueueUrl: url, Entries: entries });
+      expect(wire.queryError).toBe('AWS.SimpleQueueService.BatchRequestTooLong;Sender');
+      expect(wire.body.__type).toBe('com.amazonaws.sqs#BatchRequestTooLong');
+      expect((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes).toEqual({ ApproximateNumberOfMessages: '0' });
+    });
+  });
+
+  describe('batches fail entry by entry; their ids are validated', () => {
+    // Snapshot "send-message-batch-result" (MaximumMessageSize 1024): the oversized entry is in Failed with
+    // SenderFault and the query code, the other succeeds.
+    it('reports an oversized entry in Failed and sends the rest, in both protocols', async () => {
+      const url = await createQueue('per-entry', { MaximumMessageSize: '1024' });
+      const Entries = [
+        { Id: 'fits', MessageBody: 'a'.repeat(1024) },
+        { Id: 'too-big', MessageBody: 'a'.repeat(1025) },
+        { Id: 'also-fits', MessageBody: 'b' },
+      ];
+      const failed = [{ Id: 'too-big', SenderFault: true, Code: 'InvalidParameterValue', Message: 'One or more parameters cannot be validated. Reason: Message must be shorter than 1024 bytes.' }];
+      const sent = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries }));
+      expect(sent.Successful?.map((entry) => entry.Id)).toEqual(['fits', 'also-fits']);
+      expect(sent.Failed).toEqual(failed);
+      for (const { protocol, result } of await eachBotocore('SendMessageBatch', { QueueUrl: url, Entries })) {
+        expect({ protocol, failed: result.response?.Failed }).toEqual({ protocol, failed });
+        expect((result.response?.Successful as Array<{ Id: string }>).map((entry) => entry.Id)).toEqual(['fits', 'also-fits']);
+      }
+      const counts = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+      expect(counts.Attributes?.ApproximateNumberOfMessages).toBe(String(2 * (1 + Number(available.json) + Number(available.query))));
+    });
+
+    // Snapshots "test_invalid_batch_id" and "test_delete_message_batch_invalid_msg_id" ('', 100 characters,
+    // 'invalid:id'), "test_too_many_entries_in_batch_request"; the model's EmptyBatchRequest and
+    // BatchEntryIdsNotDistinct (query codes from @aws-sdk/client-sqs's awsQueryError traits).
+    it('refuses bad, repeated, no or too many entry ids in every batch operation', async () => {
+      const url = await createQueue('batch-ids');
+      const invalidId = 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.';
+      const batches = {
+        send: (Entries: Array<{ Id: string }>) => new SendMessageBatchCommand({ QueueUrl: url, Entries: Entries.map((entry) => ({ ...entry, MessageBody: 'x' })) }),
+        delete: (Entries: Array<{ Id: string }>) => new DeleteMessageBatchCommand({ QueueUrl: url, Entries: Entries.map((entry) => ({ ...entry, ReceiptHandle: 'x' })) }),
+        visibility: (Entries: Array<{ Id: string }>) =>
+          new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries: Entries.map((entry) => ({ ...entry, ReceiptHandle: 'x', VisibilityTimeout: 1 })) }),
+      };
+      for (const batch of Object.values(batches)) {
+        for (const Id of ['message:1', '', 'x'.repeat(81)]) {
+          await expect(sqs.send(batch([{ Id }]) as SendMessageBatchCommand)).rejects.toMatchObject({ name: 'InvalidBatchEntryId', message: invalidId, Code: 'AWS.SimpleQueueService.InvalidBatchEntryId' });
+        }
+        await expect(sqs.send(batch([{ Id: 'a' }, { Id: 'a' }]) as SendMessageBatchCommand)).rejects.toMatchObject({ name: 'BatchEntryIdsNotDistinct', message: 'Id a repeated.' });
+        await expect(sqs.send(batch([]) as SendMessageBatchCommand)).rejects.toMatchObject({ name: 'EmptyBatchRequest' });
+        const twenty = Array.from({ length: 20 }, (_, index) => ({ Id: `message-${index}` }));
+        await expect(sqs.send(batch(twenty) as SendMessageBatchCommand)).rejects.toMatchObject({
+          name: 'TooManyEntriesInBatchRequest',
+          message: 'Maximum number of entries per request are 10. You have sent 20.',
+        });
+      }
+      for (const { protocol, result } of await eachBotocore('SendMessageBatch', { QueueUrl: url, Entries: [{ Id: 'message:1', MessageBody: 'x' }] })) {
+        const expected = { Code: 'AWS.SimpleQueueService.InvalidBatchEntryId', Type: 'Sender', Message: invalidId, ...(protocol === 'json' && { QueryErrorCode: 'InvalidBatchEntryId' }) };
+        expect({ protocol, ...result }).toEqual({ protocol, error: expected, status: 400 });
+      }
+    });
+  });
+});
