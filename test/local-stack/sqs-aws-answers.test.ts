@@ -10,10 +10,13 @@
  */
 import {
   ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageBatchCommand,
+  DeleteMessageCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  PurgeQueueCommand,
   QueueDoesNotExist,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -22,10 +25,13 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
+import { AwsCli, findAwsCli } from './aws-cli';
 import { botocoreAvailable, botocoreCall, type BotocoreProtocol } from './botocore';
-import { REGION, temporaryDirectory, TestStack } from './fixtures/harness';
+import { REGION, temporaryDirectory, TestStack, waitFor } from './fixtures/harness';
 
 const MIB = 1_048_576;
+const TRACE_HEADER = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+const awsCli = findAwsCli();
 const PROTOCOLS: BotocoreProtocol[] = ['json', 'query'];
 const available = Object.fromEntries(PROTOCOLS.map((protocol) => [protocol, botocoreAvailable(protocol)])) as Record<BotocoreProtocol, boolean>;
 for (const protocol of PROTOCOLS) {
@@ -68,6 +74,10 @@ describe('SQS answers as AWS answers', () => {
       body: JSON.stringify(input),
     });
     return { status: response.status, queryError: response.headers.get('x-amzn-query-error'), body: (await response.json()) as Record<string, unknown> };
+  }
+
+  async function queueAttributes(url: string, ...names: string[]): Promise<Record<string, string>> {
+    return (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names as never }))).Attributes ?? {};
   }
 
   /** The call in every botocore protocol available here; resolves with each protocol's result. */
@@ -237,5 +247,138 @@ describe('SQS answers as AWS answers', () => {
         expect({ protocol, ...result }).toEqual({ protocol, error: expected, status: 400 });
       }
     });
+  });
+
+  describe('visibility, purge, dead-letter moves and system attributes', () => {
+    // Snapshot "visibility_timeout_expired": ChangeMessageVisibility with the handle of a message whose
+    // visibility timeout has lapsed (not received again) answers 200 and hides it again.
+    it('accepts ChangeMessageVisibility on a message whose visibility timeout has just lapsed', async () => {
+      const url = await createQueue('lapsed');
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'test' }));
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 1 }));
+      const handle = Messages![0]!.ReceiptHandle!;
+      await waitFor(async () => (await queueAttributes(url, 'ApproximateNumberOfMessages')).ApproximateNumberOfMessages === '1', 5000, 'the visibility timeout to lapse');
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: handle, VisibilityTimeout: 60 }));
+      expect(await queueAttributes(url, 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible')).toEqual({
+        ApproximateNumberOfMessages: '0',
+        ApproximateNumberOfMessagesNotVisible: '1',
+      });
+      expect((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages).toBeUndefined();
+
+      // LocalStack's AWS-validated test_change_visibility_on_deleted_message_raises_invalid_parameter_value.
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: handle }));
+      await expect(sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: handle, VisibilityTimeout: 42 }))).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: `Value ${handle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+      });
+    });
+
+    // Snapshot "purge_queue_error": the second PurgeQueue within 60 s is PurgeQueueInProgress, 403.
+    it('refuses a second PurgeQueue within 60 seconds with PurgeQueueInProgress (403)', async () => {
+      const url = await createQueue('purge-twice');
+      const name = url.split('/').pop()!;
+      await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
+      await expect(sqs.send(new PurgeQueueCommand({ QueueUrl: url }))).rejects.toMatchObject({
+        name: 'PurgeQueueInProgress',
+        message: `Only one PurgeQueue operation on ${name} is allowed every 60 seconds.`,
+        $metadata: { httpStatusCode: 403 },
+      });
+      for (const protocol of PROTOCOLS.filter((candidate) => available[candidate])) {
+        const queueUrl = await createQueue(`purge-twice-${protocol}`);
+        await expect(botocoreCall(protocol, stack.url, 'sqs', 'PurgeQueue', { QueueUrl: queueUrl })).resolves.toEqual({ response: {} });
+        const second = await botocoreCall(protocol, stack.url, 'sqs', 'PurgeQueue', { QueueUrl: queueUrl });
+        expect({ protocol, ...second }).toEqual({
+          protocol,
+          status: 403,
+          error: {
+            Code: 'AWS.SimpleQueueService.PurgeQueueInProgress',
+            Type: 'Sender',
+            Message: `Only one PurgeQueue operation on ${queueUrl.split('/').pop()} is allowed every 60 seconds.`,
+            ...(protocol === 'json' && { QueryErrorCode: 'PurgeQueueInProgress' }),
+          },
+        });
+      }
+    });
+
+    // Snapshot "dlq-messages" (test_dead_letter_queue_message_attributes, maxReceiveCount 1): in the DLQ the
+    // message keeps its id, attributes and AWSTraceHeader, its receive count goes on (2 at the first receive
+    // from the DLQ) and DeadLetterQueueSourceArn names the source.
+    it('keeps system attributes, attributes and the receive count when a message moves to the dead-letter queue', async () => {
+      const dlqUrl = await createQueue('dlq');
+      const dlqArn = (await queueAttributes(dlqUrl, 'QueueArn')).QueueArn!;
+      const url = await createQueue('dlq-source', { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) });
+      const sourceArn = (await queueAttributes(url, 'QueueArn')).QueueArn!;
+      const MessageAttributes = { MyAttribute: { StringValue: 'foobar', DataType: 'String' } };
+      const sent = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: url,
+          MessageBody: 'message-1',
+          MessageAttributes,
+          MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: TRACE_HEADER } },
+        }),
+      );
+      const receive = (queueUrl: string) =>
+        sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, VisibilityTimeout: 0, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }));
+      const first = (await receive(url)).Messages![0]!;
+      expect(first.Attributes).toMatchObject({ ApproximateReceiveCount: '1', AWSTraceHeader: TRACE_HEADER });
+      expect((await receive(url)).Messages).toBeUndefined();
+
+      const dead = (await receive(dlqUrl)).Messages![0]!;
+      expect(dead).toMatchObject({ MessageId: sent.MessageId, Body: 'message-1', MessageAttributes, MD5OfMessageAttributes: 'adb59cd4678ea5a855436b949cd07ab6' });
+      expect(dead.Attributes).toEqual({
+        ApproximateReceiveCount: '2',
+        ApproximateFirstReceiveTimestamp: first.Attributes!.ApproximateFirstReceiveTimestamp,
+        SentTimestamp: first.Attributes!.SentTimestamp,
+        SenderId: first.Attributes!.SenderId,
+        AWSTraceHeader: TRACE_HEADER,
+        DeadLetterQueueSourceArn: sourceArn,
+      });
+    });
+
+    // LocalStack's AWS-validated test_system_attributes_have_no_effect_on_attr_md5 (MD5OfMessageSystemAttributes
+    // 5ae4d5d7636402d80f4eb6d213245a88 for this trace header, MD5OfMessageAttributes unchanged) and
+    // snapshot "xray-msg" (a SendMessage's X-Amzn-Trace-Id header becomes the message's AWSTraceHeader).
+    it('honours AWSTraceHeader from MessageSystemAttributes and from the X-Amzn-Trace-Id header', async () => {
+      const url = await createQueue('trace');
+      const MessageAttributes = { timestamp: { StringValue: '1493147359900', DataType: 'Number' } };
+      const plain = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'test', MessageAttributes }));
+      const traced = await sqs.send(
+        new SendMessageCommand({ QueueUrl: url, MessageBody: 'test', MessageAttributes, MessageSystemAttributes: { AWSTraceHeader: { DataType: 'String', StringValue: TRACE_HEADER } } }),
+      );
+      expect(plain.MD5OfMessageSystemAttributes).toBeUndefined();
+      expect(traced.MD5OfMessageSystemAttributes).toBe('5ae4d5d7636402d80f4eb6d213245a88');
+      expect(traced.MD5OfMessageAttributes).toBe(plain.MD5OfMessageAttributes);
+
+      const xray = 'Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1';
+      const traceClient = new SQSClient(stack.clientConfig);
+      traceClient.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { headers: Record<string, string> }).headers['x-amzn-trace-id'] = xray;
+          return next(args);
+        },
+        { step: 'build', name: 'xrayTraceHeader' },
+      );
+      const headerUrl = await createQueue('trace-header');
+      await traceClient.send(new SendMessageCommand({ QueueUrl: headerUrl, MessageBody: 'test', MessageAttributes }));
+      traceClient.destroy();
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: headerUrl, MessageSystemAttributeNames: ['SentTimestamp', 'AWSTraceHeader'], MessageAttributeNames: ['All'] }));
+      expect(Object.keys(Messages![0]!.Attributes!).sort()).toEqual(['AWSTraceHeader', 'SentTimestamp']);
+      expect(Messages![0]!.Attributes!.AWSTraceHeader).toBe(xray);
+      expect(Messages![0]!.MD5OfMessageAttributes).toBe('235c5c510d26fb653d073faed50ae77c');
+    });
+
+    (awsCli ? it : it.skip)('honours `aws sqs send-message --message-system-attributes AWSTraceHeader=...`', async () => {
+      const url = await createQueue('trace-cli');
+      const home = temporaryDirectory('sqs-cli-home');
+      try {
+        const cli = new AwsCli(() => stack.url, home.dir, 60_000, awsCli);
+        const sent = await cli.json('sqs', 'send-message', '--queue-url', url, '--message-body', 'from the cli', '--message-system-attributes', `AWSTraceHeader={DataType=String,StringValue=${TRACE_HEADER}}`);
+        expect(sent.MD5OfMessageSystemAttributes).toBe('5ae4d5d7636402d80f4eb6d213245a88');
+        const received = await cli.json<{ Messages: Array<{ Attributes: Record<string, string> }> }>('sqs', 'receive-message', '--queue-url', url, '--attribute-names', 'AWSTraceHeader');
+        expect(received.Messages[0]!.Attributes).toEqual({ AWSTraceHeader: TRACE_HEADER });
+      } finally {
+        home.remove();
+      }
+    }, 60_000);
   });
 });

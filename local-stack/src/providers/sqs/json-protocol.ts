@@ -5,13 +5,16 @@ import type { AwsError, AwsRequest, AwsResponse } from '../../core/types';
 import { jsonTypeOf, queryCodeOf } from './errors';
 import { SQS_OPERATIONS } from './operations';
 import type { SqsService } from './model/service';
-import { WireInput } from './wire-input';
+import { requestContext, WireInput } from './wire-input';
 
 export const SQS_TARGET_PREFIX = 'AmazonSQS';
 
 export function jsonHandlers(service: SqsService): Record<string, JsonOperationHandler> {
   return Object.fromEntries(
-    Object.entries(SQS_OPERATIONS).map(([name, operation]) => [name, (input: Record<string, unknown>) => operation(service, new WireInput(input))]),
+    Object.entries(SQS_OPERATIONS).map(([name, operation]) => [
+      name,
+      (input: Record<string, unknown>, request: AwsRequest) => operation(service, new WireInput(input, requestContext(request))),
+    ]),
   );
 }
 

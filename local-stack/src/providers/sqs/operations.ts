@@ -7,7 +7,7 @@ import { AwsError } from '../../core/types';
 import { messageIdOfReceiptHandle, type Queue } from './model/queue';
 import { invalidParameterValue, queryCodeOf, sqsError } from './errors';
 import { md5OfMessageAttributes } from './model/md5';
-import type { MessageAttributeValue, ReceivedMessage } from './model/types';
+import type { MessageAttributeValue, ReceivedMessage, StoredMessage } from './model/types';
 import type { NewMessage, SqsService } from './model/service';
 import { invalidValue, WireInput } from './wire-input';
 
@@ -87,11 +87,7 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
   SendMessage(service, input) {
     const queue = queueOf(service, input);
     const [message] = service.sendMessages(queue, [newMessage(queue, input)]);
-    return {
-      MessageId: message!.messageId,
-      MD5OfMessageBody: message!.md5OfBody,
-      ...(message!.md5OfMessageAttributes && { MD5OfMessageAttributes: message!.md5OfMessageAttributes }),
-    };
+    return sendResult(message!);
   },
 
   SendMessageBatch(service, input) {
@@ -105,11 +101,7 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
     }
     return perEntry(entries, (entry) => {
       const [message] = service.sendMessages(queue, [newMessage(queue, entry, 'batch')]);
-      return {
-        MessageId: message!.messageId,
-        MD5OfMessageBody: message!.md5OfBody,
-        ...(message!.md5OfMessageAttributes && { MD5OfMessageAttributes: message!.md5OfMessageAttributes }),
-      };
+      return sendResult(message!);
     });
   },
 
@@ -205,7 +197,34 @@ function newMessage(queue: Queue, input: WireInput, context: 'single' | 'batch' 
     const reason = context === 'batch' ? 'One or more parameters cannot be validated.' : 'One or more parameters are invalid.';
     throw invalidParameterValue(`${reason} Reason: Message must be shorter than ${limit} bytes.`);
   }
-  return { body, messageAttributes, delaySeconds: input.optionalInteger('DelaySeconds', 0, 900) };
+  return {
+    body,
+    messageAttributes,
+    messageSystemAttributes: messageSystemAttributesOf(input.objectMap('MessageSystemAttributes')),
+    ...(input.context.traceHeader !== undefined && { traceHeader: input.context.traceHeader }),
+    delaySeconds: input.optionalInteger('DelaySeconds', 0, 900),
+  };
+}
+
+function sendResult(message: StoredMessage): Record<string, unknown> {
+  return {
+    MessageId: message.messageId,
+    MD5OfMessageBody: message.md5OfBody,
+    ...(message.md5OfMessageAttributes && { MD5OfMessageAttributes: message.md5OfMessageAttributes }),
+    ...(message.md5OfMessageSystemAttributes && { MD5OfMessageSystemAttributes: message.md5OfMessageSystemAttributes }),
+  };
+}
+
+/** MessageSystemAttributes: the model's MessageSystemAttributeNameForSends has one name, AWSTraceHeader, a String. */
+function messageSystemAttributesOf(raw: Record<string, Record<string, unknown>> | undefined): Record<string, MessageAttributeValue> | undefined {
+  if (!raw || Object.keys(raw).length === 0) return undefined;
+  for (const [name, value] of Object.entries(raw)) {
+    if (name !== 'AWSTraceHeader') throw invalidParameterValue(`Message system attribute name '${name}' is invalid.`);
+    if (value.DataType !== 'String' || typeof value.StringValue !== 'string' || value.StringValue === '') {
+      throw invalidParameterValue(`Message system attribute '${name}' must contain a non-empty value of type 'String'.`);
+    }
+  }
+  return { AWSTraceHeader: { DataType: 'String', StringValue: String(raw.AWSTraceHeader!.StringValue) } };
 }
 
 function messageAttributesOf(raw: Record<string, Record<string, unknown>> | undefined): Record<string, MessageAttributeValue> | undefined {
@@ -297,7 +316,8 @@ function changeVisibility(queue: Queue, input: WireInput): void {
   const receiptHandle = validReceiptHandle(input.string('ReceiptHandle'));
   const timeout = input.integer('VisibilityTimeout', 0, 43_200);
   if (!queue.changeVisibility(receiptHandle, timeout)) {
-    throw sqsError('MessageNotInflight', `Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`);
+    // LocalStack's AWS-validated test_change_visibility_on_deleted_message_raises_invalid_parameter_value: InvalidParameterValue.
+    throw invalidParameterValue(`Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`);
   }
 }
 

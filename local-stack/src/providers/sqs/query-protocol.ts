@@ -10,7 +10,7 @@ import { el, type XmlContent } from '../../core/xml';
 import { queryCodeOf } from './errors';
 import { SQS_OPERATIONS, type SqsResult } from './operations';
 import type { SqsService } from './model/service';
-import { WireInput } from './wire-input';
+import { requestContext, WireInput } from './wire-input';
 
 const XMLNS = 'http://queue.amazonaws.com/doc/2012-11-05/';
 
@@ -25,7 +25,7 @@ export async function handleQueryRequest(service: SqsService, request: AwsReques
     const input = jsonShaped(params);
     // A query request may name its queue by the path it is sent to (/<account>/<name>).
     if (input.QueueUrl === undefined && /^\/\d+\/[^/]+$/.test(request.path)) input.QueueUrl = `http://localhost${request.path}`;
-    const result = await operation(service, new WireInput(input));
+    const result = await operation(service, new WireInput(input, requestContext(request)));
     return queryResponse({ action, xmlns: XMLNS, requestId: request.requestId, result: resultXml(action, result) });
   } catch (error) {
     const awsError = toAwsError(error);

@@ -1,8 +1,18 @@
 /** Typed reads of a request's parameters (JSON-shaped), answering SQS's validation errors. */
+import type { AwsRequest } from '../../core/types';
 import { invalidParameterValue, missingParameter } from './errors';
 
+/** What a request says beside its parameters. */
+export interface RequestContext {
+  /** The X-Ray `X-Amzn-Trace-Id` header, which SendMessage keeps as the message's AWSTraceHeader. */
+  traceHeader?: string;
+}
+
 export class WireInput {
-  constructor(readonly raw: Record<string, unknown>) {}
+  constructor(
+    readonly raw: Record<string, unknown>,
+    readonly context: RequestContext = {},
+  ) {}
 
   has(name: string): boolean {
     return this.raw[name] !== undefined && this.raw[name] !== null;
@@ -76,4 +86,9 @@ export function invalidValue(name: string, value: unknown, reason: string): Erro
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function requestContext(request: AwsRequest): RequestContext {
+  const traceHeader = request.headers['x-amzn-trace-id'];
+  return typeof traceHeader === 'string' && traceHeader !== '' ? { traceHeader } : {};
 }

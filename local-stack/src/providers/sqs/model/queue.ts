@@ -25,6 +25,8 @@ export class Queue {
   private readonly waiters: Waiter[] = [];
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAt = Infinity;
+  /** When the queue was last purged (in memory: the 60-second purge interval does not outlive the stack). */
+  lastPurgeAt: number | undefined;
 
   constructor(
     public metadata: QueueMetadata,
@@ -121,10 +123,14 @@ export class Queue {
     if (message) this.removeIds([message.messageId]);
   }
 
-  /** Sets a message's remaining visibility timeout; false when it is not in flight under this handle. */
+  /**
+   * Sets a message's remaining visibility timeout; false when the handle is not the message's latest
+   * (deleted, or received again since). A message whose timeout has just lapsed, not received again,
+   * still takes it, as on SQS (LocalStack's AWS-validated snapshot "visibility_timeout_expired").
+   */
   changeVisibility(receiptHandle: string, visibilityTimeoutSeconds: number, now = Date.now()): boolean {
     const message = this.messageForHandle(receiptHandle);
-    if (!message || message.visibleAt <= now) return false;
+    if (!message) return false;
     message.visibleAt = now + visibilityTimeoutSeconds * 1000;
     this.notify();
     return true;
@@ -217,6 +223,7 @@ function received(message: StoredMessage): ReceivedMessage {
     ApproximateFirstReceiveTimestamp: String(message.firstReceiveTimestamp ?? message.sentTimestamp),
   };
   if (message.deadLetterQueueSourceArn) systemAttributes.DeadLetterQueueSourceArn = message.deadLetterQueueSourceArn;
+  if (message.traceHeader !== undefined) systemAttributes.AWSTraceHeader = message.traceHeader;
   return {
     messageId: message.messageId,
     receiptHandle: message.receiptHandle!,

@@ -29,8 +29,15 @@ export interface SqsServiceOptions {
 export interface NewMessage {
   body: string;
   messageAttributes?: Record<string, MessageAttributeValue>;
+  /** MessageSystemAttributes as sent (SQS has one: AWSTraceHeader). */
+  messageSystemAttributes?: Record<string, MessageAttributeValue>;
+  /** The request's X-Amzn-Trace-Id, the trace header when MessageSystemAttributes has none. */
+  traceHeader?: string;
   delaySeconds?: number;
 }
+
+/** SQS allows one purge of a queue per 60 seconds (PurgeQueue's API reference). */
+const PURGE_INTERVAL_MS = 60_000;
 
 export interface ReceiveRequest {
   maxMessages: number;
@@ -197,11 +204,15 @@ export class SqsService {
     const stored = messages.map((message) => {
       const delaySeconds = message.delaySeconds ?? queue.metadata.settings.delaySeconds;
       const attributes = message.messageAttributes && Object.keys(message.messageAttributes).length > 0 ? message.messageAttributes : undefined;
+      const systemAttributes = message.messageSystemAttributes && Object.keys(message.messageSystemAttributes).length > 0 ? message.messageSystemAttributes : undefined;
+      const traceHeader = systemAttributes?.AWSTraceHeader?.StringValue ?? message.traceHeader;
       return {
         messageId: randomUUID(),
         body: message.body,
         md5OfBody: md5Hex(message.body),
         ...(attributes && { messageAttributes: attributes, md5OfMessageAttributes: md5OfMessageAttributes(attributes) }),
+        ...(traceHeader !== undefined && { traceHeader }),
+        ...(systemAttributes && { md5OfMessageSystemAttributes: md5OfMessageAttributes(systemAttributes) }),
         sentTimestamp: now,
         senderId: ACCOUNT_ID,
         receiveCount: 0,
@@ -222,7 +233,12 @@ export class SqsService {
     );
   }
 
-  purgeQueue(queue: Queue): void {
+  /** Deletes every message; a second purge within 60 s is PurgeQueueInProgress (403), as on SQS. */
+  purgeQueue(queue: Queue, now = Date.now()): void {
+    if (queue.lastPurgeAt !== undefined && now - queue.lastPurgeAt < PURGE_INTERVAL_MS) {
+      throw sqsError('PurgeQueueInProgress', `Only one PurgeQueue operation on ${queue.name} is allowed every 60 seconds.`);
+    }
+    queue.lastPurgeAt = now;
     queue.purge();
   }
 
@@ -347,18 +363,19 @@ export class SqsService {
     return true;
   }
 
-  /** Moves a message, keeping its id, body, attributes and send time (written to the target first). */
+  /**
+   * Moves a message, keeping its id, body, attributes, system attributes (AWSTraceHeader) and send
+   * time (written to the target first). A move to the dead-letter queue keeps the receive count and
+   * first receive time too (LocalStack's AWS-validated snapshot "dlq-messages": the first receive from
+   * the DLQ answers ApproximateReceiveCount 2 after one receive from the source, and the AWSTraceHeader);
+   * a move task's redrive starts the count again.
+   */
   private transfer(source: Queue, destination: Queue, message: StoredMessage, deadLetterQueueSourceArn?: string): void {
+    const { receiptHandle: _receiptHandle, deadLetterQueueSourceArn: _previousSource, receiveCount, firstReceiveTimestamp, ...kept } = message;
     const moved: StoredMessage = {
-      messageId: message.messageId,
-      body: message.body,
-      md5OfBody: message.md5OfBody,
-      ...(message.messageAttributes && { messageAttributes: message.messageAttributes, md5OfMessageAttributes: message.md5OfMessageAttributes }),
-      sentTimestamp: message.sentTimestamp,
-      senderId: message.senderId,
-      receiveCount: 0,
+      ...kept,
       visibleAt: 0,
-      ...(deadLetterQueueSourceArn && { deadLetterQueueSourceArn }),
+      ...(deadLetterQueueSourceArn ? { deadLetterQueueSourceArn, receiveCount, firstReceiveTimestamp } : { receiveCount: 0 }),
     };
     destination.add([moved]);
     source.removeIds([message.messageId]);

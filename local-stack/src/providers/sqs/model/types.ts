@@ -39,6 +39,10 @@ export interface StoredMessage {
   md5OfBody: string;
   messageAttributes?: Record<string, MessageAttributeValue>;
   md5OfMessageAttributes?: string;
+  /** The X-Ray trace header (MessageSystemAttributes' AWSTraceHeader, or the sender's X-Amzn-Trace-Id). */
+  traceHeader?: string;
+  /** Set when the sender gave MessageSystemAttributes: their digest, as SendMessage answers it. */
+  md5OfMessageSystemAttributes?: string;
   sentTimestamp: number;
   senderId: string;
   receiveCount: number;
