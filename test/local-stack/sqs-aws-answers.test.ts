@@ -381,4 +381,64 @@ describe('SQS answers as AWS answers', () => {
       }
     }, 60_000);
   });
+
+  describe('attribute filters on receive', () => {
+    // Snapshots of test_receive_message_message_attribute_names_filters: which attributes each filter
+    // selects and the MD5OfMessageAttributes AWS answers for the selection.
+    it('selects message attributes by All, *, .*, prefix.* and names, with their MD5 as AWS computes it', async () => {
+      const url = await createQueue('attribute-filters', { VisibilityTimeout: '0' });
+      const sent = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: url,
+          MessageBody: 'msg',
+          MessageAttributes: {
+            'Help.Me': { DataType: 'String', StringValue: 'Me' },
+            Hello: { DataType: 'String', StringValue: 'There' },
+            General: { DataType: 'String', StringValue: 'Kenobi' },
+          },
+        }),
+      );
+      expect(sent.MD5OfMessageAttributes).toBe('4c360f3fdafd970e05fae2f149d997f5');
+      const cases: Array<[string[], string[], string | undefined]> = [
+        [[], [], undefined],
+        [['All'], ['General', 'Hello', 'Help.Me'], '4c360f3fdafd970e05fae2f149d997f5'],
+        [['*'], ['General', 'Hello', 'Help.Me'], '4c360f3fdafd970e05fae2f149d997f5'],
+        [['.*'], ['General', 'Hello', 'Help.Me'], '4c360f3fdafd970e05fae2f149d997f5'],
+        [['Foo', 'Help'], [], undefined],
+        [['Hello', 'General'], ['General', 'Hello'], 'fca026605781cb4126a1e9044df24232'],
+        [['Foo', 'Hello'], ['Hello'], 'a311262e065454b75da111d535b8dacd'],
+        [['Hel.*'], ['Hello', 'Help.Me'], '83fee93c1bcd8b9a5a923ffacdc636c7'],
+        [['AWS.'], [], undefined],
+        [['..foo'], [], undefined],
+      ];
+      for (const [MessageAttributeNames, names, md5] of cases) {
+        const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MessageAttributeNames }));
+        const message = Messages![0]!;
+        expect({ MessageAttributeNames, names: Object.keys(message.MessageAttributes ?? {}).sort(), md5: message.MD5OfMessageAttributes }).toEqual({ MessageAttributeNames, names, md5 });
+      }
+      for (const { protocol, result } of await eachBotocore('ReceiveMessage', { QueueUrl: url, MessageAttributeNames: ['Hel.*'] })) {
+        const [message] = result.response!.Messages as Array<{ MessageAttributes: Record<string, unknown>; MD5OfMessageAttributes: string }>;
+        expect({ protocol, names: Object.keys(message!.MessageAttributes).sort(), md5: message!.MD5OfMessageAttributes }).toEqual({
+          protocol,
+          names: ['Hello', 'Help.Me'],
+          md5: '83fee93c1bcd8b9a5a923ffacdc636c7',
+        });
+      }
+    });
+
+    // Snapshots of test_receive_message_message_system_attribute_names_filters and
+    // test_message_system_attribute_names_with_attribute_names: a FIFO-only name on a standard queue selects
+    // nothing, and MessageSystemAttributeNames and the older AttributeNames add up.
+    it('selects system attributes by MessageSystemAttributeNames and AttributeNames together', async () => {
+      const url = await createQueue('system-filters', { VisibilityTimeout: '0' });
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'msg' }));
+      const receive = async (input: { MessageSystemAttributeNames?: string[]; AttributeNames?: string[] }) =>
+        Object.keys((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, ...(input as object) }))).Messages![0]!.Attributes ?? {}).sort();
+      const all = ['ApproximateFirstReceiveTimestamp', 'ApproximateReceiveCount', 'SenderId', 'SentTimestamp'];
+      expect(await receive({ MessageSystemAttributeNames: ['All'] })).toEqual(all);
+      expect(await receive({ MessageSystemAttributeNames: ['SenderId', 'SequenceNumber'] })).toEqual(['SenderId']);
+      expect(await receive({ MessageSystemAttributeNames: ['All'], AttributeNames: ['SenderId'] })).toEqual(all);
+      expect(await receive({ AttributeNames: ['SenderId'] })).toEqual(['SenderId']);
+    });
+  });
 });

@@ -293,14 +293,22 @@ function messageResult(message: ReceivedMessage, systemAttributeNames: string[],
   };
 }
 
-/** Message attributes by the names asked for: `All`, `.*`, a `prefix.*`, or exact names. */
+/**
+ * Message attributes by the names asked for: `All`, `*` or `.*` for every one, `<prefix>.*` for those
+ * whose name starts with the prefix, else exact names; names no attribute has (`AWS.`, `..foo`) select
+ * nothing and are no error. LocalStack's AWS-validated snapshots of
+ * test_receive_message_message_attribute_names_filters: `Hel.*` selects `Hello` and `Help.Me`.
+ */
 export function selectMessageAttributes(
   attributes: Record<string, MessageAttributeValue> | undefined,
   names: readonly string[],
 ): Record<string, MessageAttributeValue> | undefined {
   if (!attributes || names.length === 0) return undefined;
   const wanted = (name: string): boolean =>
-    names.some((pattern) => pattern === 'All' || pattern === '.*' || pattern === name || (pattern.endsWith('.*') && name.startsWith(pattern.slice(0, -1))));
+    names.some(
+      (pattern) =>
+        pattern === 'All' || pattern === '*' || pattern === '.*' || pattern === name || (pattern.endsWith('.*') && name.startsWith(pattern.slice(0, -2))),
+    );
   const selected = Object.fromEntries(Object.entries(attributes).filter(([name]) => wanted(name)));
   return Object.keys(selected).length > 0 ? selected : undefined;
 }
