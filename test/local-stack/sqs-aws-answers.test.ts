@@ -9,6 +9,7 @@
  * or @aws-sdk/client-sqs.
  */
 import {
+  type Message,
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
@@ -24,6 +25,7 @@ import {
   SetQueueAttributesCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { createHash } from 'node:crypto';
 import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
 import { AwsCli, findAwsCli } from './aws-cli';
 import { botocoreAvailable, botocoreCall, type BotocoreProtocol } from './botocore';
@@ -44,9 +46,11 @@ describe('SQS answers as AWS answers', () => {
   let provider: SqsProvider;
   let sqs: SQSClient;
   let queueCount = 0;
+  /** Moves the clock of FIFO deduplication and the purge interval (no test waits 5 minutes). */
+  let clockOffsetMs = 0;
 
   beforeAll(async () => {
-    provider = new SqsProvider({ stateDir: state.dir, region: REGION, baseUrl: () => stack.url });
+    provider = new SqsProvider({ stateDir: state.dir, region: REGION, baseUrl: () => stack.url, clock: () => Date.now() + clockOffsetMs });
     await stack.start([provider]);
     sqs = new SQSClient(stack.clientConfig);
   });
@@ -283,6 +287,8 @@ describe('SQS answers as AWS answers', () => {
         message: `Only one PurgeQueue operation on ${name} is allowed every 60 seconds.`,
         $metadata: { httpStatusCode: 403 },
       });
+      clockOffsetMs += 60_000;
+      await expect(sqs.send(new PurgeQueueCommand({ QueueUrl: url }))).resolves.toBeDefined();
       for (const protocol of PROTOCOLS.filter((candidate) => available[candidate])) {
         const queueUrl = await createQueue(`purge-twice-${protocol}`);
         await expect(botocoreCall(protocol, stack.url, 'sqs', 'PurgeQueue', { QueueUrl: queueUrl })).resolves.toEqual({ response: {} });
@@ -439,6 +445,246 @@ describe('SQS answers as AWS answers', () => {
       expect(await receive({ MessageSystemAttributeNames: ['SenderId', 'SequenceNumber'] })).toEqual(['SenderId']);
       expect(await receive({ MessageSystemAttributeNames: ['All'], AttributeNames: ['SenderId'] })).toEqual(all);
       expect(await receive({ AttributeNames: ['SenderId'] })).toEqual(['SenderId']);
+    });
+  });
+
+  describe('FIFO queues', () => {
+    async function createFifo(prefix: string, attributes: Record<string, string> = {}): Promise<string> {
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-${++queueCount}.fifo`, Attributes: { FifoQueue: 'true', ...attributes } }));
+      return QueueUrl!;
+    }
+    const bodies = (messages: Message[] | undefined) => (messages ?? []).map((message) => message.Body);
+    const send = (QueueUrl: string, MessageBody: string, MessageGroupId: string, extra: Record<string, unknown> = {}) =>
+      sqs.send(new SendMessageCommand({ QueueUrl, MessageBody, MessageGroupId, ...extra }));
+    const receive = (QueueUrl: string, MaxNumberOfMessages = 10, extra: Record<string, unknown> = {}) =>
+      sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages, ...extra })).then((response) => response.Messages);
+
+    // The model's CreateQueue documentation (FIFO attributes and their defaults); LocalStack's AWS-validated
+    // snapshots "set-to-high-throughput" (GetQueueAttributes of a FIFO queue), "queue-already-exists",
+    // "invalid-attribute-*" (on a standard queue) and "invalid-attr-name-1/2" (SetQueueAttributes).
+    it('creates FIFO queues with their attributes and refuses FIFO attributes where AWS does', async () => {
+      const url = await createFifo('orders', { ContentBasedDeduplication: 'True' });
+      expect(url).toMatch(/\/000000000000\/orders-\d+\.fifo$/);
+      const name = url.split('/').pop()!;
+      expect(await queueAttributes(url, 'All')).toMatchObject({
+        FifoQueue: 'true',
+        ContentBasedDeduplication: 'true',
+        DeduplicationScope: 'queue',
+        FifoThroughputLimit: 'perQueue',
+        MaximumMessageSize: String(MIB),
+        SqsManagedSseEnabled: 'true',
+      });
+      await expect(sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }))).resolves.toMatchObject({ QueueUrl: url });
+      await expect(sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'false' } }))).rejects.toMatchObject({
+        name: 'QueueNameExists',
+        message: 'A queue already exists with the same name and a different value for attribute ContentBasedDeduplication',
+      });
+      await sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId', FifoQueue: 'true' } }));
+      expect(await queueAttributes(url, 'DeduplicationScope', 'FifoThroughputLimit')).toEqual({ DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' });
+      await expect(sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { FifoQueue: 'false' } }))).rejects.toMatchObject({
+        name: 'InvalidAttributeValue',
+        message: 'Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.',
+      });
+
+      // The .fifo suffix and FifoQueue go together (LocalStack's AWS-validated test_fifo_queue_requires_suffix,
+      // test_standard_queue_cannot_have_fifo_suffix).
+      await expect(sqs.send(new CreateQueueCommand({ QueueName: 'no-suffix', Attributes: { FifoQueue: 'true' } }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+      await expect(sqs.send(new CreateQueueCommand({ QueueName: 'suffix-only.fifo' }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+
+      const standardName = `standard-${++queueCount}`;
+      const refusals: Array<[Record<string, string>, string]> = [
+        [{ FifoQueue: 'false' }, 'Unknown Attribute FifoQueue.'],
+        [{ ContentBasedDeduplication: 'false' }, 'Unknown Attribute ContentBasedDeduplication.'],
+        [{ DeduplicationScope: 'queue' }, 'You can specify the DeduplicationScope only when FifoQueue is set to true.'],
+        [{ FifoThroughputLimit: 'perQueue' }, 'You can specify the FifoThroughputLimit only when FifoQueue is set to true.'],
+      ];
+      for (const [Attributes, message] of refusals) {
+        await expect(sqs.send(new CreateQueueCommand({ QueueName: standardName, Attributes }))).rejects.toMatchObject({ name: 'InvalidAttributeName', message });
+      }
+      const standardUrl = await createQueue('standard');
+      await expect(sqs.send(new SetQueueAttributesCommand({ QueueUrl: standardUrl, Attributes: { FifoQueue: 'true' } }))).rejects.toMatchObject({
+        name: 'InvalidAttributeName',
+        message: 'Unknown Attribute FifoQueue.',
+      });
+      for (const { protocol, result } of await eachBotocore('SetQueueAttributes', { QueueUrl: standardUrl, Attributes: { FifoQueue: 'true' } })) {
+        const expected = { Code: 'InvalidAttributeName', Type: 'Sender', Message: 'Unknown Attribute FifoQueue.', ...(protocol === 'json' && { QueryErrorCode: 'InvalidAttributeName' }) };
+        expect({ protocol, ...result }).toEqual({ protocol, error: expected, status: 400 });
+      }
+
+      // A FIFO queue's dead-letter queue is a FIFO queue (the developer guide, "Using dead-letter queues").
+      const standardArn = (await queueAttributes(standardUrl, 'QueueArn')).QueueArn!;
+      await expect(
+        sqs.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: standardArn, maxReceiveCount: 3 }) } })),
+      ).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    });
+
+    // LocalStack's AWS-validated snapshots: "missing-parameter" (SendMessage without MessageGroupId),
+    // "test_missing_message_group_id_for_fifo_queue" and "test_missing_deduplication_id_for_fifo_queue" (a batch
+    // fails whole), "invalid-parameter-value" (no deduplication id), "send_message" (DelaySeconds per message),
+    // "error-response" (group id format); "get-message-with-deduplication-id" (a fair standard queue keeps
+    // the MessageGroupId of a message).
+    it("refuses what FIFO sends lack or may not have, in AWS's words; standard queues take a MessageGroupId", async () => {
+      const url = await createFifo('fifo-errors');
+      await expect(sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x', MessageDeduplicationId: 'd' }))).rejects.toMatchObject({
+        name: 'MissingParameter',
+        message: 'The request must contain the parameter MessageGroupId.',
+      });
+      await expect(send(url, 'x', 'g')).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: 'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+      });
+      await expect(send(url, 'x', 'g', { MessageDeduplicationId: 'd', DelaySeconds: 2 })).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: 'Value 2 for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.',
+      });
+      await expect(send(url, 'x', 'g', { MessageDeduplicationId: 'zero-delay', DelaySeconds: 0 })).resolves.toHaveProperty('SequenceNumber');
+      for (const MessageGroupId of ['', 'a'.repeat(129), 'group 123']) {
+        await expect(send(url, 'x', MessageGroupId, { MessageDeduplicationId: 'd' })).rejects.toMatchObject({
+          name: 'InvalidParameterValue',
+          message: `Value ${MessageGroupId} for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
+        });
+      }
+      const batch = (Entries: Array<Record<string, string>>) => sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: Entries.map((entry, index) => ({ Id: `e${index}`, MessageBody: 'b', ...entry })) }));
+      await expect(batch([{ MessageGroupId: 'g', MessageDeduplicationId: 'd1' }, { MessageDeduplicationId: 'd2' }])).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: 'The request must contain the parameter MessageGroupId.',
+      });
+      await expect(batch([{ MessageGroupId: 'g', MessageDeduplicationId: 'd1' }, { MessageGroupId: 'g' }])).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: 'The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly',
+      });
+      expect(bodies(await receive(url))).toEqual(['x']);
+      for (const { protocol, result } of await eachBotocore('SendMessage', { QueueUrl: url, MessageBody: 'x', MessageDeduplicationId: 'd' })) {
+        const expected = { Code: 'MissingParameter', Type: 'Sender', Message: 'The request must contain the parameter MessageGroupId.', ...(protocol === 'json' && { QueryErrorCode: 'MissingRequiredParameterException' }) };
+        expect({ protocol, ...result }).toEqual({ protocol, error: expected, status: 400 });
+      }
+
+      const standard = await createQueue('fair');
+      await send(standard, 'message', 'test');
+      const [fair] = (await receive(standard, 1, { MessageSystemAttributeNames: ['All'] }))!;
+      expect(fair!.Attributes).toMatchObject({ MessageGroupId: 'test' });
+      expect(Object.keys(fair!.Attributes!)).not.toContain('SequenceNumber');
+      await expect(sqs.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'x', MessageDeduplicationId: 'd' }))).rejects.toMatchObject({ name: 'InvalidParameterValue' });
+    });
+
+    // LocalStack's AWS-validated test_fifo_receive_message_group_id_ordering, ..._visibility_timeout_shared_in_group,
+    // test_fifo_message_group_visibility (a group is blocked while a message of it is in flight) and
+    // ..._after_partial_delete, ..._after_terminate_visibility_timeout; snapshot "receive_message_0" (the
+    // FIFO system attributes) and test_fifo_sequence_number_increases.
+    it('hands out each group in order and blocks a group while a message of it is in flight', async () => {
+      const url = await createFifo('groups', { ContentBasedDeduplication: 'true' });
+      const sent = [];
+      for (const [body, group] of [['g1-m1', 'group-1'], ['g2-m1', 'group-2'], ['g1-m2', 'group-1'], ['g1-m2', 'group-1'], ['g1-m3', 'group-1'], ['g3-m1', 'group-3']] as const) {
+        sent.push(await send(url, body, group));
+      }
+      // The repeated g1-m2 is a duplicate (content-based deduplication): same id and sequence number.
+      expect(sent[3]).toMatchObject({ MessageId: sent[2]!.MessageId, SequenceNumber: sent[2]!.SequenceNumber });
+      const sequenceNumbers = [sent[0], sent[1], sent[2], sent[4], sent[5]].map((result) => BigInt(result!.SequenceNumber!));
+      expect(sequenceNumbers.every((number, index) => index === 0 || number > sequenceNumbers[index - 1]!)).toBe(true);
+      expect(sent.every((result) => /^\d{20}$/.test(result.SequenceNumber!))).toBe(true);
+
+      const firstTwo = await receive(url, 2, { MessageSystemAttributeNames: ['All'] });
+      expect(bodies(firstTwo)).toEqual(['g1-m1', 'g1-m2']);
+      expect(firstTwo![0]!.Attributes).toMatchObject({
+        MessageGroupId: 'group-1',
+        MessageDeduplicationId: createHash('sha256').update('g1-m1').digest('hex'),
+        SequenceNumber: sent[0]!.SequenceNumber,
+        ApproximateReceiveCount: '1',
+      });
+      // group-1 is in flight: its g1-m3 waits; the other groups are handed out.
+      expect(bodies(await receive(url))).toEqual(['g2-m1', 'g3-m1']);
+      await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'g2-m2', MessageGroupId: 'group-2' }));
+      expect(await receive(url)).toBeUndefined();
+
+      // Deleting one of group-1's two in-flight messages leaves the group blocked; releasing the other
+      // (visibility 0) makes it the group's next message again, before g1-m3.
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: firstTwo![0]!.ReceiptHandle! }));
+      expect(await receive(url)).toBeUndefined();
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: firstTwo![1]!.ReceiptHandle!, VisibilityTimeout: 0 }));
+      const again = await receive(url);
+      expect(bodies(again)).toEqual(['g1-m2', 'g1-m3']);
+      expect(again![0]!.MessageId).toBe(sent[2]!.MessageId);
+    });
+
+    // The developer guide ("Exactly-once processing"): a message with the deduplication id of one sent in
+    // the last 5 minutes is accepted and not delivered, even after that one was deleted (LocalStack's
+    // AWS-validated test_fifo_deduplication_arrives_once_after_delete); DeduplicationScope messageGroup keys
+    // by group (snapshot "same-dedup-different-grp-2"); a purge forgets (test_purge_queue_clears_fifo_deduplication_cache).
+    it('deduplicates by id and by content for 5 minutes, per queue or per group', async () => {
+      const url = await createFifo('dedup');
+      const first = await send(url, 'one', 'g', { MessageDeduplicationId: 'same' });
+      const duplicate = await send(url, 'two', 'g', { MessageDeduplicationId: 'same' });
+      expect(duplicate).toMatchObject({ MessageId: first.MessageId, SequenceNumber: first.SequenceNumber, MD5OfMessageBody: createHash('md5').update('two').digest('hex') });
+      const [message] = (await receive(url))!;
+      expect(message!.Body).toBe('one');
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message!.ReceiptHandle! }));
+      await send(url, 'three', 'g', { MessageDeduplicationId: 'same' });
+      expect(await receive(url)).toBeUndefined();
+
+      clockOffsetMs += 5 * 60_000;
+      const later = await send(url, 'four', 'g', { MessageDeduplicationId: 'same' });
+      expect(later.MessageId).not.toBe(first.MessageId);
+      expect(bodies(await receive(url))).toEqual(['four']);
+
+      const perGroup = await createFifo('dedup-group', { DeduplicationScope: 'messageGroup', FifoThroughputLimit: 'perMessageGroupId' });
+      await send(perGroup, 'Test1', 'group-a', { MessageDeduplicationId: 'same' });
+      await send(perGroup, 'Test2', 'group-b', { MessageDeduplicationId: 'same' });
+      await send(perGroup, 'Test3', 'group-b', { MessageDeduplicationId: 'same' });
+      expect(bodies(await receive(perGroup))).toEqual(['Test1', 'Test2']);
+
+      const content = await createFifo('dedup-content', { ContentBasedDeduplication: 'true' });
+      await send(content, 'same body', 'g');
+      await sqs.send(new PurgeQueueCommand({ QueueUrl: content }));
+      await send(content, 'same body', 'g');
+      expect(bodies(await receive(content))).toEqual(['same body']);
+    });
+
+    // LocalStack's AWS-validated snapshot "delete_after_timeout_fifo": on a FIFO queue a receipt handle past
+    // its visibility timeout can no longer delete.
+    it('refuses to delete with a FIFO receipt handle whose visibility timeout has run out', async () => {
+      const url = await createFifo('expired-handle', { ContentBasedDeduplication: 'true' });
+      await send(url, 'foobar', '1');
+      const [message] = (await receive(url, 1, { VisibilityTimeout: 1 }))!;
+      await waitFor(async () => (await queueAttributes(url, 'ApproximateNumberOfMessages')).ApproximateNumberOfMessages === '1', 5000, 'the visibility timeout to lapse');
+      await expect(sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message!.ReceiptHandle! }))).rejects.toMatchObject({
+        name: 'InvalidParameterValue',
+        message: `Value ${message!.ReceiptHandle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.`,
+      });
+      expect(bodies(await receive(url))).toEqual(['foobar']);
+    });
+
+    // The developer guide ("Using dead-letter queues"): a FIFO queue's DLQ is FIFO and keeps each group's order.
+    it('moves messages to a FIFO dead-letter queue keeping their group, deduplication id and order', async () => {
+      const dlq = await createFifo('fifo-dlq');
+      const dlqArn = (await queueAttributes(dlq, 'QueueArn')).QueueArn!;
+      const url = await createFifo('fifo-source', { ContentBasedDeduplication: 'true', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) });
+      for (const body of ['m1', 'm2', 'm3']) await send(url, body, 'g');
+      expect(bodies(await receive(url, 10, { VisibilityTimeout: 0 }))).toEqual(['m1', 'm2', 'm3']);
+      expect(await receive(url)).toBeUndefined();
+      const dead = await receive(dlq, 10, { MessageSystemAttributeNames: ['All'] });
+      expect(bodies(dead)).toEqual(['m1', 'm2', 'm3']);
+      expect(dead![0]!.Attributes).toMatchObject({ MessageGroupId: 'g', MessageDeduplicationId: createHash('sha256').update('m1').digest('hex'), ApproximateReceiveCount: '2' });
+    });
+
+    it('speaks FIFO in both protocols through botocore', async () => {
+      for (const protocol of PROTOCOLS.filter((candidate) => available[candidate])) {
+        const url = await createFifo(`fifo-${protocol}`);
+        const sent = await botocoreCall(protocol, stack.url, 'sqs', 'SendMessage', { QueueUrl: url, MessageBody: 'hello', MessageGroupId: 'g', MessageDeduplicationId: 'd' });
+        expect(sent.response?.SequenceNumber).toMatch(/^\d{20}$/);
+        const batch = await botocoreCall(protocol, stack.url, 'sqs', 'SendMessageBatch', {
+          QueueUrl: url,
+          Entries: [{ Id: 'a', MessageBody: 'second', MessageGroupId: 'g', MessageDeduplicationId: 'e' }],
+        });
+        expect((batch.response?.Successful as Array<{ SequenceNumber: string }>)[0]!.SequenceNumber).toMatch(/^\d{20}$/);
+        const received = await botocoreCall(protocol, stack.url, 'sqs', 'ReceiveMessage', { QueueUrl: url, MaxNumberOfMessages: 10, AttributeNames: ['All'] });
+        const messages = received.response?.Messages as Array<{ Body: string; Attributes: Record<string, string> }>;
+        expect({ protocol, bodies: messages.map((message) => message.Body), group: messages[0]!.Attributes.MessageGroupId, sequence: messages[0]!.Attributes.SequenceNumber }).toEqual({
+          protocol,
+          bodies: ['hello', 'second'],
+          group: 'g',
+          sequence: sent.response?.SequenceNumber,
+        });
+      }
     });
   });
 });

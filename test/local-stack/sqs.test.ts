@@ -91,8 +91,8 @@ describe('SQS provider', () => {
     });
   });
 
-  it('refuses FIFO queues, unknown attributes and bad values with AWS error codes', async () => {
-    await expect(createQueue('jobs.fifo', { FifoQueue: 'true' })).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
+  it('refuses a FIFO queue without its .fifo name, unknown attributes and bad values with AWS error codes', async () => {
+    await expect(createQueue('jobs', { FifoQueue: 'true' })).rejects.toMatchObject({ name: 'InvalidParameterValue' });
     await expect(createQueue('jobs', { Colour: 'blue' })).rejects.toMatchObject({ name: 'InvalidAttributeName' });
     await expect(createQueue('jobs', { VisibilityTimeout: '99999' })).rejects.toMatchObject({ name: 'InvalidAttributeValue' });
     await expect(createQueue('jobs', { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: 'arn:aws:sqs:us-east-1:000000000000:nope', maxReceiveCount: 3 }) })).rejects.toMatchObject({

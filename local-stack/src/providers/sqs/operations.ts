@@ -93,6 +93,17 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
   SendMessageBatch(service, input) {
     const queue = queueOf(service, input);
     const entries = batchEntries(input, 'SendMessageBatchRequestEntry');
+    // A FIFO batch with an entry lacking its group or deduplication id fails as a whole (LocalStack's
+    // AWS-validated snapshots "test_missing_message_group_id_for_fifo_queue", "test_missing_deduplication_id_for_fifo_queue").
+    if (queue.fifo) {
+      for (const entry of entries) {
+        service.fifoRequirements(
+          queue,
+          { body: String(entry.raw.MessageBody ?? ''), messageGroupId: optionalId(entry, 'MessageGroupId'), messageDeduplicationId: optionalId(entry, 'MessageDeduplicationId') },
+          'invalid',
+        );
+      }
+    }
     // Body and attributes of all entries count, against the fixed batch limit (LocalStack's AWS-validated
     // snapshot "send_oversized_message_batch": 1,048,576 + 1 bytes sent is refused as a whole).
     const totalSize = entries.reduce((sum, entry) => sum + messageSize(String(entry.raw.MessageBody ?? ''), entry.raw.MessageAttributes), 0);
@@ -202,8 +213,25 @@ function newMessage(queue: Queue, input: WireInput, context: 'single' | 'batch' 
     messageAttributes,
     messageSystemAttributes: messageSystemAttributesOf(input.objectMap('MessageSystemAttributes')),
     ...(input.context.traceHeader !== undefined && { traceHeader: input.context.traceHeader }),
+    messageGroupId: optionalId(input, 'MessageGroupId'),
+    messageDeduplicationId: optionalId(input, 'MessageDeduplicationId'),
     delaySeconds: input.optionalInteger('DelaySeconds', 0, 900),
   };
+}
+
+/**
+ * MessageGroupId (FIFO queues, and fair standard queues since 2025) or MessageDeduplicationId: 1 to
+ * 128 printable ASCII characters other than space (the message quotas' "alphanumeric and punctuation");
+ * an empty one is invalid, not missing (LocalStack's AWS-validated snapshots "error-response" of
+ * test_send_message_to_standard_queue_with_invalid_message_group_id and test_message_deduplication_id_invalid).
+ */
+function optionalId(input: WireInput, name: 'MessageGroupId' | 'MessageDeduplicationId'): string | undefined {
+  const value = input.raw[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !/^[\x21-\x7E]{1,128}$/.test(value)) {
+    throw invalidValue(name, value, `${name} can only include alphanumeric and punctuation characters. 1 to 128 in length.`);
+  }
+  return value;
 }
 
 function sendResult(message: StoredMessage): Record<string, unknown> {
@@ -212,6 +240,7 @@ function sendResult(message: StoredMessage): Record<string, unknown> {
     MD5OfMessageBody: message.md5OfBody,
     ...(message.md5OfMessageAttributes && { MD5OfMessageAttributes: message.md5OfMessageAttributes }),
     ...(message.md5OfMessageSystemAttributes && { MD5OfMessageSystemAttributes: message.md5OfMessageSystemAttributes }),
+    ...(message.sequenceNumber && { SequenceNumber: message.sequenceNumber }),
   };
 }
 
