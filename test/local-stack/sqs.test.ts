@@ -246,6 +246,12 @@ describe('SQS provider', () => {
     expect(updated).toBe(created);
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['VisibilityTimeout', 'ApproximateNumberOfMessages'] }));
     expect(Attributes).toEqual({ VisibilityTimeout: '40', ApproximateNumberOfMessages: '1' });
+
+    // A template's FifoQueue: false means a standard queue; a FIFO queue's properties are applied again on an update.
+    expect(provider.service.ensureQueue('deployed-standard', { FifoQueue: 'false' }).fifo).toBe(false);
+    const fifo = provider.service.ensureQueue('deployed.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
+    expect(provider.service.ensureQueue('deployed.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'false' })).toBe(fifo);
+    expect(provider.service.attributesOf(fifo, ['FifoQueue', 'ContentBasedDeduplication'])).toEqual({ FifoQueue: 'true', ContentBasedDeduplication: 'false' });
   });
 
   it('purges a queue', async () => {
@@ -326,6 +332,23 @@ describe('SQS provider', () => {
     // Queue settings survive too.
     const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: restartedUrl, AttributeNames: ['QueueArn'] }));
     expect(attributes.Attributes?.QueueArn).toBe(`arn:aws:sqs:${REGION}:000000000000:durable`);
+  });
+
+  it('keeps a FIFO queue across a restart: group order, sequence numbers and the deduplication of live messages', async () => {
+    const url = await createQueue('durable.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'true' });
+    const sent = [];
+    for (const body of ['first', 'second', 'third']) sent.push(await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: body, MessageGroupId: 'g' })));
+
+    await stopStack();
+    await startStack();
+
+    const duplicate = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'second', MessageGroupId: 'g' }));
+    expect(duplicate).toMatchObject({ MessageId: sent[1]!.MessageId, SequenceNumber: sent[1]!.SequenceNumber });
+    const later = await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'fourth', MessageGroupId: 'g' }));
+    expect(BigInt(later.SequenceNumber!)).toBeGreaterThan(BigInt(sent[2]!.SequenceNumber!));
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['SequenceNumber'] }));
+    expect(Messages?.map((message) => message.Body)).toEqual(['first', 'second', 'third', 'fourth']);
+    expect(Messages?.map((message) => message.Attributes?.SequenceNumber)).toEqual([...sent, later].map((result) => result.SequenceNumber));
   });
 
   it('delivers a sent message to a long-polling consumer quickly (send -> consumer latency)', async () => {
