@@ -10,6 +10,7 @@
  */
 import {
   type Message,
+  AddPermissionCommand,
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
@@ -20,6 +21,7 @@ import {
   PurgeQueueCommand,
   QueueDoesNotExist,
   ReceiveMessageCommand,
+  RemovePermissionCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SetQueueAttributesCommand,
@@ -686,5 +688,51 @@ describe('SQS answers as AWS answers', () => {
         });
       }
     });
+  });
+
+  // LocalStack's AWS-validated snapshots of test_sqs_permission_lifecycle: the Policy SQS writes, and the
+  // errors for a label used twice or not there.
+  it('adds and removes permissions as statements of the queue policy, in both protocols', async () => {
+    const url = await createQueue('permissions');
+    const arn = (await queueAttributes(url, 'QueueArn')).QueueArn!;
+    const policyOf = async () => {
+      const { Policy } = await queueAttributes(url, 'Policy');
+      return Policy === undefined ? undefined : (JSON.parse(Policy) as Record<string, unknown>);
+    };
+    await sqs.send(new AddPermissionCommand({ QueueUrl: url, Label: 'crossaccountpermission', AWSAccountIds: ['000000000000', '668614515564'], Actions: ['ReceiveMessage'] }));
+    expect(await policyOf()).toEqual({
+      Version: '2008-10-17',
+      Id: `${arn}/SQSDefaultPolicy`,
+      Statement: [
+        {
+          Sid: 'crossaccountpermission',
+          Effect: 'Allow',
+          Principal: { AWS: ['arn:aws:iam::000000000000:root', 'arn:aws:iam::668614515564:root'] },
+          Action: 'SQS:ReceiveMessage',
+          Resource: arn,
+        },
+      ],
+    });
+    await expect(sqs.send(new AddPermissionCommand({ QueueUrl: url, Label: 'crossaccountpermission', AWSAccountIds: ['668614515564'], Actions: ['ReceiveMessage'] }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: 'Value crossaccountpermission for parameter Label is invalid. Reason: Already exists.',
+    });
+    await sqs.send(new RemovePermissionCommand({ QueueUrl: url, Label: 'crossaccountpermission' }));
+    expect(await policyOf()).toBeUndefined();
+    await expect(sqs.send(new RemovePermissionCommand({ QueueUrl: url, Label: 'crossaccountpermission2' }))).rejects.toMatchObject({
+      name: 'InvalidParameterValue',
+      message: "Value crossaccountpermission2 for parameter Label is invalid. Reason: can't find label.",
+    });
+    for (const protocol of PROTOCOLS.filter((candidate) => available[candidate])) {
+      const label = `by-${protocol}`;
+      await expect(botocoreCall(protocol, stack.url, 'sqs', 'AddPermission', { QueueUrl: url, Label: label, AWSAccountIds: ['000000000000'], Actions: ['SendMessage', 'DeleteMessage'] })).resolves.toEqual({
+        response: {},
+      });
+      const statement = ((await policyOf())!.Statement as Array<Record<string, unknown>>).find((candidate) => candidate.Sid === label);
+      expect({ protocol, statement }).toEqual({
+        protocol,
+        statement: { Sid: label, Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: ['SQS:SendMessage', 'SQS:DeleteMessage'], Resource: arn },
+      });
+    }
   });
 });

@@ -5,7 +5,7 @@
  */
 import { AwsError } from '../../core/types';
 import { messageIdOfReceiptHandle, type Queue } from './model/queue';
-import { invalidParameterValue, queryCodeOf, sqsError } from './errors';
+import { invalidParameterValue, missingParameter, queryCodeOf, sqsError } from './errors';
 import { md5OfMessageAttributes } from './model/md5';
 import type { MessageAttributeValue, ReceivedMessage, StoredMessage } from './model/types';
 import type { NewMessage, SqsService } from './model/service';
@@ -60,6 +60,16 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
 
   SetQueueAttributes(service, input) {
     service.setAttributes(queueOf(service, input), input.stringMap('Attributes'));
+    return {};
+  },
+
+  AddPermission(service, input) {
+    service.addPermission(queueOf(service, input), input.string('Label'), nonEmptyList(input, 'AWSAccountIds'), nonEmptyList(input, 'Actions'));
+    return {};
+  },
+
+  RemovePermission(service, input) {
+    service.removePermission(queueOf(service, input), input.string('Label'));
     return {};
   },
 
@@ -187,6 +197,12 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
     return { ApproximateNumberOfMessagesMoved: task.approximateNumberOfMessagesMoved };
   },
 };
+
+function nonEmptyList(input: WireInput, name: string): string[] {
+  const list = input.stringList(name);
+  if (list.length === 0) throw missingParameter(name);
+  return list;
+}
 
 function queueOf(service: SqsService, input: WireInput): Queue {
   return service.queueByUrl(input.string('QueueUrl'));

@@ -83,7 +83,11 @@ function structure(tree: Tree): Record<string, unknown> {
       case 'MessageSystemAttributeName':
       case 'MessageAttributeName':
       case 'TagKey':
+      case 'AWSAccountId':
         result[`${key}s`] = items.filter((item): item is string => typeof item === 'string');
+        break;
+      case 'ActionName':
+        result.Actions = items.filter((item): item is string => typeof item === 'string');
         break;
       default:
         if (key.endsWith('BatchRequestEntry')) result.Entries = items.filter(isTree).map(structure);

@@ -40,6 +40,12 @@ export interface NewMessage {
   delaySeconds?: number;
 }
 
+interface QueuePolicy {
+  Version: string;
+  Id?: string;
+  Statement: Array<{ Sid?: string; [field: string]: unknown }>;
+}
+
 /** SQS allows one purge of a queue per 60 seconds (PurgeQueue's API reference). */
 const PURGE_INTERVAL_MS = 60_000;
 
@@ -192,6 +198,56 @@ export class SqsService {
     };
     if (names.includes('All')) return all;
     return Object.fromEntries(names.filter((name) => all[name] !== undefined).map((name) => [name, all[name]!]));
+  }
+
+  /**
+   * AddPermission: a statement in the queue's Policy, as SQS writes it (LocalStack's AWS-validated
+   * snapshots of test_sqs_permission_lifecycle: Version 2008-10-17, the statement's Sid is the label,
+   * one principal or action as a string, several as a list; a label used twice is InvalidParameterValue).
+   */
+  addPermission(queue: Queue, label: string, accountIds: string[], actions: string[]): void {
+    const policy = this.policyOf(queue) ?? { Version: '2008-10-17', Id: `${queue.arn}/SQSDefaultPolicy`, Statement: [] };
+    if (policy.Statement.some((statement) => statement.Sid === label)) {
+      throw invalidParameterValue(`Value ${label} for parameter Label is invalid. Reason: Already exists.`);
+    }
+    const principals = accountIds.map((account) => `arn:aws:iam::${account}:root`);
+    const sqsActions = actions.map((action) => `SQS:${action}`);
+    policy.Statement.push({
+      Sid: label,
+      Effect: 'Allow',
+      Principal: { AWS: principals.length === 1 ? principals[0]! : principals },
+      Action: sqsActions.length === 1 ? sqsActions[0]! : sqsActions,
+      Resource: queue.arn,
+    });
+    this.writePolicy(queue, policy);
+  }
+
+  /** RemovePermission: drops the label's statement; the Policy goes with its last statement. */
+  removePermission(queue: Queue, label: string): void {
+    const policy = this.policyOf(queue);
+    const remaining = policy?.Statement.filter((statement) => statement.Sid !== label);
+    if (!policy || !remaining || remaining.length === policy.Statement.length) {
+      throw invalidParameterValue(`Value ${label} for parameter Label is invalid. Reason: can't find label.`);
+    }
+    this.writePolicy(queue, remaining.length > 0 ? { ...policy, Statement: remaining } : undefined);
+  }
+
+  private policyOf(queue: Queue): QueuePolicy | undefined {
+    const text = queue.metadata.settings.passthrough.Policy;
+    if (!text) return undefined;
+    try {
+      const policy = JSON.parse(text) as Partial<QueuePolicy>;
+      return { ...policy, Statement: Array.isArray(policy.Statement) ? policy.Statement : [] } as QueuePolicy;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private writePolicy(queue: Queue, policy: QueuePolicy | undefined): void {
+    const { Policy: _previous, ...passthrough } = queue.metadata.settings.passthrough;
+    const settings = { ...queue.metadata.settings, passthrough: policy ? { ...passthrough, Policy: JSON.stringify(policy) } : passthrough };
+    queue.metadata = { ...queue.metadata, settings, lastModifiedTimestamp: Date.now() };
+    this.saveMetadata();
   }
 
   tagQueue(queue: Queue, tags: Record<string, string>): void {
