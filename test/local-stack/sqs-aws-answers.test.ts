@@ -606,6 +606,18 @@ describe('SQS answers as AWS answers', () => {
       const again = await receive(url);
       expect(bodies(again)).toEqual(['g1-m2', 'g1-m3']);
       expect(again![0]!.MessageId).toBe(sent[2]!.MessageId);
+
+      // A long poll waiting on a blocked group gets its next message as soon as the one in flight is
+      // deleted (LocalStack's AWS-validated test_fifo_message_group_visibility: within 2 seconds).
+      const name = url.split('/').pop()!;
+      await send(url, 'g1-m4', 'group-1');
+      const polling = receive(url, 1, { WaitTimeSeconds: 10 });
+      await waitFor(() => provider.service.queueByName(name).waitingReceivers === 1, 5000, 'the long poll to wait');
+      const deletedAt = Date.now();
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: again![0]!.ReceiptHandle! }));
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: again![1]!.ReceiptHandle! }));
+      expect(bodies(await polling)).toEqual(['g1-m4']);
+      expect(Date.now() - deletedAt).toBeLessThan(2000);
     });
 
     // The developer guide ("Exactly-once processing"): a message with the deduplication id of one sent in

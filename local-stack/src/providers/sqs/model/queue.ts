@@ -199,7 +199,10 @@ export class Queue {
         throw invalidParameterValue(`Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.`);
       }
     }
-    if (message) this.removeIds([message.messageId]);
+    if (!message) return;
+    this.removeIds([message.messageId]);
+    // A FIFO group blocked by this message may have its next one for a waiting long poll now.
+    if (this.fifo) this.notify();
   }
 
   /**
