@@ -16,7 +16,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { dataBucketName, endpointName } from '@pipeline/shared';
+import { dataBucketName, endpointName, glueJobName, trainingJobPrefix } from '@pipeline/shared';
+import { CONSOLE_PREFIX, consolePages } from '../../console/server/pages';
 import { createLocalServer, type LocalServer } from './core/server';
 import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
 import { removeStaleTempFilesSync, writeJsonAtomicSync } from './core/persistence';
@@ -67,6 +68,8 @@ export interface StackInfo {
   incomingPrefix: string;
   endpointName: string;
   mailDir: string;
+  /** The pipeline console, served by the stack on its own origin (console/). */
+  consoleUrl: string;
 }
 
 export interface RunningStack {
@@ -99,13 +102,24 @@ export function localPaths(root: string, localDir = path.join(root, '.local')) {
   };
 }
 
+/** Settings the stack leaves at their defaults and tests shorten (retry delays) or pin (training threads). */
+export interface ProviderTuning {
+  eventsRetryBaseDelayMs?: number;
+  eventsRetryMaxDelayMs?: number;
+  lambdaAsyncRetryBaseDelayMs?: number;
+  trainingThreads?: number;
+  /** The clock of SQS's FIFO deduplication window and purge interval (tests move it). */
+  sqsClock?: () => number;
+}
+
 /** The stack's providers, wired to each other; `url` is read when a provider needs the stack's endpoint. */
-export function createProviders(options: { stateDir: string; mailDir: string; chaos: string | undefined; url: () => string; logger: LocalStackLogger }): StackProviders {
+export function createProviders(options: { stateDir: string; mailDir: string; chaos: string | undefined; url: () => string; logger: LocalStackLogger; tuning?: ProviderTuning }): StackProviders {
   const chaos = parseChaosConfig(options.chaos);
+  const tuning = options.tuning ?? {};
   const common = { stateDir: options.stateDir, region: REGION, logger: options.logger };
   // Providers reach each other through these late-bound references: each needs another that is built after it.
   const late: { lambda?: LambdaProvider; sqs?: SqsProvider } = {};
-  const sqs = new SqsProvider({ ...common, baseUrl: options.url });
+  const sqs = new SqsProvider({ ...common, baseUrl: options.url, clock: tuning.sqsClock });
   const events = new EventsProvider({
     ...common,
     invokers: {
@@ -114,6 +128,8 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     },
     duplicateDeliveries: chaos.duplicateEvents,
     random: createRandom(chaos.seed === undefined ? undefined : chaos.seed + 1),
+    retryBaseDelayMs: tuning.eventsRetryBaseDelayMs,
+    retryMaxDelayMs: tuning.eventsRetryMaxDelayMs,
   });
   const lambda = new LambdaProvider({
     ...common,
@@ -122,6 +138,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     eventBus: events,
     invocationFailureRate: chaos.invocationFailureRate,
     random: createRandom(chaos.seed),
+    asyncRetryBaseDelayMs: tuning.lambdaAsyncRetryBaseDelayMs,
   });
   late.lambda = lambda;
   late.sqs = sqs;
@@ -132,7 +149,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     events,
     lambda,
     glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION }),
-    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger }),
+    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads }),
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
     sts: new StsProvider(),
   };
@@ -349,11 +366,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
 
   let url = '';
   const providers = createProviders({ stateDir: paths.stateDir, mailDir: paths.mailDir, chaos: options.chaos ?? process.env.LOCAL_STACK_CHAOS, url: () => url, logger });
+  const pages = consolePages(() => ({
+    mode: 'local',
+    stage: STAGE,
+    region: REGION,
+    dataBucket: dataBucketName(STAGE, ACCOUNT_ID, REGION),
+    endpointName: endpointName(STAGE),
+    glueJobName: glueJobName(STAGE),
+    trainingJobPrefix: trainingJobPrefix(STAGE),
+    incomingPrefix: 'incoming/',
+    // The documented local credentials: the page signs with them, as any client of the stack does.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  }));
   const server: LocalServer = await createLocalServer({
     port: options.port ?? Number(process.env.LOCAL_STACK_PORT ?? DEFAULT_PORT),
     providers: providersInStartOrder(providers),
     logger,
     onListening: (listening) => (url = listening),
+    pages,
     controlRoutes: { 's3-lifecycle': (input) => providers.s3.lifecycle.evaluate(lifecycleTime(input)) },
   });
 
@@ -375,6 +405,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       incomingPrefix: 'incoming/',
       endpointName: endpointName(STAGE),
       mailDir: path.resolve(paths.mailDir),
+      consoleUrl: `${url}${CONSOLE_PREFIX}`,
     };
     writeJsonAtomicSync(paths.infoFile, info);
     return {

@@ -1,6 +1,7 @@
 export * from './names';
 export * from './events';
 export * from './middleware';
+export * from './zod-issues';
 export * from './aws';
 export * from './aws-errors';
 export * from './s3';
@@ -12,3 +13,4 @@ export * from './rows';
 export * from './s3-uri';
 export * from './normalize';
 export * from './random';
+export * from './notification-archive';

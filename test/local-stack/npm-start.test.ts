@@ -4,14 +4,14 @@
  * survives a restart. Run against a temporary LOCAL_STACK_DIR and a free port, never this checkout's .local.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { StackInfo } from '../../local-stack/src/stack';
-import { waitFor } from '../e2e/support';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -29,7 +29,7 @@ async function npmStart(dir: string): Promise<Started> {
   npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const infoFile = path.join(dir, 'stack.json');
-  await waitFor(`npm start to write ${infoFile} (output so far: ${output})`, () => npm.exitCode === null && existsSync(infoFile), 90_000, 50);
+  await waitFor(() => `npm start to write ${infoFile} (its output so far: ${output})`, () => npm.exitCode === null && existsSync(infoFile), 90_000, 50);
   return { npm, info: JSON.parse(readFileSync(infoFile, 'utf8')) as StackInfo, output: () => output };
 }
 
@@ -52,7 +52,8 @@ async function terminate(started: Started): Promise<number | null> {
 }
 
 describe('npm start', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
+  const temp = temporaryDirectory('npm-start');
+  const dir = temp.dir;
   let running: Started | undefined;
 
   afterAll(() => {
@@ -61,7 +62,7 @@ describe('npm start', () => {
     } catch {
       // the group is gone: everything stopped as it should
     }
-    rmSync(dir, { recursive: true, force: true });
+    temp.remove();
   });
 
   it('writes stack.json when ready, stops on a SIGTERM to npm, and keeps its state for the next start', async () => {
@@ -75,11 +76,24 @@ describe('npm start', () => {
       incomingPrefix: 'incoming/',
       endpointName: 'ml-pipeline-local',
       mailDir: path.join(dir, 'mail'),
+      consoleUrl: `${info.endpoint}/_console/`,
     });
+    await waitFor('the console line', () => running!.output().includes(`console     ${info.consoleUrl}`), 10_000, 50);
+    const page = await fetch(info.consoleUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
     const sts = new STSClient({ endpoint: info.endpoint, region: info.region, credentials });
     expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe('000000000000');
     const s3 = new S3Client({ endpoint: info.endpoint, region: info.region, credentials, forcePathStyle: true });
     await s3.send(new PutObjectCommand({ Bucket: info.dataBucket, Key: 'notes/kept.txt', Body: 'survives a restart' }));
+
+    // The terminal follows runs: a refused drop is a run of its own, with a line per stage it went through.
+    await s3.send(new PutObjectCommand({ Bucket: info.dataBucket, Key: 'incoming/report.xlsx', Body: 'not a data set' }));
+    const ingestLine = /\[local-stack\] run (\d{8}-\d{6}-[0-9a-f]{6})  ingest     drop incoming\/report\.xlsx rejected: .+/;
+    await waitFor('the run line of the refused drop', () => ingestLine.test(running!.output()), 30_000, 50);
+    const runId = ingestLine.exec(running.output())![1]!;
+    await waitFor('the run line of its email', () => running!.output().includes(`run ${runId}  notify     email to `), 30_000, 50);
+    expect(running.output()).toMatch(new RegExp(`run ${runId}  notify     email to .+: \\[local\\] Data rejected: incoming/report\\.xlsx`));
 
     expect(await terminate(running)).toBe(0);
     expect(running.output()).toContain('SIGTERM: stopping');

@@ -28,14 +28,14 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
-import { AwsCli, findAwsCli } from './aws-cli';
+import { AwsCli, itWithCli } from '../support/aws-cli';
+import { clientsOf, TEST_TUNING, useProviderStack } from '../support/stack';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
 import { botocoreAvailable, botocoreCall, type BotocoreProtocol } from './botocore';
-import { REGION, temporaryDirectory, TestStack, waitFor } from './fixtures/harness';
 
 const MIB = 1_048_576;
 const TRACE_HEADER = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
-const awsCli = findAwsCli();
 const PROTOCOLS: BotocoreProtocol[] = ['json', 'query'];
 const available = Object.fromEntries(PROTOCOLS.map((protocol) => [protocol, botocoreAvailable(protocol)])) as Record<BotocoreProtocol, boolean>;
 for (const protocol of PROTOCOLS) {
@@ -43,25 +43,11 @@ for (const protocol of PROTOCOLS) {
 }
 
 describe('SQS answers as AWS answers', () => {
-  const state = temporaryDirectory('sqs-aws-answers');
-  const stack = new TestStack();
-  let provider: SqsProvider;
-  let sqs: SQSClient;
-  let queueCount = 0;
   /** Moves the clock of FIFO deduplication and the purge interval (no test waits 5 minutes). */
   let clockOffsetMs = 0;
-
-  beforeAll(async () => {
-    provider = new SqsProvider({ stateDir: state.dir, region: REGION, baseUrl: () => stack.url, clock: () => Date.now() + clockOffsetMs });
-    await stack.start([provider]);
-    sqs = new SQSClient(stack.clientConfig);
-  });
-
-  afterAll(async () => {
-    sqs.destroy();
-    await stack.stop();
-    state.remove();
-  });
+  const stack = useProviderStack({ tuning: { ...TEST_TUNING, sqsClock: () => Date.now() + clockOffsetMs } });
+  const { sqs } = clientsOf(stack);
+  let queueCount = 0;
 
   async function createQueue(prefix: string, attributes: Record<string, string> = {}): Promise<string> {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-${++queueCount}`, Attributes: attributes }));
@@ -263,7 +249,7 @@ describe('SQS answers as AWS answers', () => {
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'test' }));
       const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, VisibilityTimeout: 1 }));
       const handle = Messages![0]!.ReceiptHandle!;
-      await waitFor(async () => (await queueAttributes(url, 'ApproximateNumberOfMessages')).ApproximateNumberOfMessages === '1', 5000, 'the visibility timeout to lapse');
+      await waitFor('the visibility timeout to lapse', async () => (await queueAttributes(url, 'ApproximateNumberOfMessages')).ApproximateNumberOfMessages === '1', 5000);
       await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: handle, VisibilityTimeout: 60 }));
       expect(await queueAttributes(url, 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible')).toEqual({
         ApproximateNumberOfMessages: '0',
@@ -375,11 +361,11 @@ describe('SQS answers as AWS answers', () => {
       expect(Messages![0]!.MD5OfMessageAttributes).toBe('235c5c510d26fb653d073faed50ae77c');
     });
 
-    (awsCli ? it : it.skip)('honours `aws sqs send-message --message-system-attributes AWSTraceHeader=...`', async () => {
+    itWithCli('honours `aws sqs send-message --message-system-attributes AWSTraceHeader=...`', async () => {
       const url = await createQueue('trace-cli');
       const home = temporaryDirectory('sqs-cli-home');
       try {
-        const cli = new AwsCli(() => stack.url, home.dir, 60_000, awsCli);
+        const cli = new AwsCli(() => stack.url, home.dir, 60_000);
         const sent = await cli.json('sqs', 'send-message', '--queue-url', url, '--message-body', 'from the cli', '--message-system-attributes', `AWSTraceHeader={DataType=String,StringValue=${TRACE_HEADER}}`);
         expect(sent.MD5OfMessageSystemAttributes).toBe('5ae4d5d7636402d80f4eb6d213245a88');
         const received = await cli.json<{ Messages: Array<{ Attributes: Record<string, string> }> }>('sqs', 'receive-message', '--queue-url', url, '--attribute-names', 'AWSTraceHeader');
@@ -612,7 +598,7 @@ describe('SQS answers as AWS answers', () => {
       const name = url.split('/').pop()!;
       await send(url, 'g1-m4', 'group-1');
       const polling = receive(url, 1, { WaitTimeSeconds: 10 });
-      await waitFor(() => provider.service.queueByName(name).waitingReceivers === 1, 5000, 'the long poll to wait');
+      await waitFor('the long poll to wait', () => stack.sqs.service.queueByName(name).waitingReceivers === 1, 5000);
       const deletedAt = Date.now();
       await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: again![0]!.ReceiptHandle! }));
       await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: again![1]!.ReceiptHandle! }));
@@ -659,7 +645,7 @@ describe('SQS answers as AWS answers', () => {
       const url = await createFifo('expired-handle', { ContentBasedDeduplication: 'true' });
       await send(url, 'foobar', '1');
       const [message] = (await receive(url, 1, { VisibilityTimeout: 1 }))!;
-      await waitFor(async () => (await queueAttributes(url, 'ApproximateNumberOfMessages')).ApproximateNumberOfMessages === '1', 5000, 'the visibility timeout to lapse');
+      await waitFor('the visibility timeout to lapse', async () => (await queueAttributes(url, 'ApproximateNumberOfMessages')).ApproximateNumberOfMessages === '1', 5000);
       await expect(sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: message!.ReceiptHandle! }))).rejects.toMatchObject({
         name: 'InvalidParameterValue',
         message: `Value ${message!.ReceiptHandle} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.`,
