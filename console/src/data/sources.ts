@@ -68,20 +68,15 @@ function glueRecord(run: JobRun): GlueRunRecord {
 
 /** The job's runs, newest first: all of them, or the first `limit`. */
 export async function listGlueRuns(clients: PipelineClients, jobName: string, limit?: number): Promise<GlueRunRecord[]> {
-  const runs: GlueRunRecord[] = [];
-  let token: string | undefined;
-  do {
-    let page;
-    try {
-      page = await clients.glue.send(new GetJobRunsCommand({ JobName: jobName, MaxResults: Math.min(200, limit ?? 200), NextToken: token }));
-    } catch (error) {
-      if (notFound(error)) return [];
-      throw error;
-    }
-    runs.push(...(page.JobRuns ?? []).map(glueRecord));
-    token = page.NextToken;
-  } while (token && (limit === undefined || runs.length < limit));
-  return runs;
+  try {
+    return await collectPages(limit, async (token) => {
+      const page = await clients.glue.send(new GetJobRunsCommand({ JobName: jobName, MaxResults: Math.min(200, limit ?? 200), NextToken: token }));
+      return { items: (page.JobRuns ?? []).map(glueRecord), token: page.NextToken };
+    });
+  } catch (error) {
+    if (notFound(error)) return [];
+    throw error;
+  }
 }
 
 export async function getGlueRun(clients: PipelineClients, jobName: string, jobRunId: string): Promise<GlueRunRecord | undefined> {
@@ -96,26 +91,22 @@ export async function getGlueRun(clients: PipelineClients, jobName: string, jobR
 
 /** The stage's training jobs, newest first: all of them, or the first `limit`. */
 export async function listTrainingJobs(clients: PipelineClients, prefix: string, limit?: number): Promise<TrainingJobRecord[]> {
-  const jobs: TrainingJobRecord[] = [];
-  let token: string | undefined;
-  do {
+  return collectPages(limit, async (token) => {
     const page = await clients.sagemaker.send(
       new ListTrainingJobsCommand({ NameContains: prefix, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: Math.min(100, limit ?? 100), NextToken: token }),
     );
-    for (const job of page.TrainingJobSummaries ?? []) {
-      if (!job.TrainingJobName?.startsWith(prefix)) continue;
-      jobs.push({
-        name: job.TrainingJobName,
+    const items = (page.TrainingJobSummaries ?? [])
+      .filter((job) => job.TrainingJobName?.startsWith(prefix))
+      .map((job) => ({
+        name: job.TrainingJobName!,
         status: job.TrainingJobStatus ?? 'Unknown',
         secondaryStatus: job.SecondaryStatus,
         createdAt: job.CreationTime,
         endedAt: job.TrainingEndTime,
         lastModifiedAt: job.LastModifiedTime,
-      });
-    }
-    token = page.NextToken;
-  } while (token && (limit === undefined || jobs.length < limit));
-  return jobs;
+      }));
+    return { items, token: page.NextToken };
+  });
 }
 
 export async function describeTrainingJob(clients: PipelineClients, name: string, withTags = false): Promise<TrainingJobDetail | undefined> {
@@ -182,18 +173,27 @@ export async function describeEndpoint(clients: PipelineClients, name: string): 
 }
 
 export async function listEndpointConfigs(clients: PipelineClients, prefix: string, limit?: number): Promise<EndpointConfigRecord[]> {
-  const configs: EndpointConfigRecord[] = [];
-  let token: string | undefined;
-  do {
+  return collectPages(limit, async (token) => {
     const page = await clients.sagemaker.send(
       new ListEndpointConfigsCommand({ NameContains: prefix, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: Math.min(100, limit ?? 100), NextToken: token }),
     );
-    for (const config of page.EndpointConfigs ?? []) {
-      if (config.EndpointConfigName?.startsWith(prefix)) configs.push({ name: config.EndpointConfigName, createdAt: config.CreationTime });
-    }
-    token = page.NextToken;
-  } while (token && (limit === undefined || configs.length < limit));
-  return configs;
+    const items = (page.EndpointConfigs ?? [])
+      .filter((config) => config.EndpointConfigName?.startsWith(prefix))
+      .map((config) => ({ name: config.EndpointConfigName!, createdAt: config.CreationTime }));
+    return { items, token: page.NextToken };
+  });
+}
+
+/** Pages of a listing in order until there are no more or `limit` items have been read (the last page is kept whole). */
+async function collectPages<T>(limit: number | undefined, page: (token: string | undefined) => Promise<{ items: T[]; token?: string }>): Promise<T[]> {
+  const items: T[] = [];
+  let token: string | undefined;
+  do {
+    const next = await page(token);
+    items.push(...next.items);
+    token = next.token;
+  } while (token && (limit === undefined || items.length < limit));
+  return items;
 }
 
 export interface ListOptions {
