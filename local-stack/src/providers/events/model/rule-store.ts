@@ -47,8 +47,13 @@ export class RuleStore {
     const dir = path.join(stateDir, 'events');
     mkdirSync(dir, { recursive: true });
     this.file = path.join(dir, 'rules.json');
-    this.buses.set(DEFAULT_BUS, { name: DEFAULT_BUS, createdAt: 0 });
     this.load();
+    if (!this.buses.has(DEFAULT_BUS)) {
+      // The default bus is as old as the stack's state (saved, so that its CreationTime stays).
+      const now = Date.now();
+      this.buses.set(DEFAULT_BUS, { name: DEFAULT_BUS, createdAt: now, lastModifiedAt: now });
+      this.save();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -57,7 +62,8 @@ export class RuleStore {
   createEventBus(name: string, description?: string): EventBus {
     if (!BUS_NAME.test(name) || name === DEFAULT_BUS) throw validation(`Event bus name ${name} is not valid.`);
     if (this.buses.has(name)) throw new AwsError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
-    const bus: EventBus = { name, ...(description && { description }), createdAt: Date.now() };
+    const now = Date.now();
+    const bus: EventBus = { name, ...(description && { description }), createdAt: now, lastModifiedAt: now };
     this.buses.set(name, bus);
     this.save();
     return bus;
@@ -76,10 +82,13 @@ export class RuleStore {
 
   /** The bus a name or ARN names; ResourceNotFoundException when there is none. */
   bus(nameOrArn: string | undefined): EventBus {
-    const name = busNameOf(nameOrArn);
-    const bus = this.buses.get(name);
-    if (!bus) throw new AwsError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
+    const bus = this.findBus(nameOrArn);
+    if (!bus) throw new AwsError('ResourceNotFoundException', `Event bus ${busNameOf(nameOrArn)} does not exist.`);
     return bus;
+  }
+
+  findBus(nameOrArn: string | undefined): EventBus | undefined {
+    return this.buses.get(busNameOf(nameOrArn));
   }
 
   busArn(name: string): string {
@@ -168,19 +177,31 @@ export class RuleStore {
   // ---------------------------------------------------------------------------------------------
   // Targets
 
+  /**
+   * PutTargets as EventBridge answers it: the request's constraints (botocore's model: target ids,
+   * lengths, retry ranges) and each target's inputs are checked for the whole request
+   * (ValidationException, nothing stored); a target the local stack cannot deliver to fails alone,
+   * in FailedEntries.
+   */
   putTargets(ruleName: string, eventBusName: string | undefined, targets: Target[]): FailedTargetEntry[] {
+    const violations = targetConstraintViolations(targets);
+    if (violations.length > 0) throw constraintViolations(violations);
     const rule = this.rule(ruleName, eventBusName);
-    if (targets.length === 0 || targets.length > 10) throw validation('Targets must hold 1 to 10 entries.');
+    for (const target of targets) {
+      const problem = targetInputProblem(target);
+      if (problem) throw validation(problem);
+    }
     const failed: FailedTargetEntry[] = [];
     const byId = new Map(rule.targets.map((target) => [target.Id, target]));
     for (const target of targets) {
       const problem = targetProblem(target);
       if (problem) {
-        failed.push({ TargetId: String(target.Id ?? ''), ErrorCode: 'ValidationException', ErrorMessage: problem });
+        failed.push({ TargetId: target.Id, ErrorCode: 'ValidationException', ErrorMessage: problem });
         continue;
       }
       if (!byId.has(target.Id) && byId.size >= MAX_TARGETS_PER_RULE) {
-        throw new AwsError('LimitExceededException', `The requested resource exceeds the maximum number allowed: a rule can have at most ${MAX_TARGETS_PER_RULE} targets.`);
+        // AWS's words (recorded): a rule holds at most five targets.
+        throw new AwsError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
       }
       byId.set(target.Id, { ...target });
     }
@@ -223,7 +244,7 @@ export class RuleStore {
 
   private save(): void {
     const state = {
-      buses: [...this.buses.values()].filter((bus) => bus.name !== DEFAULT_BUS),
+      buses: [...this.buses.values()],
       rules: [...this.rules.values()].flatMap((rules) => [...rules.values()]),
     };
     writeJsonAtomicSync(this.file, state);
@@ -237,15 +258,13 @@ export function busNameOf(nameOrArn: string | undefined): string {
   return arn ? arn[1]! : nameOrArn;
 }
 
+/** What the local stack cannot deliver to, or a target it cannot read (reported per entry). */
 function targetProblem(target: Target): string | undefined {
-  if (typeof target.Id !== 'string' || !NAME.test(target.Id)) return `Target Id ${String(target.Id)} is not valid: 1 to 64 letters, digits, '.', '-' or '_'.`;
-  if (typeof target.Arn !== 'string' || !target.Arn.startsWith('arn:')) return `Target ${target.Id} needs an Arn.`;
+  if (!target.Arn.startsWith('arn:')) return `Target ${target.Id} needs an Arn.`;
   const service = target.Arn.split(':')[2] ?? '';
   if (!SUPPORTED_TARGET_SERVICES.has(service)) {
     return `Target ${target.Id}: ${service} targets are not supported by the local stack (Lambda functions, SQS queues and event buses are).`;
   }
-  const inputs = [target.Input, target.InputPath, target.InputTransformer].filter((value) => value !== undefined);
-  if (inputs.length > 1) return `Target ${target.Id}: only one of Input, InputPath or InputTransformer may be set.`;
   if (target.Input !== undefined) {
     try {
       JSON.parse(target.Input);
@@ -253,13 +272,80 @@ function targetProblem(target: Target): string | undefined {
       return `Target ${target.Id}: Input is not valid JSON.`;
     }
   }
-  const retries = target.RetryPolicy?.MaximumRetryAttempts;
-  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 185)) return `Target ${target.Id}: MaximumRetryAttempts must be between 0 and 185.`;
-  const age = target.RetryPolicy?.MaximumEventAgeInSeconds;
-  if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 86_400)) return `Target ${target.Id}: MaximumEventAgeInSeconds must be between 60 and 86400.`;
   const deadLetterArn = target.DeadLetterConfig?.Arn;
   if (deadLetterArn !== undefined && !deadLetterArn.startsWith('arn:aws:sqs:')) return `Target ${target.Id}: DeadLetterConfig.Arn must be an SQS queue ARN.`;
   return undefined;
+}
+
+/**
+ * EventBridge's checks of a target's input, which refuse the whole request; the words are AWS's
+ * (real responses recorded in LocalStack's snapshot tests, test_events_inputs.snapshot.json).
+ */
+function targetInputProblem(target: Target): string | undefined {
+  const inputs = [target.Input, target.InputPath, target.InputTransformer].filter((value) => value !== undefined);
+  if (inputs.length > 1) return `Only one of Input, InputPath, or InputTransformer must be provided for target ${target.Id}.`;
+  const transformer = target.InputTransformer;
+  if (transformer) {
+    const defined = new Set([...Object.keys(transformer.InputPathsMap ?? {}), ...PREDEFINED_PLACEHOLDERS]);
+    for (const [, name] of transformer.InputTemplate.matchAll(PLACEHOLDER)) {
+      if (!defined.has(name!)) return `InputTemplate for target ${target.Id} contains invalid placeholder ${name}.`;
+    }
+  }
+  return undefined;
+}
+
+/** `<name>` in an InputTemplate (names are InputPathsMap keys, [A-Za-z0-9_-]+, or the predefined aws.events.* ones). */
+const PLACEHOLDER = /<([A-Za-z0-9_.-]+)>/g;
+const PREDEFINED_PLACEHOLDERS = ['aws.events.rule-arn', 'aws.events.rule-name', 'aws.events.event.ingestion-time', 'aws.events.event', 'aws.events.event.json'];
+
+interface ConstraintViolation {
+  value: unknown;
+  path: string;
+  constraint: string;
+}
+
+/** PutTargetsRequest's constraints in botocore's model (events 2015-10-07), member by member. */
+function targetConstraintViolations(targets: Target[]): ConstraintViolation[] {
+  if (!Array.isArray(targets) || targets.length < 1 || targets.length > 100) {
+    const constraint = Array.isArray(targets) && targets.length > 100 ? 'Member must have length less than or equal to 100' : 'Member must have length greater than or equal to 1';
+    return [{ value: Array.isArray(targets) ? `[${targets.length} targets]` : null, path: 'targets', constraint }];
+  }
+  const violations: ConstraintViolation[] = [];
+  const check = (value: unknown, path: string, rules: { min?: number; max?: number; pattern?: RegExp; patternText?: string; required?: boolean }): void => {
+    if (value === undefined || value === null) {
+      if (rules.required) violations.push({ value: null, path, constraint: 'Member must not be null' });
+      return;
+    }
+    if (typeof value === 'number') {
+      if (rules.min !== undefined && value < rules.min) violations.push({ value, path, constraint: `Member must have value greater than or equal to ${rules.min}` });
+      if (rules.max !== undefined && value > rules.max) violations.push({ value, path, constraint: `Member must have value less than or equal to ${rules.max}` });
+      return;
+    }
+    const text = String(value);
+    if (rules.pattern && !rules.pattern.test(text)) violations.push({ value: text, path, constraint: `Member must satisfy regular expression pattern: ${rules.patternText}` });
+    if (rules.min !== undefined && text.length < rules.min) violations.push({ value: text, path, constraint: `Member must have length greater than or equal to ${rules.min}` });
+    if (rules.max !== undefined && text.length > rules.max) violations.push({ value: text, path, constraint: `Member must have length less than or equal to ${rules.max}` });
+  };
+  targets.forEach((target, index) => {
+    const at = `targets.${index + 1}.member`;
+    check(target.Id, `${at}.id`, { required: true, min: 1, max: 64, pattern: /^[.\-_A-Za-z0-9]+$/, patternText: '[\\.\\-_A-Za-z0-9]+' });
+    check(target.Arn, `${at}.arn`, { required: true, min: 1, max: 1600 });
+    check(target.Input, `${at}.input`, { max: 8192 });
+    check(target.InputPath, `${at}.inputPath`, { max: 256 });
+    if (target.InputTransformer !== undefined) {
+      check(target.InputTransformer.InputTemplate, `${at}.inputTransformer.inputTemplate`, { required: true, min: 1, max: 8192 });
+    }
+    check(target.RetryPolicy?.MaximumRetryAttempts, `${at}.retryPolicy.maximumRetryAttempts`, { min: 0, max: 185 });
+    check(target.RetryPolicy?.MaximumEventAgeInSeconds, `${at}.retryPolicy.maximumEventAgeInSeconds`, { min: 60, max: 86_400 });
+  });
+  return violations;
+}
+
+/** AWS's (Coral's) validation message: `1 validation error detected: Value 'x' at 'path' failed to satisfy constraint: ...`. */
+function constraintViolations(violations: ConstraintViolation[]): AwsError {
+  const count = violations.length === 1 ? '1 validation error detected' : `${violations.length} validation errors detected`;
+  const parts = violations.map(({ value, path, constraint }) => `Value ${value === null ? 'null' : `'${String(value)}'`} at '${path}' failed to satisfy constraint: ${constraint}`);
+  return validation(`${count}: ${parts.join('; ')}`);
 }
 
 function validation(message: string): AwsError {
