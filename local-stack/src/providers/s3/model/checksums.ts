@@ -8,10 +8,22 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 export const CHECKSUM_ALGORITHMS = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'] as const;
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
 
+/** FULL_OBJECT: the checksum of the whole object; COMPOSITE: of the parts' checksums (`<base64>-<parts>`). */
+export type ChecksumType = 'FULL_OBJECT' | 'COMPOSITE';
+
 export interface StoredChecksum {
   algorithm: ChecksumAlgorithm;
   /** Base64 digest. */
   value: string;
+  /** Absent in state written before it was kept: FULL_OBJECT. */
+  type?: ChecksumType;
+}
+
+/** S3's default for an upload that names no checksum (default data integrity, 2025). */
+export const DEFAULT_CHECKSUM_ALGORITHM: ChecksumAlgorithm = 'CRC64NVME';
+
+export function checksumTypeOf(checksum: StoredChecksum): ChecksumType {
+  return checksum.type ?? 'FULL_OBJECT';
 }
 
 export interface ChecksumHasher {
