@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
+import { checkConstraint, validationMessage, type ConstraintRules, type ConstraintViolation } from '../../../core/constraints';
 import { ACCOUNT_ID, AwsError } from '../../../core/types';
 import { compilePattern, type CompiledPattern } from './pattern';
 import { DEFAULT_BUS, type EventBus, type Rule, type RuleState, type Target } from './types';
@@ -185,7 +186,7 @@ export class RuleStore {
    */
   putTargets(ruleName: string, eventBusName: string | undefined, targets: Target[]): FailedTargetEntry[] {
     const violations = targetConstraintViolations(targets);
-    if (violations.length > 0) throw constraintViolations(violations);
+    if (violations.length > 0) throw validation(validationMessage(violations));
     const rule = this.rule(ruleName, eventBusName);
     for (const target of targets) {
       const problem = targetInputProblem(target);
@@ -298,12 +299,6 @@ function targetInputProblem(target: Target): string | undefined {
 const PLACEHOLDER = /<([A-Za-z0-9_.-]+)>/g;
 const PREDEFINED_PLACEHOLDERS = ['aws.events.rule-arn', 'aws.events.rule-name', 'aws.events.event.ingestion-time', 'aws.events.event', 'aws.events.event.json'];
 
-interface ConstraintViolation {
-  value: unknown;
-  path: string;
-  constraint: string;
-}
-
 /** PutTargetsRequest's constraints in botocore's model (events 2015-10-07), member by member. */
 function targetConstraintViolations(targets: Target[]): ConstraintViolation[] {
   if (!Array.isArray(targets) || targets.length < 1 || targets.length > 100) {
@@ -311,21 +306,7 @@ function targetConstraintViolations(targets: Target[]): ConstraintViolation[] {
     return [{ value: Array.isArray(targets) ? `[${targets.length} targets]` : null, path: 'targets', constraint }];
   }
   const violations: ConstraintViolation[] = [];
-  const check = (value: unknown, path: string, rules: { min?: number; max?: number; pattern?: RegExp; patternText?: string; required?: boolean }): void => {
-    if (value === undefined || value === null) {
-      if (rules.required) violations.push({ value: null, path, constraint: 'Member must not be null' });
-      return;
-    }
-    if (typeof value === 'number') {
-      if (rules.min !== undefined && value < rules.min) violations.push({ value, path, constraint: `Member must have value greater than or equal to ${rules.min}` });
-      if (rules.max !== undefined && value > rules.max) violations.push({ value, path, constraint: `Member must have value less than or equal to ${rules.max}` });
-      return;
-    }
-    const text = String(value);
-    if (rules.pattern && !rules.pattern.test(text)) violations.push({ value: text, path, constraint: `Member must satisfy regular expression pattern: ${rules.patternText}` });
-    if (rules.min !== undefined && text.length < rules.min) violations.push({ value: text, path, constraint: `Member must have length greater than or equal to ${rules.min}` });
-    if (rules.max !== undefined && text.length > rules.max) violations.push({ value: text, path, constraint: `Member must have length less than or equal to ${rules.max}` });
-  };
+  const check = (value: unknown, path: string, rules: ConstraintRules): void => checkConstraint(violations, value, path, rules);
   targets.forEach((target, index) => {
     const at = `targets.${index + 1}.member`;
     check(target.Id, `${at}.id`, { required: true, min: 1, max: 64, pattern: /^[.\-_A-Za-z0-9]+$/, patternText: '[\\.\\-_A-Za-z0-9]+' });
@@ -339,13 +320,6 @@ function targetConstraintViolations(targets: Target[]): ConstraintViolation[] {
     check(target.RetryPolicy?.MaximumEventAgeInSeconds, `${at}.retryPolicy.maximumEventAgeInSeconds`, { min: 60, max: 86_400 });
   });
   return violations;
-}
-
-/** AWS's (Coral's) validation message: `1 validation error detected: Value 'x' at 'path' failed to satisfy constraint: ...`. */
-function constraintViolations(violations: ConstraintViolation[]): AwsError {
-  const count = violations.length === 1 ? '1 validation error detected' : `${violations.length} validation errors detected`;
-  const parts = violations.map(({ value, path, constraint }) => `Value ${value === null ? 'null' : `'${String(value)}'`} at '${path}' failed to satisfy constraint: ${constraint}`);
-  return validation(`${count}: ${parts.join('; ')}`);
 }
 
 function validation(message: string): AwsError {
