@@ -133,6 +133,18 @@ describe('EventBridge answers as AWS answers', () => {
     await expect(wired.client.events.send(new TestEventPatternCommand({ EventPattern: JSON.stringify({ source: ['test-source'] }), Event: JSON.stringify(EVENT) }))).resolves.toMatchObject({ Result: true });
   });
 
+  it('PutRule and CreateEventBus check botocore’s constraints with AWS’s validation message (its form recorded: test_create_connection_validations)', async () => {
+    await expect(wired.client.events.send(new PutRuleCommand({ Name: 'bad name!', EventPattern: JSON.stringify({ source: ['x'] }), State: 'ON' as 'ENABLED' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message:
+        "2 validation errors detected: Value 'bad name!' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+; Value 'ON' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]",
+    });
+    await expect(wired.client.events.send(new CreateEventBusCommand({ Name: 'bus name' }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: "1 validation error detected: Value 'bus name' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [/\\.\\-_A-Za-z0-9]+",
+    });
+  });
+
   describe('PutTargets', () => {
     const queueArn = `arn:aws:sqs:${REGION}:000000000000:answers`;
 

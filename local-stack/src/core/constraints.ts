@@ -13,6 +13,8 @@ export interface ConstraintRules {
   /** Anchored test of the value; `patternText` is the model's pattern, as AWS quotes it. */
   pattern?: RegExp;
   patternText?: string;
+  /** The model's enum (`Member must satisfy enum value set: [A, B]`). */
+  enum?: readonly string[];
 }
 
 export interface ConstraintViolation {
@@ -33,6 +35,7 @@ export function checkConstraint(violations: ConstraintViolation[], value: unknow
     return;
   }
   const text = String(value);
+  if (rules.enum && !rules.enum.includes(text)) violations.push({ value: text, path, constraint: `Member must satisfy enum value set: [${rules.enum.join(', ')}]` });
   if (rules.pattern && !rules.pattern.test(text)) violations.push({ value: text, path, constraint: `Member must satisfy regular expression pattern: ${rules.patternText}` });
   if (rules.min !== undefined && text.length < rules.min) violations.push({ value: text, path, constraint: `Member must have length greater than or equal to ${rules.min}` });
   if (rules.max !== undefined && text.length > rules.max) violations.push({ value: text, path, constraint: `Member must have length less than or equal to ${rules.max}` });
@@ -43,4 +46,11 @@ export function validationMessage(violations: readonly ConstraintViolation[]): s
   const count = violations.length === 1 ? '1 validation error detected' : `${violations.length} validation errors detected`;
   const parts = violations.map(({ value, path, constraint }) => `Value ${value === null ? 'null' : `'${String(value)}'`} at '${path}' failed to satisfy constraint: ${constraint}`);
   return `${count}: ${parts.join('; ')}`;
+}
+
+/** The violations of several members' rules, in the order given. */
+export function constraintViolations(members: ReadonlyArray<[value: unknown, path: string, rules: ConstraintRules]>): ConstraintViolation[] {
+  const violations: ConstraintViolation[] = [];
+  for (const [value, path, rules] of members) checkConstraint(violations, value, path, rules);
+  return violations;
 }

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
-import { checkConstraint, validationMessage, type ConstraintRules, type ConstraintViolation } from '../../../core/constraints';
+import { checkConstraint, constraintViolations, validationMessage, type ConstraintRules, type ConstraintViolation } from '../../../core/constraints';
 import { ACCOUNT_ID, AwsError } from '../../../core/types';
 import { compilePattern, type CompiledPattern } from './pattern';
 import { DEFAULT_BUS, type EventBus, type Rule, type RuleState, type Target } from './types';
@@ -27,9 +27,10 @@ export interface FailedTargetEntry {
   ErrorMessage: string;
 }
 
-const NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
-const BUS_NAME = /^[/.\-_A-Za-z0-9]{1,256}$/;
-const RULE_STATES = new Set<RuleState>(['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS']);
+const NAME = /^[.\-_A-Za-z0-9]+$/;
+const NAME_PATTERN_TEXT = '[\\.\\-_A-Za-z0-9]+';
+const BUS_NAME = /^[/.\-_A-Za-z0-9]+$/;
+const RULE_STATES: readonly RuleState[] = ['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'];
 const MAX_TARGETS_PER_RULE = 5;
 const MAX_PATTERN_LENGTH = 4096;
 const SUPPORTED_TARGET_SERVICES = new Set(['lambda', 'sqs', 'events']);
@@ -61,7 +62,12 @@ export class RuleStore {
   // Buses
 
   createEventBus(name: string, description?: string): EventBus {
-    if (!BUS_NAME.test(name) || name === DEFAULT_BUS) throw validation(`Event bus name ${name} is not valid.`);
+    const violations = constraintViolations([
+      [name, 'name', { required: true, min: 1, max: 256, pattern: BUS_NAME, patternText: '[/\\.\\-_A-Za-z0-9]+' }],
+      [description, 'description', { max: 512 }],
+    ]);
+    if (violations.length > 0) throw validation(validationMessage(violations));
+    if (name === DEFAULT_BUS) throw validation(`Event bus name ${name} is not valid.`);
     if (this.buses.has(name)) throw new AwsError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
     const now = Date.now();
     const bus: EventBus = { name, ...(description && { description }), createdAt: now, lastModifiedAt: now };
@@ -100,7 +106,17 @@ export class RuleStore {
   // Rules
 
   putRule(input: PutRuleInput): Rule {
-    if (!NAME.test(input.name)) throw validation(`Rule name ${input.name} is not valid: 1 to 64 letters, digits, '.', '-' or '_'.`);
+    const eventPatternText = typeof input.eventPattern === 'object' ? JSON.stringify(input.eventPattern) : input.eventPattern;
+    // PutRuleRequest's constraints in botocore's model, answered as AWS answers them.
+    const violations = constraintViolations([
+      [input.name, 'name', { required: true, min: 1, max: 64, pattern: NAME, patternText: NAME_PATTERN_TEXT }],
+      [input.scheduleExpression, 'scheduleExpression', { max: 256 }],
+      [eventPatternText, 'eventPattern', { max: MAX_PATTERN_LENGTH }],
+      [input.state, 'state', { enum: [...RULE_STATES] }],
+      [input.description, 'description', { max: 512 }],
+      [input.roleArn, 'roleArn', { min: 1, max: 1600 }],
+    ]);
+    if (violations.length > 0) throw validation(validationMessage(violations));
     const bus = this.bus(input.eventBusName);
     if (input.eventPattern === undefined && input.scheduleExpression === undefined) {
       throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
@@ -108,14 +124,8 @@ export class RuleStore {
     if (input.scheduleExpression !== undefined && bus.name !== DEFAULT_BUS) {
       throw validation('ScheduleExpression is supported only on the default event bus.');
     }
-    if (input.state !== undefined && !RULE_STATES.has(input.state)) throw validation(`State ${input.state} is not valid.`);
-    let eventPattern: string | undefined;
-    let compiled: CompiledPattern | undefined;
-    if (input.eventPattern !== undefined) {
-      eventPattern = typeof input.eventPattern === 'string' ? input.eventPattern : JSON.stringify(input.eventPattern);
-      if (eventPattern.length > MAX_PATTERN_LENGTH) throw validation(`EventPattern is longer than ${MAX_PATTERN_LENGTH} characters.`);
-      compiled = compilePattern(eventPattern);
-    }
+    const eventPattern = eventPatternText;
+    const compiled: CompiledPattern | undefined = eventPattern === undefined ? undefined : compilePattern(eventPattern);
     const existing = this.rulesOf(bus.name).get(input.name);
     const rule: Rule = {
       name: input.name,
@@ -309,7 +319,7 @@ function targetConstraintViolations(targets: Target[]): ConstraintViolation[] {
   const check = (value: unknown, path: string, rules: ConstraintRules): void => checkConstraint(violations, value, path, rules);
   targets.forEach((target, index) => {
     const at = `targets.${index + 1}.member`;
-    check(target.Id, `${at}.id`, { required: true, min: 1, max: 64, pattern: /^[.\-_A-Za-z0-9]+$/, patternText: '[\\.\\-_A-Za-z0-9]+' });
+    check(target.Id, `${at}.id`, { required: true, min: 1, max: 64, pattern: NAME, patternText: NAME_PATTERN_TEXT });
     check(target.Arn, `${at}.arn`, { required: true, min: 1, max: 1600 });
     check(target.Input, `${at}.input`, { max: 8192 });
     check(target.InputPath, `${at}.inputPath`, { max: 256 });
