@@ -106,6 +106,8 @@ describe('EventBridge answers as AWS answers', () => {
       { FilePath: [{ 'anything-but': { wildcard: ['*/lib/*', '*/bin/*'] } }] },
       { state: [{ 'anything-but': { prefix: ['a', 'b'] } }] },
       { EventBusArn: [{ wildcard: 'arn:aws:events:us-east-1:*:event-bus/*' }] },
+      // Many wildcards whose prefixes differ stay simple: an input is inside one prefix at a time.
+      { key: Array.from({ length: 40 }, (_, index) => ({ wildcard: `prefix-${index}-*` })) },
     ]) {
       await expect(wired.client.events.send(new TestEventPatternCommand({ EventPattern: JSON.stringify(pattern), Event: JSON.stringify(EVENT) }))).resolves.toMatchObject({ Result: false });
     }
