@@ -140,6 +140,9 @@ describe('S3 answers as AWS answers', () => {
       expect(completed).toMatchObject({ ChecksumCRC64NVME: 'Rnr2/5P7Gsk=', ChecksumType: 'FULL_OBJECT', ServerSideEncryption: 'AES256' });
       const head = await plain.send(new HeadObjectCommand({ Bucket, Key: 'mpu-default', ChecksumMode: 'ENABLED' }));
       expect(head).toMatchObject({ ChecksumCRC64NVME: 'Rnr2/5P7Gsk=', ChecksumType: 'FULL_OBJECT' });
+      // Its copy is one object: the ETag is the MD5 of the bytes; the full-object checksum stays.
+      const copied = await plain.send(new CopyObjectCommand({ Bucket, Key: 'mpu-default-copy', CopySource: `${Bucket}/mpu-default` }));
+      expect(copied.CopyObjectResult).toMatchObject({ ETag: '"47bce5c74f589f4867dbd57e9ca9f808"', ChecksumCRC64NVME: 'Rnr2/5P7Gsk=', ChecksumType: 'FULL_OBJECT' });
     });
 
     it('COMPOSITE is the default type of CRC32, and its checksum is of the parts’ checksums, -<parts> (recorded: test_multipart_checksum_type_default_for_checksum)', async () => {
@@ -165,6 +168,23 @@ describe('S3 answers as AWS answers', () => {
       const completed = await plain.send(new CompleteMultipartUploadCommand({ Bucket, Key: 'mpu-composite', UploadId: created.UploadId, MultipartUpload: { Parts: parts } }));
       const composite = checksumOf('CRC32', Buffer.concat(parts.map((part) => Buffer.from(part.ChecksumCRC32!, 'base64'))));
       expect(completed).toMatchObject({ ChecksumCRC32: `${composite}-2`, ChecksumType: 'COMPOSITE' });
+    });
+
+    it('a part copied into a CRC32C upload gets its checksum; the composite of one part is AWS’s value (recorded: test_multipart_upload_part_copy_checksum[COMPOSITE])', async () => {
+      await plain.send(new PutObjectCommand({ Bucket, Key: 'part-source', Body: 'this is a part' }));
+      const created = await plain.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mpu-part-copy', ChecksumAlgorithm: 'CRC32C' }));
+      expect(created).toMatchObject({ ChecksumAlgorithm: 'CRC32C', ChecksumType: 'COMPOSITE', ServerSideEncryption: 'AES256' });
+      const copied = await plain.send(new UploadPartCopyCommand({ Bucket, Key: 'mpu-part-copy', UploadId: created.UploadId, PartNumber: 1, CopySource: `${Bucket}/part-source` }));
+      expect(copied.CopyPartResult).toMatchObject({ ChecksumCRC32C: 'iqJrOQ==', ETag: '"11df95d595559285eb2b042124e74f09"' });
+      const completed = await plain.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key: 'mpu-part-copy',
+          UploadId: created.UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: copied.CopyPartResult?.ETag, ChecksumCRC32C: copied.CopyPartResult?.ChecksumCRC32C }] },
+        }),
+      );
+      expect(completed).toMatchObject({ ChecksumCRC32C: 'F9bAnw==-1', ChecksumType: 'COMPOSITE', ETag: '"395d97c07920de036bfa21e7568a2e9f-1"' });
     });
 
     it('refuses checksum modes S3 refuses, with its words (recorded: test_multipart_checksum_type_compatibility, test_multipart_parts_checksum_exceptions_composite)', async () => {

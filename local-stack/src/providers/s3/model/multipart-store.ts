@@ -115,7 +115,10 @@ export class MultipartStore {
     range: { start: number; end: number } | undefined,
   ): Promise<PartRecord> {
     const source = createReadStream(this.objects.dataPath(sourceBucket, record), range ? { start: range.start, end: range.end } : {});
-    return this.putPart(bucket, uploadId, partNumber, source);
+    // In an upload with a checksum the copied part gets one, as an uploaded part does (recorded:
+    // test_multipart_upload_part_copy_checksum).
+    const algorithm = (await this.upload(bucket, uploadId)).checksumAlgorithm;
+    return this.putPart(bucket, uploadId, partNumber, source, algorithm, (part, computed) => (algorithm && computed ? { ...part, checksum: { algorithm, value: computed } } : part));
   }
 
   async listParts(bucket: string, uploadId: string): Promise<PartRecord[]> {

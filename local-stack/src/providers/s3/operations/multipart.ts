@@ -61,7 +61,11 @@ export function multipartOperations({ objects, uploads, notifier }: S3Services) 
       }
       const part = await uploads.copyPart(bucket, uploadId, partNumber, source.bucket, sourceRecord, range);
       return xmlResponse(
-        el('CopyPartResult', [el('LastModified', xmlTime(part.lastModified)), el('ETag', quotedEtag(part.etag))]),
+        el('CopyPartResult', [
+          el('LastModified', xmlTime(part.lastModified)),
+          el('ETag', quotedEtag(part.etag)),
+          part.checksum ? el(`Checksum${part.checksum.algorithm}`, part.checksum.value) : undefined,
+        ]),
         200,
         { 'x-amz-server-side-encryption': 'AES256', ...(sourceRecord.versionId ? { 'x-amz-copy-source-version-id': sourceRecord.versionId } : {}) },
       );
