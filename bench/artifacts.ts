@@ -15,15 +15,16 @@
  * Writes bench/results/artifacts.json.
  */
 import '../local-stack/src/cli/warnings';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { basename, relative } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { packageServices } from '../local-stack/src/deploy/package';
 import { loadPackagedService, SERVICE_NAMES, type ServiceName } from '../local-stack/src/deploy/templates';
 import type { LambdaService } from '../local-stack/src/providers/lambda/model/service';
 import { startLocalStack, STAGE } from '../local-stack/src/stack';
 import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
+import { temporaryDirectory } from '../test/support/temporary-directory';
 import { busyMachineNote, machineInfo, median, ROOT, round, writeSection, type Figure } from './lib/report';
 
 const COMMAND = defineCommand({
@@ -96,7 +97,8 @@ async function coldStart(lambda: LambdaService, client: LambdaClient, functionNa
 }
 
 async function measureColdStarts(artifacts: readonly Artifact[], repetitions: number): Promise<Map<string, ColdStart[]>> {
-  const localDir = mkdtempSync(join(tmpdir(), 'bench-artifacts-'));
+  const local = temporaryDirectory('bench-artifacts');
+  const localDir = local.dir;
   const stack = await startLocalStack({ root: ROOT, localDir, port: 0, chaos: '' });
   const client = new LambdaClient({ endpoint: stack.info.endpoint, region: stack.info.region, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 1 });
   const results = new Map<string, ColdStart[]>(artifacts.map((artifact) => [artifact.functionName, []]));
@@ -108,7 +110,7 @@ async function measureColdStarts(artifacts: readonly Artifact[], repetitions: nu
   } finally {
     client.destroy();
     await stack.stop();
-    rmSync(localDir, { recursive: true, force: true });
+    local.remove();
   }
   return results;
 }

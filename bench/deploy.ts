@@ -16,12 +16,13 @@
  */
 import '../local-stack/src/cli/warnings';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { startLocalStack } from '../local-stack/src/stack';
 import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { copyWorkingTree } from '../scripts/lib/working-tree';
+import { temporaryDirectory } from '../test/support/temporary-directory';
 import { busyMachineNote, machineInfo, median, ROOT, round, writeSection, type Figure } from './lib/report';
 
 const COMMAND = defineCommand({
@@ -53,7 +54,8 @@ function serverless(cwd: string, localDir: string, args: string[]): Promise<numb
 }
 
 async function measure(copy: string, run: number): Promise<Run> {
-  const localDir = mkdtempSync(join(tmpdir(), 'bench-deploy-state-'));
+  const local = temporaryDirectory('bench-deploy-state');
+  const localDir = local.dir;
   const loadAverage = round(loadavg()[0]!, 2);
   const stack = await startLocalStack({ root: copy, localDir, port: 0, chaos: '' });
   try {
@@ -63,7 +65,7 @@ async function measure(copy: string, run: number): Promise<Run> {
     return { oneServiceMs, allServicesMs, loadAverage };
   } finally {
     await stack.stop();
-    rmSync(localDir, { recursive: true, force: true });
+    local.remove();
   }
 }
 

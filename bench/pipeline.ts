@@ -28,7 +28,8 @@ import { glueJobName, trainingJobName } from '../shared/src/names';
 import { TextClassifier } from '../shared/src/inference';
 import { detailTypeOfSubject } from '../shared/src/events';
 import { readMailbox, type Mail } from '../scripts/lib/mail';
-import { cliFlagsFor, fastTextCliInstalled, trainAndTest } from '../scripts/lib/fasttext-cli';
+import { cliFlagsFor, trainAndTest } from '../scripts/lib/fasttext-cli';
+import { waitFor } from '../test/support/wait';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { busyMachineNote, machineInfo, median, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
@@ -120,14 +121,8 @@ class StackClients {
   }
 }
 
-async function waitForEmail(mailDir: string, timeoutMs: number): Promise<Mail> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const mail = readMailbox(mailDir).find((candidate) => detailTypeOfSubject(candidate.subject) !== undefined);
-    if (mail) return mail;
-    if (Date.now() > deadline) throw new Error(`no pipeline email within ${timeoutMs / 1000} s`);
-    await new Promise((wake) => setTimeout(wake, 20));
-  }
+function waitForEmail(mailDir: string, timeoutMs: number): Promise<Mail> {
+  return waitFor('a pipeline email', () => readMailbox(mailDir).find((candidate) => detailTypeOfSubject(candidate.subject) !== undefined), timeoutMs, 20);
 }
 
 const seconds = (from: Date | number | undefined, to: Date | number | undefined): number =>
@@ -154,7 +149,6 @@ async function stageTimes(clients: StackClients, runId: string, droppedAt: numbe
 
 /** The endpoint's accuracy on the run's test split, and the native CLI's trained on the same train split. */
 async function compareAccuracy(clients: StackClients, runId: string, job: DescribeTrainingJobCommandOutput, dir: string): Promise<RunResult['accuracy']> {
-  if (!fastTextCliInstalled()) return undefined;
   const trainFile = join(dir, 'train.txt');
   const testFile = join(dir, 'test.txt');
   writeFileSync(trainFile, await clients.text(`prepared/${runId}/train/train.txt`));

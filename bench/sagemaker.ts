@@ -33,11 +33,11 @@ import {
   type DescribeTrainingJobCommandOutput,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { createLocalServer } from '../local-stack/src/core/server';
-import type { EventPublisher } from '../local-stack/src/core/types';
-import { S3Provider } from '../local-stack/src/providers/s3';
-import { SageMakerProvider } from '../local-stack/src/providers/sagemaker';
 import { normalizeText } from '../shared/src/normalize';
+import { seededRandom } from '../shared/src/random';
+import { testAccuracy, train } from '../scripts/lib/fasttext-cli';
+import { ProviderStack } from '../test/support/stack';
+import { waitFor } from '../test/support/wait';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { busyMachineNote, median, percentile, ROOT, round, WORK_ROOT, writeSection, type Figure } from './lib/report';
@@ -56,7 +56,6 @@ const COMMAND = defineCommand({
 const WORK_DIR = join(WORK_ROOT, 'sagemaker');
 const SAMPLE_CSV = resolve(ROOT, '..', 'shared', 'data', 'dbpedia_sample', 'train.csv');
 const SCALED_CSV = join(WORK_ROOT, 'dbpedia_560k.csv');
-const FASTTEXT_CLI = '/usr/bin/fasttext';
 const IMAGE = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
 const ROLE = 'arn:aws:iam::000000000000:role/bench';
 const BUCKET = 'bench';
@@ -66,14 +65,12 @@ const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 const TARGETS = { accuracyPoints: 0.5, trainingRatio: 1, p50Ms: 2, p99Ms: 10, predictionsPerSecond: 20_000 };
 
 // ---------------------------------------------------------------------------------------------
-// --serve: the local stack (S3 + SageMaker) in this child process.
+// --serve: the local stack's providers, wired as `npm start` wires them, in this child process (two
+// training threads, as the fastText CLI runs).
 
 async function serve(stateDir: string): Promise<void> {
-  const events: EventPublisher = { publish: async () => undefined };
-  const s3 = new S3Provider({ stateDir, events });
-  const sagemaker = new SageMakerProvider({ stateDir, objects: s3, events, trainingThreads: 2 });
-  const server = await createLocalServer({ port: 0, providers: [s3, sagemaker] });
-  serveUntilSignalled({ url: server.url }, () => server.close());
+  const stack = await ProviderStack.start({ stateDir, tuning: { trainingThreads: 2 } });
+  serveUntilSignalled({ url: stack.url }, () => stack.stop());
 }
 
 async function startServer(stateDir: string): Promise<{ url: string; child: ChildProcess }> {
@@ -117,10 +114,9 @@ async function fastTextLinesOf(csvPath: string, seed: number): Promise<string[]>
     const [label, title, content] = csvFields(row);
     lines.push(`__label__${label} ${normalizeText(`${title} ${content}`)}`);
   }
-  let state = seed;
+  const next = seededRandom(seed);
   for (let i = lines.length - 1; i > 0; i--) {
-    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-    const j = Math.floor((state / 2 ** 32) * (i + 1));
+    const j = Math.floor(next() * (i + 1));
     [lines[i], lines[j]] = [lines[j]!, lines[i]!];
   }
   return lines;
@@ -179,12 +175,8 @@ interface CliRun {
 }
 
 function cliTrain(input: string, output: string, args: string[], testFile?: string): CliRun {
-  const started = performance.now();
-  execFileSync(FASTTEXT_CLI, ['supervised', '-input', input, '-output', output, '-thread', '2', '-verbose', '0', ...args]);
-  const elapsed = (performance.now() - started) / 1000;
-  if (testFile === undefined) return { seconds: elapsed };
-  const report = execFileSync(FASTTEXT_CLI, ['test', `${output}.bin`, testFile]).toString();
-  return { seconds: elapsed, accuracy: Number(/P@1\s+([\d.]+)/.exec(report)![1]) };
+  const elapsed = train(input, output, args);
+  return testFile === undefined ? { seconds: elapsed } : { seconds: elapsed, accuracy: testAccuracy(`${output}.bin`, testFile) };
 }
 
 class LocalStack {
@@ -219,12 +211,18 @@ class LocalStack {
         StoppingCondition: { MaxRuntimeInSeconds: 3600 },
       }),
     );
-    for (;;) {
-      const job = await this.api.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
-      if (job.TrainingJobStatus === 'Completed') return job;
-      if (job.TrainingJobStatus === 'Failed' || job.TrainingJobStatus === 'Stopped') throw new Error(`${name}: ${job.FailureReason}`);
-      await new Promise((wake) => setTimeout(wake, 100));
-    }
+    // Bounded by the job's own MaxRuntimeInSeconds (the stack stops it then), with a minute to spare.
+    const job = await waitFor(
+      `training job ${name} to end`,
+      async () => {
+        const described = await this.api.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+        return described.TrainingJobStatus === 'InProgress' || described.TrainingJobStatus === 'Stopping' ? undefined : described;
+      },
+      3_660_000,
+      100,
+    );
+    if (job.TrainingJobStatus !== 'Completed') throw new Error(`${name}: ${job.TrainingJobStatus}: ${job.FailureReason}`);
+    return job;
   }
 
   async deploy(name: string, modelDataUrl: string): Promise<void> {
@@ -236,12 +234,16 @@ class LocalStack {
       }),
     );
     await this.api.send(new CreateEndpointCommand({ EndpointName: name, EndpointConfigName: name }));
-    for (;;) {
-      const endpoint = await this.api.send(new DescribeEndpointCommand({ EndpointName: name }));
-      if (endpoint.EndpointStatus === 'InService') return;
-      if (endpoint.EndpointStatus === 'Failed') throw new Error(`${name}: ${endpoint.FailureReason}`);
-      await new Promise((wake) => setTimeout(wake, 100));
-    }
+    const endpoint = await waitFor(
+      `endpoint ${name} to leave Creating`,
+      async () => {
+        const described = await this.api.send(new DescribeEndpointCommand({ EndpointName: name }));
+        return described.EndpointStatus === 'Creating' ? undefined : described;
+      },
+      600_000,
+      100,
+    );
+    if (endpoint.EndpointStatus !== 'InService') throw new Error(`${name}: ${endpoint.EndpointStatus}: ${endpoint.FailureReason}`);
   }
 
   async predict(endpoint: string, texts: readonly string[], k = 1): Promise<Array<{ label: string[]; prob: number[] }>> {

@@ -29,6 +29,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, Send
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startLocalStack } from '../local-stack/src/stack';
 import { copyWorkingTree, resetCopy } from '../scripts/lib/working-tree';
+import { waitFor } from '../test/support/wait';
 import { serveUntilSignalled, startChildServer, stopChildServer } from './lib/child-server';
 import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import { busyMachineNote, machineInfo, median, percentile, ROOT, round, writeSection, type Figure } from './lib/report';
@@ -71,17 +72,6 @@ exports.handler = async (event) => {
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable across processes of this machine. */
 const now = (): number => performance.timeOrigin + performance.now();
 
-/** Polls `probe` until it returns something other than undefined/false; fails after `timeoutMs` naming `what`. */
-async function waitUntil<T>(what: string, probe: () => T | undefined | false, timeoutMs: number, intervalMs: number): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 /** One line the probe function wrote: when its handler started, and what the invocation carried. */
 interface ProbeLine {
   startedAt: number;
@@ -107,7 +97,8 @@ class ProbeLog {
     });
   }
 
-  async waitFor(id: string, timeoutMs: number): Promise<ProbeLine> {
+  /** The probe's line for `id`, as soon as it is written (woken by the file's changes). */
+  async lineFor(id: string, timeoutMs: number): Promise<ProbeLine> {
     const deadline = performance.now() + timeoutMs;
     for (;;) {
       this.changed = false;
@@ -205,7 +196,7 @@ async function stopGroup(child: ChildProcess): Promise<number> {
   const started = performance.now();
   process.kill(-pgid, 'SIGTERM');
   try {
-    await waitUntil('npm start to exit after SIGTERM', () => !groupAlive(pgid), STOP_TIMEOUT_MS, 20);
+    await waitFor('npm start to exit after SIGTERM', () => !groupAlive(pgid), STOP_TIMEOUT_MS, 20);
   } catch (error) {
     if (groupAlive(pgid)) process.kill(-pgid, 'SIGKILL');
     throw error;
@@ -246,10 +237,10 @@ async function timedStart(copy: string, kind: StartMeasurement['kind']): Promise
   let readyMs: number;
   let reported: ReturnType<typeof parseStartOutput>;
   try {
-    await waitUntil(`stack.json of the ${kind} start`, () => existsSync(infoFile) || exited, START_TIMEOUT_MS, 5);
+    await waitFor(`stack.json of the ${kind} start`, () => existsSync(infoFile) || exited, START_TIMEOUT_MS, 5);
     readyMs = performance.now() - started;
     if (!existsSync(infoFile)) throw new Error(`npm start exited before it was ready:\n${output}`);
-    reported = await waitUntil('the ready line of npm start', () => parseStartOutput(output), 10_000, 5);
+    reported = await waitFor('the ready line of npm start', () => parseStartOutput(output), 10_000, 5);
     await checkServing(infoFile);
   } catch (error) {
     if (groupAlive(child.pid!)) await stopGroup(child).catch(() => undefined);
@@ -385,7 +376,7 @@ async function measureS3(clients: Clients, probe: ServerInfo['probes']['s3'], op
       const sent = now();
       await clients.s3.send(new PutObjectCommand({ Bucket: ROUTING_BUCKET, Key: key, Body: 'x' }));
       const acknowledged = now();
-      return sampleOf(sent, acknowledged, [await log.waitFor(key, SAMPLE_TIMEOUT_MS)]);
+      return sampleOf(sent, acknowledged, [await log.lineFor(key, SAMPLE_TIMEOUT_MS)]);
     };
     const first = await take(0);
     // After the cold first event, which it would otherwise warm up itself.
@@ -444,7 +435,7 @@ function sqsSampler(clients: Clients, log: ProbeLog, url: string, label: string,
     else await clients.sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: bodies.map((body, k) => ({ Id: String(k), MessageBody: body })) }));
     const acknowledged = now();
     const lines: ProbeLine[] = [];
-    for (const body of bodies) lines.push(await log.waitFor(body, SAMPLE_TIMEOUT_MS));
+    for (const body of bodies) lines.push(await log.lineFor(body, SAMPLE_TIMEOUT_MS));
     return sampleOf(sent, acknowledged, lines);
   };
 }

@@ -63,19 +63,7 @@ export function round(value: number, digits = 3): number {
   return Math.round(value * scale) / scale;
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-/** The nearest-rank percentile `p` (0-100) of the samples. */
-export function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
+export { median, percentile } from '../../test/support/statistics';
 
 /**
  * A note when the machine was busy as a measurement began: the 1-minute load average then (which also holds

@@ -99,9 +99,18 @@ export function localPaths(root: string, localDir = path.join(root, '.local')) {
   };
 }
 
+/** Settings the stack leaves at their defaults and tests shorten (retry delays) or pin (training threads). */
+export interface ProviderTuning {
+  eventsRetryBaseDelayMs?: number;
+  eventsRetryMaxDelayMs?: number;
+  lambdaAsyncRetryBaseDelayMs?: number;
+  trainingThreads?: number;
+}
+
 /** The stack's providers, wired to each other; `url` is read when a provider needs the stack's endpoint. */
-export function createProviders(options: { stateDir: string; mailDir: string; chaos: string | undefined; url: () => string; logger: LocalStackLogger }): StackProviders {
+export function createProviders(options: { stateDir: string; mailDir: string; chaos: string | undefined; url: () => string; logger: LocalStackLogger; tuning?: ProviderTuning }): StackProviders {
   const chaos = parseChaosConfig(options.chaos);
+  const tuning = options.tuning ?? {};
   const common = { stateDir: options.stateDir, region: REGION, logger: options.logger };
   // Providers reach each other through these late-bound references: each needs another that is built after it.
   const late: { lambda?: LambdaProvider; sqs?: SqsProvider } = {};
@@ -114,6 +123,8 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     },
     duplicateDeliveries: chaos.duplicateEvents,
     random: createRandom(chaos.seed === undefined ? undefined : chaos.seed + 1),
+    retryBaseDelayMs: tuning.eventsRetryBaseDelayMs,
+    retryMaxDelayMs: tuning.eventsRetryMaxDelayMs,
   });
   const lambda = new LambdaProvider({
     ...common,
@@ -122,6 +133,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     eventBus: events,
     invocationFailureRate: chaos.invocationFailureRate,
     random: createRandom(chaos.seed),
+    asyncRetryBaseDelayMs: tuning.lambdaAsyncRetryBaseDelayMs,
   });
   late.lambda = lambda;
   late.sqs = sqs;
@@ -132,7 +144,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     events,
     lambda,
     glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION }),
-    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger }),
+    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads }),
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
     sts: new StsProvider(),
   };

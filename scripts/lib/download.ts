@@ -4,7 +4,7 @@
  * likely means), and nothing half-written left under the final name (it is written to `<file>.part`
  * and renamed once the body is complete).
  */
-import { createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
@@ -75,7 +75,9 @@ export async function download(url: string, file: string, options: DownloadOptio
   });
   try {
     // A connection cut mid-body ends the response with 'aborted'/'error': pipeline rejects.
-    await pipeline(response, counter, createWriteStream(partial));
+    // Opened here, not by the stream: a stream opens its file asynchronously, so a response that fails at once
+    // would reject the pipeline before the open, and the file would appear after the cleanup below.
+    await pipeline(response, counter, createWriteStream(partial, { fd: openSync(partial, 'w') }));
     if (!response.complete || (totalBytes !== undefined && bytes !== totalBytes)) {
       throw new Error(`the connection closed after ${bytes} of ${totalBytes ?? 'unknown'} bytes`);
     }

@@ -6,28 +6,24 @@
  * - the same content under a new name starts no run and gets one "Nothing new" email naming the original;
  * - a CSV with an unterminated quote on line 299 of 301 loses that row only, and the run's email says which.
  */
+import { log, secondsSince, useDeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 import {
   describeEndpoint,
   drop,
   getText,
   glueRuns,
   listKeys,
-  log,
   readManifest,
   runIdOf,
-  secondsSince,
-  stackPerFile,
   SUBJECT,
   vocabularyCsv,
-  waitFor,
   waitForLabeled,
   waitUntilIdle,
-  type E2EStack,
   type VocabularyClass,
 } from './support';
 
-let e2e: E2EStack;
-stackPerFile('corpus', (started) => (e2e = started));
+const e2e = useDeployedStack('corpus.test.ts');
 
 /** Two drops whose labels are both 1, 2, 3, meaning different things. */
 const SHOPS: VocabularyClass[] = [

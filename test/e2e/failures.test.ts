@@ -12,37 +12,21 @@ import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from '@aws-sdk/c
 import { loadConfig } from '../../services/training/src/config';
 import { trainingJobRequest } from '../../services/training/src/training-job';
 import { runIdFor } from '../../shared/src/names';
+import { useDeployedStack } from '../support/stack';
 import {
   describeEndpoint,
   drop,
-  log,
   getText,
   glueRuns,
   listKeys,
   readManifest,
   runIdOf,
-  secondsSince,
-  startStack,
   SUBJECT,
-  temporaryLocalDir,
   trainingJobs,
   waitForLabeled,
-  type E2EStack,
 } from './support';
 
-const fileStarted = Date.now();
-const temp = temporaryLocalDir('failures');
-let e2e: E2EStack;
-
-beforeAll(async () => {
-  e2e = await startStack(temp.dir);
-}, 120_000);
-
-afterAll(async () => {
-  await e2e?.stop();
-  temp.remove();
-  log(`file failures.test.ts took ${secondsSince(fileStarted)} s`);
-});
+const e2e = useDeployedStack('failures.test.ts');
 
 /** Two labels on every line: the ingestion check (first lines start with `__label__X text`) passes it, the Glue job refuses each row. */
 function multiLabelLines(rows: number): string {

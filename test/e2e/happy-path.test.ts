@@ -3,12 +3,13 @@
  * serving endpoint; a second drop retrains on the union of both drops and replaces the model
  * blue/green while a client keeps querying, without one failed request.
  */
+import { log, secondsSince, useDeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 import {
   classesFile,
   describeEndpoint,
   drop,
   dropWithClasses,
-  log,
   endpointTestAccuracy,
   EndpointProber,
   invokeRaw,
@@ -17,29 +18,12 @@ import {
   RECIPE_PROBE,
   recipeCsv,
   runIdOf,
-  secondsSince,
-  startStack,
   SUBJECT,
   syntheticCsv,
-  temporaryLocalDir,
-  waitFor,
   waitForLabeled,
-  type E2EStack,
 } from './support';
 
-const fileStarted = Date.now();
-const temp = temporaryLocalDir('happy');
-let e2e: E2EStack;
-
-beforeAll(async () => {
-  e2e = await startStack(temp.dir);
-}, 120_000);
-
-afterAll(async () => {
-  await e2e?.stop();
-  temp.remove();
-  log(`file happy-path.test.ts took ${secondsSince(fileStarted)} s`);
-});
+const e2e = useDeployedStack('happy-path.test.ts');
 
 /** A few texts that are not in any drop: one per kind of article. */
 const PROBES = [

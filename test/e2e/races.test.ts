@@ -8,26 +8,22 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import type { JobRun } from '@aws-sdk/client-glue';
+import { log, secondsSince, useDeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 import {
   classesFile,
   describeEndpoint,
   drop,
   dropWithClasses,
   listKeys,
-  log,
   manifestSourceKeys,
   readManifest,
   runIdOf,
-  secondsSince,
-  startStack,
   SUBJECT,
   syntheticCsv,
-  temporaryLocalDir,
   trainingJobs,
-  waitFor,
   waitForLabeled,
   waitUntilIdle,
-  type E2EStack,
 } from './support';
 
 const fileStarted = Date.now();
@@ -44,17 +40,7 @@ function expectNoOverlap(runs: JobRun[]): void {
 }
 
 describe('two drops in quick succession', () => {
-  const temp = temporaryLocalDir('races');
-  let e2e: E2EStack;
-
-  beforeAll(async () => {
-    e2e = await startStack(temp.dir);
-  }, 120_000);
-
-  afterAll(async () => {
-    await e2e?.stop();
-    temp.remove();
-  });
+  const e2e = useDeployedStack('races');
 
   it('loses nothing, never runs Glue twice at once, and ends serving a model trained on both', async () => {
     await drop(e2e, 'burst/classes.txt', classesFile());
@@ -89,12 +75,10 @@ describe('two drops in quick succession', () => {
 });
 
 describe('chaos: every event twice, 20% of invocations failing', () => {
-  const temp = temporaryLocalDir('chaos');
-  let e2e: E2EStack;
+  const e2e = useDeployedStack('chaos', { chaos: 'duplicate,fail:0.2,seed:7' });
   let endpointEventsQueue = '';
 
   beforeAll(async () => {
-    e2e = await startStack(temp.dir, { chaos: 'duplicate,fail:0.2,seed:7' });
     // A failed notification batch comes back after the queue's visibility timeout (180 s): lowered, as an
     // operator could, so that redeliveries take seconds. The function and the queue are otherwise as deployed.
     const notifications = (await e2e.sqs.send(new GetQueueUrlCommand({ QueueName: 'ml-pipeline-local-notifications' }))).QueueUrl!;
@@ -112,11 +96,6 @@ describe('chaos: every event twice, 20% of invocations failing', () => {
     );
     await events.send(new PutTargetsCommand({ Rule: 'e2e-endpoint-events', Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn! }] }));
   }, 120_000);
-
-  afterAll(async () => {
-    await e2e?.stop();
-    temp.remove();
-  });
 
   async function endpointEvents(): Promise<Array<{ id: string; status: string; config: string }>> {
     const events: Array<{ id: string; status: string; config: string }> = [];

@@ -5,39 +5,23 @@
  * rejects by a `Model rejected` email. The endpoint keeps serving the same model throughout.
  */
 import { ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
+import { useDeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 import {
   describeEndpoint,
   drop,
   dropWithClasses,
-  log,
   getBytes,
   getText,
   glueRuns,
   listKeys,
   runIdOf,
-  secondsSince,
-  startStack,
   SUBJECT,
   syntheticCsv,
-  temporaryLocalDir,
   trainingJobs,
-  waitFor,
-  type E2EStack,
 } from './support';
 
-const fileStarted = Date.now();
-const temp = temporaryLocalDir('rejections');
-let e2e: E2EStack;
-
-beforeAll(async () => {
-  e2e = await startStack(temp.dir);
-}, 120_000);
-
-afterAll(async () => {
-  await e2e?.stop();
-  temp.remove();
-  log(`file rejections.test.ts took ${secondsSince(fileStarted)} s`);
-});
+const e2e = useDeployedStack('rejections.test.ts');
 
 const PROBES = [
   'kavo ritema is a singer songwriter and guitarist , her solo career and recorded albums',

@@ -4,29 +4,26 @@
  * drop retrains normally (on everything kept so far).
  */
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { log, secondsSince, startDeployedStack, type DeployedStack } from '../support/stack';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
 import {
   describeEndpoint,
   dropWithClasses,
   getBytes,
   listObjects,
-  log,
   manifestSourceKeys,
   readManifest,
   runIdOf,
-  secondsSince,
-  startStack,
   SUBJECT,
   syntheticCsv,
-  temporaryLocalDir,
   trainingJobs,
-  waitFor,
   waitForLabeled,
-  type E2EStack,
 } from './support';
 
 const fileStarted = Date.now();
-const temp = temporaryLocalDir('restart');
-let e2e: E2EStack | undefined;
+const temp = temporaryDirectory('e2e-restart');
+let e2e: DeployedStack | undefined;
 
 afterAll(async () => {
   await e2e?.stop();
@@ -36,7 +33,7 @@ afterAll(async () => {
 
 describe('restart mid-training', () => {
   it('keeps every drop, reports the interrupted run, and retrains on the next drop', async () => {
-    e2e = await startStack(temp.dir);
+    e2e = await startDeployedStack(temp.dir);
     // big enough that training takes several seconds
     const csv = syntheticCsv({ rows: 10_000, seed: 51 });
     await dropWithClasses(e2e, 'big/part-1.csv', csv);
@@ -61,7 +58,7 @@ describe('restart mid-training', () => {
     log(`stopped the stack during training of ${jobName} in ${secondsSince(stopping)} s`);
 
     const seen = e2e.mail.mark();
-    e2e = await startStack(temp.dir);
+    e2e = await startDeployedStack(temp.dir);
     const stack = e2e;
 
     // the interrupted run is reported

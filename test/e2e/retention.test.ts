@@ -6,21 +6,11 @@
  */
 import { GetBucketLifecycleConfigurationCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { ListModelsCommand } from '@aws-sdk/client-sagemaker';
-import {
-  describeEndpoint,
-  drop,
-  listKeys,
-  log,
-  runIdOf,
-  stackPerFile,
-  SUBJECT,
-  vocabularyCsv,
-  waitFor,
-  type E2EStack,
-} from './support';
+import { log, useDeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
+import { describeEndpoint, drop, listKeys, runIdOf, SUBJECT, vocabularyCsv } from './support';
 
-let e2e: E2EStack;
-stackPerFile('retention', (started) => (e2e = started));
+const e2e = useDeployedStack('retention.test.ts');
 
 const CLASSES = [
   { label: 'Bakery', words: 'bread flour oven pastry baker croissant dough cake bakery loaf yeast crust bun' },

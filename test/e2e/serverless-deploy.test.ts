@@ -15,12 +15,14 @@ import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { ListRulesCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { copyWorkingTree } from '../../scripts/lib/working-tree';
-import { dropWithClasses, log, ROOT, runIdOf, secondsSince, startStack, SUBJECT, syntheticCsv, temporaryLocalDir, waitForLabeled, type E2EStack } from './support';
+import { log, ROOT, secondsSince, startDeployedStack, type DeployedStack } from '../support/stack';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { dropWithClasses, runIdOf, SUBJECT, syntheticCsv, waitForLabeled } from './support';
 
 const fileStarted = Date.now();
-const temp = temporaryLocalDir('serverless-deploy');
+const temp = temporaryDirectory('e2e-serverless-deploy');
 const copy = copyWorkingTree(ROOT, 'e2e-serverless-deploy-');
 const DEPLOYMENT = path.join(copy, 'services', 'deployment');
 const STACK = 'ml-pipeline-deployment-local';
@@ -29,7 +31,7 @@ const RULES = ['ml-pipeline-local-training-job-ended', 'ml-pipeline-local-endpoi
 /** A third of the labels replaced at random: the model learns the classes, validation scores about 67%. */
 const NOISY = { rows: 3_000, labelNoise: 0.35 };
 
-let e2e: E2EStack;
+let e2e: DeployedStack;
 let progress: string[] = [];
 let cloudformation: CloudFormationClient;
 let lambda: LambdaClient;
@@ -37,7 +39,7 @@ let events: EventBridgeClient;
 
 async function start(): Promise<void> {
   progress = [];
-  e2e = await startStack(temp.dir, { root: copy, progress: (line) => progress.push(line) });
+  e2e = await startDeployedStack(temp.dir, { root: copy, progress: (line) => progress.push(line) });
   const config = { endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } };
   cloudformation = new CloudFormationClient(config);
   lambda = new LambdaClient(config);
@@ -161,7 +163,7 @@ describe('serverless deploy --stage local', () => {
     expect((await ruleNames()).filter((name) => RULES.includes(name))).toEqual([]);
     await expect(deployedStack()).rejects.toMatchObject({ name: 'ValidationError', message: `Stack with id ${STACK} does not exist` });
     const kept = await waitForLabeled(e2e, 'noisy/part-1.csv');
-    expect((await e2e.s3.send(new GetObjectCommand({ Bucket: e2e.info.dataBucket, Key: kept }))).ContentLength).toBeGreaterThan(0);
+    expect((await e2e.s3.send(new HeadObjectCommand({ Bucket: e2e.info.dataBucket, Key: kept }))).ContentLength).toBeGreaterThan(0);
 
     await succeeds(DEPLOYMENT, 'deploy', '--stage', 'local');
     expect((await functionNames()).filter((name) => FUNCTIONS.includes(name)).sort()).toEqual([...FUNCTIONS].sort());

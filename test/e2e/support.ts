@@ -1,137 +1,37 @@
 /**
- * End-to-end test support: a local stack in a temporary directory, AWS SDK v3 clients configured
- * from its stack.json (as any user of the stack would), drops into incoming/, bounded waits on
- * what the pipeline leaves behind (emails, objects, job states), and endpoint predictions.
- *
- * Every wait polls a condition with a deadline: no test sleeps and hopes.
+ * End-to-end test support, on a deployed stack (test/support/stack.ts): drops into incoming/, what the
+ * pipeline leaves behind (objects, job states, emails), data sets of our own, and endpoint predictions.
+ * Every wait polls a condition with a deadline (test/support/wait.ts): no test sleeps and hopes.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type _Object } from '@aws-sdk/client-s3';
-import { GetJobRunsCommand, GlueClient, type JobRun } from '@aws-sdk/client-glue';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type _Object } from '@aws-sdk/client-s3';
+import { GetJobRunsCommand, type JobRun } from '@aws-sdk/client-glue';
 import {
   DescribeEndpointCommand,
   ListTrainingJobsCommand,
-  SageMakerClient,
   type DescribeEndpointCommandOutput,
   type TrainingJobSummary,
 } from '@aws-sdk/client-sagemaker';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { startLocalStack, type RunningStack, type StackInfo } from '../../local-stack/src/stack';
 import { glueJobName, trainingJobPrefix } from '../../shared/src/names';
 import { PIPELINE_DETAIL_TYPES, PIPELINE_EVENTS, type PipelineDetailType } from '../../shared/src/events';
 import { parseManifest, type PreprocessManifest } from '../../shared/src/manifest';
 import { TextClassifier } from '../../shared/src/inference';
-import { readMailbox, type Mail } from '../../scripts/lib/mail';
+import { seededRandom } from '../../shared/src/random';
+import type { Mail } from '../../scripts/lib/mail';
 import { classesFile, csvLine, generateRows, type GeneratorOptions } from '../../scripts/lib/synthetic-dbpedia';
-
-export const ROOT = path.resolve(__dirname, '..', '..');
+import type { DeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 /** The subject of each pipeline event's email (docs/contracts.md, Emails), by detail type. */
 export const SUBJECT = Object.fromEntries(
   PIPELINE_DETAIL_TYPES.map((detailType) => [detailType, new RegExp(`^\\[local\\] ${PIPELINE_EVENTS[detailType].emailSubject}: `)]),
 ) as Record<PipelineDetailType, RegExp>;
 
-export interface E2EStack {
-  stack: RunningStack;
-  /** The content of stack.json, as written by the stack. */
-  info: StackInfo;
-  localDir: string;
-  s3: S3Client;
-  glue: GlueClient;
-  sagemaker: SageMakerClient;
-  runtime: SageMakerRuntimeClient;
-  sqs: SQSClient;
-  classifier: TextClassifier;
-  mail: MailWatcher;
-  stop(): Promise<void>;
-}
-
-export function temporaryLocalDir(name: string): { dir: string; remove(): void } {
-  const dir = mkdtempSync(path.join(tmpdir(), `e2e-${name}-`));
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/**
- * Starts a stack over `localDir` (reused as is: state survives from a previous stack) on a free port,
- * from this checkout or another `root` (a copy of it), with npm start's progress lines to `progress`.
- */
-export async function startStack(localDir: string, options: { chaos?: string; root?: string; progress?: (line: string) => void } = {}): Promise<E2EStack> {
-  const started = Date.now();
-  const stack = await startLocalStack({ root: options.root ?? ROOT, localDir, port: 0, chaos: options.chaos ?? '', progress: options.progress });
-  log(`stack ready in ${secondsSince(started)} s (packaging ${(stack.timings.packagingMs / 1000).toFixed(1)} s) at ${stack.info.endpoint}`);
-  // Clients are configured from stack.json, the contract for everything that talks to the stack.
-  const info = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as StackInfo;
-  const config = { endpoint: info.endpoint, region: info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } };
-  const runtime = new SageMakerRuntimeClient(config);
-  const sagemaker = new SageMakerClient(config);
-  let stopped = false;
-  return {
-    stack,
-    info,
-    localDir,
-    s3: new S3Client({ ...config, forcePathStyle: true }),
-    glue: new GlueClient(config),
-    sagemaker,
-    runtime,
-    sqs: new SQSClient(config),
-    classifier: new TextClassifier(runtime, info.endpointName, sagemaker),
-    mail: new MailWatcher(info.mailDir),
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      const stopping = Date.now();
-      await stack.stop();
-      log(`stack stopped in ${secondsSince(stopping)} s`);
-    },
-  };
-}
-
-/**
- * A stack for one test file: started over a fresh temporary folder before its tests (handed to `use`), stopped and
- * removed after them, with the file's duration logged.
- */
-export function stackPerFile(name: string, use: (e2e: E2EStack) => void): void {
-  const started = Date.now();
-  const temp = temporaryLocalDir(name);
-  let e2e: E2EStack | undefined;
-  beforeAll(async () => {
-    e2e = await startStack(temp.dir);
-    use(e2e);
-  }, 120_000);
-  afterAll(async () => {
-    await e2e?.stop();
-    temp.remove();
-    log(`file ${name}.test.ts took ${secondsSince(started)} s`);
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Waiting
-
-/** Polls `probe` until it returns something other than undefined/false; fails after `timeoutMs` naming `what`. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs: number,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 const TERMINAL = /^\[local\] (Model deployed|Model rejected|Pipeline failed): /;
 const runIdOfRun = (run: JobRun): string => run.Arguments?.['--run_id'] ?? '';
 
 /** Every Glue run has ended and has its final email (deployed, rejected or failed): the pipeline is idle. */
-export async function waitUntilIdle(e2e: E2EStack, timeoutMs: number): Promise<{ runs: JobRun[]; finals: Mail[] }> {
+export async function waitUntilIdle(e2e: DeployedStack, timeoutMs: number): Promise<{ runs: JobRun[]; finals: Mail[] }> {
   return waitFor(
     'every run to end with its email',
     async () => {
@@ -147,37 +47,6 @@ export async function waitUntilIdle(e2e: E2EStack, timeoutMs: number): Promise<{
     timeoutMs,
     250,
   );
-}
-
-/** The stack's mailbox: every email, and waits for new ones. */
-export class MailWatcher {
-  constructor(readonly dir: string) {}
-
-  all(): Mail[] {
-    return readMailbox(this.dir);
-  }
-
-  matching(subject: RegExp): Mail[] {
-    return this.all().filter((mail) => subject.test(mail.subject));
-  }
-
-  /** The files present now: pass to `next` to wait only for emails sent after this point. */
-  mark(): Set<string> {
-    return new Set(this.all().map((mail) => mail.file));
-  }
-
-  /** The first email not in `seen` whose subject matches (and that passes `filter`). */
-  async next(subject: RegExp, seen: Set<string>, timeoutMs: number, filter: (mail: Mail) => boolean = () => true): Promise<Mail> {
-    return waitFor(
-      `an email matching ${subject}`,
-      () => this.all().find((mail) => !seen.has(mail.file) && subject.test(mail.subject) && filter(mail)),
-      timeoutMs,
-      50,
-    ).catch((error: Error) => {
-      const subjects = this.all().filter((mail) => !seen.has(mail.file)).map((mail) => mail.subject);
-      throw new Error(`${error.message}; new emails: ${JSON.stringify(subjects)}`);
-    });
-  }
 }
 
 /** The run id named in a pipeline email's subject (`... run <runId> ...`). */
@@ -197,18 +66,6 @@ export function syntheticCsv(options: GeneratorOptions): string {
 }
 
 export { classesFile };
-
-/** mulberry32, for test data of our own. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const RECIPE_WORDS =
   'recipe flour sugar butter oven bake baked whisk simmer saucepan teaspoon tablespoon dough knead yeast garlic onion ' +
@@ -251,13 +108,13 @@ export const RECIPE_PROBE = 'Lemon tart is a dish: whisk the sugar and butter, k
 // ---------------------------------------------------------------------------------------------
 // S3
 
-export async function drop(e2e: E2EStack, relativeKey: string, body: string | Uint8Array): Promise<string> {
+export async function drop(e2e: DeployedStack, relativeKey: string, body: string | Uint8Array): Promise<string> {
   const key = `${e2e.info.incomingPrefix}${relativeKey}`;
   await e2e.s3.send(new PutObjectCommand({ Bucket: e2e.info.dataBucket, Key: key, Body: body }));
   return key;
 }
 
-export async function listObjects(e2e: E2EStack, prefix: string): Promise<_Object[]> {
+export async function listObjects(e2e: DeployedStack, prefix: string): Promise<_Object[]> {
   const objects: _Object[] = [];
   let token: string | undefined;
   do {
@@ -268,16 +125,16 @@ export async function listObjects(e2e: E2EStack, prefix: string): Promise<_Objec
   return objects;
 }
 
-export async function listKeys(e2e: E2EStack, prefix: string): Promise<string[]> {
+export async function listKeys(e2e: DeployedStack, prefix: string): Promise<string[]> {
   return (await listObjects(e2e, prefix)).map((object) => object.Key!);
 }
 
-export async function getText(e2e: E2EStack, key: string): Promise<string> {
+export async function getText(e2e: DeployedStack, key: string): Promise<string> {
   const object = await e2e.s3.send(new GetObjectCommand({ Bucket: e2e.info.dataBucket, Key: key }));
   return object.Body!.transformToString('utf-8');
 }
 
-export async function getBytes(e2e: E2EStack, key: string): Promise<Uint8Array> {
+export async function getBytes(e2e: DeployedStack, key: string): Promise<Uint8Array> {
   const object = await e2e.s3.send(new GetObjectCommand({ Bucket: e2e.info.dataBucket, Key: key }));
   return object.Body!.transformToByteArray();
 }
@@ -287,7 +144,7 @@ export async function getBytes(e2e: E2EStack, key: string): Promise<Uint8Array> 
  * `<folder>/classes.txt` is kept as `labeled/<folder>/classes.<dropped at>.<etag 12>.txt`); returns that key (the
  * newest, for a classes.txt dropped into the folder before).
  */
-export async function waitForLabeled(e2e: E2EStack, relativeKey: string, timeoutMs = 30_000, since = new Date(0)): Promise<string> {
+export async function waitForLabeled(e2e: DeployedStack, relativeKey: string, timeoutMs = 30_000, since = new Date(0)): Promise<string> {
   if (relativeKey === 'classes.txt' || relativeKey.endsWith('/classes.txt')) {
     const folder = relativeKey.slice(0, -'classes.txt'.length);
     const pattern = new RegExp(`^labeled/${escape(folder)}classes\\.\\d{8}T\\d{6}Z\\.[0-9a-f]{12}\\.txt$`);
@@ -315,7 +172,7 @@ export async function waitForLabeled(e2e: E2EStack, relativeKey: string, timeout
  * A numeric-label drop as the README says to make one: `<folder>/classes.txt` (the synthetic generator's 14 names
  * unless given), then the data file beside it. Returns the data file's incoming key.
  */
-export async function dropWithClasses(e2e: E2EStack, relativeKey: string, body: string, classes = classesFile()): Promise<string> {
+export async function dropWithClasses(e2e: DeployedStack, relativeKey: string, body: string, classes = classesFile()): Promise<string> {
   const folder = relativeKey.slice(0, relativeKey.lastIndexOf('/') + 1);
   await drop(e2e, `${folder}classes.txt`, classes);
   return drop(e2e, relativeKey, body);
@@ -323,7 +180,7 @@ export async function dropWithClasses(e2e: E2EStack, relativeKey: string, body: 
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-export async function readManifest(e2e: E2EStack, runId: string): Promise<PreprocessManifest> {
+export async function readManifest(e2e: DeployedStack, runId: string): Promise<PreprocessManifest> {
   return parseManifest(await getText(e2e, `prepared/${runId}/manifest.json`));
 }
 
@@ -335,7 +192,7 @@ export function manifestSourceKeys(manifest: PreprocessManifest, bucket: string)
 // ---------------------------------------------------------------------------------------------
 // Glue and SageMaker
 
-export async function glueRuns(e2e: E2EStack): Promise<JobRun[]> {
+export async function glueRuns(e2e: DeployedStack): Promise<JobRun[]> {
   const runs: JobRun[] = [];
   let token: string | undefined;
   do {
@@ -346,7 +203,7 @@ export async function glueRuns(e2e: E2EStack): Promise<JobRun[]> {
   return runs;
 }
 
-export async function trainingJobs(e2e: E2EStack): Promise<TrainingJobSummary[]> {
+export async function trainingJobs(e2e: DeployedStack): Promise<TrainingJobSummary[]> {
   const jobs: TrainingJobSummary[] = [];
   let token: string | undefined;
   do {
@@ -357,7 +214,7 @@ export async function trainingJobs(e2e: E2EStack): Promise<TrainingJobSummary[]>
   return jobs;
 }
 
-export async function describeEndpoint(e2e: E2EStack): Promise<DescribeEndpointCommandOutput | undefined> {
+export async function describeEndpoint(e2e: DeployedStack): Promise<DescribeEndpointCommandOutput | undefined> {
   try {
     return await e2e.sagemaker.send(new DescribeEndpointCommand({ EndpointName: e2e.info.endpointName }));
   } catch (error) {
@@ -372,7 +229,7 @@ export interface BlazingTextPrediction {
 }
 
 /** InvokeEndpoint with BlazingText's JSON request, answered in BlazingText's JSON format (docs/contracts.md, Inference). */
-export async function invokeRaw(e2e: E2EStack, instances: string[], k: number): Promise<{ contentType: string | undefined; body: unknown }> {
+export async function invokeRaw(e2e: DeployedStack, instances: string[], k: number): Promise<{ contentType: string | undefined; body: unknown }> {
   const response = await e2e.runtime.send(
     new InvokeEndpointCommand({
       EndpointName: e2e.info.endpointName,
@@ -385,23 +242,13 @@ export async function invokeRaw(e2e: E2EStack, instances: string[], k: number): 
 }
 
 /** The share of a run's held-out test split (fastText lines, already normalised) the endpoint labels right. */
-export async function endpointTestAccuracy(e2e: E2EStack, runId: string, limit = 300): Promise<number> {
+export async function endpointTestAccuracy(e2e: DeployedStack, runId: string, limit = 300): Promise<number> {
   const lines = (await getText(e2e, `prepared/${runId}/test/test.txt`)).split('\n').filter((line) => line.trim() !== '').slice(0, limit);
   const truths = lines.map((line) => line.slice('__label__'.length, line.indexOf(' ')));
   const texts = lines.map((line) => line.slice(line.indexOf(' ') + 1));
   const predictions = await e2e.classifier.classify(texts, { skipNormalization: true });
   const right = predictions.filter((prediction, i) => prediction[0]?.label === truths[i]).length;
   return right / lines.length;
-}
-
-/** Seconds since `started`, to one decimal, for the timing lines the tests print. */
-export function secondsSince(started: number): string {
-  return ((Date.now() - started) / 1000).toFixed(1);
-}
-
-/** One line on stdout (jest's console adds a stack trace to each line). */
-export function log(line: string): void {
-  process.stdout.write(`[e2e] ${line}\n`);
 }
 
 /**
@@ -416,7 +263,7 @@ export class EndpointProber {
   private readonly classifier: TextClassifier;
 
   constructor(
-    e2e: E2EStack,
+    e2e: DeployedStack,
     private readonly texts: string[],
     private readonly intervalMs = 25,
   ) {

@@ -1,31 +1,27 @@
 /**
- * Issue 6's last "done when", as a user does it: the local stack running, the AWS CLI v2 alone to drop
+ * Issue 6's last "done when", as a user does it: the local stack running, the AWS CLI alone to drop
  * labeled data (the real DBpedia sample, 14,000 rows, with its classes.txt) into incoming/. The pipeline
  * must email `Model deployed`, and the endpoint must be as accurate on the held-out split as the native
  * fastText CLI trained on the same split with the job's hyperparameters. Then a garbage drop: a `Data
- * rejected` email, and the endpoint keeps serving the same model. Skipped without /usr/bin/aws.
+ * rejected` email, and the endpoint keeps serving the same model. With the AWS CLI the machine has (v1 or v2).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
 import { trainingJobName } from '../../shared/src/names';
-import { cliFlagsFor, fastTextCliInstalled, trainAndTest } from '../../scripts/lib/fasttext-cli';
-import { AwsCli, describeWithCli } from '../local-stack/aws-cli';
+import { cliFlagsFor, trainAndTest } from '../../scripts/lib/fasttext-cli';
+import { AwsCli, describeWithCli } from '../support/aws-cli';
+import { log, ROOT, useDeployedStack } from '../support/stack';
+import { temporaryDirectory, type TemporaryDirectory } from '../support/temporary-directory';
 import {
-  ROOT,
   SUBJECT,
   describeEndpoint,
   endpointTestAccuracy,
   getText,
   glueRuns,
   listKeys,
-  log,
   runIdOf,
-  startStack,
-  temporaryLocalDir,
-  type E2EStack,
 } from './support';
 
 const SAMPLE = path.join(ROOT, '..', 'shared', 'data', 'dbpedia_sample');
@@ -33,22 +29,18 @@ const SAMPLE = path.join(ROOT, '..', 'shared', 'data', 'dbpedia_sample');
 const MAX_ACCURACY_GAP = 0.01;
 
 describeWithCli('a user drops their own CSV with the AWS CLI', () => {
-  const local = temporaryLocalDir('user-cli');
-  const scratch = mkdtempSync(path.join(tmpdir(), 'user-cli-'));
-  let e2e: E2EStack;
+  const e2e = useDeployedStack('user-cli.test.ts');
+  let temp: TemporaryDirectory | undefined;
+  let scratch = '';
   let aws: AwsCli;
   let runId = '';
 
-  beforeAll(async () => {
-    e2e = await startStack(local.dir);
+  beforeAll(() => {
+    temp = temporaryDirectory('user-cli');
+    scratch = temp.dir;
     aws = new AwsCli(() => e2e.info.endpoint, scratch, 120_000);
-  }, 180_000);
-
-  afterAll(async () => {
-    await e2e?.stop();
-    local.remove();
-    rmSync(scratch, { recursive: true, force: true });
   });
+  afterAll(() => temp?.remove());
 
   const s3Uri = (key: string) => `s3://${e2e.info.dataBucket}/${key}`;
 
@@ -65,10 +57,6 @@ describeWithCli('a user drops their own CSV with the AWS CLI', () => {
 
     const endpoint = await endpointTestAccuracy(e2e, runId, Number.POSITIVE_INFINITY);
     expect(endpoint).toBeGreaterThan(0.9);
-    if (!fastTextCliInstalled()) {
-      console.warn('the native fastText CLI (Debian package fasttext) is not installed: the comparison is skipped');
-      return;
-    }
     const trainFile = path.join(scratch, 'train.txt');
     const testFile = path.join(scratch, 'test.txt');
     writeFileSync(trainFile, await getText(e2e, `prepared/${runId}/train/train.txt`));

@@ -7,19 +7,14 @@
  * that changes nothing, an unknown stack and a bad template answer AWS's errors. Skipped, saying
  * why, without an AWS CLI.
  */
-import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { SERVICE_NAMES } from '../../local-stack/src/deploy/templates';
-import { startLocalStack, type RunningStack, type StackInfo } from '../../local-stack/src/stack';
-import { waitFor } from '../e2e/support';
-import { AwsCli, findAwsCli } from './aws-cli';
+import { AwsCli, describeWithCli } from '../support/aws-cli';
+import { ROOT, useDeployedStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const STACKS = SERVICE_NAMES.map((service) => `ml-pipeline-${service}-local`);
-const cli = findAwsCli();
-if (!cli) console.warn('Skipping the CloudFormation acceptance test through the AWS CLI: no `aws` on PATH and AWS_CLI is not set.');
 
 interface Stack {
   StackName: string;
@@ -39,22 +34,12 @@ interface StackEvent {
   Timestamp: string;
 }
 
-(cli ? describe : describe.skip)('CloudFormation through the AWS CLI', () => {
-  let stack: RunningStack;
-  let info: StackInfo;
-  let dir: string;
+describeWithCli('CloudFormation through the AWS CLI', () => {
+  // The CLI is pointed where stack.json says, as a user of the stack would point it.
+  const e2e = useDeployedStack('cloudformation-cli.test.ts');
   let aws: AwsCli;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'cloudformation-cli-'));
-    stack = await startLocalStack({ root: ROOT, localDir: dir, port: 0, chaos: '' });
-    info = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as StackInfo;
-    aws = new AwsCli(() => info.endpoint, dir, 60_000, cli);
-  }, 180_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
+  beforeAll(() => {
+    aws = new AwsCli(() => e2e.info.endpoint, e2e.localDir, 60_000);
   });
 
   const describeStack = async (name: string) => (await aws.json<{ Stacks: Stack[] }>('cloudformation', 'describe-stacks', '--stack-name', name)).Stacks[0]!;
@@ -99,7 +84,7 @@ interface StackEvent {
     );
     expect(StackResourceSummaries).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ LogicalResourceId: 'NotificationsQueue', ResourceType: 'AWS::SQS::Queue', PhysicalResourceId: `${info.endpoint}/000000000000/ml-pipeline-local-notifications`, ResourceStatus: 'CREATE_COMPLETE' }),
+        expect.objectContaining({ LogicalResourceId: 'NotificationsQueue', ResourceType: 'AWS::SQS::Queue', PhysicalResourceId: `${e2e.info.endpoint}/000000000000/ml-pipeline-local-notifications`, ResourceStatus: 'CREATE_COMPLETE' }),
         expect.objectContaining({ LogicalResourceId: 'SendNotificationsLambdaFunction', PhysicalResourceId: 'ml-pipeline-notification-local-sendNotifications' }),
         expect.objectContaining({ LogicalResourceId: 'PipelineEventsRule', ResourceType: 'AWS::Events::Rule', PhysicalResourceId: 'ml-pipeline-local-notify' }),
       ]),
@@ -112,13 +97,13 @@ interface StackEvent {
       '--logical-resource-id',
       'DataBucket',
     );
-    expect(StackResourceDetail).toMatchObject({ PhysicalResourceId: info.dataBucket, ResourceStatus: 'CREATE_COMPLETE' });
+    expect(StackResourceDetail).toMatchObject({ PhysicalResourceId: e2e.info.dataBucket, ResourceStatus: 'CREATE_COMPLETE' });
     const missing = await aws.fails('cloudformation', 'describe-stack-resource', '--stack-name', 'ml-pipeline-ingestion-local', '--logical-resource-id', 'Nope');
     expect(missing.stderr).toContain('(ValidationError) when calling the DescribeStackResource operation: Resource Nope does not exist for stack ml-pipeline-ingestion-local');
   });
 
   it('a template with a resource the local stack cannot create rolls back, and the events name it', async () => {
-    const template = path.join(dir, 'unsupported.json');
+    const template = path.join(e2e.localDir, 'unsupported.json');
     await writeFile(
       template,
       JSON.stringify({

@@ -21,24 +21,13 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import path from 'node:path';
-import { REGION, temporaryDirectory } from './fixtures/harness';
-import { WiredStack } from './fixtures/wired-stack';
+import { REGION, useProviderStack } from '../support/stack';
 
 /** A valid event for TestEventPattern (the fields it requires). */
 const EVENT = { id: '1', source: 'test-source', 'detail-type': 'test-detail-type', account: '123456789012', region: 'us-east-2', time: '2022-07-13T13:48:01Z' };
 
 describe('EventBridge answers as AWS answers', () => {
-  const temp = temporaryDirectory('events-aws-answers');
-  let wired: WiredStack;
-
-  beforeAll(async () => {
-    wired = await new WiredStack({ stateDir: path.join(temp.dir, 'state') }).start();
-  });
-  afterAll(async () => {
-    await wired.stop();
-    temp.remove();
-  });
+  const wired = useProviderStack();
 
   const location = (pattern: string, column: number) => `\n at [Source: (String)"${pattern}"; line: 1, column: ${column}]`;
 

@@ -1,5 +1,5 @@
 /**
- * The EventBridge provider through the AWS SDK v3 EventBridgeClient (and the AWS CLI v2): rules
+ * The EventBridge provider through the AWS SDK v3 EventBridgeClient (and the AWS CLI): rules
  * and targets, PutEvents validation, routing to SQS and Lambda targets with input
  * transformation, retries with backoff, dead-letter queues, persistence, in-process publishing,
  * and PutEvents -> Lambda handler latency.
@@ -18,36 +18,22 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EventsProvider } from '../../local-stack/src/providers/events/provider';
-import { writeFunctionBundle } from './fixtures/functions';
-import { percentile, REGION, temporaryDirectory, waitFor } from './fixtures/harness';
-import { WiredStack } from './fixtures/wired-stack';
-
-function lines(file: string): Array<Record<string, unknown>> {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
+import { AwsCli, itWithCli } from '../support/aws-cli';
+import { recordedLines, writeFunctionBundle } from './fixtures/functions';
+import { percentile } from '../support/statistics';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
+import { REGION, useProviderStack } from '../support/stack';
 
 describe('EventBridge provider', () => {
   const temp = temporaryDirectory('events-test');
   const code = writeFunctionBundle(path.join(temp.dir, 'code'));
   const stateDir = path.join(temp.dir, 'state');
-  let wired: WiredStack;
-
-  beforeAll(async () => {
-    wired = await new WiredStack({ stateDir }).start();
-  });
-  afterAll(async () => {
-    await wired.stop();
-    temp.remove();
-  });
+  const wired = useProviderStack({ stateDir });
+  afterAll(() => temp.remove());
 
   async function createQueue(name: string) {
     const { QueueUrl } = await wired.client.sqs.send(new CreateQueueCommand({ QueueName: name }));
@@ -199,13 +185,13 @@ describe('EventBridge provider', () => {
       { Source: 'ml-pipeline.ingestion', DetailType: 'Drop', Detail: JSON.stringify({ key: 'incoming/a.csv' }) },
       { Source: 'ml-pipeline.ingestion', DetailType: 'Drop', Detail: JSON.stringify({ key: 'labeled/a.csv' }) },
     ]);
-    await waitFor(() => lines(outFile).length >= 1 && wired.events.pendingDeliveries === 0 && wired.lambda.service.pendingAsyncEvents === 0, 5000, 'the Lambda target');
-    expect(lines(outFile).map((line) => (line.event as { detail: unknown }).detail)).toEqual([{ key: 'incoming/a.csv' }]);
+    await waitFor('the Lambda target', () => recordedLines(outFile).length >= 1 && wired.events.pendingDeliveries === 0 && wired.lambda.service.pendingAsyncEvents === 0, 5000);
+    expect(recordedLines(outFile).map((line) => (line.event as { detail: unknown }).detail)).toEqual([{ key: 'incoming/a.csv' }]);
 
     await wired.client.events.send(new DisableRuleCommand({ Name: 'uploads' }));
     await put([{ Source: 'ml-pipeline.ingestion', DetailType: 'Drop', Detail: JSON.stringify({ key: 'incoming/b.csv' }) }]);
     expect(wired.events.pendingDeliveries).toBe(0);
-    expect(lines(outFile)).toHaveLength(1);
+    expect(recordedLines(outFile)).toHaveLength(1);
     await wired.client.events.send(new EnableRuleCommand({ Name: 'uploads' }));
   });
 
@@ -229,8 +215,7 @@ describe('EventBridge provider', () => {
   });
 
   it('keeps rules and targets across a restart', async () => {
-    await wired.stop();
-    wired = await new WiredStack({ stateDir }).start();
+    await wired.restart();
     expect((await wired.client.events.send(new DescribeRuleCommand({ Name: 'deployed-to-queues' }))).State).toBe('ENABLED');
     const targets = await wired.client.events.send(new ListTargetsByRuleCommand({ Rule: 'deployed-to-queues' }));
     expect(targets.Targets?.map((target) => target.Id)).toEqual(['whole', 'constant', 'path', 'template']);
@@ -245,6 +230,7 @@ describe('EventBridge provider', () => {
     expect(JSON.parse(message!.Body!)).toMatchObject({ source: 'aws.s3', 'detail-type': 'Object Created', account: '000000000000', region: REGION, detail: { object: { key: 'incoming/x.csv' } } });
   });
 
+  // 50 samples, each step bounded: the test's own timeout is only a hang guard; the figure under test is the p50.
   it('measures PutEvents -> Lambda handler start latency', async () => {
     const outFile = path.join(temp.dir, 'latency.jsonl');
     wired.lambda.service.createFunction({ name: 'latency', handler: 'record.handler', codeDir: code, environment: { OUT_FILE: outFile } });
@@ -256,27 +242,24 @@ describe('EventBridge provider', () => {
     for (let index = 0; index < 50; index++) {
       const sentAt = performance.timeOrigin + performance.now();
       await put([{ Source: 'latency.test', DetailType: 'Tick', Detail: JSON.stringify({ index }) }]);
-      const record = await waitFor(() => lines(outFile).find((line) => (line.event as { detail?: { index?: number } }).detail?.index === index), 5000, `event ${index}`);
+      const record = await waitFor(`event ${index}`, () => recordedLines(outFile).find((line) => (line.event as { detail?: { index?: number } }).detail?.index === index), 5000, 10);
       samples.push((record.startedAt as number) - sentAt);
     }
     const p50 = percentile(samples, 50);
     console.log(`PutEvents (SDK) -> Lambda handler start: p50 ${p50.toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms (n=${samples.length})`);
     // The target is p50 <= 20 ms; the bound leaves room for a loaded CI machine.
     expect(p50).toBeLessThanOrEqual(40);
-  });
+  }, 60_000);
 
-  const cli = '/usr/bin/aws';
-  (existsSync(cli) ? it : it.skip)('works with the AWS CLI v2 (events list-rules, put-events)', async () => {
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: REGION, AWS_PAGER: '' };
-    const aws = (...args: string[]) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        execFile(cli, ['--endpoint-url', wired.stack.url, '--output', 'json', ...args], { env, timeout: 30_000 }, (error, stdout, stderr) => {
-          if (error) reject(new Error(`aws ${args.join(' ')} failed: ${stderr}`));
-          else resolve(stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {});
-        });
-      });
-    const rules = (await aws('events', 'list-rules', '--name-prefix', 'model-')) as { Rules: Array<{ Name: string }> };
-    expect(rules.Rules.map((rule) => rule.Name)).toEqual(['model-deployed', 'model-rejected']);
+  itWithCli('works with the AWS CLI (events list-rules, put-events)', async () => {
+    const cli = new AwsCli(() => wired.url, temp.dir, 30_000);
+    const aws = (...args: string[]) => cli.json(...args);
+    // Its own rules (PutRule is an upsert): run alone (`-t "AWS CLI"`, as .ci/run's second CLI does), no earlier test made them.
+    for (const name of ['cli-listed-b', 'cli-listed-a']) {
+      await wired.client.events.send(new PutRuleCommand({ Name: name, EventPattern: JSON.stringify({ source: ['cli.listed'] }) }));
+    }
+    const rules = (await aws('events', 'list-rules', '--name-prefix', 'cli-listed-')) as { Rules: Array<{ Name: string }> };
+    expect(rules.Rules.map((rule) => rule.Name)).toEqual(['cli-listed-a', 'cli-listed-b']);
     const queue = await createQueue('from-cli');
     await wired.client.events.send(new PutRuleCommand({ Name: 'cli-rule', EventPattern: JSON.stringify({ source: ['cli.test'] }) }));
     await wired.client.events.send(new PutTargetsCommand({ Rule: 'cli-rule', Targets: [{ Id: 'q', Arn: queue.arn }] }));
@@ -305,7 +288,7 @@ describe('EventBridge delivery retries (in-process, with failing invokers)', () 
     provider.putRule({ name: 'r', eventPattern: { source: ['s'] } });
     provider.putTargets('r', [{ Id: 't', Arn: 'arn:aws:sqs:us-east-1:000000000000:target', RetryPolicy: { MaximumRetryAttempts: 5 } }]);
     provider.putEvents([{ Source: 's', DetailType: 'd', Detail: '{}' }]);
-    await waitFor(() => provider.pendingDeliveries === 0 && calls.length === 3, 5000, 'three attempts');
+    await waitFor('three attempts', () => provider.pendingDeliveries === 0 && calls.length === 3, 5000);
     // Backoff doubles: about 5 ms, then about 10 ms (with jitter 0.75x at random() = 0.5).
     expect(calls[2]!.at - calls[1]!.at).toBeGreaterThan(calls[1]!.at - calls[0]!.at);
     await provider.stop();
@@ -325,7 +308,7 @@ describe('EventBridge delivery retries (in-process, with failing invokers)', () 
       { Id: 't', Arn: 'arn:aws:sqs:us-east-1:000000000000:target', RetryPolicy: { MaximumRetryAttempts: 2 }, DeadLetterConfig: { Arn: 'arn:aws:sqs:us-east-1:000000000000:dlq' } },
     ]);
     const result = provider.putEvents([{ Source: 's', DetailType: 'd', Detail: '{"k":1}' }]);
-    await waitFor(() => deadLetters.length === 1 && provider.pendingDeliveries === 0, 5000, 'the dead letter');
+    await waitFor('the dead letter', () => deadLetters.length === 1 && provider.pendingDeliveries === 0, 5000);
     expect(JSON.parse(deadLetters[0]!.body)).toMatchObject({ id: (result.Entries[0] as { EventId: string }).EventId, detail: { k: 1 } });
     expect(deadLetters[0]!.attributes).toMatchObject({
       ERROR_CODE: { StringValue: 'InternalFailure' },
@@ -368,7 +351,7 @@ describe('EventBridge delivery retries (in-process, with failing invokers)', () 
     const delivered: string[] = [];
     const second = providerWith((_arn, body) => delivered.push(body), stateDir);
     await second.start();
-    await waitFor(() => delivered.length === 1 && second.pendingDeliveries === 0, 5000, 'the resumed delivery');
+    await waitFor('the resumed delivery', () => delivered.length === 1 && second.pendingDeliveries === 0, 5000);
     expect(JSON.parse(delivered[0]!)).toMatchObject({ detail: { durable: true } });
     expect(readdirSync(path.join(stateDir, 'events', 'pending'))).toEqual([]);
     await second.stop();

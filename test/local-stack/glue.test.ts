@@ -1,9 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { type AwsRequest, type EventBridgeEvent, type ObjectStore } from '../../local-stack/src/core/types';
 import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
+import { temporaryDirectory, type TemporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
 
 const JOB = 'ml-pipeline-test-preprocess';
 
@@ -39,16 +40,6 @@ async function call(provider: GlueProvider, operation: string, input: Record<str
   return JSON.parse(String(response.body)) as Record<string, unknown>;
 }
 
-async function waitFor<T>(probe: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 describe('Glue provider', () => {
   let dir: string;
   let events: EventBridgeEvent[];
@@ -78,14 +69,17 @@ describe('Glue provider', () => {
     return glue;
   }
 
+  let temp: TemporaryDirectory;
+
   beforeEach(() => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'glue-'));
+    temp = temporaryDirectory('glue');
+    dir = temp.dir;
     events = [];
     provider = newProvider();
   });
   afterEach(async () => {
     await provider.stop();
-    rmSync(dir, { recursive: true, force: true });
+    temp.remove();
   });
 
   const terminalEvent = () => events.find((event) => event.detail.state !== 'RUNNING');
@@ -93,7 +87,7 @@ describe('Glue provider', () => {
   it('runs the script with the default and run arguments and reports SUCCEEDED', async () => {
     script('import sys, json\nprint(json.dumps(sys.argv[1:]))\n');
     const { JobRunId } = await call(provider, 'StartJobRun', { JobName: JOB, Arguments: { '--run_id': 'r1' } });
-    const event = await waitFor(terminalEvent, 'the state change event');
+    const event = await waitFor('the state change event', terminalEvent, 10_000);
     expect(event).toMatchObject({
       source: 'aws.glue',
       'detail-type': 'Glue Job State Change',
@@ -108,7 +102,7 @@ describe('Glue provider', () => {
   it('reports FAILED with the last line the script wrote to stderr', async () => {
     script('import sys\nsys.exit("nothing usable in the input")\n');
     await call(provider, 'StartJobRun', { JobName: JOB });
-    const event = await waitFor(terminalEvent, 'the failure event');
+    const event = await waitFor('the failure event', terminalEvent, 10_000);
     expect(event.detail).toMatchObject({ state: 'FAILED', message: 'nothing usable in the input' });
   });
 
@@ -120,7 +114,7 @@ describe('Glue provider', () => {
     });
     const stopped = await call(provider, 'BatchStopJobRun', { JobName: JOB, JobRunIds: [JobRunId] });
     expect(stopped.SuccessfulSubmissions).toEqual([{ JobName: JOB, JobRunId }]);
-    const event = await waitFor(terminalEvent, 'the stop event');
+    const event = await waitFor('the stop event', terminalEvent, 10_000);
     expect(event.detail.state).toBe('STOPPED');
   });
 

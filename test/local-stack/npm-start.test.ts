@@ -4,14 +4,14 @@
  * survives a restart. Run against a temporary LOCAL_STACK_DIR and a free port, never this checkout's .local.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { StackInfo } from '../../local-stack/src/stack';
-import { waitFor } from '../e2e/support';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -29,7 +29,7 @@ async function npmStart(dir: string): Promise<Started> {
   npm.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   npm.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const infoFile = path.join(dir, 'stack.json');
-  await waitFor(`npm start to write ${infoFile} (output so far: ${output})`, () => npm.exitCode === null && existsSync(infoFile), 90_000, 50);
+  await waitFor(() => `npm start to write ${infoFile} (its output so far: ${output})`, () => npm.exitCode === null && existsSync(infoFile), 90_000, 50);
   return { npm, info: JSON.parse(readFileSync(infoFile, 'utf8')) as StackInfo, output: () => output };
 }
 
@@ -52,7 +52,8 @@ async function terminate(started: Started): Promise<number | null> {
 }
 
 describe('npm start', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'npm-start-'));
+  const temp = temporaryDirectory('npm-start');
+  const dir = temp.dir;
   let running: Started | undefined;
 
   afterAll(() => {
@@ -61,7 +62,7 @@ describe('npm start', () => {
     } catch {
       // the group is gone: everything stopped as it should
     }
-    rmSync(dir, { recursive: true, force: true });
+    temp.remove();
   });
 
   it('writes stack.json when ready, stops on a SIGTERM to npm, and keeps its state for the next start', async () => {

@@ -28,7 +28,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { checksumOf } from '../../local-stack/src/providers/s3/model/checksums';
-import { rawRequest, sigV4Authorization, startTestStack, testCredentials, type TestStack } from './server-harness';
+import { rawRequest, sigV4Authorization } from '../support/http';
+import { testCredentials, useProviderStack } from '../support/stack';
 
 /** The S3 error a call failed with: its name, status and the fields of its XML. */
 async function failure(promise: Promise<unknown>): Promise<Record<string, unknown>> {
@@ -44,13 +45,12 @@ async function failure(promise: Promise<unknown>): Promise<Record<string, unknow
 }
 
 describe('S3 answers as AWS answers', () => {
-  let stack: TestStack;
+  const stack = useProviderStack();
   /** A client that sends no checksum of its own (as SDKs before December 2024, or WHEN_REQUIRED). */
   let plain: S3Client;
   const Bucket = 'answers';
 
   beforeAll(async () => {
-    stack = await startTestStack();
     plain = new S3Client({
       endpoint: stack.url,
       region: 'us-east-1',
@@ -61,9 +61,8 @@ describe('S3 answers as AWS answers', () => {
     });
     await plain.send(new CreateBucketCommand({ Bucket }));
   });
-  afterAll(async () => {
+  afterAll(() => {
     plain.destroy();
-    await stack.close();
   });
 
   describe('default data integrity', () => {

@@ -9,29 +9,22 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   UploadPartCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { readFully } from '../../local-stack/src/core/request-body';
-import { s3Client, startTestStack, type TestStack } from './server-harness';
+import { clientsOf, useProviderStack } from '../support/stack';
 
 describe('S3 EventBridge notifications and the in-process ObjectStore', () => {
-  let stack: TestStack;
-  let s3: S3Client;
+  const stack = useProviderStack();
+  const { s3 } = clientsOf(stack);
   const Bucket = 'events-on';
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    s3 = s3Client(stack.url);
     await s3.send(new CreateBucketCommand({ Bucket }));
     await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket, NotificationConfiguration: { EventBridgeConfiguration: {} } }));
     await s3.send(new CreateBucketCommand({ Bucket: 'events-off' }));
-  });
-  afterAll(async () => {
-    s3.destroy();
-    await stack.close();
   });
   beforeEach(() => {
     stack.publisher.events.length = 0;

@@ -17,7 +17,7 @@ import {
   type LifecycleRule,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { s3Client, startTestStack, type TestStack } from './server-harness';
+import { ProviderStack, s3Client } from '../support/stack';
 
 const DAY = 86_400_000;
 const BUCKET = 'lifecycle';
@@ -30,18 +30,18 @@ const RULES: LifecycleRule[] = [
 ];
 
 describe('S3 lifecycle rules', () => {
-  let stack: TestStack;
+  let stack: ProviderStack;
   let s3: S3Client;
 
   beforeEach(async () => {
-    stack = await startTestStack();
+    stack = await ProviderStack.start();
     s3 = s3Client(stack.url);
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
     await s3.send(new PutBucketVersioningCommand({ Bucket: BUCKET, VersioningConfiguration: { Status: 'Enabled' } }));
   });
   afterEach(async () => {
     s3.destroy();
-    await stack.close();
+    await stack.stop();
   });
 
   const versions = async () => {

@@ -18,7 +18,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { s3Client, startTestStack, type TestStack } from './server-harness';
+import { clientsOf, ProviderStack, s3Client, useProviderStack } from '../support/stack';
 
 const MiB = 1024 * 1024;
 const md5 = (data: Buffer): Buffer => createHash('md5').update(data).digest();
@@ -39,18 +39,12 @@ async function bytesOf(s3: S3Client, Bucket: string, Key: string, Range?: string
 }
 
 describe('S3 multipart uploads', () => {
-  let stack: TestStack;
-  let s3: S3Client;
+  const stack = useProviderStack({ server: { maxStreamedBodyBytes: 64 * MiB } });
+  const { s3 } = clientsOf(stack);
   const Bucket = 'multipart';
 
   beforeAll(async () => {
-    stack = await startTestStack({ maxStreamedBodyBytes: 64 * MiB });
-    s3 = s3Client(stack.url);
     await s3.send(new CreateBucketCommand({ Bucket }));
-  });
-  afterAll(async () => {
-    s3.destroy();
-    await stack.close();
   });
 
   it('round-trips 20 MB through @aws-sdk/lib-storage byte for byte', async () => {
@@ -199,7 +193,7 @@ describe('S3 multipart uploads', () => {
   });
 
   it('refuses a single PUT beyond the streamed-body limit with EntityTooLarge', async () => {
-    const small = await startTestStack({ maxStreamedBodyBytes: 1 * MiB });
+    const small = await ProviderStack.start({ server: { maxStreamedBodyBytes: 1 * MiB } });
     const client = s3Client(small.url);
     try {
       await client.send(new CreateBucketCommand({ Bucket: 'limits' }));
@@ -208,7 +202,7 @@ describe('S3 multipart uploads', () => {
       expect(await failure(client.send(new HeadObjectCommand({ Bucket: 'limits', Key: 'big' })))).toMatchObject({ status: 404 });
     } finally {
       client.destroy();
-      await small.close();
+      await small.stop();
     }
   });
 });

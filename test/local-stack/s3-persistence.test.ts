@@ -14,31 +14,16 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   UploadPartCommand,
-  type S3Client,
 } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { s3Client, startTestStack, type TestStack } from './server-harness';
+import { clientsOf, useProviderStack } from '../support/stack';
 
 describe('S3 state on disk', () => {
-  let stack: TestStack;
-  let s3: S3Client;
-
-  beforeEach(async () => {
-    stack = await startTestStack();
-    s3 = s3Client(stack.url);
-  });
-  afterEach(async () => {
-    s3.destroy();
-    await stack.close();
-  });
-
-  async function restart(): Promise<void> {
-    s3.destroy();
-    await stack.restart();
-    s3 = s3Client(stack.url);
-  }
+  const stack = useProviderStack({ per: 'test' });
+  const { s3 } = clientsOf(stack);
+  const restart = (): Promise<void> => stack.restart();
 
   it('keeps buckets, objects, metadata and bucket configuration across a restart', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'durable', CreateBucketConfiguration: { LocationConstraint: 'eu-central-1' } }));

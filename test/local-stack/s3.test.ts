@@ -28,12 +28,12 @@ import {
   PutObjectCommand,
   PutObjectTaggingCommand,
   PutPublicAccessBlockCommand,
-  S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { rawRequest, s3Client, sigV4Authorization, startTestStack, type TestStack } from './server-harness';
+import { rawRequest, sigV4Authorization } from '../support/http';
+import { clientsOf, s3Client, useProviderStack } from '../support/stack';
 
 /** The AWS error a call failed with: code, HTTP status and the SDK's error name. */
 async function failure(promise: Promise<unknown>): Promise<{ name: string; status?: number; code?: string }> {
@@ -49,17 +49,8 @@ async function failure(promise: Promise<unknown>): Promise<{ name: string; statu
 const md5 = (data: string | Buffer): string => createHash('md5').update(data).digest('hex');
 
 describe('S3 provider through the AWS SDK v3', () => {
-  let stack: TestStack;
-  let s3: S3Client;
-
-  beforeAll(async () => {
-    stack = await startTestStack();
-    s3 = s3Client(stack.url);
-  });
-  afterAll(async () => {
-    s3.destroy();
-    await stack.close();
-  });
+  const stack = useProviderStack();
+  const { s3 } = clientsOf(stack);
 
   describe('buckets', () => {
     it('creates, heads, lists and deletes buckets', async () => {

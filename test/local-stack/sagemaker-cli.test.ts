@@ -1,30 +1,29 @@
 /**
- * Issue 5's acceptance test, through the AWS CLI v2 alone: a BlazingText training job on DBpedia
+ * Issue 5's acceptance test, through the AWS CLI alone: a BlazingText training job on DBpedia
  * data in the local S3, its validation accuracy, a model, an endpoint config and an endpoint, and
  * `sagemaker-runtime invoke-endpoint` predicting as accurately as the native fastText CLI trained
  * on the same files with the same hyperparameters; a job with `epochs=-3` fails naming `epochs`;
- * malformed invocation bodies are refused with a 400 ValidationError. Skipped without /usr/bin/aws.
+ * malformed invocation bodies are refused with a 400 ValidationError. Runs with the AWS CLI the machine
+ * has (test/support/aws-cli.ts), v1 or v2; skipped, saying so in jest's summary, without one.
  *
  * The CLI's own waiters poll SageMaker every 30 to 120 s: the test polls describe-* itself, with a
  * deadline.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AwsCli, describeWithCli } from './aws-cli';
+import { cliFlagsFor, testAccuracy, train } from '../../scripts/lib/fasttext-cli';
+import { AwsCli, describeWithCli } from '../support/aws-cli';
 import {
   BLAZINGTEXT_IMAGE,
-  FASTTEXT_CLI,
   fastTextLines,
   ROLE_ARN,
   smallSplit,
-  startSageMakerStack,
-  waitFor,
   type DataSplit,
-  type SageMakerTestStack,
 } from './sagemaker-harness';
+import { useProviderStack } from '../support/stack';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
 
 const BUCKET = 'sagemaker-cli-data';
 const JOB = 'cli-blazingtext';
@@ -33,11 +32,6 @@ const ENDPOINT = 'cli-blazingtext-endpoint';
 
 /** The hyperparameters of the issue; the rest are BlazingText's defaults. */
 const HYPERPARAMETERS = { mode: 'supervised', epochs: '10', learning_rate: '0.5', word_ngrams: '2', vector_dim: '10' };
-/**
- * The same training for the native CLI: the issue's hyperparameters, and BlazingText's defaults where
- * they differ from fastText's (min_count 5, fastText's is 1) or matter (buckets, no subwords, softmax).
- */
-const NATIVE_FLAGS = ['-epoch', '10', '-lr', '0.5', '-wordNgrams', '2', '-dim', '10', '-minCount', '5', '-bucket', '2000000', '-minn', '0', '-maxn', '0', '-loss', 'softmax', '-thread', '2'];
 
 interface TrainingJob {
   TrainingJobStatus: string;
@@ -52,28 +46,8 @@ interface Prediction {
   prob: number[];
 }
 
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { maxBuffer: 1 << 26 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${command} ${args.join(' ')} failed: ${stderr || error.message}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-/** `fasttext test` prints `N`, `P@1` and `R@1` lines: the top-1 precision, i.e. the accuracy (to 3 digits). */
-async function nativeAccuracy(model: string, file: string): Promise<number> {
-  const output = await run(FASTTEXT_CLI, ['test', model, file]);
-  const precision = /^P@1\s+([\d.]+)$/m.exec(output)?.[1];
-  if (precision === undefined) throw new Error(`fasttext test printed no P@1: ${output}`);
-  return Number(precision);
-}
-
-const nativeInstalled = existsSync(FASTTEXT_CLI);
-if (!nativeInstalled) console.warn(`The accuracy comparison needs ${FASTTEXT_CLI} (Debian package fasttext).`);
-
-describeWithCli('SageMaker BlazingText through the AWS CLI v2 alone', () => {
-  let stack: SageMakerTestStack;
+describeWithCli('SageMaker BlazingText through the AWS CLI alone', () => {
+  const stack = useProviderStack();
   let workDir: string;
   let aws: AwsCli;
   let split: DataSplit;
@@ -125,8 +99,7 @@ describeWithCli('SageMaker BlazingText through the AWS CLI v2 alone', () => {
   }
 
   beforeAll(async () => {
-    stack = await startSageMakerStack();
-    workDir = await mkdtemp(join(tmpdir(), 'sagemaker-cli-'));
+    workDir = temporaryDirectory('sagemaker-cli').dir;
     aws = new AwsCli(() => stack.url, workDir);
     // 10,000 rows train in about a second; 2,000 test rows make one point 20 predictions.
     split = smallSplit(10_000, 2_000, 2_000);
@@ -142,7 +115,6 @@ describeWithCli('SageMaker BlazingText through the AWS CLI v2 alone', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await stack?.close();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
@@ -231,10 +203,10 @@ describeWithCli('SageMaker BlazingText through the AWS CLI v2 alone', () => {
     const endpointAccuracy = right / predictions.length;
     const invokedAt = Date.now();
 
-    if (!nativeInstalled) return;
-    await run(FASTTEXT_CLI, ['supervised', '-input', file('train.txt'), '-output', file('native'), ...NATIVE_FLAGS, '-verbose', '0']);
-    const nativeTest = await nativeAccuracy(file('native.bin'), file('test.txt'));
-    const nativeValidation = await nativeAccuracy(file('native.bin'), file('validation.txt'));
+    // The same training for the native CLI: the job's hyperparameters, BlazingText's defaults for the rest.
+    train(file('train.txt'), file('native'), cliFlagsFor(HYPERPARAMETERS));
+    const nativeTest = testAccuracy(file('native.bin'), file('test.txt'));
+    const nativeValidation = testAccuracy(file('native.bin'), file('validation.txt'));
     process.stdout.write(
       `[sagemaker-cli] test accuracy: endpoint ${endpointAccuracy.toFixed(4)}, native fasttext ${nativeTest.toFixed(4)}; ` +
         `validation: job's validation:accuracy ${validationAccuracy!.toFixed(4)}, native ${nativeValidation.toFixed(4)} ` +
@@ -289,7 +261,7 @@ describeWithCli('SageMaker BlazingText through the AWS CLI v2 alone', () => {
         `fileb://${file(body)}`,
         output,
       );
-      expect(refused.code).toBe(254);
+      expect(refused.code).toBe(aws.serviceErrorStatus);
       expect(refused.stderr).toMatch(/An error occurred \(ValidationError\) when calling the InvokeEndpoint operation: /);
       expect(refused.stderr.split('\n').find((line) => line.startsWith('An error occurred'))).toMatch(message);
       const statusLines = refused.stderr.match(/"POST \/endpoints\/[^ ]+\/invocations HTTP\/1\.1" \d+/g) ?? [];

@@ -4,8 +4,7 @@
  * under load, rollback, and what survives a restart.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   AddTagsCommand,
@@ -39,23 +38,24 @@ import {
   cliPredictions,
   createBucket,
   downloadModelBin,
-  FASTTEXT_CLI,
   fastTextLines,
   printed,
   putText,
   ROLE_ARN,
   smallSplit,
-  startSageMakerStack,
-  waitFor,
   waitForTrainingJob,
-  type SageMakerTestStack,
 } from './sagemaker-harness';
+import { useProviderStack } from '../support/stack';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
+import { fastTextCli } from '../../scripts/lib/fasttext-cli';
 
 jest.setTimeout(240_000);
 
 const BUCKET = 'endpoint-data';
-let stack: SageMakerTestStack;
-const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-endpoints-'));
+const stack = useProviderStack();
+const temp = temporaryDirectory('sagemaker-endpoints');
+const scratch = temp.dir;
 const split = smallSplit(2000, 300, 300);
 const testTexts = split.test.map((example) => example.text);
 const decoder = new TextDecoder();
@@ -65,25 +65,25 @@ async function uploadCliArchive(modelBin: string, key: string): Promise<string> 
   const dir = mkdtempSync(join(scratch, 'archive-'));
   execFileSync('cp', [modelBin, join(dir, 'model.bin')]);
   execFileSync('tar', ['-czf', join(dir, 'model.tar.gz'), '-C', dir, 'model.bin']);
-  await putText(stack.s3, BUCKET, key, readFileSync(join(dir, 'model.tar.gz')));
+  await putText(stack.client.s3, BUCKET, key, readFileSync(join(dir, 'model.tar.gz')));
   return `s3://${BUCKET}/${key}`;
 }
 
 async function uploadArchive(modelBin: string, key: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of await tarGzStream([{ name: 'model.bin', path: modelBin }])) chunks.push(chunk as Buffer);
-  await putText(stack.s3, BUCKET, key, Buffer.concat(chunks));
+  await putText(stack.client.s3, BUCKET, key, Buffer.concat(chunks));
   return `s3://${BUCKET}/${key}`;
 }
 
 async function createModel(name: string, modelDataUrl: string): Promise<void> {
-  await stack.api.send(
+  await stack.client.sagemaker.send(
     new CreateModelCommand({ ModelName: name, ExecutionRoleArn: ROLE_ARN, PrimaryContainer: { Image: BLAZINGTEXT_IMAGE, ModelDataUrl: modelDataUrl } }),
   );
 }
 
 async function createConfig(name: string, modelName: string, variantName: string): Promise<void> {
-  await stack.api.send(
+  await stack.client.sagemaker.send(
     new CreateEndpointConfigCommand({
       EndpointConfigName: name,
       ProductionVariants: [{ VariantName: variantName, ModelName: modelName, InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }],
@@ -93,15 +93,15 @@ async function createConfig(name: string, modelName: string, variantName: string
 
 function waitForEndpoint(name: string, done: (endpoint: DescribeEndpointCommandOutput) => boolean): Promise<DescribeEndpointCommandOutput> {
   return waitFor(`endpoint ${name}`, async () => {
-    const endpoint = await stack.api.send(new DescribeEndpointCommand({ EndpointName: name }));
+    const endpoint = await stack.client.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name }));
     return done(endpoint) ? endpoint : undefined;
-  });
+  }, 60_000);
 }
 
 const inService = (endpoint: DescribeEndpointCommandOutput): boolean => endpoint.EndpointStatus === 'InService';
 
 async function invokeJson(endpointName: string, body: unknown, contentType = 'application/json') {
-  const response = await stack.runtime.send(
+  const response = await stack.client.runtime.send(
     new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: contentType, Accept: contentType, Body: typeof body === 'string' ? body : JSON.stringify(body) }),
   );
   return { response, text: decoder.decode(response.Body) };
@@ -117,13 +117,12 @@ let greenModelBin: string;
 let greenModelUrl: string;
 
 beforeAll(async () => {
-  stack = await startSageMakerStack();
-  await createBucket(stack.s3, BUCKET);
-  await putText(stack.s3, BUCKET, 'data/train/train.txt', fastTextLines(split.train));
-  await putText(stack.s3, BUCKET, 'data/validation/validation.txt', fastTextLines(split.validation));
+  await createBucket(stack.client.s3, BUCKET);
+  await putText(stack.client.s3, BUCKET, 'data/train/train.txt', fastTextLines(split.train));
+  await putText(stack.client.s3, BUCKET, 'data/validation/validation.txt', fastTextLines(split.validation));
 
   // Blue: trained by a local BlazingText job (the pipeline's path).
-  await stack.api.send(
+  await stack.client.sagemaker.send(
     new CreateTrainingJobCommand({
       TrainingJobName: 'blue-job',
       AlgorithmSpecification: { TrainingImage: BLAZINGTEXT_IMAGE, TrainingInputMode: 'File' },
@@ -139,15 +138,15 @@ beforeAll(async () => {
       Tags: [{ Key: 'purpose', Value: 'blue' }],
     }),
   );
-  const job = await waitForTrainingJob(stack.api, 'blue-job');
+  const job = await waitForTrainingJob(stack.client.sagemaker, 'blue-job');
   expect(job.TrainingJobStatus).toBe('Completed');
   trainedModelUrl = job.ModelArtifacts!.S3ModelArtifacts!;
-  trainedModelBin = await downloadModelBin(stack.s3, trainedModelUrl, scratch);
+  trainedModelBin = await downloadModelBin(stack.client.s3, trainedModelUrl, scratch);
 
   // Green: trained by the fastText CLI with 2M buckets (an 80 MB model: loading it takes a while).
   const trainFile = join(scratch, 'train.txt');
   writeFileSync(trainFile, fastTextLines(split.train));
-  execFileSync(FASTTEXT_CLI, ['supervised', '-input', trainFile, '-output', join(scratch, 'green'), '-epoch', '10', '-lr', '0.5', '-dim', '10', '-wordNgrams', '2', '-thread', '2', '-verbose', '0']);
+  execFileSync(fastTextCli(), ['supervised', '-input', trainFile, '-output', join(scratch, 'green'), '-epoch', '10', '-lr', '0.5', '-dim', '10', '-wordNgrams', '2', '-thread', '2', '-verbose', '0']);
   greenModelBin = join(scratch, 'green.bin');
   greenModelUrl = await uploadCliArchive(greenModelBin, 'artifacts/green/model.tar.gz');
 
@@ -155,13 +154,10 @@ beforeAll(async () => {
   await createModel('green-model', greenModelUrl);
   await createConfig('blue-config', 'blue-model', 'blue');
   await createConfig('green-config', 'green-model', 'green');
-  await stack.api.send(new CreateEndpointCommand({ EndpointName: 'classifier', EndpointConfigName: 'blue-config' }));
+  await stack.client.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'classifier', EndpointConfigName: 'blue-config' }));
 });
 
-afterAll(async () => {
-  await stack.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+afterAll(() => temp.remove());
 
 describe('an endpoint serving a trained BlazingText model', () => {
   let endpoint: DescribeEndpointCommandOutput;
@@ -183,7 +179,7 @@ describe('an endpoint serving a trained BlazingText model', () => {
     const statuses = await waitFor('the IN_SERVICE event', () => {
       const seen = endpointEvents('classifier').map((detail) => detail.EndpointStatus);
       return seen.includes('IN_SERVICE') ? seen : undefined;
-    });
+    }, 60_000);
     expect(statuses.slice(0, 2)).toEqual(['CREATING', 'IN_SERVICE']);
     const detail = endpointEvents('classifier')[1]!;
     expect(detail).toMatchObject({ EndpointConfigName: 'blue-config', Tags: {} });
@@ -215,11 +211,11 @@ describe('an endpoint serving a trained BlazingText model', () => {
 
   it('is reached by the shared TextClassifier, which normalises raw text first once the model records its normalisation version', async () => {
     const raw = ['Clifford Thomas Ward (10 February 1944 - 18 December 2001) was a popular English singer-songwriter.', 'ACME Corp. builds ROCKETS!'];
-    const classifier = new TextClassifier(stack.runtime, 'classifier', stack.api);
+    const classifier = new TextClassifier(stack.client.runtime, 'classifier', stack.client.sagemaker);
     // The config was made by hand, without the tag the deployment service sets: the client refuses it.
     await expect(classifier.classify(raw)).rejects.toThrow(NormalizationMismatchError);
-    const { EndpointConfigArn } = await stack.api.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'blue-config' }));
-    await stack.api.send(new AddTagsCommand({ ResourceArn: EndpointConfigArn, Tags: [{ Key: NORMALIZATION_VERSION_TAG, Value: NORMALIZATION_VERSION }] }));
+    const { EndpointConfigArn } = await stack.client.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'blue-config' }));
+    await stack.client.sagemaker.send(new AddTagsCommand({ ResourceArn: EndpointConfigArn, Tags: [{ Key: NORMALIZATION_VERSION_TAG, Value: NORMALIZATION_VERSION }] }));
     const predictions = await classifier.classify(raw, { k: 2 });
     const { text } = await invokeJson('classifier', { instances: raw.map(normalizeText), configuration: { k: 2 } });
     const direct = JSON.parse(text) as Array<{ label: string[]; prob: number[] }>;
@@ -282,7 +278,7 @@ describe('model failures', () => {
     writeFileSync(poisonedPath, poisoned);
     await createModel('poisoned-model', await uploadArchive(poisonedPath, 'artifacts/poisoned/model.tar.gz'));
     await createConfig('poisoned-config', 'poisoned-model', 'main');
-    await stack.api.send(new CreateEndpointCommand({ EndpointName: 'poisoned', EndpointConfigName: 'poisoned-config' }));
+    await stack.client.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'poisoned', EndpointConfigName: 'poisoned-config' }));
     await waitForEndpoint('poisoned', inService);
     await expect(invokeJson('poisoned', { instances: ['a text'] })).rejects.toMatchObject({
       name: 'ModelError',
@@ -292,17 +288,17 @@ describe('model failures', () => {
   });
 
   it('fails the creation of an endpoint whose model cannot be loaded', async () => {
-    await putText(stack.s3, BUCKET, 'artifacts/broken/model.tar.gz', 'this is not a gzip file');
+    await putText(stack.client.s3, BUCKET, 'artifacts/broken/model.tar.gz', 'this is not a gzip file');
     await createModel('broken-model', `s3://${BUCKET}/artifacts/broken/model.tar.gz`);
     await createConfig('broken-config', 'broken-model', 'main');
-    await stack.api.send(new CreateEndpointCommand({ EndpointName: 'broken', EndpointConfigName: 'broken-config' }));
+    await stack.client.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'broken', EndpointConfigName: 'broken-config' }));
     const endpoint = await waitForEndpoint('broken', (e) => e.EndpointStatus !== 'Creating');
     expect(endpoint.EndpointStatus).toBe('Failed');
     expect(endpoint.FailureReason).toMatch(/production variant main \(model broken-model\) failed to load: .*not a gzip file/);
-    const failed = await waitFor('the FAILED event', () => endpointEvents('broken').find((detail) => detail.EndpointStatus === 'FAILED'));
+    const failed = await waitFor('the FAILED event', () => endpointEvents('broken').find((detail) => detail.EndpointStatus === 'FAILED'), 60_000);
     expect(failed.FailureReason).toBe(endpoint.FailureReason);
     await expect(invokeJson('broken', { instances: ['a'] })).rejects.toMatchObject({ name: 'ValidationError', $metadata: { httpStatusCode: 400 } });
-    await expect(stack.api.send(new UpdateEndpointCommand({ EndpointName: 'broken', EndpointConfigName: 'blue-config' }))).rejects.toMatchObject({
+    await expect(stack.client.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'broken', EndpointConfigName: 'blue-config' }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'Cannot update failed endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/broken".',
     });
@@ -339,24 +335,24 @@ describe('blue/green updates', () => {
   it('switches to the new model under continuous load without a failed request', async () => {
     await waitForEndpoint('classifier', inService);
     const load = startLoad('classifier');
-    await waitFor('requests served by blue', () => (load.variants.length >= 20 ? true : undefined));
-    await stack.api.send(new UpdateEndpointCommand({ EndpointName: 'classifier', EndpointConfigName: 'green-config' }));
+    await waitFor('requests served by blue', () => (load.variants.length >= 20 ? true : undefined), 60_000);
+    await stack.client.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'classifier', EndpointConfigName: 'green-config' }));
 
-    const updating = await stack.api.send(new DescribeEndpointCommand({ EndpointName: 'classifier' }));
+    const updating = await stack.client.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'classifier' }));
     expect(updating.EndpointStatus).toBe('Updating');
     expect(updating.EndpointConfigName).toBe('blue-config');
     expect(updating.PendingDeploymentSummary).toMatchObject({
       EndpointConfigName: 'green-config',
       ProductionVariants: [expect.objectContaining({ VariantName: 'green', VariantStatus: [expect.objectContaining({ Status: 'Creating' })] })],
     });
-    await expect(stack.api.send(new UpdateEndpointCommand({ EndpointName: 'classifier', EndpointConfigName: 'blue-config' }))).rejects.toMatchObject({
+    await expect(stack.client.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'classifier', EndpointConfigName: 'blue-config' }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/classifier".',
     });
 
     const updated = await waitForEndpoint('classifier', inService);
     const servedBeforeSwitch = load.variants.length;
-    await waitFor('requests served by green', () => (load.variants.length >= servedBeforeSwitch + 20 ? true : undefined));
+    await waitFor('requests served by green', () => (load.variants.length >= servedBeforeSwitch + 20 ? true : undefined), 60_000);
     await load.stop();
 
     expect(load.failures).toEqual([]);
@@ -377,14 +373,14 @@ describe('blue/green updates', () => {
   });
 
   it('rolls back an update whose model fails to load: the old model keeps serving', async () => {
-    await putText(stack.s3, BUCKET, 'artifacts/truncated/model.tar.gz', readFileSync(join(scratch, 'poisoned.bin')).subarray(0, 5000));
+    await putText(stack.client.s3, BUCKET, 'artifacts/truncated/model.tar.gz', readFileSync(join(scratch, 'poisoned.bin')).subarray(0, 5000));
     await createModel('truncated-model', `s3://${BUCKET}/artifacts/truncated/model.tar.gz`);
     await createConfig('truncated-config', 'truncated-model', 'red');
     const load = startLoad('classifier');
-    await stack.api.send(new UpdateEndpointCommand({ EndpointName: 'classifier', EndpointConfigName: 'truncated-config' }));
+    await stack.client.sagemaker.send(new UpdateEndpointCommand({ EndpointName: 'classifier', EndpointConfigName: 'truncated-config' }));
     const endpoint = await waitForEndpoint('classifier', inService);
     const served = load.variants.length;
-    await waitFor('requests after the rollback', () => (load.variants.length >= served + 10 ? true : undefined));
+    await waitFor('requests after the rollback', () => (load.variants.length >= served + 10 ? true : undefined), 60_000);
     await load.stop();
 
     expect(load.failures).toEqual([]);
@@ -395,14 +391,14 @@ describe('blue/green updates', () => {
       const details = endpointEvents('classifier');
       const final = details[details.length - 1];
       return final?.FailureReason !== undefined ? final : undefined;
-    });
+    }, 60_000);
     expect(last).toMatchObject({ EndpointStatus: 'IN_SERVICE', EndpointConfigName: 'green-config' });
   });
 });
 
 describe('models, endpoint configs and endpoints', () => {
   it('describes and lists what was created', async () => {
-    const model = await stack.api.send(new DescribeModelCommand({ ModelName: 'blue-model' }));
+    const model = await stack.client.sagemaker.send(new DescribeModelCommand({ ModelName: 'blue-model' }));
     expect(model).toMatchObject({
       ModelName: 'blue-model',
       ModelArn: 'arn:aws:sagemaker:us-east-1:000000000000:model/blue-model',
@@ -410,69 +406,69 @@ describe('models, endpoint configs and endpoints', () => {
       ExecutionRoleArn: ROLE_ARN,
     });
     expect(model.CreationTime).toBeInstanceOf(Date);
-    const config = await stack.api.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'green-config' }));
+    const config = await stack.client.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: 'green-config' }));
     expect(config.ProductionVariants).toEqual([
       { VariantName: 'green', ModelName: 'green-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 },
     ]);
-    const models = await stack.api.send(new ListModelsCommand({ NameContains: 'model', SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 2 }));
+    const models = await stack.client.sagemaker.send(new ListModelsCommand({ NameContains: 'model', SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 2 }));
     expect(models.Models?.map((m) => m.ModelName)).toEqual(['blue-model', 'broken-model']);
     expect(models.NextToken).toBeDefined();
-    const next = await stack.api.send(new ListModelsCommand({ NameContains: 'model', SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 2, NextToken: models.NextToken }));
+    const next = await stack.client.sagemaker.send(new ListModelsCommand({ NameContains: 'model', SortBy: 'Name', SortOrder: 'Ascending', MaxResults: 2, NextToken: models.NextToken }));
     expect(next.Models?.map((m) => m.ModelName)).toEqual(['green-model', 'poisoned-model']);
-    const configs = await stack.api.send(new ListEndpointConfigsCommand({ NameContains: 'GREEN' }));
+    const configs = await stack.client.sagemaker.send(new ListEndpointConfigsCommand({ NameContains: 'GREEN' }));
     expect(configs.EndpointConfigs?.map((c) => c.EndpointConfigName)).toEqual(['green-config']);
-    const endpoints = await stack.api.send(new ListEndpointsCommand({ StatusEquals: 'InService', SortBy: 'Name', SortOrder: 'Ascending' }));
+    const endpoints = await stack.client.sagemaker.send(new ListEndpointsCommand({ StatusEquals: 'InService', SortBy: 'Name', SortOrder: 'Ascending' }));
     expect(endpoints.Endpoints?.map((e) => e.EndpointName)).toEqual(['classifier', 'poisoned']);
   });
 
   it('answers SageMaker validation errors', async () => {
-    await expect(stack.api.send(new CreateModelCommand({ ModelName: 'blue-model', PrimaryContainer: { Image: BLAZINGTEXT_IMAGE, ModelDataUrl: trainedModelUrl } }))).rejects.toMatchObject({
+    await expect(stack.client.sagemaker.send(new CreateModelCommand({ ModelName: 'blue-model', PrimaryContainer: { Image: BLAZINGTEXT_IMAGE, ModelDataUrl: trainedModelUrl } }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'Cannot create already existing model "arn:aws:sagemaker:us-east-1:000000000000:model/blue-model".',
     });
     await expect(
-      stack.api.send(new CreateModelCommand({ ModelName: 'xgb', PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1', ModelDataUrl: trainedModelUrl } })),
+      stack.client.sagemaker.send(new CreateModelCommand({ ModelName: 'xgb', PrimaryContainer: { Image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1', ModelDataUrl: trainedModelUrl } })),
     ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining('123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1') });
-    await expect(stack.api.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'orphan', ProductionVariants: [{ VariantName: 'v', ModelName: 'missing' }] }))).rejects.toMatchObject({
+    await expect(stack.client.sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'orphan', ProductionVariants: [{ VariantName: 'v', ModelName: 'missing' }] }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'Could not find model "arn:aws:sagemaker:us-east-1:000000000000:model/missing".',
     });
-    await expect(stack.api.send(new CreateEndpointCommand({ EndpointName: 'classifier', EndpointConfigName: 'blue-config' }))).rejects.toMatchObject({
+    await expect(stack.client.sagemaker.send(new CreateEndpointCommand({ EndpointName: 'classifier', EndpointConfigName: 'blue-config' }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'Cannot create already existing endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/classifier".',
     });
-    await expect(stack.api.send(new DescribeEndpointCommand({ EndpointName: 'nope' }))).rejects.toMatchObject({
+    await expect(stack.client.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'nope' }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'Could not find endpoint "arn:aws:sagemaker:us-east-1:000000000000:endpoint/nope".',
     });
   });
 
   it('keeps the tags given at creation and answers AddTags, ListTags and DeleteTags', async () => {
-    const { EndpointConfigArn } = await stack.api.send(
+    const { EndpointConfigArn } = await stack.client.sagemaker.send(
       new CreateEndpointConfigCommand({
         EndpointConfigName: 'tagged-config',
         ProductionVariants: [{ VariantName: 'v', ModelName: 'green-model' }],
         Tags: [{ Key: 'ml-pipeline:previous-model', Value: 'blue-model' }],
       }),
     );
-    expect((await stack.api.send(new ListTagsCommand({ ResourceArn: EndpointConfigArn }))).Tags).toEqual([{ Key: 'ml-pipeline:previous-model', Value: 'blue-model' }]);
-    await stack.api.send(new AddTagsCommand({ ResourceArn: EndpointConfigArn, Tags: [{ Key: 'ml-pipeline:previous-model', Value: 'x' }, { Key: 'team', Value: 'ml' }] }));
-    await stack.api.send(new DeleteTagsCommand({ ResourceArn: EndpointConfigArn, TagKeys: ['team'] }));
-    expect((await stack.api.send(new ListTagsCommand({ ResourceArn: EndpointConfigArn }))).Tags).toEqual([{ Key: 'ml-pipeline:previous-model', Value: 'x' }]);
-    const job = await stack.api.send(new DescribeTrainingJobCommand({ TrainingJobName: 'blue-job' }));
-    expect((await stack.api.send(new ListTagsCommand({ ResourceArn: job.TrainingJobArn }))).Tags).toEqual([{ Key: 'purpose', Value: 'blue' }]);
-    await expect(stack.api.send(new ListTagsCommand({ ResourceArn: 'arn:aws:sagemaker:us-east-1:000000000000:model/nope' }))).rejects.toMatchObject({
+    expect((await stack.client.sagemaker.send(new ListTagsCommand({ ResourceArn: EndpointConfigArn }))).Tags).toEqual([{ Key: 'ml-pipeline:previous-model', Value: 'blue-model' }]);
+    await stack.client.sagemaker.send(new AddTagsCommand({ ResourceArn: EndpointConfigArn, Tags: [{ Key: 'ml-pipeline:previous-model', Value: 'x' }, { Key: 'team', Value: 'ml' }] }));
+    await stack.client.sagemaker.send(new DeleteTagsCommand({ ResourceArn: EndpointConfigArn, TagKeys: ['team'] }));
+    expect((await stack.client.sagemaker.send(new ListTagsCommand({ ResourceArn: EndpointConfigArn }))).Tags).toEqual([{ Key: 'ml-pipeline:previous-model', Value: 'x' }]);
+    const job = await stack.client.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'blue-job' }));
+    expect((await stack.client.sagemaker.send(new ListTagsCommand({ ResourceArn: job.TrainingJobArn }))).Tags).toEqual([{ Key: 'purpose', Value: 'blue' }]);
+    await expect(stack.client.sagemaker.send(new ListTagsCommand({ ResourceArn: 'arn:aws:sagemaker:us-east-1:000000000000:model/nope' }))).rejects.toMatchObject({
       name: 'ValidationException',
     });
   });
 
   it('keeps serving after its model and config are deleted, and deletes an endpoint', async () => {
-    await stack.api.send(new DeleteModelCommand({ ModelName: 'poisoned-model' }));
-    await stack.api.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'poisoned-config' }));
-    await expect(stack.api.send(new DescribeModelCommand({ ModelName: 'poisoned-model' }))).rejects.toMatchObject({ name: 'ValidationException' });
-    expect((await stack.api.send(new DescribeEndpointCommand({ EndpointName: 'poisoned' }))).EndpointStatus).toBe('InService');
-    await stack.api.send(new DeleteEndpointCommand({ EndpointName: 'poisoned' }));
-    await expect(stack.api.send(new DescribeEndpointCommand({ EndpointName: 'poisoned' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    await stack.client.sagemaker.send(new DeleteModelCommand({ ModelName: 'poisoned-model' }));
+    await stack.client.sagemaker.send(new DeleteEndpointConfigCommand({ EndpointConfigName: 'poisoned-config' }));
+    await expect(stack.client.sagemaker.send(new DescribeModelCommand({ ModelName: 'poisoned-model' }))).rejects.toMatchObject({ name: 'ValidationException' });
+    expect((await stack.client.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'poisoned' }))).EndpointStatus).toBe('InService');
+    await stack.client.sagemaker.send(new DeleteEndpointCommand({ EndpointName: 'poisoned' }));
+    await expect(stack.client.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'poisoned' }))).rejects.toMatchObject({ name: 'ValidationException' });
     expect(endpointEvents('poisoned').map((detail) => detail.EndpointStatus)).toContain('DELETING');
     await expect(invokeJson('poisoned', { instances: ['a'] })).rejects.toMatchObject({ name: 'ValidationError' });
   });
@@ -481,7 +477,7 @@ describe('models, endpoint configs and endpoints', () => {
 describe('after a restart', () => {
   it('reloads endpoints in service, keeps models and configs, and fails the training job that was running', async () => {
     const before = await invokeJson('classifier', { instances: testTexts.slice(0, 20), configuration: { k: 3 } });
-    await stack.api.send(
+    await stack.client.sagemaker.send(
       new CreateTrainingJobCommand({
         TrainingJobName: 'interrupted',
         AlgorithmSpecification: { TrainingImage: BLAZINGTEXT_IMAGE, TrainingInputMode: 'File' },
@@ -494,23 +490,23 @@ describe('after a restart', () => {
       }),
     );
     await waitFor('the interrupted job to train', async () => {
-      const job = await stack.api.send(new DescribeTrainingJobCommand({ TrainingJobName: 'interrupted' }));
+      const job = await stack.client.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'interrupted' }));
       return job.SecondaryStatus === 'Training' ? true : undefined;
-    });
+    }, 60_000);
 
     await stack.restart();
 
-    const job = await stack.api.send(new DescribeTrainingJobCommand({ TrainingJobName: 'interrupted' }));
+    const job = await stack.client.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'interrupted' }));
     expect(job.TrainingJobStatus).toBe('Failed');
     expect(job.FailureReason).toMatch(/The local stack stopped while this training job was in progress/);
     const failedEvents = stack.publisher.ofType(TRAINING_JOB_STATE_CHANGE).filter((e) => e.detail.TrainingJobName === 'interrupted' && e.detail.TrainingJobStatus === 'Failed');
     expect(failedEvents).toHaveLength(1);
 
-    const endpoint = await stack.api.send(new DescribeEndpointCommand({ EndpointName: 'classifier' }));
+    const endpoint = await stack.client.sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'classifier' }));
     expect(endpoint).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: 'green-config' });
     const after = await invokeJson('classifier', { instances: testTexts.slice(0, 20), configuration: { k: 3 } });
     expect(after.text).toBe(before.text);
-    expect((await stack.api.send(new DescribeModelCommand({ ModelName: 'green-model' }))).ModelName).toBe('green-model');
-    expect((await stack.api.send(new DescribeTrainingJobCommand({ TrainingJobName: 'blue-job' }))).TrainingJobStatus).toBe('Completed');
+    expect((await stack.client.sagemaker.send(new DescribeModelCommand({ ModelName: 'green-model' }))).ModelName).toBe('green-model');
+    expect((await stack.client.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'blue-job' }))).TrainingJobStatus).toBe('Completed');
   });
 });

@@ -4,23 +4,25 @@
  * text with non-ASCII characters and out-of-vocabulary words. Also the model.tar.gz reader/writer.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractFromTarGz, extractTarMember, tarGzStream } from '../../local-stack/src/providers/sagemaker/model/artifact';
 import { FastTextModel, ModelFormatError } from '../../local-stack/src/providers/sagemaker/model/fasttext/model';
-import { cliPredictions, FASTTEXT_CLI, fastTextLines, printed, smallSplit } from './sagemaker-harness';
+import { fastTextCli, testAccuracy } from '../../scripts/lib/fasttext-cli';
+import { cliPredictions, fastTextLines, printed, smallSplit } from './sagemaker-harness';
+import { temporaryDirectory } from '../support/temporary-directory';
 
 jest.setTimeout(60_000);
 
-const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-fasttext-'));
+const temp = temporaryDirectory('sagemaker-fasttext');
+const scratch = temp.dir;
 const split = smallSplit(2000, 0, 400);
 const trainFile = join(scratch, 'train.txt');
 writeFileSync(trainFile, fastTextLines(split.train));
 
 function trainWithCli(name: string, extraArgs: string[]): string {
   const output = join(scratch, name);
-  execFileSync(FASTTEXT_CLI, ['supervised', '-input', trainFile, '-output', output, '-dim', '10', '-lr', '0.5', '-epoch', '5', '-thread', '2', '-verbose', '0', ...extraArgs]);
+  execFileSync(fastTextCli(), ['supervised', '-input', trainFile, '-output', output, '-dim', '10', '-lr', '0.5', '-epoch', '5', '-thread', '2', '-verbose', '0', ...extraArgs]);
   return `${output}.bin`;
 }
 
@@ -56,8 +58,7 @@ describe.each([
   it('gives the accuracy `fasttext test` gives', () => {
     const testFile = join(scratch, `${name}-test.txt`);
     writeFileSync(testFile, fastTextLines(split.test));
-    const report = execFileSync(FASTTEXT_CLI, ['test', modelPath, testFile]).toString();
-    const cliPrecision = Number(/P@1\s+([\d.]+)/.exec(report)![1]);
+    const cliPrecision = testAccuracy(modelPath, testFile);
     const evaluations = split.test.map((example) => model.evaluate(`__label__${example.label} ${example.text}`)!);
     const correct = evaluations.filter((evaluation) => evaluation.labels.includes(evaluation.predicted)).length;
     // The CLI prints P@1 with 3 decimals.

@@ -1,111 +1,23 @@
 /**
- * Test support for the SageMaker provider: a local server with S3 and SageMaker over a temporary
- * state directory, SDK clients, small fastText-format splits of the DBpedia sample, and polling
- * helpers that wait on a condition with a bound (never a fixed sleep).
+ * Test support for the SageMaker provider (on the stack harness, test/support/stack.ts): small
+ * fastText-format splits of the DBpedia sample, S3 helpers, the fastText CLI's predictions, and a
+ * bounded wait for a training job to end.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobCommandOutput } from '@aws-sdk/client-sagemaker';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { createLocalServer, type LocalServer } from '../../local-stack/src/core/server';
-import { S3Provider } from '../../local-stack/src/providers/s3';
-import { SageMakerProvider } from '../../local-stack/src/providers/sagemaker';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DescribeTrainingJobCommand, type DescribeTrainingJobCommandOutput, type SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { extractFromTarGz } from '../../local-stack/src/providers/sagemaker/model/artifact';
+import { fastTextCli } from '../../scripts/lib/fasttext-cli';
 import { normalizeText } from '../../shared/src/normalize';
-import { RecordingPublisher, testCredentials } from './server-harness';
+import { waitFor } from '../support/wait';
 
-export const REGION = 'us-east-1';
 export const BLAZINGTEXT_IMAGE = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
 export const ROLE_ARN = 'arn:aws:iam::000000000000:role/sagemaker-local';
 /** The DBpedia sample handed to the project, beside the repository (CI clones it with ../shared next to it). */
 export const DBPEDIA_CSV = join(__dirname, '..', '..', '..', 'shared', 'data', 'dbpedia_sample', 'train.csv');
-export const FASTTEXT_CLI = '/usr/bin/fasttext';
-
-export interface SageMakerTestStack {
-  readonly url: string;
-  readonly stateDir: string;
-  readonly publisher: RecordingPublisher;
-  readonly sagemaker: SageMakerProvider;
-  readonly s3: S3Client;
-  readonly api: SageMakerClient;
-  readonly runtime: SageMakerRuntimeClient;
-  /** Stops the server and boots new providers over the same state directory. */
-  restart(): Promise<void>;
-  close(): Promise<void>;
-}
-
-export async function startSageMakerStack(): Promise<SageMakerTestStack> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'sagemaker-test-'));
-  const publisher = new RecordingPublisher();
-  const boot = async (): Promise<{ server: LocalServer; sagemaker: SageMakerProvider }> => {
-    const s3 = new S3Provider({ stateDir, events: publisher });
-    const sagemaker = new SageMakerProvider({ stateDir, objects: s3, events: publisher, trainingThreads: 2 });
-    const server = await createLocalServer({ port: 0, providers: [s3, sagemaker] });
-    return { server, sagemaker };
-  };
-  let current = await boot();
-  const clients = (url: string) => ({
-    s3: new S3Client({ endpoint: url, region: REGION, forcePathStyle: true, credentials: testCredentials }),
-    api: new SageMakerClient({ endpoint: url, region: REGION, credentials: testCredentials }),
-    runtime: new SageMakerRuntimeClient({ endpoint: url, region: REGION, credentials: testCredentials }),
-  });
-  let sdk = clients(current.server.url);
-  const destroyClients = (): void => {
-    sdk.s3.destroy();
-    sdk.api.destroy();
-    sdk.runtime.destroy();
-  };
-  return {
-    get url() {
-      return current.server.url;
-    },
-    stateDir,
-    publisher,
-    get sagemaker() {
-      return current.sagemaker;
-    },
-    get s3() {
-      return sdk.s3;
-    },
-    get api() {
-      return sdk.api;
-    },
-    get runtime() {
-      return sdk.runtime;
-    },
-    async restart() {
-      destroyClients();
-      await current.server.close();
-      current = await boot();
-      sdk = clients(current.server.url);
-    },
-    async close() {
-      destroyClients();
-      await current.server.close();
-      await rm(stateDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Polls `probe` until it returns a value other than undefined, failing after `timeoutMs`. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 const TERMINAL = new Set(['Completed', 'Failed', 'Stopped']);
 
@@ -209,7 +121,7 @@ export async function downloadModelBin(s3: S3Client, s3Uri: string, dir: string)
 
 /** `fasttext predict-prob` on each text (one per line): labels and probabilities as the CLI prints them. */
 export function cliPredictions(modelPath: string, texts: readonly string[], k: number): Array<{ label: string[]; prob: number[] }> {
-  const output = execFileSync(FASTTEXT_CLI, ['predict-prob', modelPath, '-', String(k)], {
+  const output = execFileSync(fastTextCli(), ['predict-prob', modelPath, '-', String(k)], {
     input: `${texts.join('\n')}\n`,
     maxBuffer: 1 << 28,
   }).toString('utf8');

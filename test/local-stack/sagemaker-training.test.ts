@@ -2,8 +2,6 @@
  * Local BlazingText training jobs through the AWS SDK: the job lifecycle, artifacts, metrics,
  * hyperparameter validation, early stopping, MaxRuntimeInSeconds, StopTrainingJob and error shapes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
@@ -15,26 +13,27 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { TRAINING_JOB_STATE_CHANGE } from '../../local-stack/src/providers/sagemaker';
+import { testAccuracy } from '../../scripts/lib/fasttext-cli';
 import {
   BLAZINGTEXT_IMAGE,
   createBucket,
   downloadModelBin,
-  FASTTEXT_CLI,
   fastTextLines,
   putText,
   ROLE_ARN,
   smallSplit,
-  startSageMakerStack,
-  waitFor,
   waitForTrainingJob,
-  type SageMakerTestStack,
 } from './sagemaker-harness';
+import { useProviderStack } from '../support/stack';
+import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
 
 jest.setTimeout(180_000);
 
 const BUCKET = 'training-data';
-let stack: SageMakerTestStack;
-const scratch = mkdtempSync(join(tmpdir(), 'sagemaker-training-'));
+const stack = useProviderStack();
+const temp = temporaryDirectory('sagemaker-training');
+const scratch = temp.dir;
 const split = smallSplit(2000, 300, 300);
 
 function jobInput(name: string, overrides: Partial<CreateTrainingJobCommandInput> = {}, hyperparameters: Record<string, string> = {}): CreateTrainingJobCommandInput {
@@ -64,27 +63,23 @@ function processAlive(pid: number): boolean {
 }
 
 beforeAll(async () => {
-  stack = await startSageMakerStack();
-  await createBucket(stack.s3, BUCKET);
+  await createBucket(stack.client.s3, BUCKET);
   // The train channel in two objects (concatenated in key order), validation in one.
-  await putText(stack.s3, BUCKET, 'small/train/part-0.txt', fastTextLines(split.train.slice(0, 1000)));
-  await putText(stack.s3, BUCKET, 'small/train/part-1.txt', fastTextLines(split.train.slice(1000)));
-  await putText(stack.s3, BUCKET, 'small/validation/validation.txt', fastTextLines(split.validation));
-  await putText(stack.s3, BUCKET, 'tiny/train.txt', fastTextLines(split.train.slice(0, 60)));
+  await putText(stack.client.s3, BUCKET, 'small/train/part-0.txt', fastTextLines(split.train.slice(0, 1000)));
+  await putText(stack.client.s3, BUCKET, 'small/train/part-1.txt', fastTextLines(split.train.slice(1000)));
+  await putText(stack.client.s3, BUCKET, 'small/validation/validation.txt', fastTextLines(split.validation));
+  await putText(stack.client.s3, BUCKET, 'tiny/train.txt', fastTextLines(split.train.slice(0, 60)));
 });
 
-afterAll(async () => {
-  await stack.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+afterAll(() => temp.remove());
 
 describe('a BlazingText training job', () => {
   let job: Awaited<ReturnType<typeof waitForTrainingJob>>;
 
   beforeAll(async () => {
-    const created = await stack.api.send(new CreateTrainingJobCommand(jobInput('dbpedia-small')));
+    const created = await stack.client.sagemaker.send(new CreateTrainingJobCommand(jobInput('dbpedia-small')));
     expect(created.TrainingJobArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:training-job/dbpedia-small');
-    job = await waitForTrainingJob(stack.api, 'dbpedia-small');
+    job = await waitForTrainingJob(stack.client.sagemaker, 'dbpedia-small');
   });
 
   it('completes with the secondary statuses, timestamps and metrics SageMaker reports', () => {
@@ -109,20 +104,19 @@ describe('a BlazingText training job', () => {
 
   it('writes model.tar.gz with a model.bin that the fastText CLI scores as the job reported', async () => {
     expect(job.ModelArtifacts?.S3ModelArtifacts).toBe(`s3://${BUCKET}/models/dbpedia-small/output/model.tar.gz`);
-    const head = await stack.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'models/dbpedia-small/output/model.tar.gz' }));
+    const head = await stack.client.s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'models/dbpedia-small/output/model.tar.gz' }));
     expect(head.ContentLength).toBeGreaterThan(1000);
-    const modelPath = await downloadModelBin(stack.s3, job.ModelArtifacts!.S3ModelArtifacts!, scratch);
+    const modelPath = await downloadModelBin(stack.client.s3, job.ModelArtifacts!.S3ModelArtifacts!, scratch);
     const validationFile = join(scratch, 'validation.txt');
     await import('node:fs/promises').then((fs) => fs.writeFile(validationFile, fastTextLines(split.validation)));
-    const report = execFileSync(FASTTEXT_CLI, ['test', modelPath, validationFile]).toString();
-    const precision = Number(/P@1\s+([\d.]+)/.exec(report)?.[1]);
+    const precision = testAccuracy(modelPath, validationFile);
     const reported = job.FinalMetricDataList!.find((metric) => metric.MetricName === 'validation:accuracy')!.Value!;
     expect(precision).toBeCloseTo(reported, 3);
   });
 
   it('sends a SageMaker Training Job State Change event per status, in AWS format', async () => {
     const ofJob = () => stack.publisher.ofType(TRAINING_JOB_STATE_CHANGE).filter((event) => event.detail.TrainingJobName === 'dbpedia-small');
-    const events = await waitFor('the Completed event', () => (ofJob().some((event) => event.detail.TrainingJobStatus === 'Completed') ? ofJob() : undefined));
+    const events = await waitFor('the Completed event', () => (ofJob().some((event) => event.detail.TrainingJobStatus === 'Completed') ? ofJob() : undefined), 60_000);
     expect(events.map((event) => event.detail.SecondaryStatus)).toEqual(['Starting', 'Downloading', 'Training', 'Uploading', 'Completed']);
     const last = events[events.length - 1]!;
     expect(last.source).toBe('aws.sagemaker');
@@ -149,13 +143,13 @@ describe('a BlazingText training job', () => {
   });
 
   it('is listed, newest first, and filtered by name and status', async () => {
-    const listed = await stack.api.send(new ListTrainingJobsCommand({ NameContains: 'DBPEDIA-S', StatusEquals: 'Completed' }));
+    const listed = await stack.client.sagemaker.send(new ListTrainingJobsCommand({ NameContains: 'DBPEDIA-S', StatusEquals: 'Completed' }));
     expect(listed.TrainingJobSummaries?.map((summary) => summary.TrainingJobName)).toEqual(['dbpedia-small']);
     expect(listed.TrainingJobSummaries?.[0]?.TrainingJobStatus).toBe('Completed');
   });
 
   it('refuses a second job with the same name, as SageMaker words it', async () => {
-    await expect(stack.api.send(new CreateTrainingJobCommand(jobInput('dbpedia-small')))).rejects.toMatchObject({
+    await expect(stack.client.sagemaker.send(new CreateTrainingJobCommand(jobInput('dbpedia-small')))).rejects.toMatchObject({
       name: 'ValidationException',
       message:
         'Training job names must be unique within an AWS account and region, and a training job with this name already exists (arn:aws:sagemaker:us-east-1:000000000000:training-job/dbpedia-small)',
@@ -174,13 +168,15 @@ describe('hyperparameter validation', () => {
     [{ mode: 'skipgram' }, "Hyperparameter 'mode' is 'skipgram'"],
   ])('fails the job with a FailureReason naming the bad hyperparameter (%j)', async (hyperparameters, reason) => {
     const name = `bad-hp-${Object.keys(hyperparameters)[0]!.replace(/_/g, '-')}`;
-    await stack.api.send(new CreateTrainingJobCommand(jobInput(name, {}, hyperparameters)));
-    const job = await waitForTrainingJob(stack.api, name);
+    await stack.client.sagemaker.send(new CreateTrainingJobCommand(jobInput(name, {}, hyperparameters)));
+    const job = await waitForTrainingJob(stack.client.sagemaker, name);
     expect(job.TrainingJobStatus).toBe('Failed');
     expect(job.SecondaryStatus).toBe('Failed');
     expect(job.FailureReason).toContain(`ClientError: ${reason}`);
-    const event = await waitFor('the Failed event', () =>
-      stack.publisher.ofType(TRAINING_JOB_STATE_CHANGE).find((e) => e.detail.TrainingJobName === name && e.detail.TrainingJobStatus === 'Failed'),
+    const event = await waitFor(
+      'the Failed event',
+      () => stack.publisher.ofType(TRAINING_JOB_STATE_CHANGE).find((e) => e.detail.TrainingJobName === name && e.detail.TrainingJobStatus === 'Failed'),
+      60_000,
     );
     expect(event.detail.FailureReason).toBe(job.FailureReason);
   });
@@ -188,8 +184,8 @@ describe('hyperparameter validation', () => {
   it('requires mode', async () => {
     const input = jobInput('no-mode');
     delete input.HyperParameters!.mode;
-    await stack.api.send(new CreateTrainingJobCommand(input));
-    const job = await waitForTrainingJob(stack.api, 'no-mode');
+    await stack.client.sagemaker.send(new CreateTrainingJobCommand(input));
+    const job = await waitForTrainingJob(stack.client.sagemaker, 'no-mode');
     expect(job.FailureReason).toBe("ClientError: Missing required hyperparameter 'mode' (valid value: supervised)");
   });
 });
@@ -206,8 +202,8 @@ describe('early stopping', () => {
       },
       { epochs: '60', learning_rate: '0.5', early_stopping: 'True', min_epochs: '3', patience: '2' },
     );
-    await stack.api.send(new CreateTrainingJobCommand(input));
-    const job = await waitForTrainingJob(stack.api, 'early-stop');
+    await stack.client.sagemaker.send(new CreateTrainingJobCommand(input));
+    const job = await waitForTrainingJob(stack.client.sagemaker, 'early-stop');
     expect(job.TrainingJobStatus).toBe('Completed');
     const log = (await stack.sagemaker.readTrainingJobLog('early-stop'))!;
     const runs = [...log.matchAll(/#epochs (\d+): trained in [\d.]+ s.*validation accuracy ([\d.]+)/g)].map((match) => ({
@@ -237,8 +233,8 @@ describe('early stopping', () => {
   it('needs a validation channel', async () => {
     const input = jobInput('early-stop-no-validation', {}, { early_stopping: 'true' });
     input.InputDataConfig = input.InputDataConfig!.slice(0, 1);
-    await stack.api.send(new CreateTrainingJobCommand(input));
-    const job = await waitForTrainingJob(stack.api, 'early-stop-no-validation');
+    await stack.client.sagemaker.send(new CreateTrainingJobCommand(input));
+    const job = await waitForTrainingJob(stack.client.sagemaker, 'early-stop-no-validation');
     expect(job.FailureReason).toMatch(/^ClientError: Hyperparameter 'early_stopping' is True but there is no validation channel/);
   });
 });
@@ -257,13 +253,13 @@ describe('stopping', () => {
       const processes = execFileSync('ps', ['-eo', 'pid=,args=']).toString().split('\n');
       const row = processes.find((line) => line.includes(specPath));
       return row === undefined ? undefined : Number(row.trim().split(/\s+/, 1)[0]);
-    });
+    }, 60_000);
   }
 
   it('stops a job that exceeds MaxRuntimeInSeconds and kills its trainer', async () => {
-    await stack.api.send(new CreateTrainingJobCommand(longJob('max-runtime', 3)));
+    await stack.client.sagemaker.send(new CreateTrainingJobCommand(longJob('max-runtime', 3)));
     const pid = await trainerPid('max-runtime');
-    const job = await waitForTrainingJob(stack.api, 'max-runtime', 30_000);
+    const job = await waitForTrainingJob(stack.client.sagemaker, 'max-runtime', 30_000);
     expect(job.TrainingJobStatus).toBe('Stopped');
     expect(job.SecondaryStatus).toBe('MaxRuntimeExceeded');
     expect(job.FailureReason).toMatch(/^MaxRuntimeExceeded: Training job stopped: it exceeded MaxRuntimeInSeconds \(3 s\)/);
@@ -275,14 +271,14 @@ describe('stopping', () => {
   });
 
   it('stops a job on StopTrainingJob', async () => {
-    await stack.api.send(new CreateTrainingJobCommand(longJob('stop-me', 600)));
+    await stack.client.sagemaker.send(new CreateTrainingJobCommand(longJob('stop-me', 600)));
     const pid = await trainerPid('stop-me');
-    await stack.api.send(new StopTrainingJobCommand({ TrainingJobName: 'stop-me' }));
-    const job = await waitForTrainingJob(stack.api, 'stop-me', 30_000);
+    await stack.client.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'stop-me' }));
+    const job = await waitForTrainingJob(stack.client.sagemaker, 'stop-me', 30_000);
     expect(job.TrainingJobStatus).toBe('Stopped');
     expect(job.SecondaryStatus).toBe('Stopped');
     expect(processAlive(pid)).toBe(false);
-    await expect(stack.api.send(new StopTrainingJobCommand({ TrainingJobName: 'stop-me' }))).rejects.toMatchObject({
+    await expect(stack.client.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: 'stop-me' }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'The request was rejected because the training job is in status Stopped.',
     });
@@ -293,12 +289,12 @@ describe('requests SageMaker refuses', () => {
   it('refuses an image that is not BlazingText, naming it', async () => {
     const image = '123456789012.dkr.ecr.us-east-1.amazonaws.com/xgboost:1';
     await expect(
-      stack.api.send(new CreateTrainingJobCommand(jobInput('xgboost', { AlgorithmSpecification: { TrainingImage: image, TrainingInputMode: 'File' } }))),
+      stack.client.sagemaker.send(new CreateTrainingJobCommand(jobInput('xgboost', { AlgorithmSpecification: { TrainingImage: image, TrainingInputMode: 'File' } }))),
     ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringContaining(`Training image ${image} is not supported`) });
   });
 
   it('answers an invalid name with the AWS validation message', async () => {
-    await expect(stack.api.send(new CreateTrainingJobCommand(jobInput('bad_name')))).rejects.toMatchObject({
+    await expect(stack.client.sagemaker.send(new CreateTrainingJobCommand(jobInput('bad_name')))).rejects.toMatchObject({
       name: 'ValidationException',
       message:
         "1 validation error detected: Value 'bad_name' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
@@ -306,21 +302,21 @@ describe('requests SageMaker refuses', () => {
   });
 
   it('answers DescribeTrainingJob for an unknown job as SageMaker does', async () => {
-    await expect(stack.api.send(new DescribeTrainingJobCommand({ TrainingJobName: 'nope' }))).rejects.toMatchObject({
+    await expect(stack.client.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: 'nope' }))).rejects.toMatchObject({
       name: 'ValidationException',
       message: 'Requested resource not found.',
     });
   });
 
   it('fails a job whose train channel is empty', async () => {
-    await stack.api.send(
+    await stack.client.sagemaker.send(
       new CreateTrainingJobCommand(
         jobInput('empty-channel', {
           InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/nothing-here/` } } }],
         }),
       ),
     );
-    const job = await waitForTrainingJob(stack.api, 'empty-channel');
+    const job = await waitForTrainingJob(stack.client.sagemaker, 'empty-channel');
     expect(job.FailureReason).toBe(`ClientError: Channel 'train': no data found under s3://${BUCKET}/nothing-here/`);
   });
 });

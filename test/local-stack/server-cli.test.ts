@@ -1,29 +1,27 @@
 /**
- * The real AWS CLI v2 against the local server: S3 (including a 20 MB multipart round trip), STS,
- * SES v2. SQS, EventBridge and Glue, against a stack with the services deployed, are in
- * stack-cli.test.ts; SageMaker in sagemaker-cli.test.ts. Skipped when /usr/bin/aws is not installed.
+ * A real AWS CLI (v1 or v2, test/support/aws-cli.ts) against the local server: S3 (including a 20 MB
+ * multipart round trip), STS, SES v2. SQS, EventBridge and Glue, against a stack with the services
+ * deployed, are in stack-cli.test.ts; SageMaker in sagemaker-cli.test.ts. Skipped without a CLI.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AwsCli, describeWithCli } from './aws-cli';
-import { startTestStack, type TestStack } from './server-harness';
+import { AwsCli, describeWithCli } from '../support/aws-cli';
+import { useProviderStack } from '../support/stack';
+import { temporaryDirectory } from '../support/temporary-directory';
 
-describeWithCli('AWS CLI v2 against the local server', () => {
-  let stack: TestStack;
+describeWithCli('AWS CLI against the local server', () => {
+  const stack = useProviderStack();
   let workDir: string;
   let cli: AwsCli;
   const aws = (...args: string[]) => cli.run(...args);
   const awsOk = (...args: string[]) => cli.ok(...args);
 
   beforeAll(async () => {
-    stack = await startTestStack();
-    workDir = await mkdtemp(join(tmpdir(), 'aws-cli-'));
+    workDir = temporaryDirectory('aws-cli').dir;
     cli = new AwsCli(() => stack.url, workDir);
   });
   afterAll(async () => {
-    await stack.close();
     await rm(workDir, { recursive: true, force: true });
   });
 

@@ -5,11 +5,11 @@ import { queryList, queryParameters } from '../../local-stack/src/core/query-pro
 import { readFully } from '../../local-stack/src/core/request-body';
 import { createLocalServer, HEALTH_PATH, type LocalServer } from '../../local-stack/src/core/server';
 import { parseCredentialScope, resolveServiceTarget } from '../../local-stack/src/core/service-resolution';
-import { stackProviders } from './fixtures/stack-providers';
+import { useStackProviders } from '../support/stack';
 import { declareOperations } from '../../local-stack/src/core/operations';
 import { AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type OperationDeclarations, type Provider } from '../../local-stack/src/core/types';
 import { childElements, childText, parseXml, renderXml, el, XmlParseError } from '../../local-stack/src/core/xml';
-import { rawRequest, sigV4Authorization } from './server-harness';
+import { rawRequest, sigV4Authorization } from '../support/http';
 
 /** Records what reached it and answers with what the test configures. */
 class FakeProvider implements Provider {
@@ -387,7 +387,7 @@ describe('local server', () => {
 });
 
 describe('service resolution', () => {
-  const stack = stackProviders();
+  const stack = useStackProviders();
   const resolve = (headers: Record<string, string>, path = '/', query = '') =>
     resolveServiceTarget({ headers, query: new URLSearchParams(query), path }, stack.directory());
 

@@ -8,14 +8,14 @@ import { createLocalServer, type LocalServer } from '../../local-stack/src/core/
 import { resolveServiceTarget, targetForQueryAction } from '../../local-stack/src/core/service-resolution';
 import type { OperationDeclaration, Provider } from '../../local-stack/src/core/types';
 import { childElement, childText, parseXml } from '../../local-stack/src/core/xml';
-import { stackProviders } from './fixtures/stack-providers';
-import { rawRequest, sigV4Authorization } from './server-harness';
+import { useStackProviders } from '../support/stack';
+import { rawRequest, sigV4Authorization } from '../support/http';
 
 /** The error codes an operation nobody handles is answered with (see core/errors notImplemented). */
 const NOT_IMPLEMENTED_CODES = ['UnknownOperationException', 'InvalidAction', 'NotImplemented'];
 
 describe("the providers' operation declarations", () => {
-  const stack = stackProviders();
+  const stack = useStackProviders();
   let server: LocalServer;
   beforeAll(async () => {
     server = await createLocalServer({ port: 0, providers: stack.list(), manageProviderLifecycle: false });

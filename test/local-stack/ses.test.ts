@@ -5,13 +5,12 @@ import {
   GetEmailIdentityCommand,
   ListEmailIdentitiesCommand,
   SendEmailCommand,
-  SESv2Client,
   type SendEmailCommandInput,
 } from '@aws-sdk/client-sesv2';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeQuotedPrintable } from '../../local-stack/src/providers/ses/model/mime';
-import { startTestStack, testCredentials, type TestStack } from './server-harness';
+import { clientsOf, useProviderStack } from '../support/stack';
 
 /** Header fields of an RFC 5322 message: unfolded, RFC 2047 words decoded, names lower-cased. */
 function parseHeaders(message: string): Map<string, string> {
@@ -35,17 +34,8 @@ function decodeQuotedPrintable(text: string): string {
 }
 
 describe('SES v2 provider', () => {
-  let stack: TestStack;
-  let ses: SESv2Client;
-
-  beforeAll(async () => {
-    stack = await startTestStack();
-    ses = new SESv2Client({ endpoint: stack.url, region: 'us-east-1', credentials: testCredentials });
-  });
-  afterAll(async () => {
-    ses.destroy();
-    await stack.close();
-  });
+  const stack = useProviderStack();
+  const { ses } = clientsOf(stack);
 
   async function mailFor(messageId: string | undefined): Promise<string> {
     const files = await readdir(stack.mailDir);
@@ -184,9 +174,7 @@ describe('SES v2 provider', () => {
 
   it('keeps identities across a restart', async () => {
     await ses.send(new CreateEmailIdentityCommand({ EmailIdentity: 'durable@example.com' }));
-    ses.destroy();
     await stack.restart();
-    ses = new SESv2Client({ endpoint: stack.url, region: 'us-east-1', credentials: testCredentials });
     await expect(ses.send(new GetEmailIdentityCommand({ EmailIdentity: 'durable@example.com' }))).resolves.toBeDefined();
   });
 });

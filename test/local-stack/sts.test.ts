@@ -1,19 +1,11 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { childElement, childText, parseXml } from '../../local-stack/src/core/xml';
-import { rawRequest, sigV4Authorization, startTestStack, testCredentials, type TestStack } from './server-harness';
+import { rawRequest, sigV4Authorization } from '../support/http';
+import { clientsOf, useProviderStack } from '../support/stack';
 
 describe('STS provider', () => {
-  let stack: TestStack;
-  let sts: STSClient;
-
-  beforeAll(async () => {
-    stack = await startTestStack();
-    sts = new STSClient({ endpoint: stack.url, region: 'us-east-1', credentials: testCredentials });
-  });
-  afterAll(async () => {
-    sts.destroy();
-    await stack.close();
-  });
+  const stack = useProviderStack();
+  const { sts } = clientsOf(stack);
 
   it('answers GetCallerIdentity with the local account', async () => {
     const identity = await sts.send(new GetCallerIdentityCommand({}));
@@ -147,13 +139,7 @@ describe('STS provider', () => {
 });
 
 describe('STS provider, awsJson1.0 form', () => {
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack();
-  });
-  afterAll(async () => {
-    await stack.close();
-  });
+  const stack = useProviderStack();
 
   it('answers GetCallerIdentity and errors in JSON', async () => {
     const identity = await rawRequest(stack.url, {

@@ -11,3 +11,4 @@ export * from './operations';
 export * from './rest-routes';
 export * from './durable-queue';
 export * from './chaos';
+export * from './concatenate';

@@ -23,6 +23,8 @@ export interface QueueMessage {
 
 export interface LambdaQueuePort {
   queueExists(queueArn: string): boolean;
+  /** The queue's VisibilityTimeout, in seconds. */
+  visibilityTimeoutOf(queueArn: string): number;
   sendMessageToArn(queueArn: string, body: string, messageAttributes?: Record<string, QueueMessageAttribute>): unknown;
   receiveFromArn(
     queueArn: string,

@@ -10,7 +10,7 @@ import { silentLogger, type LocalStackLogger } from '../../../core/logger';
 import { removeStaleTempFilesSync, tempPathFor, writeJsonAtomicSync } from '../../../core/persistence';
 import { ACCOUNT_ID, AwsError } from '../../../core/types';
 import { AsyncInvocationQueue, DEFAULT_EVENT_INVOKE_CONFIG, type AttemptResult, type EventInvokeConfig } from './async-invocations';
-import { InstancePool, type PoolStats } from '../runtime/instance-pool';
+import { InstancePool, STACK_STOPPING_ERROR, type PoolStats } from '../runtime/instance-pool';
 import type { LambdaEventBusPort, LambdaQueuePort, QueueMessageAttribute } from './ports';
 import { resolveRuntime } from '../runtime/node-runtimes';
 import { SqsEventSourcePoller, type EventSourceMapping } from './sqs-event-source';
@@ -129,6 +129,8 @@ export class LambdaService {
   private readonly logger: LocalStackLogger;
   private runtimeScript: Promise<string> | undefined;
   private started = false;
+  /** Set by stop(): no instance may start after it (one would outlive the stack, a process nobody stops). */
+  private stopped = false;
 
   constructor(private readonly options: LambdaServiceOptions) {
     this.root = path.join(options.stateDir, 'lambda');
@@ -151,6 +153,7 @@ export class LambdaService {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    this.stopped = false;
     await this.workerRuntime();
     this.pruneUnusedCode();
     const resumed = this.asyncQueue.resume();
@@ -160,6 +163,7 @@ export class LambdaService {
 
   async stop(): Promise<void> {
     this.started = false;
+    this.stopped = true;
     this.asyncQueue.stop();
     // Pollers stop polling at once; killing the instances then ends the batches in flight (their
     // messages return to the queue after the visibility timeout) instead of waiting for them.
@@ -308,6 +312,13 @@ export class LambdaService {
     if (!queues) throw invalidParameter('This local stack has no SQS service to map events from');
     if (!input.queueArn.startsWith('arn:aws:sqs:')) throw invalidParameter(`Unsupported event source ${input.queueArn}: the local stack maps SQS queues only`);
     if (!queues.queueExists(input.queueArn)) throw invalidParameter(`Invalid EventSourceArn: queue ${input.queueArn} does not exist`);
+    // As AWS: a batch may run for the function's timeout, and its messages must stay invisible that long,
+    // or the mapping receives them again while they are being processed (duplicates, receive counts spent).
+    const visibilityTimeout = queues.visibilityTimeoutOf(input.queueArn);
+    const functionTimeout = this.functions.get(functionName)!.timeoutSeconds;
+    if (visibilityTimeout < functionTimeout) {
+      throw invalidParameter(`Queue visibility timeout: ${visibilityTimeout} seconds is less than Function timeout: ${functionTimeout} seconds`);
+    }
     const window = input.maximumBatchingWindowSeconds ?? 0;
     const batchSize = input.batchSize ?? 10;
     if (!Number.isInteger(window) || window < 0 || window > 300) throw invalidParameter('MaximumBatchingWindowInSeconds must be between 0 and 300');
@@ -383,6 +394,12 @@ export class LambdaService {
       return { requestId, functionError: 'Unhandled', payload: JSON.stringify(error), logs: [], durationMs: 0 };
     }
     const pool = await this.poolFor(record);
+    if (!pool) {
+      // The stack stopped while this invocation was on its way (a batch a poller had just received, an
+      // async event being retried, a request in flight): it does not run.
+      log(`END RequestId: ${requestId}`);
+      return { requestId, functionError: 'Unhandled', payload: JSON.stringify(STACK_STOPPING_ERROR), logs: [], durationMs: 0 };
+    }
     const outcome = await pool.invoke({
       requestId,
       payload,
@@ -418,10 +435,13 @@ export class LambdaService {
     return { functionError: result.functionError, payload: result.payload };
   }
 
-  private async poolFor(record: FunctionRecord): Promise<InstancePool> {
+  /** The function's pool, created on first use; undefined once the service has stopped. */
+  private async poolFor(record: FunctionRecord): Promise<InstancePool | undefined> {
+    if (this.stopped) return undefined;
     const existing = this.pools.get(record.name);
     if (existing) return existing;
     const runtimeScript = await this.workerRuntime();
+    if (this.stopped) return undefined;
     // Another invocation may have created it while the runtime was being built.
     const raced = this.pools.get(record.name);
     if (raced) return raced;

@@ -76,7 +76,8 @@ export class SqsEventSourcePoller {
         await delay(ERROR_BACKOFF_MS, signal);
         continue;
       }
-      if (batch.length === 0) {
+      if (batch.length === 0 || signal.aborted) {
+        // Received as the mapping stopped: the messages return to the queue after their visibility timeout.
         this.releaseSlot();
         continue;
       }

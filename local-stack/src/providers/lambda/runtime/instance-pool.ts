@@ -148,8 +148,10 @@ export class InstancePool {
   }
 }
 
-/** The outcome of an invocation that the stack's shutdown overtook. */
+/** The error of an invocation that the stack's shutdown overtook. */
+export const STACK_STOPPING_ERROR = Object.freeze({ errorType: 'Runtime.Retired', errorMessage: 'The local stack is stopping; the invocation did not run' });
+
 function retired(): PoolOutcome {
-  const error = { errorType: 'Runtime.Retired', errorMessage: 'The local stack is stopping; the invocation did not run' };
+  const error = { ...STACK_STOPPING_ERROR };
   return { ok: false, payload: JSON.stringify(error), error, durationMs: 0, logs: [], instanceLost: true };
 }

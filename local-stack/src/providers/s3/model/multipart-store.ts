@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { concatenateInto } from '../../../core/concatenate';
 import { KeyedMutex, isTempName, listDirectory, readJsonFile, writeJsonAtomic } from '../../../core/persistence';
 import { AwsError } from '../../../core/types';
 import type { ChecksumAlgorithm, ChecksumType } from './checksums';
@@ -223,8 +223,10 @@ export class MultipartStore {
     const target = this.objects.dataPath(bucket, { dataFile });
     const output = createWriteStream(target, { flags: 'wx' });
     try {
-      for (const part of parts) await pipeline(createReadStream(join(dir, part.dataFile)), output, { end: false });
-      await new Promise<void>((resolve, reject) => output.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await concatenateInto(
+        output,
+        parts.map((part) => () => createReadStream(join(dir, part.dataFile))),
+      );
     } catch (error) {
       output.destroy();
       await rm(target, { force: true });

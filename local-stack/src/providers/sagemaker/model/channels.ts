@@ -8,8 +8,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, link, mkdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { concatenateInto } from '../../../core/concatenate';
 import type { ObjectStore } from '../../../core/types';
 import { AwsError } from '../../../core/types';
 import { parseS3Uri } from './names';
@@ -83,18 +83,11 @@ export async function stageChannel(objects: ObjectStore, channel: ChannelConfig,
     const source = await objects.objectPath(bucket, keys[0]!);
     await link(source, file).catch(() => copyFile(source, file));
   } else {
-    const output = createWriteStream(file);
-    for (const key of keys) {
+    const open = (key: string) => async (): Promise<Readable> => {
       const path = await objects.objectPath(bucket, key);
-      const input: Readable = gzipped ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
-      let lastByte = 0x0a;
-      input.on('data', (chunk: Buffer) => {
-        if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
-      });
-      await pipeline(input, output, { end: false });
-      if (lastByte !== 0x0a) output.write('\n');
-    }
-    await new Promise<void>((resolve, reject) => output.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      return gzipped ? createReadStream(path).pipe(createGunzip()) : createReadStream(path);
+    };
+    await concatenateInto(createWriteStream(file), keys.map(open), { terminateLines: true });
   }
   const { size } = await stat(file);
   return { name, file, objects: keys.length, bytes: size };

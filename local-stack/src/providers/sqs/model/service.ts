@@ -247,6 +247,10 @@ export class SqsService {
     return this.queueByArnOrUndefined(queueArn) !== undefined;
   }
 
+  visibilityTimeoutOf(queueArn: string): number {
+    return this.queueByArn(queueArn).metadata.settings.visibilityTimeout;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Dead-letter queue redrive (StartMessageMoveTask)
 

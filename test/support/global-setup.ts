@@ -1,0 +1,38 @@
+/**
+ * Jest global setup (the main process, before any worker starts): finds or builds the tools the tests use
+ * as references and real clients, once for the whole run, and says what it found.
+ *
+ * - The fastText CLI (scripts/lib/fasttext-cli.ts): Debian's where installed, else compiled from the
+ *   fasttext package's sources on the first run (cached in node_modules/.cache). Its path is handed to
+ *   the workers as FASTTEXT_CLI, so no worker builds it again.
+ * - The AWS CLI (test/support/aws-cli.ts): AWS_CLI, else `aws` on PATH. Without one, the CLI suites skip.
+ *
+ * What it found goes to the notices reporter (test/support/notices-reporter.js), which prints it under
+ * jest's summary: a skip is never silent.
+ */
+import { resolveFastTextCli } from '../../scripts/lib/fasttext-cli';
+import { lookUpAwsCli } from './aws-cli';
+import { addNotice } from './notices';
+
+export default function globalSetup(): void {
+  try {
+    const fastText = resolveFastTextCli();
+    process.env.FASTTEXT_CLI = fastText.path;
+    if (fastText.builtInSeconds !== undefined) {
+      addNotice(`fastText reference CLI: built from node_modules/fasttext/fastText/src in ${fastText.builtInSeconds.toFixed(1)} s, cached at ${fastText.path}`);
+    }
+  } catch (error) {
+    addNotice(`fastText reference CLI unavailable, the comparisons with it fail: ${(error as Error).message}`);
+  }
+
+  const aws = lookUpAwsCli();
+  if ('found' in aws) {
+    process.env.AWS_CLI = aws.found.command;
+    addNotice(`AWS CLI tests run with ${aws.found.version} (${aws.found.command})`);
+  } else if (process.env.AWS_CLI) {
+    // Asked for by name (CI does): a CLI that does not run is an error, not a reason to skip.
+    throw new Error(`AWS CLI tests: ${aws.missing}`);
+  } else {
+    addNotice(`AWS CLI tests SKIPPED: ${aws.missing}`);
+  }
+}
