@@ -231,18 +231,22 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
     events: {
       putRule: async (spec) => {
         events.putRule({ name: spec.name, eventBusName: spec.eventBusName, eventPattern: spec.pattern, state: spec.enabled ? 'ENABLED' : 'DISABLED', description: spec.description });
-        events.setTargets(
+        // Targets go through PutTargets' validation; a target that fails fails the resource, as
+        // CloudFormation fails an AWS::Events::Rule whose PutTargets answers FailedEntries.
+        const failed = events.setTargets(
           spec.name,
           spec.targets.map((target) => ({
             Id: target.id,
             Arn: target.arn,
             Input: target.input,
             InputPath: target.inputPath,
+            InputTransformer: target.inputTransformer && { InputPathsMap: target.inputTransformer.inputPathsMap, InputTemplate: target.inputTransformer.inputTemplate },
             RetryPolicy: target.retryPolicy && { MaximumRetryAttempts: target.retryPolicy.maximumRetryAttempts, MaximumEventAgeInSeconds: target.retryPolicy.maximumEventAgeInSeconds },
             DeadLetterConfig: target.deadLetterArn ? { Arn: target.deadLetterArn } : undefined,
           })),
           spec.eventBusName,
         );
+        if (failed.length > 0) throw new AwsError('ValidationException', failed.map((entry) => `${entry.TargetId}: ${entry.ErrorMessage}`).join('; '));
       },
       deleteRule: async (name, eventBusName) => {
         try {

@@ -23,6 +23,7 @@ export interface RuleTarget {
   arn: string;
   input?: string;
   inputPath?: string;
+  inputTransformer?: { inputPathsMap?: Record<string, string>; inputTemplate: string };
   retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
   deadLetterArn?: string;
 }

@@ -40,6 +40,8 @@ export interface EventBus {
   name: string;
   description?: string;
   createdAt: number;
+  /** Absent in state written before it was kept: the creation time. */
+  lastModifiedAt?: number;
 }
 
 export const DEFAULT_BUS = 'default';
