@@ -124,7 +124,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     ...common,
     invokers: {
       lambda: { invokeAsync: (functionArn, payload) => late.lambda!.service.invokeAsync(functionArn, payload) },
-      sqs: { sendMessage: (queueArn, body, attributes) => sqs.service.sendMessageToArn(queueArn, body, attributes) },
+      sqs: { sendMessage: (queueArn, body, attributes, messageGroupId) => sqs.service.sendMessageToArn(queueArn, body, attributes, messageGroupId) },
     },
     duplicateDeliveries: chaos.duplicateEvents,
     random: createRandom(chaos.seed === undefined ? undefined : chaos.seed + 1),
@@ -243,6 +243,7 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
             InputTransformer: target.inputTransformer && { InputPathsMap: target.inputTransformer.inputPathsMap, InputTemplate: target.inputTransformer.inputTemplate },
             RetryPolicy: target.retryPolicy && { MaximumRetryAttempts: target.retryPolicy.maximumRetryAttempts, MaximumEventAgeInSeconds: target.retryPolicy.maximumEventAgeInSeconds },
             DeadLetterConfig: target.deadLetterArn ? { Arn: target.deadLetterArn } : undefined,
+            SqsParameters: target.sqsMessageGroupId === undefined ? undefined : { MessageGroupId: target.sqsMessageGroupId },
           })),
           spec.eventBusName,
         );

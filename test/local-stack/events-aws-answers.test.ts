@@ -9,6 +9,10 @@
  * - TestEventPattern's Event, PutTargets, PutEvents to a missing bus, ListEventBuses, the input
  *   transformer's strings: the same recorded snapshots (test_events_patterns, test_events,
  *   test_events_inputs); field constraints from botocore's model (events 2015-10-07 service-2.json).
+ * - FIFO queue targets: the EventBridge API reference (Target.SqsParameters: "the message group ID to use
+ *   when the target is a FIFO queue"; the queue must have content-based deduplication) and AWS's refusal
+ *   of a FIFO target without it as users quoted it (hashicorp/terraform#20263, awslabs/aws-ddk#183:
+ *   "ValidationException: Parameter(s) SqsParameters must be specified for target: <id>").
  */
 import {
   CreateEventBusCommand,
@@ -20,8 +24,9 @@ import {
   PutTargetsCommand,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { REGION, useProviderStack } from '../support/stack';
+import { waitFor } from '../support/wait';
 
 /** A valid event for TestEventPattern (the fields it requires). */
 const EVENT = { id: '1', source: 'test-source', 'detail-type': 'test-detail-type', account: '123456789012', region: 'us-east-2', time: '2022-07-13T13:48:01Z' };
@@ -187,6 +192,44 @@ describe('EventBridge answers as AWS answers', () => {
         message: 'The requested resource exceeds the maximum number allowed.',
       });
     });
+  });
+
+  it('a FIFO queue target needs SqsParameters.MessageGroupId; its events arrive in that group, each once (API reference: Target.SqsParameters)', async () => {
+    const { QueueUrl } = await wired.client.sqs.send(new CreateQueueCommand({ QueueName: 'answers-orders.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }));
+    const { Attributes } = await wired.client.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    const Arn = Attributes!.QueueArn!;
+    await wired.client.events.send(new PutRuleCommand({ Name: 'to-fifo', EventPattern: JSON.stringify({ source: ['orders'] }) }));
+    await expect(wired.client.events.send(new PutTargetsCommand({ Rule: 'to-fifo', Targets: [{ Id: 'fifo', Arn }] }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'Parameter(s) SqsParameters must be specified for target: fifo.',
+    });
+    await expect(wired.client.events.send(new PutTargetsCommand({ Rule: 'to-fifo', Targets: [{ Id: 'fifo', Arn, SqsParameters: { MessageGroupId: 'x'.repeat(101) } }] }))).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: `1 validation error detected: Value '${'x'.repeat(101)}' at 'targets.1.member.sqsParameters.messageGroupId' failed to satisfy constraint: Member must have length less than or equal to 100`,
+    });
+    expect((await wired.client.events.send(new ListTargetsByRuleCommand({ Rule: 'to-fifo' }))).Targets).toEqual([]);
+
+    await wired.client.events.send(new PutTargetsCommand({ Rule: 'to-fifo', Targets: [{ Id: 'fifo', Arn, SqsParameters: { MessageGroupId: 'orders' } }] }));
+    expect((await wired.client.events.send(new ListTargetsByRuleCommand({ Rule: 'to-fifo' }))).Targets).toEqual([{ Id: 'fifo', Arn, SqsParameters: { MessageGroupId: 'orders' } }]);
+    const sent = await wired.client.events.send(
+      new PutEventsCommand({ Entries: [1, 2, 3].map((n) => ({ Source: 'orders', DetailType: 'order', Detail: JSON.stringify({ n }) })) }),
+    );
+    expect(sent.FailedEntryCount).toBe(0);
+    const received: Array<{ n: number; group: string | undefined }> = [];
+    await waitFor(
+      () => `three events on the FIFO queue (have ${received.length})`,
+      async () => {
+        const { Messages = [] } = await wired.client.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['MessageGroupId'], WaitTimeSeconds: 1 }));
+        for (const message of Messages) {
+          received.push({ n: (JSON.parse(message.Body!) as { detail: { n: number } }).detail.n, group: message.Attributes?.MessageGroupId });
+          await wired.client.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle! }));
+        }
+        return received.length >= 3;
+      },
+      10_000,
+    );
+    expect(received.map((message) => message.n).sort()).toEqual([1, 2, 3]);
+    expect(received.every((message) => message.group === 'orders')).toBe(true);
   });
 
   it('PutEvents to a bus that does not exist answers an EventId and drops the event (recorded: test_put_events_nonexistent_event_bus)', async () => {

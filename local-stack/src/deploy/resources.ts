@@ -347,6 +347,7 @@ function ruleTarget(target: Properties): RuleTarget {
     inputTransformer: transformer && { inputPathsMap: transformer.InputPathsMap, inputTemplate: String(transformer.InputTemplate) },
     retryPolicy: retry && { maximumRetryAttempts: optionalNumber(retry.MaximumRetryAttempts), maximumEventAgeInSeconds: optionalNumber(retry.MaximumEventAgeInSeconds) },
     deadLetterArn: (target.DeadLetterConfig as { Arn?: string } | undefined)?.Arn,
+    sqsMessageGroupId: optionalString((target.SqsParameters as { MessageGroupId?: unknown } | undefined)?.MessageGroupId),
   };
 }
 

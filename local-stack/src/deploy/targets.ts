@@ -26,6 +26,8 @@ export interface RuleTarget {
   inputTransformer?: { inputPathsMap?: Record<string, string>; inputTemplate: string };
   retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
   deadLetterArn?: string;
+  /** SqsParameters.MessageGroupId: the group of the messages sent to a FIFO queue. */
+  sqsMessageGroupId?: string;
 }
 
 export interface RuleSpec {

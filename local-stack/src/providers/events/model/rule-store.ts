@@ -8,7 +8,7 @@ import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/per
 import { checkConstraint, constraintViolations, validationMessage, type ConstraintRules, type ConstraintViolation } from '../../../core/constraints';
 import { ACCOUNT_ID, AwsError } from '../../../core/types';
 import { compilePattern, type CompiledPattern } from './pattern';
-import { DEFAULT_BUS, type EventBus, type Rule, type RuleState, type Target } from './types';
+import { DEFAULT_BUS, isFifoQueueArn, type EventBus, type Rule, type RuleState, type Target } from './types';
 
 export interface PutRuleInput {
   name: string;
@@ -295,6 +295,9 @@ function targetProblem(target: Target): string | undefined {
 function targetInputProblem(target: Target): string | undefined {
   const inputs = [target.Input, target.InputPath, target.InputTransformer].filter((value) => value !== undefined);
   if (inputs.length > 1) return `Only one of Input, InputPath, or InputTransformer must be provided for target ${target.Id}.`;
+  // A FIFO queue takes only messages with a group: AWS refuses the target without one (its words as
+  // AWS answered them, quoted in hashicorp/terraform#20263 and awslabs/aws-ddk#183).
+  if (isFifoQueueArn(target.Arn) && !target.SqsParameters?.MessageGroupId) return `Parameter(s) SqsParameters must be specified for target: ${target.Id}.`;
   const transformer = target.InputTransformer;
   if (transformer) {
     const defined = new Set([...Object.keys(transformer.InputPathsMap ?? {}), ...PREDEFINED_PLACEHOLDERS]);
@@ -326,6 +329,7 @@ function targetConstraintViolations(targets: Target[]): ConstraintViolation[] {
     if (target.InputTransformer !== undefined) {
       check(target.InputTransformer.InputTemplate, `${at}.inputTransformer.inputTemplate`, { required: true, min: 1, max: 8192 });
     }
+    check(target.SqsParameters?.MessageGroupId, `${at}.sqsParameters.messageGroupId`, { max: 100 });
     check(target.RetryPolicy?.MaximumRetryAttempts, `${at}.retryPolicy.maximumRetryAttempts`, { min: 0, max: 185 });
     check(target.RetryPolicy?.MaximumEventAgeInSeconds, `${at}.retryPolicy.maximumEventAgeInSeconds`, { min: 60, max: 86_400 });
   });

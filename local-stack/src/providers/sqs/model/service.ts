@@ -367,8 +367,8 @@ export class SqsService {
   // ---------------------------------------------------------------------------------------------
   // In-process API, by queue ARN
 
-  sendMessageToArn(queueArn: string, body: string, messageAttributes?: Record<string, MessageAttributeValue>): { messageId: string } {
-    const [message] = this.sendMessages(this.queueByArn(queueArn), [{ body, messageAttributes }]);
+  sendMessageToArn(queueArn: string, body: string, messageAttributes?: Record<string, MessageAttributeValue>, messageGroupId?: string): { messageId: string } {
+    const [message] = this.sendMessages(this.queueByArn(queueArn), [{ body, messageAttributes, ...(messageGroupId !== undefined && { messageGroupId }) }]);
     return { messageId: message!.messageId };
   }
 
