@@ -653,6 +653,44 @@ describe('SQS answers as AWS answers', () => {
       expect(bodies(await receive(url))).toEqual(['foobar']);
     });
 
+    // The API reference, ReceiveMessage's ReceiveRequestAttemptId: on a FIFO queue a retry with the same
+    // attempt id within 5 minutes retrieves "the same set of messages, even if their visibility timeout has
+    // not yet expired", provided "none of the messages have been modified (deleted or had their visibility
+    // changes)"; the parameter "applies only to FIFO (first-in-first-out) queues".
+    it('answers a retried ReceiveRequestAttemptId with the same messages until one changes or 5 minutes pass', async () => {
+      const url = await createFifo('attempt', { ContentBasedDeduplication: 'true' });
+      for (const body of ['a1', 'a2', 'a3']) await send(url, body, 'a');
+      await send(url, 'b1', 'b');
+      const attempt = (ReceiveRequestAttemptId: string, MaxNumberOfMessages = 2) =>
+        receive(url, MaxNumberOfMessages, { ReceiveRequestAttemptId, MessageSystemAttributeNames: ['ApproximateReceiveCount'] });
+      const first = await attempt('attempt-1');
+      expect(bodies(first)).toEqual(['a1', 'a2']);
+      // The same messages, receipt handles and receive counts: the retry is not another receive.
+      expect(await attempt('attempt-1')).toEqual(first);
+      // Another attempt id is a new receive: group a is in flight, b1 is handed out.
+      const second = await attempt('attempt-2', 10);
+      expect(bodies(second)).toEqual(['b1']);
+      // A deleted message ends the retries of its attempt: the id receives anew (group a is still blocked by a2).
+      await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first![0]!.ReceiptHandle! }));
+      expect(await attempt('attempt-1')).toBeUndefined();
+      // A visibility change does too: a2 released, attempt-1 receives a2 and a3 as a new receive.
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first![1]!.ReceiptHandle!, VisibilityTimeout: 0 }));
+      const third = await attempt('attempt-1');
+      expect(bodies(third)).toEqual(['a2', 'a3']);
+      expect(third![0]!.ReceiptHandle).not.toBe(first![1]!.ReceiptHandle);
+      expect(third![0]!.Attributes?.ApproximateReceiveCount).toBe('2');
+      // After 5 minutes an attempt id no longer retrieves its messages.
+      expect(await attempt('attempt-2', 10)).toEqual(second);
+      clockOffsetMs += 5 * 60_000;
+      expect(await attempt('attempt-2', 10)).toBeUndefined();
+
+      // A standard queue ignores it: a second receive with the same id gets nothing while the message is in flight.
+      const standard = await createQueue('attempt-standard');
+      await sqs.send(new SendMessageCommand({ QueueUrl: standard, MessageBody: 'only' }));
+      expect(bodies(await receive(standard, 1, { ReceiveRequestAttemptId: 'same' }))).toEqual(['only']);
+      expect(await receive(standard, 1, { ReceiveRequestAttemptId: 'same' })).toBeUndefined();
+    });
+
     // The developer guide ("Using dead-letter queues"): a FIFO queue's DLQ is FIFO and keeps each group's order.
     it('moves messages to a FIFO dead-letter queue keeping their group, deduplication id and order', async () => {
       const dlq = await createFifo('fifo-dlq');

@@ -133,6 +133,7 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
       visibilityTimeoutSeconds: input.optionalInteger('VisibilityTimeout', 0, 43_200),
       // AWS's wording (LocalStack's AWS-validated snapshot "recieve_message_error_too_large").
       waitTimeSeconds: input.optionalInteger('WaitTimeSeconds', 0, 20, 'Must be >= 0 and <= 20, if provided.'),
+      receiveRequestAttemptId: input.optionalString('ReceiveRequestAttemptId'),
     });
     if (messages.length === 0) return {};
     const systemAttributeNames = [...input.stringList('AttributeNames'), ...input.stringList('MessageSystemAttributeNames')];

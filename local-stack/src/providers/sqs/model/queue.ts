@@ -32,6 +32,8 @@ export class Queue {
   /** FIFO: deduplication keys of the last 5 minutes' sends and the message each one sent. */
   private readonly deduplication = new Map<string, { messageId: string; sequenceNumber: string; at: number }>();
   private lastSequenceNumber = 0n;
+  /** FIFO: the messages each ReceiveRequestAttemptId of the last 5 minutes received, as they were handed out. */
+  private readonly receiveAttempts = new Map<string, { at: number; messages: Array<{ messageId: string; receiptHandle: string; visibleAt: number }> }>();
 
   constructor(
     public metadata: QueueMetadata,
@@ -175,6 +177,40 @@ export class Queue {
       this.waiters.push(waiter);
       this.scheduleWake();
     });
+  }
+
+  /**
+   * FIFO: the messages an earlier receive with this ReceiveRequestAttemptId got in the last 5 minutes,
+   * again, with the same receipt handles, if none of them was deleted, had its visibility changed or
+   * went out of flight since (SQS API reference, ReceiveMessage: a retry with the same attempt id
+   * "retrieve[s] the same set of messages, even if their visibility timeout has not yet expired", if
+   * "none of the messages have been modified"). Otherwise undefined: the receive is a new one.
+   */
+  retriedReceive(attemptId: string, now: number, clockNow: number): ReceivedMessage[] | undefined {
+    const attempt = this.receiveAttempts.get(attemptId);
+    if (!attempt) return undefined;
+    const messages = attempt.messages.map(({ messageId, receiptHandle, visibleAt }) => {
+      const message = this.messages.get(messageId);
+      return message?.receiptHandle === receiptHandle && message.visibleAt === visibleAt && visibleAt > now ? message : undefined;
+    });
+    if (clockNow - attempt.at >= RECEIVE_ATTEMPT_WINDOW_MS || messages.some((message) => message === undefined)) {
+      this.receiveAttempts.delete(attemptId);
+      return undefined;
+    }
+    return (messages as StoredMessage[]).map(received);
+  }
+
+  /** FIFO: records what a receive with a ReceiveRequestAttemptId got, for its retries. */
+  rememberReceiveAttempt(attemptId: string, messages: ReceivedMessage[], clockNow: number): void {
+    const handedOut = messages.flatMap((message) => {
+      const stored = this.messages.get(message.messageId);
+      return stored?.receiptHandle === undefined ? [] : [{ messageId: stored.messageId, receiptHandle: stored.receiptHandle, visibleAt: stored.visibleAt }];
+    });
+    if (handedOut.length === 0) return;
+    this.receiveAttempts.set(attemptId, { at: clockNow, messages: handedOut });
+    if (this.receiveAttempts.size > 10_000) {
+      for (const [candidate, entry] of this.receiveAttempts) if (clockNow - entry.at >= RECEIVE_ATTEMPT_WINDOW_MS) this.receiveAttempts.delete(candidate);
+    }
   }
 
   /** The message the receipt handle names, if the handle is its latest one. */
@@ -336,6 +372,8 @@ function received(message: StoredMessage): ReceivedMessage {
 
 /** SQS's deduplication interval (the developer guide, "Exactly-once processing in Amazon SQS"). */
 const DEDUPLICATION_WINDOW_MS = 5 * 60_000;
+/** How long a ReceiveRequestAttemptId can be retried (SQS API reference, ReceiveMessage). */
+const RECEIVE_ATTEMPT_WINDOW_MS = 5 * 60_000;
 
 const RECEIPT_HANDLE_PATTERN = /^([0-9a-f-]{36}):[0-9a-f]{32}$/;
 

@@ -54,6 +54,8 @@ export interface ReceiveRequest {
   visibilityTimeoutSeconds?: number;
   /** Long-poll wait; the queue's ReceiveMessageWaitTimeSeconds when undefined. */
   waitTimeSeconds?: number;
+  /** FIFO: a retry with the same id within 5 minutes gets the same messages (ignored on standard queues, as on SQS). */
+  receiveRequestAttemptId?: string;
   signal?: AbortSignal;
 }
 
@@ -345,14 +347,19 @@ export class SqsService {
     return answered;
   }
 
-  receiveMessages(queue: Queue, request: ReceiveRequest): Promise<ReceivedMessage[]> {
+  async receiveMessages(queue: Queue, request: ReceiveRequest): Promise<ReceivedMessage[]> {
     const settings = queue.metadata.settings;
     const waitSeconds = request.waitTimeSeconds ?? settings.receiveMessageWaitTimeSeconds;
-    return queue.receive(
+    const attemptId = queue.fifo ? request.receiveRequestAttemptId : undefined;
+    const retried = attemptId === undefined ? undefined : queue.retriedReceive(attemptId, Date.now(), this.now());
+    if (retried) return retried;
+    const messages = await queue.receive(
       { maxMessages: request.maxMessages, visibilityTimeoutSeconds: request.visibilityTimeoutSeconds },
       waitSeconds * 1000,
       request.signal,
     );
+    if (attemptId !== undefined) queue.rememberReceiveAttempt(attemptId, messages, this.now());
+    return messages;
   }
 
   /** Deletes every message; a second purge within 60 s is PurgeQueueInProgress (403), as on SQS. */
