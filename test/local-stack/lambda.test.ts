@@ -5,6 +5,8 @@
  * failures, zip packages and persistence across a restart.
  */
 import {
+  CreateEventSourceMappingCommand,
+  DeleteEventSourceMappingCommand,
   GetFunctionCommand,
   InvokeCommand,
   ListEventSourceMappingsCommand,
@@ -303,9 +305,10 @@ describe('Lambda provider', () => {
     const markers = path.join(temp.dir, 'fifo-markers');
     mkdirSync(markers);
     wired.lambda.service.createFunction({ name: 'fifo-consumer', handler: 'fifo.handler', codeDir: code, environment: { OUT_FILE: outFile, MARKER_DIR: markers }, timeoutSeconds: 1 });
-    expect(() => wired.lambda.service.createEventSourceMapping({ functionName: 'fifo-consumer', queueArn: queue.arn, batchSize: 11, maximumBatchingWindowSeconds: 1 })).toThrow(
-      /BatchSize must be between 1 and 10 for a FIFO queue/,
-    );
+    // The mapping is made as a user makes it, through the SDK.
+    await expect(
+      wired.client.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'fifo-consumer', EventSourceArn: queue.arn, BatchSize: 11, MaximumBatchingWindowInSeconds: 1 })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: expect.stringMatching(/BatchSize must be between 1 and 10 for a FIFO queue/) });
 
     const groups = { A: ['a1', 'a2', 'a3', 'a4'], B: ['b1', 'flaky-b2', 'b3', 'b4'], C: ['c1', 'c2', 'c3', 'c4'] };
     const interleaved = [0, 1, 2, 3].flatMap((index) => Object.entries(groups).map(([group, bodies]) => ({ group, body: bodies[index]! })));
@@ -315,7 +318,15 @@ describe('Lambda provider', () => {
       const sent = await wired.client.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: entries.slice(start, start + 10) }));
       expect(sent.Failed ?? []).toEqual([]);
     }
-    wired.lambda.service.createEventSourceMapping({ functionName: 'fifo-consumer', queueArn: queue.arn, batchSize: 10, functionResponseTypes: ['ReportBatchItemFailures'], maximumConcurrency: 2 });
+    const { UUID } = await wired.client.lambda.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'fifo-consumer',
+        EventSourceArn: queue.arn,
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      }),
+    );
 
     await waitFor('the consumer to process all twelve messages', () => recordedLines(outFile).length >= 12, 20_000);
     await waitFor(
@@ -337,7 +348,7 @@ describe('Lambda provider', () => {
     // The first batch held several groups; the flaky message failed once, then went through.
     expect(records.some((record) => record.batch > 4)).toBe(true);
     expect(readdirSync(markers)).toHaveLength(1);
-    wired.lambda.service.deleteEventSourceMappings('fifo-consumer');
+    await wired.client.lambda.send(new DeleteEventSourceMappingCommand({ UUID }));
   }, 60_000);
 
   it('keeps functions, configs and mappings across a restart', async () => {

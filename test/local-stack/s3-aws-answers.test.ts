@@ -248,6 +248,8 @@ describe('S3 answers as AWS answers', () => {
   });
 
   describe('conditional requests', () => {
+    // A date later than the server's time is invalid and the request is answered as without it (RFC 7232
+    // section 3.3, as S3 does: recorded test_upload_part_copy_with_copy_source_if_modified_since_in_future_success).
     it('a future If-Modified-Since is ignored: 200, and a copy proceeds', async () => {
       const future = new Date(Date.now() + 3_600_000);
       const got = await plain.send(new GetObjectCommand({ Bucket, Key: 'default.txt', IfModifiedSince: future }));
@@ -326,6 +328,19 @@ describe('S3 answers as AWS answers', () => {
       expect(bad.body.toString()).toContain(
         `<Code>BadDigest</Code><Message>The Content-MD5 you specified did not match what we received.</Message><ExpectedDigest>${other.toString('hex')}</ExpectedDigest><CalculatedDigest>${calculated}</CalculatedDigest>`,
       );
+      // The same answers as the SDK reads them (its ContentMD5 parameter is sent as given).
+      expect(await failure(plain.send(new PutObjectCommand({ Bucket, Key: 'md5.txt', Body: 'body', ContentMD5: '__invalid__' })))).toMatchObject({
+        name: 'InvalidDigest',
+        status: 400,
+        message: 'The Content-MD5 you specified was invalid.',
+        'Content-MD5': '__invalid__',
+      });
+      expect(await failure(plain.send(new PutObjectCommand({ Bucket, Key: 'md5.txt', Body: 'body', ContentMD5: other.toString('base64') })))).toMatchObject({
+        name: 'BadDigest',
+        status: 400,
+        ExpectedDigest: other.toString('hex'),
+        CalculatedDigest: calculated,
+      });
     });
   });
 });
