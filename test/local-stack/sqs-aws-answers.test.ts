@@ -656,7 +656,9 @@ describe('SQS answers as AWS answers', () => {
     // The API reference, ReceiveMessage's ReceiveRequestAttemptId: on a FIFO queue a retry with the same
     // attempt id within 5 minutes retrieves "the same set of messages, even if their visibility timeout has
     // not yet expired", provided "none of the messages have been modified (deleted or had their visibility
-    // changes)"; the parameter "applies only to FIFO (first-in-first-out) queues".
+    // changes)"; the parameter "applies only to FIFO (first-in-first-out) queues". A retry after one of its
+    // messages changed: AWS's InvalidParameterValue as SQS answered it (quoted in
+    // awslabs/amazon-sqs-java-messaging-lib#101 and #213, aws/aws-sdk-java#2613).
     it('answers a retried ReceiveRequestAttemptId with the same messages until one changes or 5 minutes pass', async () => {
       const url = await createFifo('attempt', { ContentBasedDeduplication: 'true' });
       for (const body of ['a1', 'a2', 'a3']) await send(url, body, 'a');
@@ -670,19 +672,27 @@ describe('SQS answers as AWS answers', () => {
       // Another attempt id is a new receive: group a is in flight, b1 is handed out.
       const second = await attempt('attempt-2', 10);
       expect(bodies(second)).toEqual(['b1']);
-      // A deleted message ends the retries of its attempt: the id receives anew (group a is still blocked by a2).
+      // A deleted message makes its attempt not retryable.
+      const notRetryable = (id: string) => ({
+        name: 'InvalidParameterValue',
+        message: `Value ${id} for parameter ReceiveRequestAttemptId is invalid. Reason: The receiveRequestAttemptId is not valid anymore since the receive call is not retryable.`,
+        $metadata: { httpStatusCode: 400 },
+      });
       await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first![0]!.ReceiptHandle! }));
-      expect(await attempt('attempt-1')).toBeUndefined();
-      // A visibility change does too: a2 released, attempt-1 receives a2 and a3 as a new receive.
+      await expect(attempt('attempt-1')).rejects.toMatchObject(notRetryable('attempt-1'));
+      // So does a visibility change (even one that keeps it in flight).
+      expect(await attempt('attempt-2', 10)).toEqual(second);
+      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: second![0]!.ReceiptHandle!, VisibilityTimeout: 60 }));
+      await expect(attempt('attempt-2', 10)).rejects.toMatchObject(notRetryable('attempt-2'));
+      // A new attempt id receives a2, once released, and a3.
       await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: first![1]!.ReceiptHandle!, VisibilityTimeout: 0 }));
-      const third = await attempt('attempt-1');
+      const third = await attempt('attempt-3');
       expect(bodies(third)).toEqual(['a2', 'a3']);
       expect(third![0]!.ReceiptHandle).not.toBe(first![1]!.ReceiptHandle);
       expect(third![0]!.Attributes?.ApproximateReceiveCount).toBe('2');
-      // After 5 minutes an attempt id no longer retrieves its messages.
-      expect(await attempt('attempt-2', 10)).toEqual(second);
+      // After 5 minutes an attempt id is forgotten: the same id is a new receive (nothing is visible).
       clockOffsetMs += 5 * 60_000;
-      expect(await attempt('attempt-2', 10)).toBeUndefined();
+      expect(await attempt('attempt-3')).toBeUndefined();
 
       // A standard queue ignores it: a second receive with the same id gets nothing while the message is in flight.
       const standard = await createQueue('attempt-standard');

@@ -181,21 +181,26 @@ export class Queue {
 
   /**
    * FIFO: the messages an earlier receive with this ReceiveRequestAttemptId got in the last 5 minutes,
-   * again, with the same receipt handles, if none of them was deleted, had its visibility changed or
-   * went out of flight since (SQS API reference, ReceiveMessage: a retry with the same attempt id
-   * "retrieve[s] the same set of messages, even if their visibility timeout has not yet expired", if
-   * "none of the messages have been modified"). Otherwise undefined: the receive is a new one.
+   * again, with the same receipt handles (SQS API reference, ReceiveMessage: a retry with the same
+   * attempt id "retrieve[s] the same set of messages, even if their visibility timeout has not yet
+   * expired", if "none of the messages have been modified (deleted or had their visibility changes)").
+   * One of them deleted, its visibility changed or out of flight: AWS's InvalidParameterValue (its
+   * words as SQS answered them, quoted in awslabs/amazon-sqs-java-messaging-lib#101 and #213).
+   * Undefined for an id not seen in the last 5 minutes: the receive is a new one.
    */
   retriedReceive(attemptId: string, now: number, clockNow: number): ReceivedMessage[] | undefined {
     const attempt = this.receiveAttempts.get(attemptId);
     if (!attempt) return undefined;
+    if (clockNow - attempt.at >= RECEIVE_ATTEMPT_WINDOW_MS) {
+      this.receiveAttempts.delete(attemptId);
+      return undefined;
+    }
     const messages = attempt.messages.map(({ messageId, receiptHandle, visibleAt }) => {
       const message = this.messages.get(messageId);
       return message?.receiptHandle === receiptHandle && message.visibleAt === visibleAt && visibleAt > now ? message : undefined;
     });
-    if (clockNow - attempt.at >= RECEIVE_ATTEMPT_WINDOW_MS || messages.some((message) => message === undefined)) {
-      this.receiveAttempts.delete(attemptId);
-      return undefined;
+    if (messages.some((message) => message === undefined)) {
+      throw invalidParameterValue(`Value ${attemptId} for parameter ReceiveRequestAttemptId is invalid. Reason: The receiveRequestAttemptId is not valid anymore since the receive call is not retryable.`);
     }
     return (messages as StoredMessage[]).map(received);
   }
