@@ -207,6 +207,11 @@ describe('EventBridge answers as AWS answers', () => {
       name: 'ValidationException',
       message: `1 validation error detected: Value '${'x'.repeat(101)}' at 'targets.1.member.sqsParameters.messageGroupId' failed to satisfy constraint: Member must have length less than or equal to 100`,
     });
+    // EventBridge's dead-letter queues are standard queues: AWS's words as CloudTrail recorded a PutTargets
+    // (dev.classmethod.jp, "Can a FIFO queue be the dead-letter queue of an EventBridge rule?").
+    await expect(
+      wired.client.events.send(new PutTargetsCommand({ Rule: 'to-fifo', Targets: [{ Id: 'fifo', Arn, SqsParameters: { MessageGroupId: 'orders' }, DeadLetterConfig: { Arn } }] })),
+    ).rejects.toMatchObject({ name: 'ValidationException', message: 'SQS FIFO is not supported by Dead Letter Queues.' });
     expect((await wired.client.events.send(new ListTargetsByRuleCommand({ Rule: 'to-fifo' }))).Targets).toEqual([]);
 
     await wired.client.events.send(new PutTargetsCommand({ Rule: 'to-fifo', Targets: [{ Id: 'fifo', Arn, SqsParameters: { MessageGroupId: 'orders' } }] }));

@@ -298,6 +298,9 @@ function targetInputProblem(target: Target): string | undefined {
   // A FIFO queue takes only messages with a group: AWS refuses the target without one (its words as
   // AWS answered them, quoted in hashicorp/terraform#20263 and awslabs/aws-ddk#183).
   if (isFifoQueueArn(target.Arn) && !target.SqsParameters?.MessageGroupId) return `Parameter(s) SqsParameters must be specified for target: ${target.Id}.`;
+  // A dead-letter queue is a standard queue (AWS's words as CloudTrail recorded a PutTargets, dev.classmethod.jp,
+  // "Can a FIFO queue be the dead-letter queue of an EventBridge rule?").
+  if (target.DeadLetterConfig?.Arn !== undefined && isFifoQueueArn(target.DeadLetterConfig.Arn)) return 'SQS FIFO is not supported by Dead Letter Queues.';
   const transformer = target.InputTransformer;
   if (transformer) {
     const defined = new Set([...Object.keys(transformer.InputPathsMap ?? {}), ...PREDEFINED_PLACEHOLDERS]);
