@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
 import path from 'node:path';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -75,6 +76,7 @@ const CLIENTS = {
   sqs: (config: ClientConfig) => new SQSClient(config),
   events: (config: ClientConfig) => new EventBridgeClient(config),
   lambda: (config: ClientConfig) => new LambdaClient(config),
+  logs: (config: ClientConfig) => new CloudWatchLogsClient(config),
   sagemaker: (config: ClientConfig) => new SageMakerClient(config),
   runtime: (config: ClientConfig) => new SageMakerRuntimeClient(config),
   ses: (config: ClientConfig) => new SESv2Client(config),
@@ -137,6 +139,10 @@ export class ProviderStack {
 
   get sagemaker(): StackProviders['sagemaker'] {
     return this.providers.sagemaker;
+  }
+
+  get logs(): StackProviders['logs'] {
+    return this.providers.logs;
   }
 
   /**
@@ -309,6 +315,7 @@ export interface DeployedStack {
   sagemaker: SageMakerClient;
   runtime: SageMakerRuntimeClient;
   sqs: SQSClient;
+  logs: CloudWatchLogsClient;
   classifier: TextClassifier;
   mail: MailWatcher;
   stop(): Promise<void>;
@@ -349,6 +356,7 @@ export async function startDeployedStack(localDir: string, options: DeployedStac
     sagemaker: new SageMakerClient(config),
     runtime: new SageMakerRuntimeClient(config),
     sqs: new SQSClient(config),
+    logs: new CloudWatchLogsClient(config),
   };
   let stopped = false;
   return {
