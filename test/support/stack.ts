@@ -151,8 +151,9 @@ export class ProviderStack {
    * `Keep-Alive: timeout=5` (it frees an idle connection a second before the server closes it; with no
    * timeout it ignores the hint). Without it, the stack serving the test from the test's own process,
    * a request sent in the same turn of the event loop as the server's idle timer fires goes out on a
-   * connection the server is closing: read ECONNRESET (seen once in sagemaker-endpoints.test under load;
-   * reproduced by blocking the loop across the server's 5 s).
+   * connection the server is closing: read ECONNRESET (reproduced with an S3Client and a timer due after
+   * the server's 5 s). It cannot help a request sent right after the test blocked the loop itself (both
+   * timers are then overdue): tests run their commands asynchronously (sagemaker-harness's runAsync).
    */
   get clientConfig(): { endpoint: string; region: string; credentials: typeof testCredentials; maxAttempts: number; requestHandler: { httpAgent: Agent } } {
     return { endpoint: this.url, region: REGION, credentials: testCredentials, maxAttempts: 1, requestHandler: { httpAgent: new Agent({ keepAlive: true, timeout: 60_000 }) } };
