@@ -15,13 +15,14 @@ import { writeJsonAtomicSync } from './persistence';
 import { ACCOUNT_ID } from './types';
 
 export interface Principal {
-  readonly type: 'account-root' | 'assumed-role';
-  /** `arn:aws:iam::<account>:root`, or `arn:aws:sts::<account>:assumed-role/<role>/<session>`. */
+  readonly type: 'account-root' | 'assumed-role' | 'federated-user';
+  /** `arn:aws:iam::<account>:root`, `arn:aws:sts::<account>:assumed-role/<role>/<session>` or `arn:aws:sts::<account>:federated-user/<name>`. */
   readonly arn: string;
   readonly accountId: string;
   /** For an assumed role: the role's own ARN (`arn:aws:iam::<account>:role/<path><name>`). */
   readonly roleArn?: string;
   readonly roleName?: string;
+  /** The assumed role's session name, or the federated user's name. */
   readonly sessionName?: string;
 }
 
