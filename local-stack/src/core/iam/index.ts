@@ -1,0 +1,5 @@
+/** IAM policy evaluation: documents, matching, conditions, decisions (pure; see evaluate.ts). */
+export { parsePolicyDocument, MalformedPolicyError, type PolicyDocument, type Statement } from './policy-document';
+export { requestContext, type RequestContext } from './matching';
+export { UnsupportedConditionError } from './conditions';
+export { evaluate, denialMessage, type AuthorizationRequest, type ApplicablePolicies, type CallerIdentity, type Decision } from './evaluate';
