@@ -65,7 +65,7 @@ function appliesToResource(statement: Statement, resource: string, context: Requ
 }
 
 /** How a principal element names the caller: itself, only its account, or not at all. */
-type PrincipalMatch = 'caller' | 'account' | 'none';
+export type PrincipalMatch = 'caller' | 'account' | 'none';
 
 function principalMatch(element: PrincipalElement, caller: CallerIdentity): PrincipalMatch {
   if (element === '*') return 'caller';
@@ -113,6 +113,23 @@ export function evaluate(request: AuthorizationRequest, policies: ApplicablePoli
   if (resourceAllow) return { decision: 'Allow', by: 'resource-based', statement: resourceAllow };
   if (identityAllow) return { decision: 'Allow', by: 'identity-based', statement: identityAllow };
   return { decision: 'ImplicitDeny' };
+}
+
+/**
+ * How far a resource policy's applicable Allow statements grant the request: to the caller itself,
+ * only to its account (the identity policies must then allow too), or not at all. A role's trust
+ * policy must grant AssumeRole so (an identity Allow alone does not let anyone assume a role).
+ */
+export function resourcePolicyGrant(request: AuthorizationRequest, policy: PolicyDocument): PrincipalMatch {
+  let grant: PrincipalMatch = 'none';
+  for (const statement of policy.statements) {
+    if (statement.effect !== 'Allow') continue;
+    const named = statementPrincipalMatch(statement, request.caller);
+    if (named === 'none' || !applies(statement, request)) continue;
+    if (named === 'caller') return 'caller';
+    grant = 'account';
+  }
+  return grant;
 }
 
 /**

@@ -3,3 +3,15 @@ export { parsePolicyDocument, MalformedPolicyError, type PolicyDocument, type St
 export { requestContext, type RequestContext } from './matching';
 export { UnsupportedConditionError } from './conditions';
 export { evaluate, denialMessage, type AuthorizationRequest, type ApplicablePolicies, type CallerIdentity, type Decision } from './evaluate';
+export {
+  ACCESS_DENIED,
+  Authorizer,
+  DeployedRolePolicies,
+  enforcementFromEnvironment,
+  servicePrincipal,
+  trustAllows,
+  type DeployedRoleDocuments,
+  type Permission,
+  type RolePolicies,
+  type RolePolicySource,
+} from './authorizer';

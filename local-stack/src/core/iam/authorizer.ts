@@ -1,0 +1,170 @@
+/**
+ * The authorization step: after a request's signature is verified (`request.caller`) and its
+ * operation's input is parsed, the operation's permissions (`OperationDeclaration.iam`) are checked
+ * for the caller. The account root (the documented local keys, the user acting as administrator)
+ * may do everything, as in AWS; a role session is evaluated against its role's policies as the
+ * CloudFormation engine deployed them (`RolePolicySource`), with the resource's own policy where the
+ * provider gives one.
+ *
+ * Enforcement is switched by `LOCAL_STACK_ENFORCE_IAM` (`1`/`true` on) while the services' templates
+ * are made sufficient; when off, nothing is refused and nothing is evaluated.
+ */
+import type { Principal } from '../credentials';
+import { AwsError } from '../types';
+import { denialMessage, evaluate, resourcePolicyGrant, type AuthorizationRequest, type CallerIdentity } from './evaluate';
+import { requestContext } from './matching';
+import { parsePolicyDocument, type PolicyDocument } from './policy-document';
+
+/** One permission an operation needs: the action on the resource, with the request's condition keys. */
+export interface Permission {
+  readonly action: string;
+  /** The resource's ARN, `*` for actions without resource-level permissions. */
+  readonly resource: string;
+  readonly context?: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The resource's own policy (bucket or queue policy), when it has one. */
+  readonly resourcePolicy?: PolicyDocument;
+}
+
+/** A role's policies, as deployed (inline and AWS::IAM::Policy resources; managed policies unresolved). */
+export interface RolePolicies {
+  readonly roleArn: string;
+  readonly trustPolicy?: PolicyDocument;
+  readonly identity: readonly PolicyDocument[];
+  /** Managed policy ARNs the stack does not know the content of: named in refusals, never assumed to allow. */
+  readonly unresolvedManagedPolicies: readonly string[];
+}
+
+export interface RolePolicySource {
+  /** The role by its name (the role session's), or undefined when no deployed stack has it. */
+  rolePolicies(roleName: string): RolePolicies | undefined;
+}
+
+/** The error code each service answers an authorization refusal with, and its HTTP status. */
+export interface AccessDeniedShape {
+  readonly code: string;
+  readonly status: number;
+}
+
+/** AWS's answers: S3, SQS and STS `AccessDenied` 403; JSON services `AccessDeniedException` (400 for Glue, EventBridge, Logs, SageMaker; 403 for Lambda, SES). */
+export const ACCESS_DENIED: Readonly<Record<string, AccessDeniedShape>> = {
+  s3: { code: 'AccessDenied', status: 403 },
+  sqs: { code: 'AccessDenied', status: 403 },
+  sts: { code: 'AccessDenied', status: 403 },
+  iam: { code: 'AccessDenied', status: 403 },
+  lambda: { code: 'AccessDeniedException', status: 403 },
+  ses: { code: 'AccessDeniedException', status: 403 },
+  events: { code: 'AccessDeniedException', status: 400 },
+  glue: { code: 'AccessDeniedException', status: 400 },
+  logs: { code: 'AccessDeniedException', status: 400 },
+  sagemaker: { code: 'AccessDeniedException', status: 400 },
+  ecr: { code: 'AccessDeniedException', status: 400 },
+  cloudformation: { code: 'AccessDenied', status: 403 },
+};
+
+export function enforcementFromEnvironment(value: string | undefined = process.env.LOCAL_STACK_ENFORCE_IAM): boolean {
+  return value === '1' || value?.toLowerCase() === 'true';
+}
+
+export function callerIdentity(principal: Principal): CallerIdentity {
+  return { arn: principal.arn, accountId: principal.accountId, roleArn: principal.roleArn };
+}
+
+export class Authorizer {
+  constructor(
+    private readonly roles: RolePolicySource,
+    readonly enforced: boolean = enforcementFromEnvironment(),
+  ) {}
+
+  /**
+   * Throws AWS's AccessDenied for `service` naming the first permission refused. The caller is the
+   * verified principal; undefined (no authentication step, in-process calls) is the account root.
+   */
+  authorize(service: string, caller: Principal | undefined, permissions: readonly Permission[]): void {
+    if (!this.enforced || caller === undefined || caller.type === 'account-root') return;
+    const identity = this.identityPolicies(caller);
+    for (const permission of permissions) {
+      const request: AuthorizationRequest = {
+        caller: callerIdentity(caller),
+        action: permission.action,
+        resource: permission.resource,
+        context: requestContext({
+          'aws:SecureTransport': 'false',
+          'aws:PrincipalArn': caller.roleArn ?? caller.arn,
+          'aws:PrincipalAccount': caller.accountId,
+          'aws:userid': caller.sessionName,
+          'aws:CurrentTime': new Date().toISOString(),
+          'aws:EpochTime': String(Math.floor(Date.now() / 1000)),
+          ...permission.context,
+        }),
+      };
+      const decision = evaluate(request, { identity, resource: permission.resourcePolicy });
+      if (decision.decision === 'Allow') continue;
+      const shape = ACCESS_DENIED[service] ?? { code: 'AccessDenied', status: 403 };
+      throw new AwsError(shape.code, denialMessage(request, decision), shape.status);
+    }
+  }
+
+  /** A federated user or a session without a deployed role has no identity policy: everything is implicitly denied. */
+  private identityPolicies(caller: Principal): readonly PolicyDocument[] {
+    if (caller.type !== 'assumed-role' || caller.roleName === undefined) return [];
+    return this.roles.rolePolicies(caller.roleName)?.identity ?? [];
+  }
+}
+
+/** A role as the CloudFormation engine reports it (`DeployedRole`), reduced to what authorization reads. */
+export interface DeployedRoleDocuments {
+  readonly roleName: string;
+  readonly arn: string;
+  readonly assumeRolePolicyDocument: unknown;
+  readonly policies: ReadonlyArray<{ readonly policyDocument: unknown }>;
+  readonly managedPolicyArns: readonly string[];
+}
+
+/**
+ * Roles from a source of deployed roles, parsed once per version of their documents (a deploy or an
+ * update changes the JSON and so the cache entry).
+ */
+export class DeployedRolePolicies implements RolePolicySource {
+  private cache = new Map<string, { key: string; policies: RolePolicies }>();
+
+  constructor(private readonly deployedRoles: () => readonly DeployedRoleDocuments[]) {}
+
+  rolePolicies(roleName: string): RolePolicies | undefined {
+    const role = this.deployedRoles().find((candidate) => candidate.roleName === roleName);
+    if (role === undefined) return undefined;
+    const key = JSON.stringify([role.arn, role.assumeRolePolicyDocument, role.policies, role.managedPolicyArns]);
+    const cached = this.cache.get(roleName);
+    if (cached?.key === key) return cached.policies;
+    const policies: RolePolicies = {
+      roleArn: role.arn,
+      trustPolicy: role.assumeRolePolicyDocument === undefined ? undefined : parsePolicyDocument(role.assumeRolePolicyDocument),
+      identity: role.policies.map((policy) => parsePolicyDocument(policy.policyDocument)),
+      unresolvedManagedPolicies: role.managedPolicyArns,
+    };
+    this.cache.set(roleName, { key, policies });
+    return policies;
+  }
+}
+
+const ALLOW_ALL = parsePolicyDocument({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] });
+
+/**
+ * Whether `assumer` may assume the role (sts:AssumeRole on the role, its trust policy as the resource
+ * policy). The account root has every identity permission, so a trust policy naming the account
+ * (`"AWS": "<account>"` or `arn:aws:iam::<account>:root`) lets it in, as in AWS; a trust naming only
+ * `lambda.amazonaws.com` admits only that service. A role session needs its own role to allow
+ * sts:AssumeRole on the target.
+ */
+export function trustAllows(role: RolePolicies, assumer: CallerIdentity, assumerPolicies: readonly PolicyDocument[] | 'administrator'): boolean {
+  if (role.trustPolicy === undefined) return false;
+  const identity = assumerPolicies === 'administrator' ? [ALLOW_ALL] : assumer.service !== undefined ? [] : assumerPolicies;
+  const request: AuthorizationRequest = { caller: assumer, action: 'sts:AssumeRole', resource: role.roleArn, context: requestContext({ 'aws:PrincipalAccount': assumer.accountId }) };
+  if (evaluate(request, { identity, resource: role.trustPolicy }).decision !== 'Allow') return false;
+  const grant = resourcePolicyGrant(request, role.trustPolicy);
+  return grant === 'caller' || (grant === 'account' && evaluate(request, { identity }).decision === 'Allow');
+}
+
+/** The identity of an AWS service acting for the account (`lambda.amazonaws.com`). */
+export function servicePrincipal(service: string, accountId: string): CallerIdentity {
+  return { arn: service, accountId, service };
+}
