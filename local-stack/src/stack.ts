@@ -19,6 +19,7 @@ import path from 'node:path';
 import { dataBucketName, endpointName, glueJobName, trainingJobPrefix } from '@pipeline/shared';
 import { CONSOLE_PREFIX, consolePages } from '../../console/server/pages';
 import { CredentialStore, parseLocalKeys, type LongTermKey } from './core/credentials';
+import { Authorizer, DeployedRolePolicies, enforcementFromEnvironment } from './core/iam';
 import { parseList } from './core/front-door';
 import { createLocalServer, type LocalServer } from './core/server';
 import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
@@ -126,14 +127,18 @@ export function createProviders(options: {
   tuning?: ProviderTuning;
   /** The long-term keys requests may be signed with (default: local/local and test/test). */
   localKeys?: readonly LongTermKey[];
+  /** Evaluate role sessions' requests against their roles' policies (default: LOCAL_STACK_ENFORCE_IAM). */
+  enforceIam?: boolean;
 }): StackProviders {
   const chaos = parseChaosConfig(options.chaos);
   const tuning = options.tuning ?? {};
   const common = { stateDir: options.stateDir, region: REGION, logger: options.logger };
   // Providers reach each other through these late-bound references: each needs another that is built after it.
-  const late: { lambda?: LambdaProvider; sqs?: SqsProvider } = {};
+  const late: { lambda?: LambdaProvider; sqs?: SqsProvider; engine?: CloudFormationEngine } = {};
+  // IAM from the templates: role sessions are evaluated against the roles the CloudFormation engine deployed.
+  const authorizer = new Authorizer(new DeployedRolePolicies(() => late.engine?.deployedRoles() ?? []), options.enforceIam ?? enforcementFromEnvironment());
   const logs = new LogsProvider(common);
-  const sqs = new SqsProvider({ ...common, baseUrl: options.url, clock: tuning.sqsClock });
+  const sqs = new SqsProvider({ ...common, baseUrl: options.url, clock: tuning.sqsClock, authorizer });
   const events = new EventsProvider({
     ...common,
     invokers: {
@@ -183,6 +188,7 @@ export function createProviders(options: {
     readObject: async (bucket, key) => Buffer.concat(await (await s3.readObject(bucket, key)).toArray()),
     logger: options.logger,
   });
+  late.engine = engine;
   return { ...services, ecr: new EcrProvider(), cloudformation: new CloudFormationProvider(engine) };
 }
 

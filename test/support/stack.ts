@@ -71,6 +71,8 @@ export interface ProviderStackOptions {
   tuning?: ProviderTuning;
   /** The long-term keys the stack accepts (LOCAL_STACK_CREDENTIALS), instead of local/local and test/test. */
   localKeys?: readonly LongTermKey[];
+  /** IAM enforced for role sessions (default: LOCAL_STACK_ENFORCE_IAM). */
+  enforceIam?: boolean;
 }
 
 type ClientConfig = ProviderStack['clientConfig'];
@@ -200,6 +202,7 @@ export class ProviderStack {
       logger: this.options.logger ?? silentLogger,
       tuning: { ...TEST_TUNING, ...this.options.tuning },
       localKeys: this.options.localKeys,
+      enforceIam: this.options.enforceIam,
     });
     // Every event a provider publishes passes through EventBridge's publish: recorded on its way.
     const publish = providers.events.publish.bind(providers.events);

@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Principal } from './credentials';
+import type { Permission } from './iam/authorizer';
 
 export const ACCOUNT_ID = '000000000000';
 
@@ -60,7 +61,17 @@ export interface OperationDeclaration {
   readonly protocols: readonly AwsProtocol[];
   /** For the awsJson protocols: the `X-Amz-Target` prefix (`AmazonSQS` in `AmazonSQS.SendMessage`). */
   readonly jsonTargetPrefix?: string;
+  /**
+   * The IAM permissions the operation needs (AWS's service authorization reference: the action, the
+   * resource ARN, the condition keys), from its parsed input in the provider's input shape.
+   * Checked by `authorizeOperation` (core/iam) before the handler runs.
+   */
+  readonly iam?: OperationPermissions;
 }
+
+/** Input is the provider's own parsed-input type: each provider calls its declarations with it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type OperationPermissions<Input = any> = (input: Input, request: AwsRequestHead) => readonly Permission[];
 
 export type OperationDeclarations<Name extends string = string> = Readonly<Record<Name, OperationDeclaration>>;
 

@@ -15,3 +15,4 @@ export {
   type RolePolicies,
   type RolePolicySource,
 } from './authorizer';
+export { arnOf, authorizeOperation } from './operation-permissions';

@@ -1,7 +1,8 @@
 /** SQS over the AWS JSON 1.0 protocol (`X-Amz-Target: AmazonSQS.<Operation>`), as SDK v3 speaks it. */
 import { toAwsError } from '../../core/errors';
 import { dispatchJsonProtocol, type JsonOperationHandler } from '../../core/json-protocol';
-import type { AwsError, AwsRequest, AwsResponse } from '../../core/types';
+import { authorizeOperation, type Authorizer } from '../../core/iam';
+import type { AwsError, AwsRequest, AwsResponse, OperationDeclarations } from '../../core/types';
 import { jsonTypeOf, queryCodeOf } from './errors';
 import { SQS_OPERATIONS } from './operations';
 import type { SqsService } from './model/service';
@@ -9,11 +10,23 @@ import { requestContext, WireInput } from './wire-input';
 
 export const SQS_TARGET_PREFIX = 'AmazonSQS';
 
-export function jsonHandlers(service: SqsService): Record<string, JsonOperationHandler> {
+/** What SQS's two protocol adapters check before an operation runs. */
+export interface SqsAuthorization {
+  readonly authorizer?: Authorizer;
+  readonly operations: OperationDeclarations;
+}
+
+/** Authorizes the operation for the request's caller, then runs it. */
+export function runAuthorized(service: SqsService, name: string, input: WireInput, request: AwsRequest, authorization: SqsAuthorization) {
+  authorizeOperation(authorization.authorizer, 'sqs', name, authorization.operations[name], input, request);
+  return SQS_OPERATIONS[name]!(service, input);
+}
+
+export function jsonHandlers(service: SqsService, authorization: SqsAuthorization): Record<string, JsonOperationHandler> {
   return Object.fromEntries(
-    Object.entries(SQS_OPERATIONS).map(([name, operation]) => [
+    Object.keys(SQS_OPERATIONS).map((name) => [
       name,
-      (input: Record<string, unknown>, request: AwsRequest) => operation(service, new WireInput(input, requestContext(request))),
+      (input: Record<string, unknown>, request: AwsRequest) => runAuthorized(service, name, new WireInput(input, requestContext(request)), request, authorization),
     ]),
   );
 }

@@ -8,6 +8,7 @@ import { queryAction, queryParameters, queryResponse } from '../../core/query-pr
 import { AwsError, type AwsRequest, type AwsResponse } from '../../core/types';
 import { el, type XmlContent } from '../../core/xml';
 import { queryCodeOf } from './errors';
+import { runAuthorized, type SqsAuthorization } from './json-protocol';
 import { SQS_OPERATIONS, type SqsResult } from './operations';
 import type { SqsService } from './model/service';
 import { requestContext, WireInput } from './wire-input';
@@ -16,7 +17,7 @@ const XMLNS = 'http://queue.amazonaws.com/doc/2012-11-05/';
 
 type Tree = { [key: string]: Tree | string };
 
-export async function handleQueryRequest(service: SqsService, request: AwsRequest): Promise<AwsResponse> {
+export async function handleQueryRequest(service: SqsService, request: AwsRequest, authorization: SqsAuthorization): Promise<AwsResponse> {
   try {
     const params = queryParameters(request);
     const action = queryAction(params);
@@ -25,7 +26,7 @@ export async function handleQueryRequest(service: SqsService, request: AwsReques
     const input = jsonShaped(params);
     // A query request may name its queue by the path it is sent to (/<account>/<name>).
     if (input.QueueUrl === undefined && /^\/\d+\/[^/]+$/.test(request.path)) input.QueueUrl = `http://localhost${request.path}`;
-    const result = await operation(service, new WireInput(input, requestContext(request)));
+    const result = await runAuthorized(service, action, new WireInput(input, requestContext(request)), request, authorization);
     return queryResponse({ action, xmlns: XMLNS, requestId: request.requestId, result: resultXml(action, result) });
   } catch (error) {
     const awsError = toAwsError(error);

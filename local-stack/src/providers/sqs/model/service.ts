@@ -155,14 +155,9 @@ export class SqsService {
 
   /** Resolves a queue URL of any host (`http://host:port/<account>/<name>`) to its queue. */
   queueByUrl(queueUrl: string): Queue {
-    let name: string | undefined;
-    try {
-      name = new URL(queueUrl).pathname.split('/').filter(Boolean).pop();
-    } catch {
-      name = undefined;
-    }
-    if (!name) throw sqsError('InvalidAddress', `The address ${queueUrl} is not valid for this endpoint.`);
-    return this.queueByName(decodeURIComponent(name));
+    const name = queueNameOfUrl(queueUrl);
+    if (name === undefined) throw sqsError('InvalidAddress', `The address ${queueUrl} is not valid for this endpoint.`);
+    return this.queueByName(name);
   }
 
   queueByArn(arn: string): Queue {
@@ -541,5 +536,15 @@ export class SqsService {
   private saveMetadata(): void {
     const queues = [...this.queues.values()].map((queue) => queue.metadata);
     writeJsonAtomicSync(this.stateFile, { queues }, { fsync: this.options.fsync ?? false });
+  }
+}
+
+/** The queue name a queue URL ends with (`http://host/<account>/<name>`), undefined when it has none. */
+export function queueNameOfUrl(queueUrl: string): string | undefined {
+  try {
+    const name = new URL(queueUrl).pathname.split('/').filter(Boolean).pop();
+    return name ? decodeURIComponent(name) : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,97 @@
+/**
+ * IAM enforced from a deployed template (`enforceIam`, LOCAL_STACK_ENFORCE_IAM=1): a role's session may do what
+ * the role's policy allows and is refused the rest with AWS's AccessDenied and message, in both of
+ * SQS's protocols; the account root (the documented local keys) may do everything.
+ */
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { rawRequest } from '../support/http';
+import { clientsOf, useProviderStack } from '../support/stack';
+
+const ACCOUNT = '000000000000';
+const ROLE = 'iam-test-sender';
+const QUEUE = 'iam-test-queue';
+
+const TEMPLATE = {
+  AWSTemplateFormatVersion: '2010-09-09',
+  Resources: {
+    Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: QUEUE } },
+    Sender: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: ROLE,
+        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, Action: 'sts:AssumeRole' }] },
+        Policies: [
+          {
+            PolicyName: 'send-only',
+            PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'], Resource: { 'Fn::GetAtt': ['Queue', 'Arn'] } }] },
+          },
+        ],
+      },
+    },
+  },
+};
+
+describe('IAM enforced from the templates (SQS)', () => {
+  const stack = useProviderStack({ enforceIam: true });
+  const { sqs, sts } = clientsOf(stack);
+  let asRole: SQSClient;
+  let roleCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+
+  beforeAll(async () => {
+    const engine = stack.providers.cloudformation.engine;
+    await engine.createStack({ StackName: 'iam-test', TemplateBody: JSON.stringify(TEMPLATE), Capabilities: ['CAPABILITY_NAMED_IAM'] });
+    const settled = await engine.settled('iam-test');
+    expect(settled.StackStatus).toBe('CREATE_COMPLETE');
+    const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/${ROLE}`, RoleSessionName: 'try-it' }));
+    roleCredentials = { accessKeyId: assumed.Credentials!.AccessKeyId!, secretAccessKey: assumed.Credentials!.SecretAccessKey!, sessionToken: assumed.Credentials!.SessionToken! };
+    asRole = new SQSClient({ ...stack.clientConfig, credentials: roleCredentials });
+  });
+
+  afterAll(() => asRole?.destroy());
+
+  it('lets the role session do what its policy allows', async () => {
+    const { QueueUrl } = await asRole.send(new GetQueueUrlCommand({ QueueName: QUEUE }));
+    await expect(asRole.send(new SendMessageCommand({ QueueUrl, MessageBody: 'allowed' }))).resolves.toMatchObject({ MessageId: expect.any(String) });
+  });
+
+  it("refuses what the role's policy does not allow, with AWS's code and message (JSON protocol)", async () => {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUE }));
+    const refused = asRole.send(new ReceiveMessageCommand({ QueueUrl }));
+    await expect(refused).rejects.toMatchObject({
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+      message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE}/try-it is not authorized to perform: sqs:ReceiveMessage on resource: arn:aws:sqs:us-east-1:${ACCOUNT}:${QUEUE} because no identity-based policy allows the sqs:ReceiveMessage action`,
+    });
+  });
+
+  it('refuses in the query protocol too', async () => {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUE }));
+    const body = `Action=ReceiveMessage&Version=2012-11-05&QueueUrl=${encodeURIComponent(QueueUrl!)}`;
+    const response = await rawRequest(stack.url, {
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      sign: { service: 'sqs', credentials: roleCredentials },
+    });
+    expect(response.status).toBe(403);
+    expect(response.body.toString()).toContain('<Code>AccessDenied</Code>');
+    expect(response.body.toString()).toContain('is not authorized to perform: sqs:ReceiveMessage on resource');
+  });
+
+  it('lets the account root do everything', async () => {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUE }));
+    await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }))).resolves.toBeDefined();
+  });
+
+  it('sees the role lose a permission when its stack is updated', async () => {
+    const engine = stack.providers.cloudformation.engine;
+    const narrowed = structuredClone(TEMPLATE);
+    narrowed.Resources.Sender.Properties.Policies[0]!.PolicyDocument.Statement[0]!.Action = ['sqs:GetQueueUrl'];
+    await engine.updateStack({ StackName: 'iam-test', TemplateBody: JSON.stringify(narrowed), Capabilities: ['CAPABILITY_NAMED_IAM'] });
+    expect((await engine.settled('iam-test')).StackStatus).toBe('UPDATE_COMPLETE');
+    const { QueueUrl } = await asRole.send(new GetQueueUrlCommand({ QueueName: QUEUE }));
+    await expect(asRole.send(new SendMessageCommand({ QueueUrl, MessageBody: 'no longer' }))).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('sqs:SendMessage') });
+  });
+});
