@@ -3,10 +3,12 @@
  * the role's policy allows and is refused the rest with AWS's AccessDenied and message, in both of
  * SQS's protocols; the account root (the documented local keys) may do everything.
  */
-import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { AwsCli, itWithCli } from '../support/aws-cli';
 import { rawRequest } from '../support/http';
 import { clientsOf, useProviderStack } from '../support/stack';
+import { temporaryDirectory } from '../support/temporary-directory';
 
 const ACCOUNT = '000000000000';
 const ROLE = 'iam-test-sender';
@@ -16,6 +18,13 @@ const TEMPLATE = {
   AWSTemplateFormatVersion: '2010-09-09',
   Resources: {
     Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: QUEUE } },
+    LambdaOnly: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: 'iam-test-function',
+        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: 'sts:AssumeRole' }] },
+      },
+    },
     Sender: {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -78,6 +87,44 @@ describe('IAM enforced from the templates (SQS)', () => {
     expect(response.status).toBe(403);
     expect(response.body.toString()).toContain('<Code>AccessDenied</Code>');
     expect(response.body.toString()).toContain('is not authorized to perform: sqs:ReceiveMessage on resource');
+  });
+
+  it("checks the trust policy: the account root may assume a role that trusts the account, not one that trusts only Lambda, nor one no stack deploys", async () => {
+    await expect(sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-test-function`, RoleSessionName: 'nope' }))).rejects.toMatchObject({
+      name: 'AccessDenied',
+      $metadata: { httpStatusCode: 403 },
+      message: `User: arn:aws:iam::${ACCOUNT}:root is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${ACCOUNT}:role/iam-test-function`,
+    });
+    await expect(sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/not-deployed`, RoleSessionName: 'nope' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    // A role session needs its own role's permission to assume another.
+    const roleSts = new STSClient({ ...stack.clientConfig, credentials: roleCredentials });
+    try {
+      await expect(roleSts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/${ROLE}`, RoleSessionName: 'again' }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    } finally {
+      roleSts.destroy();
+    }
+  });
+
+  itWithCli('`aws sts assume-role` gives credentials that do what the role may and are refused the rest', async () => {
+    const home = temporaryDirectory('iam-cli');
+    try {
+      const aws = new AwsCli(() => stack.url, home.dir);
+      const assumed = await aws.json<{ Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } }>(
+        'sts', 'assume-role', '--role-arn', `arn:aws:iam::${ACCOUNT}:role/${ROLE}`, '--role-session-name', 'cli',
+      );
+      const role = { accessKeyId: assumed.Credentials.AccessKeyId, secretAccessKey: assumed.Credentials.SecretAccessKey, sessionToken: assumed.Credentials.SessionToken };
+      const identity = await aws.runAs(role, 'sts', 'get-caller-identity');
+      expect(JSON.parse(identity.stdout)).toMatchObject({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE}/cli` });
+      const url = JSON.parse((await aws.runAs(role, 'sqs', 'get-queue-url', '--queue-name', QUEUE)).stdout) as { QueueUrl: string };
+      const sent = await aws.runAs(role, 'sqs', 'send-message', '--queue-url', url.QueueUrl, '--message-body', 'from the CLI');
+      expect(sent.code).toBe(0);
+      const refused = await aws.runAs(role, 'sqs', 'receive-message', '--queue-url', url.QueueUrl);
+      expect(refused.code).toBe(aws.serviceErrorStatus);
+      expect(refused.stderr).toContain('AccessDenied');
+      expect(refused.stderr).toContain(`User: arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE}/cli is not authorized to perform: sqs:ReceiveMessage on resource: arn:aws:sqs:us-east-1:${ACCOUNT}:${QUEUE} because no identity-based policy allows the sqs:ReceiveMessage action`);
+    } finally {
+      home.remove();
+    }
   });
 
   it('lets the account root do everything', async () => {

@@ -122,14 +122,20 @@ export class AwsCli {
 
   /** Runs `aws <args>` and resolves with what it printed, whatever its exit code. */
   run(...args: string[]): Promise<CliResult> {
+    return this.runAs({ accessKeyId: 'test', secretAccessKey: 'test' }, ...args);
+  }
+
+  /** `run` signed with other credentials (a role's temporary ones, from `sts assume-role`). */
+  runAs(credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }, ...args: string[]): Promise<CliResult> {
     const url = this.endpoint();
     const env = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: this.home,
       LANG: 'C.UTF-8',
       AWS_ENDPOINT_URL: url,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      ...(credentials.sessionToken !== undefined && { AWS_SESSION_TOKEN: credentials.sessionToken }),
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_CONFIG_FILE: path.join(this.home, 'no-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(this.home, 'no-credentials'),

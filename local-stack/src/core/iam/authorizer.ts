@@ -10,7 +10,7 @@
  * are made sufficient; when off, nothing is refused and nothing is evaluated.
  */
 import type { Principal } from '../credentials';
-import { AwsError } from '../types';
+import { ACCOUNT_ID, AwsError } from '../types';
 import { denialMessage, evaluate, resourcePolicyGrant, type AuthorizationRequest, type CallerIdentity } from './evaluate';
 import { requestContext } from './matching';
 import { parsePolicyDocument, type PolicyDocument } from './policy-document';
@@ -101,6 +101,30 @@ export class Authorizer {
       if (decision.decision === 'Allow') continue;
       const shape = ACCESS_DENIED[service] ?? { code: 'AccessDenied', status: 403 };
       throw new AwsError(shape.code, denialMessage(request, decision), shape.status);
+    }
+  }
+
+  /**
+   * Throws AWS's AccessDenied unless `caller` may assume the role: the role must be deployed and its
+   * trust policy admit the caller (`trustAllows`). Not checked while enforcement is off.
+   */
+  authorizeAssumeRole(caller: Principal, roleName: string, roleArn: string): void {
+    if (!this.enforced) return;
+    const role = this.roles.rolePolicies(roleName);
+    const assumer = callerIdentity(caller);
+    const allowed = role !== undefined && role.roleArn === roleArn && trustAllows(role, assumer, caller.type === 'account-root' ? 'administrator' : this.identityPolicies(caller));
+    if (!allowed) throw new AwsError('AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
+  }
+
+  /**
+   * Throws unless the AWS service (`lambda.amazonaws.com`) may assume the role for the account: the
+   * role a function, job or training job runs with must trust that service.
+   */
+  authorizeServiceAssumeRole(service: string, roleName: string, roleArn: string): void {
+    if (!this.enforced) return;
+    const role = this.roles.rolePolicies(roleName);
+    if (role === undefined || !trustAllows(role, servicePrincipal(service, ACCOUNT_ID), [])) {
+      throw new AwsError('AccessDenied', `${service} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
     }
   }
 

@@ -4,12 +4,13 @@
  */
 import { checkConstraint, validationMessage, type ConstraintRules, type ConstraintViolation } from '../../core/constraints';
 import type { CredentialStore, IssuedCredentials } from '../../core/credentials';
+import type { Authorizer } from '../../core/iam';
 import { AwsError, type AwsRequest } from '../../core/types';
 import { assumeRole, callerIdentity, federationToken } from './model/identity';
 
 /** Parameters as both protocols deliver them: strings by name. */
 export type Parameters = (name: string) => string | null;
-export type StsOperation = (parameter: Parameters, request: AwsRequest, credentials: CredentialStore) => Record<string, unknown>;
+export type StsOperation = (parameter: Parameters, request: AwsRequest, credentials: CredentialStore, authorizer?: Authorizer) => Record<string, unknown>;
 
 /** botocore's sts 2011-06-15 constraints of the members the local stack reads. */
 const NAME_PATTERN = { pattern: /^[\w+=,.@-]*$/, patternText: '[\\w+=,.@-]*' };
@@ -65,9 +66,11 @@ export const STS_OPERATIONS: Record<string, StsOperation> = {
     const identity = callerIdentity(request.caller);
     return { Arn: identity.arn, UserId: identity.userId, Account: identity.account };
   },
-  AssumeRole: (parameter, request, credentials) => {
+  AssumeRole: (parameter, request, credentials, authorizer) => {
     const input = validated('AssumeRole', parameter);
-    const role = assumeRole(credentials, request.caller.arn, String(input.RoleArn), String(input.RoleSessionName), Number(input.DurationSeconds ?? 3600));
+    // The trust policy of the role as deployed decides (when IAM is enforced).
+    const mayAssume = (roleName: string, roleArn: string) => authorizer?.authorizeAssumeRole(request.caller, roleName, roleArn);
+    const role = assumeRole(credentials, request.caller.arn, String(input.RoleArn), String(input.RoleSessionName), Number(input.DurationSeconds ?? 3600), mayAssume);
     return {
       Credentials: credentialsStructure(role.credentials),
       AssumedRoleUser: { AssumedRoleId: role.assumedRoleId, Arn: role.arn },

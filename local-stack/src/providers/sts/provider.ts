@@ -3,6 +3,7 @@
  * awsJson1.0 form (`X-Amz-Target: AWSSecurityTokenServiceV20110615.<Action>`) gets the same results.
  */
 import { CredentialStore } from '../../core/credentials';
+import type { Authorizer } from '../../core/iam';
 import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { declareOperations } from '../../core/operations';
 import { dispatchQueryProtocol, structureToXml } from '../../core/query-protocol';
@@ -26,7 +27,10 @@ export class StsProvider implements Provider {
   readonly operations = declareOperations(STS_OPERATIONS, { protocols: ['query', 'json'], jsonTargetPrefix: JSON_TARGET_PREFIX });
 
   /** The stack's one CredentialStore: the server verifies signatures against it, STS issues from it. */
-  constructor(readonly credentials: CredentialStore = new CredentialStore()) {}
+  constructor(
+    readonly credentials: CredentialStore = new CredentialStore(),
+    private readonly authorizer?: Authorizer,
+  ) {}
 
   handle(request: AwsRequest): Promise<AwsResponse> {
     if (request.headers['x-amz-target'] !== undefined) {
@@ -34,7 +38,7 @@ export class StsProvider implements Provider {
         Object.entries(STS_OPERATIONS).map(([name, operation]) => [
           name,
           (input: Record<string, unknown>, jsonRequest: AwsRequest) =>
-            withEpochSeconds(operation((field) => (input[field] === undefined ? null : String(input[field])), jsonRequest, this.credentials)),
+            withEpochSeconds(operation((field) => (input[field] === undefined ? null : String(input[field])), jsonRequest, this.credentials, this.authorizer)),
         ]),
       );
       return dispatchJsonProtocol(request, { targetPrefix: JSON_TARGET_PREFIX, serviceName: 'STS', handlers, jsonVersion: '1.0' });
@@ -42,7 +46,7 @@ export class StsProvider implements Provider {
     const handlers = Object.fromEntries(
       Object.entries(STS_OPERATIONS).map(([name, operation]) => [
         name,
-        (params: URLSearchParams, queryRequest: AwsRequest) => structureToXml(operation((field) => params.get(field), queryRequest, this.credentials)),
+        (params: URLSearchParams, queryRequest: AwsRequest) => structureToXml(operation((field) => params.get(field), queryRequest, this.credentials, this.authorizer)),
       ]),
     );
     return dispatchQueryProtocol(request, { serviceName: 'STS', xmlns: STS_XMLNS, handlers });

@@ -68,11 +68,20 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/;
  * (LocalStack's recorded AWS answers, test_sts_invalid_parameters); an ARN that names no role is
  * refused as AWS refuses a role it cannot assume (AccessDenied).
  */
-export function assumeRole(store: CredentialStore, callerArn: string, roleArn: string, sessionName: string, durationSeconds: number): AssumedRole {
+export function assumeRole(
+  store: CredentialStore,
+  callerArn: string,
+  roleArn: string,
+  sessionName: string,
+  durationSeconds: number,
+  /** Throws when the caller may not assume the role (its trust policy). */
+  mayAssume: (roleName: string, roleArn: string) => void = () => undefined,
+): AssumedRole {
   if (!ARN.test(roleArn)) throw new AwsError('ValidationError', `${roleArn} is invalid`, 400);
   const match = ROLE_ARN.exec(roleArn);
   if (!match) throw new AwsError('AccessDenied', `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
   const [, account, roleName] = match as unknown as [string, string, string];
+  mayAssume(roleName, roleArn);
   const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
   const principal: Principal = { type: 'assumed-role', arn, accountId: account, roleArn, roleName, sessionName };
   return { credentials: store.issueTemporary(principal, durationSeconds), assumedRoleId: `${roleIdOf(roleArn)}:${sessionName}`, arn };
