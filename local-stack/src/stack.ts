@@ -18,7 +18,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { dataBucketName, endpointName, glueJobName, trainingJobPrefix } from '@pipeline/shared';
 import { CONSOLE_PREFIX, consolePages } from '../../console/server/pages';
-import { CredentialStore, parseLocalKeys, type LongTermKey } from './core/credentials';
+import { CredentialStore, parseLocalKeys, roleSessionPrincipal, type LongTermKey } from './core/credentials';
 import { Authorizer, DeployedRolePolicies, enforcementFromEnvironment } from './core/iam';
 import { parseList } from './core/front-door';
 import { createLocalServer, type LocalServer } from './core/server';
@@ -137,6 +137,8 @@ export function createProviders(options: {
   const late: { lambda?: LambdaProvider; sqs?: SqsProvider; engine?: CloudFormationEngine } = {};
   // IAM from the templates: role sessions are evaluated against the roles the CloudFormation engine deployed.
   const authorizer = new Authorizer(new DeployedRolePolicies(() => late.engine?.deployedRoles() ?? []), options.enforceIam ?? enforcementFromEnvironment());
+  const credentials = new CredentialStore({ stateDir: options.stateDir, localKeys: options.localKeys, accountId: ACCOUNT_ID });
+  const roleCredentials = serviceRoleCredentials(authorizer, credentials);
   const logs = new LogsProvider(common);
   const sqs = new SqsProvider({ ...common, baseUrl: options.url, clock: tuning.sqsClock, authorizer });
   const events = new EventsProvider({
@@ -159,6 +161,7 @@ export function createProviders(options: {
     invocationFailureRate: chaos.invocationFailureRate,
     random: createRandom(chaos.seed),
     asyncRetryBaseDelayMs: tuning.lambdaAsyncRetryBaseDelayMs,
+    roleCredentials: roleCredentials('lambda.amazonaws.com'),
   });
   late.lambda = lambda;
   late.sqs = sqs;
@@ -172,7 +175,7 @@ export function createProviders(options: {
     glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION, logs: logs.service }),
     sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads, logs: logs.service }),
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
-    sts: new StsProvider(new CredentialStore({ stateDir: options.stateDir, localKeys: options.localKeys, accountId: ACCOUNT_ID }), authorizer),
+    sts: new StsProvider(credentials, authorizer),
   };
   const resources = new ResourceLayer({
     targets: deployTargets(services, options.url),
@@ -190,6 +193,26 @@ export function createProviders(options: {
   });
   late.engine = engine;
   return { ...services, ecr: new EcrProvider(), cloudformation: new CloudFormationProvider(engine) };
+}
+
+/** How long the role credentials of a function instance, Glue run or training job last (STS's longest role session). */
+const ROLE_SESSION_SECONDS = 43_200;
+
+/**
+ * The role credentials a service gives the code it runs, once the role's trust policy admits the
+ * service (`lambda.amazonaws.com`, `glue.amazonaws.com`, `sagemaker.amazonaws.com`). None while IAM is
+ * not enforced: the code then signs as the account root with the local keys.
+ */
+function serviceRoleCredentials(authorizer: Authorizer, store: CredentialStore) {
+  return (service: string) =>
+    authorizer.enforced
+      ? (roleArn: string, sessionName: string) => {
+          const principal = roleSessionPrincipal(roleArn, sessionName);
+          if (principal === undefined) return undefined;
+          authorizer.authorizeServiceAssumeRole(service, principal.roleName!, roleArn);
+          return store.issueTemporary(principal, ROLE_SESSION_SECONDS);
+        }
+      : undefined;
 }
 
 /** The providers in the order the server starts them (and stops them in reverse). */
@@ -294,6 +317,7 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
           timeoutSeconds: spec.timeoutSeconds,
           memoryMb: spec.memoryMb,
           description: spec.description,
+          role: spec.role,
         });
       },
       deleteFunction: async (name) => {

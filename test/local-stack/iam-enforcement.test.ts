@@ -3,7 +3,8 @@
  * the role's policy allows and is refused the rest with AWS's AccessDenied and message, in both of
  * SQS's protocols; the account root (the documented local keys) may do everything.
  */
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsCli, itWithCli } from '../support/aws-cli';
 import { rawRequest } from '../support/http';
@@ -23,6 +24,21 @@ const TEMPLATE = {
       Properties: {
         RoleName: 'iam-test-function',
         AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: ['lambda.amazonaws.com'] }, Action: 'sts:AssumeRole' }] },
+        Policies: [{ PolicyName: 'receive', PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:ReceiveMessage', Resource: { 'Fn::GetAtt': ['Queue', 'Arn'] } }] } }],
+      },
+    },
+    // Answers with the credentials Lambda gave it: the test signs with them as the function would.
+    WhoAmI: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        FunctionName: 'iam-test-whoami',
+        Runtime: 'nodejs20.x',
+        Handler: 'index.handler',
+        Role: { 'Fn::GetAtt': ['LambdaOnly', 'Arn'] },
+        Code: {
+          ZipFile:
+            'exports.handler = async () => ({ accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY, sessionToken: process.env.AWS_SESSION_TOKEN });',
+        },
       },
     },
     Sender: {
@@ -43,7 +59,7 @@ const TEMPLATE = {
 
 describe('IAM enforced from the templates (SQS)', () => {
   const stack = useProviderStack({ enforceIam: true });
-  const { sqs, sts } = clientsOf(stack);
+  const { lambda, sqs, sts } = clientsOf(stack);
   let asRole: SQSClient;
   let roleCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 
@@ -124,6 +140,29 @@ describe('IAM enforced from the templates (SQS)', () => {
       expect(refused.stderr).toContain(`User: arn:aws:sts::${ACCOUNT}:assumed-role/${ROLE}/cli is not authorized to perform: sqs:ReceiveMessage on resource: arn:aws:sqs:us-east-1:${ACCOUNT}:${QUEUE} because no identity-based policy allows the sqs:ReceiveMessage action`);
     } finally {
       home.remove();
+    }
+  });
+
+  it("runs a function with its execution role's temporary credentials: allowed what the role allows, refused the rest", async () => {
+    const invoked = await lambda.send(new InvokeCommand({ FunctionName: 'iam-test-whoami' }));
+    expect(invoked.FunctionError).toBeUndefined();
+    const given = JSON.parse(Buffer.from(invoked.Payload!).toString()) as { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    expect(given.accessKeyId).toMatch(/^ASIA/);
+    expect(given.sessionToken).toEqual(expect.any(String));
+    const asFunction = { accessKeyId: given.accessKeyId, secretAccessKey: given.secretAccessKey, sessionToken: given.sessionToken! };
+    const functionSts = new STSClient({ ...stack.clientConfig, credentials: asFunction });
+    const functionSqs = new SQSClient({ ...stack.clientConfig, credentials: asFunction });
+    try {
+      await expect(functionSts.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: `arn:aws:sts::${ACCOUNT}:assumed-role/iam-test-function/iam-test-whoami` });
+      const QueueUrl = `${stack.url}/${ACCOUNT}/${QUEUE}`;
+      await expect(functionSqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }))).resolves.toBeDefined();
+      await expect(functionSqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x' }))).rejects.toMatchObject({
+        name: 'AccessDenied',
+        message: `User: arn:aws:sts::${ACCOUNT}:assumed-role/iam-test-function/iam-test-whoami is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:us-east-1:${ACCOUNT}:${QUEUE} because no identity-based policy allows the sqs:SendMessage action`,
+      });
+    } finally {
+      functionSts.destroy();
+      functionSqs.destroy();
     }
   });
 

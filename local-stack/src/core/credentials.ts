@@ -56,6 +56,16 @@ export function accountRoot(accountId = ACCOUNT_ID): Principal {
   return { type: 'account-root', arn: `arn:aws:iam::${accountId}:root`, accountId };
 }
 
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/;
+
+/** The principal of a session of the role (`arn:aws:sts::<account>:assumed-role/<role>/<session>`); undefined when `roleArn` names no role. */
+export function roleSessionPrincipal(roleArn: string, sessionName: string): Principal | undefined {
+  const match = ROLE_ARN.exec(roleArn);
+  if (!match) return undefined;
+  const [, accountId, roleName] = match as unknown as [string, string, string];
+  return { type: 'assumed-role', arn: `arn:aws:sts::${accountId}:assumed-role/${roleName}/${sessionName}`, accountId, roleArn, roleName, sessionName };
+}
+
 /**
  * `LOCAL_STACK_CREDENTIALS`: `key:secret` pairs separated by commas (`local:local,test:test`); they
  * replace the defaults. Throws on a pair without both halves.

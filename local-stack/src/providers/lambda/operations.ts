@@ -164,7 +164,7 @@ function functionConfiguration(service: LambdaService, record: ReturnType<Lambda
     FunctionName: record.name,
     FunctionArn: service.functionArn(record.name),
     Runtime: record.runtime,
-    Role: `arn:aws:iam::000000000000:role/${record.name}-role`,
+    Role: record.role ?? `arn:aws:iam::000000000000:role/${record.name}-role`,
     Handler: record.handler,
     CodeSize: record.codeSize,
     CodeSha256: record.codeSha256,

@@ -13,7 +13,7 @@ import { AsyncInvocationQueue, DEFAULT_EVENT_INVOKE_CONFIG, type AttemptResult, 
 import { InstancePool, STACK_STOPPING_ERROR, type PoolStats } from '../runtime/instance-pool';
 import { lambdaLogStreamName } from '../runtime/worker-instance';
 import { terminalEntry } from './function-log';
-import type { LambdaEventBusPort, LambdaQueuePort, QueueMessageAttribute } from './ports';
+import type { LambdaEventBusPort, LambdaQueuePort, QueueMessageAttribute, RoleCredentialsPort } from './ports';
 import { resolveRuntime } from '../runtime/node-runtimes';
 import { SqsEventSourcePoller, type EventSourceMapping } from './sqs-event-source';
 import { extractZip } from './zip';
@@ -28,6 +28,8 @@ export interface LambdaServiceOptions {
   logger?: LocalStackLogger;
   /** CloudWatch Logs: each function's output goes to `/aws/lambda/<name>`, one stream per instance. */
   logs?: LogSink;
+  /** Temporary credentials of a role for a session (undefined: functions get the local root credentials). */
+  roleCredentials?: RoleCredentialsPort;
   /**
    * Where function output lines go besides CloudWatch Logs (default: the logger, a handler's warnings and
    * errors at warn and error, everything else at debug; function-log.ts).
@@ -60,6 +62,8 @@ export interface CreateFunctionInput {
   memoryMb?: number;
   /** Reserved concurrency: the most instances the function runs at once. */
   maxConcurrency?: number;
+  /** The execution role's ARN: the function's code runs with its temporary credentials. */
+  role?: string;
   description?: string;
   /** The function's own dead-letter queue for failed async events (SQS ARN). */
   deadLetterTargetArn?: string;
@@ -79,6 +83,8 @@ export interface FunctionRecord {
   description: string;
   deadLetterTargetArn?: string;
   lastModified: string;
+  /** The execution role's ARN (absent in state written before roles were kept). */
+  role?: string;
 }
 
 interface PersistedState {
@@ -209,6 +215,7 @@ export class LambdaService {
       description: input.description ?? '',
       ...(input.deadLetterTargetArn && { deadLetterTargetArn: input.deadLetterTargetArn }),
       lastModified: awsTimestamp(new Date()),
+      ...(input.role !== undefined && { role: input.role }),
     };
     this.retirePool(input.name);
     this.functions.set(input.name, record);
@@ -504,9 +511,7 @@ export class LambdaService {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ENDPOINT_URL: this.options.endpointUrl(),
-      // The documented local credentials, until each function gets its role's temporary credentials.
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      ...this.credentialsOf(record),
       // Keep the host's ~/.aws profiles (regions, endpoints, credentials) out of the function.
       AWS_CONFIG_FILE: path.join(this.root, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(this.root, 'no-aws-credentials'),
@@ -517,6 +522,16 @@ export class LambdaService {
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${record.name}`,
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     };
+  }
+
+  /**
+   * The execution role's temporary credentials, as Lambda gives them (the session is named after the
+   * function); the documented local credentials when the stack gives none (IAM not enforced).
+   */
+  private credentialsOf(record: FunctionRecord): Record<string, string> {
+    const issued = record.role === undefined ? undefined : this.options.roleCredentials?.(record.role, record.name);
+    if (issued === undefined) return { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+    return { AWS_ACCESS_KEY_ID: issued.accessKeyId, AWS_SECRET_ACCESS_KEY: issued.secretAccessKey, AWS_SESSION_TOKEN: issued.sessionToken };
   }
 
   /** A line of a function's output: into its log group (`/aws/lambda/<name>`, the instance's stream) and to the terminal. */

@@ -1,6 +1,6 @@
 /** STS semantics without the wire: who the caller is and the temporary credentials it may get (issued by the stack's CredentialStore). */
 import { createHash } from 'node:crypto';
-import type { CredentialStore, IssuedCredentials, Principal } from '../../../core/credentials';
+import { roleSessionPrincipal, type CredentialStore, type IssuedCredentials, type Principal } from '../../../core/credentials';
 import { AwsError } from '../../../core/types';
 
 export interface CallerIdentity {
@@ -61,7 +61,6 @@ const ROOT_FEDERATION_MAX_SECONDS = 3600;
 
 /** An ARN as STS reads one: `arn:<partition>:<service>:<region>:<account>:<resource>`, partition, service and resource present. */
 const ARN = /^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/;
-const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/;
 
 /**
  * AssumeRole once the request's constraints hold: a RoleArn that is no ARN is "<arn> is invalid"
@@ -78,11 +77,9 @@ export function assumeRole(
   mayAssume: (roleName: string, roleArn: string) => void = () => undefined,
 ): AssumedRole {
   if (!ARN.test(roleArn)) throw new AwsError('ValidationError', `${roleArn} is invalid`, 400);
-  const match = ROLE_ARN.exec(roleArn);
-  if (!match) throw new AwsError('AccessDenied', `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
-  const [, account, roleName] = match as unknown as [string, string, string];
-  mayAssume(roleName, roleArn);
-  const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
-  const principal: Principal = { type: 'assumed-role', arn, accountId: account, roleArn, roleName, sessionName };
+  const principal = roleSessionPrincipal(roleArn, sessionName);
+  if (!principal) throw new AwsError('AccessDenied', `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
+  mayAssume(principal.roleName!, roleArn);
+  const arn = principal.arn;
   return { credentials: store.issueTemporary(principal, durationSeconds), assumedRoleId: `${roleIdOf(roleArn)}:${sessionName}`, arn };
 }
