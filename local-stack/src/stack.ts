@@ -165,7 +165,7 @@ export function createProviders(options: {
   });
   late.lambda = lambda;
   late.sqs = sqs;
-  const s3 = new S3Provider({ ...common, events });
+  const s3 = new S3Provider({ ...common, events, authorizer });
   const services = {
     s3,
     sqs,

@@ -4,6 +4,7 @@
  * SQS's protocols; the account root (the documented local keys) may do everything.
  */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsCli, itWithCli } from '../support/aws-cli';
@@ -14,11 +15,33 @@ import { temporaryDirectory } from '../support/temporary-directory';
 const ACCOUNT = '000000000000';
 const ROLE = 'iam-test-sender';
 const QUEUE = 'iam-test-queue';
+const BUCKET = 'iam-test-data';
 
 const TEMPLATE = {
   AWSTemplateFormatVersion: '2010-09-09',
   Resources: {
     Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: QUEUE } },
+    Data: { Type: 'AWS::S3::Bucket', Properties: { BucketName: BUCKET } },
+    Reader: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: 'iam-test-reader',
+        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': '${AWS::AccountId}' } }, Action: 'sts:AssumeRole' }] },
+        Policies: [
+          {
+            PolicyName: 'read-prepared',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Data}' }, Condition: { StringLike: { 's3:prefix': ['prepared/*'] } } },
+                { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Data}/prepared/*' } },
+                { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Data}/models/*' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
     LambdaOnly: {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -163,6 +186,31 @@ describe('IAM enforced from the templates (SQS)', () => {
     } finally {
       functionSts.destroy();
       functionSqs.destroy();
+    }
+  });
+
+  it("S3: the role reads and lists prepared/ only, writes models/ only; CopyObject needs both; refusals in S3's XML with S3's quoted resource", async () => {
+    const s3 = stack.client.s3;
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'prepared/train.txt', Body: 'a' }));
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'labeled/new.csv', Body: 'b' }));
+    const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${ACCOUNT}:role/iam-test-reader`, RoleSessionName: 'reader' }));
+    const reader = new S3Client({ ...stack.clientConfig, forcePathStyle: true, credentials: { accessKeyId: assumed.Credentials!.AccessKeyId!, secretAccessKey: assumed.Credentials!.SecretAccessKey!, sessionToken: assumed.Credentials!.SessionToken! } });
+    const session = `arn:aws:sts::${ACCOUNT}:assumed-role/iam-test-reader/reader`;
+    try {
+      const read = await reader.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'prepared/train.txt' }));
+      expect(await read.Body!.transformToString()).toBe('a');
+      await expect(reader.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'prepared/' }))).resolves.toMatchObject({ KeyCount: 1 });
+      await expect(reader.send(new ListObjectsV2Command({ Bucket: BUCKET }))).rejects.toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+      await expect(reader.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'labeled/new.csv' }))).rejects.toMatchObject({
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+        message: `User: ${session} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::${BUCKET}/labeled/new.csv" because no identity-based policy allows the s3:GetObject action`,
+      });
+      await expect(reader.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'models/copy.txt', CopySource: `${BUCKET}/prepared/train.txt` }))).resolves.toBeDefined();
+      await expect(reader.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'models/copy2.txt', CopySource: `${BUCKET}/labeled/new.csv` }))).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('s3:GetObject') });
+      await expect(reader.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'prepared/copy.txt', CopySource: `${BUCKET}/prepared/train.txt` }))).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('s3:PutObject') });
+    } finally {
+      reader.destroy();
     }
   });
 

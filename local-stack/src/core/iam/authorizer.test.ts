@@ -70,13 +70,13 @@ describe('Authorizer', () => {
     expect(refusal(() => live.authorize('sqs', session, [{ action: 'sqs:SendMessage', resource: QUEUE }])).code).toBe('AccessDenied');
   });
 
-  it('treats local traffic as plain HTTP: a TLS-only bucket policy refuses role sessions (so the caller must decide its treatment)', () => {
+  it('counts loopback traffic as secure transport: a TLS-only bucket policy refuses only what is marked insecure', () => {
     const bucketRoles = [notifierRole([{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }])];
     const tlsOnly = parsePolicyDocument({ Statement: [{ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::b/*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }] });
     const s3 = new Authorizer(new DeployedRolePolicies(() => bucketRoles), true);
-    expect(() => s3.authorize('s3', session, [{ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k' }])).not.toThrow();
-    expect(refusal(() => s3.authorize('s3', session, [{ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', resourcePolicy: tlsOnly }])).message).toMatch(/with an explicit deny in a resource-based policy$/);
-    expect(() => s3.authorize('s3', session, [{ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', resourcePolicy: tlsOnly, context: { 'aws:SecureTransport': 'true' } }])).not.toThrow();
+    expect(() => s3.authorize('s3', session, [{ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', resourcePolicy: tlsOnly }])).not.toThrow();
+    const insecure = refusal(() => s3.authorize('s3', session, [{ action: 's3:GetObject', resource: 'arn:aws:s3:::b/k', resourcePolicy: tlsOnly, context: { 'aws:SecureTransport': 'false' } }]));
+    expect(insecure.message).toBe(`User: ${session.arn} is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::b/k" with an explicit deny in a resource-based policy`);
   });
 
   it('refuses nothing when enforcement is off', () => {

@@ -88,7 +88,10 @@ export class Authorizer {
         action: permission.action,
         resource: permission.resource,
         context: requestContext({
-          'aws:SecureTransport': 'false',
+          // Decided: the stack admits loopback clients only (core/front-door.ts), so plain HTTP here never
+          // leaves the machine; it counts as the secure transport a TLS-only policy (the templates' bucket
+          // policies) asks for, as on AWS those requests would be made over TLS.
+          'aws:SecureTransport': 'true',
           'aws:PrincipalArn': caller.roleArn ?? caller.arn,
           'aws:PrincipalAccount': caller.accountId,
           'aws:userid': caller.sessionName,
@@ -100,7 +103,7 @@ export class Authorizer {
       const decision = evaluate(request, { identity, resource: permission.resourcePolicy });
       if (decision.decision === 'Allow') continue;
       const shape = ACCESS_DENIED[service] ?? { code: 'AccessDenied', status: 403 };
-      throw new AwsError(shape.code, denialMessage(request, decision), shape.status);
+      throw new AwsError(shape.code, denialMessage(request, decision, { quoteResource: service === 's3' }), shape.status);
     }
   }
 

@@ -137,8 +137,10 @@ export function resourcePolicyGrant(request: AuthorizationRequest, policy: Polic
  * `User: <arn> is not authorized to perform: <action> on resource: <arn> because no identity-based
  * policy allows the <action> action`, or `... with an explicit deny in a(n) <type> policy`.
  */
-export function denialMessage(request: AuthorizationRequest, decision: Exclude<Decision, { decision: 'Allow' }>): string {
-  const head = `User: ${request.caller.arn} is not authorized to perform: ${request.action} on resource: ${request.resource}`;
+export function denialMessage(request: AuthorizationRequest, decision: Exclude<Decision, { decision: 'Allow' }>, options: { quoteResource?: boolean } = {}): string {
+  // S3 quotes the resource ARN (its "Troubleshoot access denied (403 Forbidden) errors" examples).
+  const resource = options.quoteResource ? `"${request.resource}"` : request.resource;
+  const head = `User: ${request.caller.arn} is not authorized to perform: ${request.action} on resource: ${resource}`;
   if (decision.decision === 'ExplicitDeny') return `${head} with an explicit deny in ${decision.by === 'identity-based' ? 'an identity-based' : 'a resource-based'} policy`;
   return `${head} because no identity-based policy allows the ${request.action} action`;
 }

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { authorizeOperation, type Authorizer } from '../../core/iam';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
 import { declareOperations } from '../../core/operations';
 import {
@@ -32,6 +33,7 @@ import { multipartOperations } from './operations/multipart';
 import { objectOperations } from './operations/objects';
 import { checkKeyLength } from './request-parsing';
 import { quotedEtag } from './responses';
+import { S3_PERMISSIONS } from './permissions';
 import { parseS3Target, resolveS3Operation, type S3Operation } from './routes';
 import { S3Store } from './model/store';
 
@@ -40,6 +42,8 @@ export interface S3ProviderOptions {
   stateDir: string;
   /** Where `Object Created` / `Object Deleted` go for buckets with EventBridge notifications. */
   events?: EventPublisher;
+  /** IAM: role sessions' requests are checked against their roles (core/iam). */
+  authorizer?: Authorizer;
   logger?: LocalStackLogger;
   /** How lifecycle rules are applied (model/lifecycle-engine.ts): the interval of evaluations and the clock. */
   lifecycle?: { intervalMs?: number; now?: () => Date };
@@ -54,6 +58,7 @@ export class S3Provider implements Provider, ObjectStore {
   readonly lifecycle: LifecycleEngine;
   private readonly notifier: S3EventNotifier;
   private readonly handlers: Record<S3Operation, OperationHandler>;
+  private readonly authorizer?: Authorizer;
 
   constructor(options: S3ProviderOptions) {
     const logger = options.logger ?? silentLogger;
@@ -67,7 +72,12 @@ export class S3Provider implements Provider, ObjectStore {
       ...objectOperations(services),
       ...multipartOperations(services),
     };
-    this.operations = declareOperations(this.handlers, { protocols: ['rest-xml'] });
+    this.operations = declareOperations(
+      this.handlers,
+      { protocols: ['rest-xml'] },
+      Object.fromEntries(Object.entries(S3_PERMISSIONS).map(([name, iam]) => [name, { iam }])),
+    );
+    this.authorizer = options.authorizer;
   }
 
   async start(): Promise<void> {
@@ -96,7 +106,10 @@ export class S3Provider implements Provider, ObjectStore {
     const target = parseS3Target(request.rawPath, header(request.headers, 'host'));
     const { operation, document } = resolveS3Operation(request.method, target, request.query, request.headers);
     if (target.key !== undefined) checkKeyLength(target.key);
-    return this.handlers[operation]({ request, bucket: target.bucket ?? '', key: target.key ?? '', document });
+    const bucket = target.bucket ?? '';
+    const key = target.key ?? '';
+    authorizeOperation(this.authorizer, 's3', operation, this.operations[operation], { bucket, key, document }, request);
+    return this.handlers[operation]({ request, bucket, key, document });
   }
 
   // ---- ObjectStore ----
