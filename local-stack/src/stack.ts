@@ -18,7 +18,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { dataBucketName, endpointName, glueJobName, trainingJobPrefix } from '@pipeline/shared';
 import { CONSOLE_PREFIX, consolePages } from '../../console/server/pages';
-import { CredentialStore, parseLocalKeys, roleSessionPrincipal, type LongTermKey } from './core/credentials';
+import { CredentialStore, parseLocalKeys, roleSessionPrincipal, type LongTermKey, type RoleAuthorizationPort } from './core/credentials';
 import { Authorizer, DeployedRolePolicies, enforcementFromEnvironment } from './core/iam';
 import { parseList } from './core/front-door';
 import { createLocalServer, type LocalServer } from './core/server';
@@ -172,7 +172,17 @@ export function createProviders(options: {
     events,
     lambda,
     logs,
-    glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION, logs: logs.service }),
+    glue: new GlueProvider({
+      stateDir: options.stateDir,
+      objects: s3,
+      events,
+      endpointUrl: options.url,
+      region: REGION,
+      logs: logs.service,
+      authorizer,
+      roleCredentials: roleCredentials('glue.amazonaws.com'),
+      authorizeRole: roleAuthorization(authorizer),
+    }),
     sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads, logs: logs.service }),
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
     sts: new StsProvider(credentials, authorizer),
@@ -213,6 +223,14 @@ function serviceRoleCredentials(authorizer: Authorizer, store: CredentialStore) 
           return store.issueTemporary(principal, ROLE_SESSION_SECONDS);
         }
       : undefined;
+}
+
+/** In-process work a service does with a role (Glue reading its script, SageMaker its channels), authorized as a session of the role. */
+function roleAuthorization(authorizer: Authorizer): RoleAuthorizationPort {
+  return (roleArn, sessionName, service, action, resource) => {
+    const principal = roleSessionPrincipal(roleArn, sessionName);
+    if (principal !== undefined) authorizer.authorize(service, principal, [{ action, resource }]);
+  };
 }
 
 /** The providers in the order the server starts them (and stops them in reverse). */

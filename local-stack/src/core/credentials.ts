@@ -56,6 +56,16 @@ export function accountRoot(accountId = ACCOUNT_ID): Principal {
   return { type: 'account-root', arn: `arn:aws:iam::${accountId}:root`, accountId };
 }
 
+/**
+ * Temporary credentials for a session of a role, as STS AssumeRole issues them, for the code a service
+ * runs with the role (Lambda, Glue, SageMaker training); undefined when the stack gives none (IAM
+ * not enforced). Throws when the role does not trust the service.
+ */
+export type RoleCredentialsPort = (roleArn: string, sessionName: string) => Pick<IssuedCredentials, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'> | undefined;
+
+/** Checks that a session of the role may do `action` on `resource` (a service acting in-process with a role); throws AWS's AccessDenied. */
+export type RoleAuthorizationPort = (roleArn: string, sessionName: string, service: string, action: string, resource: string) => void;
+
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/;
 
 /** The principal of a session of the role (`arn:aws:sts::<account>:assumed-role/<role>/<session>`); undefined when `roleArn` names no role. */

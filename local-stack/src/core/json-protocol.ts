@@ -3,7 +3,8 @@
  * `X-Amz-Target: <Prefix>.<Operation>` and a JSON body; and REST-JSON response helpers.
  */
 import { notImplemented } from './errors';
-import { AwsError, type AwsRequest, type AwsResponse } from './types';
+import { authorizeOperation, type Authorizer } from './iam';
+import { AwsError, type AwsRequest, type AwsResponse, type OperationDeclarations } from './types';
 
 export type JsonVersion = '1.0' | '1.1';
 
@@ -19,6 +20,8 @@ export interface JsonProtocolOptions {
   serviceName: string;
   handlers: Readonly<Record<string, JsonOperationHandler>>;
   jsonVersion?: JsonVersion;
+  /** IAM: the operation's declared permissions are checked for the caller before its handler runs. */
+  authorization?: { readonly authorizer?: Authorizer; readonly service: string; readonly operations: OperationDeclarations };
 }
 
 export function jsonResponse(body: unknown, jsonVersion: JsonVersion = '1.1', status = 200): AwsResponse {
@@ -68,6 +71,9 @@ export async function dispatchJsonProtocol(request: AwsRequest, options: JsonPro
   const operation = jsonTargetOperation(request, options.targetPrefix);
   const handler = Object.hasOwn(options.handlers, operation) ? options.handlers[operation] : undefined;
   if (!handler) throw notImplemented(options.serviceName, operation, 'json');
-  const output = await handler(parseJsonBody(request), request);
+  const input = parseJsonBody(request);
+  const authorization = options.authorization;
+  if (authorization) authorizeOperation(authorization.authorizer, authorization.service, operation, authorization.operations[operation], input, request);
+  const output = await handler(input, request);
   return jsonResponse(output, options.jsonVersion);
 }

@@ -1,6 +1,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import type { RoleAuthorizationPort, RoleCredentialsPort } from '../../../core/credentials';
 import { AwsError, type EventPublisher, type LogSink, type ObjectStore } from '../../../core/types';
 import { runPythonScript, stageExtraPyFiles, type ScriptRun } from '../runtime/python-script';
 import { GlueState, type GlueJob, type GlueJobRun, type JobRunState } from './state';
@@ -15,7 +16,14 @@ export interface GlueServiceOptions {
   python?: string;
   /** CloudWatch Logs: a run's stdout goes to /aws-glue/python-jobs/output, stderr to .../error, stream = the run id. */
   logs?: LogSink;
+  /** The job role's temporary credentials for a run's script (undefined: the local root credentials). */
+  roleCredentials?: RoleCredentialsPort;
+  /** Glue's own reads for a run (the script, --extra-py-files) are authorized as the job's role. */
+  authorizeRole?: RoleAuthorizationPort;
 }
+
+/** The role session name Glue's job runs use. */
+const GLUE_SESSION = 'GlueJobRunnerSession';
 
 export interface StartJobRunInput {
   jobName: string;
@@ -120,12 +128,21 @@ export class GlueService {
     return id;
   }
 
+  private credentialsOf(job: GlueJob): Record<string, string> {
+    const issued = job.Role === undefined ? undefined : this.options.roleCredentials?.(job.Role, GLUE_SESSION);
+    if (issued === undefined) return { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
+    return { AWS_ACCESS_KEY_ID: issued.accessKeyId, AWS_SECRET_ACCESS_KEY: issued.secretAccessKey, AWS_SESSION_TOKEN: issued.sessionToken };
+  }
+
   private async launch(job: GlueJob, run: GlueJobRun): Promise<void> {
     const script = await this.fetchScript(job);
     // --extra-py-files is Glue's, not the script's: the modules it names go on the script's Python path.
     const all: Record<string, string> = { ...job.DefaultArguments, ...run.Arguments, '--JOB_NAME': job.Name, '--JOB_RUN_ID': run.Id };
     const { '--extra-py-files': extraPyFiles, ...args } = all;
-    const modules = await stageExtraPyFiles(extraPyFiles, (bucket, key) => this.options.objects.objectPath(bucket, key));
+    const modules = await stageExtraPyFiles(extraPyFiles, (bucket, key) => {
+      if (job.Role !== undefined) this.options.authorizeRole?.(job.Role, GLUE_SESSION, 's3', 's3:GetObject', `arn:aws:s3:::${bucket}/${key}`);
+      return this.options.objects.objectPath(bucket, key);
+    });
     const scriptRun = runPythonScript({
       python: this.options.python ?? process.env.LOCAL_STACK_PYTHON ?? 'python3',
       script,
@@ -139,8 +156,7 @@ export class GlueService {
         AWS_ENDPOINT_URL: this.options.endpointUrl(),
         AWS_REGION: this.options.region,
         AWS_DEFAULT_REGION: this.options.region,
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
+        ...this.credentialsOf(job),
       },
       logFile: run.LogFile,
       onLine: (output, line) => this.options.logs?.put(`${GLUE_LOG_GROUP}/${output === 'stdout' ? 'output' : 'error'}`, run.Id, line),
@@ -171,6 +187,8 @@ export class GlueService {
   private async fetchScript(job: GlueJob): Promise<string> {
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(job.Command.ScriptLocation);
     if (!match) throw new Error(`ScriptLocation ${job.Command.ScriptLocation} is not an s3:// URI`);
+    // Glue reads the script with the job's role: a role that may not read it fails the run, as on AWS.
+    if (job.Role !== undefined) this.options.authorizeRole?.(job.Role, GLUE_SESSION, 's3', 's3:GetObject', `arn:aws:s3:::${match[1]!}/${match[2]!}`);
     const source = await this.options.objects.objectPath(match[1]!, match[2]!);
     const directory = path.join(this.state.directory, 'scripts');
     mkdirSync(directory, { recursive: true });

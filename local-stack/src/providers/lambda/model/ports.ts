@@ -36,9 +36,3 @@ export interface LambdaQueuePort {
 export interface LambdaEventBusPort {
   putEvent(eventBusArn: string, event: { source: string; detailType: string; detail: Record<string, unknown>; resources: string[] }): Promise<void>;
 }
-
-/**
- * Temporary credentials for a role session, as STS AssumeRole issues them (the stack's CredentialStore
- * behind it); undefined when the stack gives none. Throws when the role does not trust the service.
- */
-export type RoleCredentialsPort = (roleArn: string, sessionName: string) => { accessKeyId: string; secretAccessKey: string; sessionToken: string } | undefined;

@@ -13,7 +13,8 @@ import { AsyncInvocationQueue, DEFAULT_EVENT_INVOKE_CONFIG, type AttemptResult, 
 import { InstancePool, STACK_STOPPING_ERROR, type PoolStats } from '../runtime/instance-pool';
 import { lambdaLogStreamName } from '../runtime/worker-instance';
 import { terminalEntry } from './function-log';
-import type { LambdaEventBusPort, LambdaQueuePort, QueueMessageAttribute, RoleCredentialsPort } from './ports';
+import type { RoleCredentialsPort } from '../../../core/credentials';
+import type { LambdaEventBusPort, LambdaQueuePort, QueueMessageAttribute } from './ports';
 import { resolveRuntime } from '../runtime/node-runtimes';
 import { SqsEventSourcePoller, type EventSourceMapping } from './sqs-event-source';
 import { extractZip } from './zip';
