@@ -143,6 +143,7 @@ export function createProviders(options: {
   const sqs = new SqsProvider({ ...common, baseUrl: options.url, clock: tuning.sqsClock, authorizer });
   const events = new EventsProvider({
     ...common,
+    authorizer,
     invokers: {
       lambda: { invokeAsync: (functionArn, payload) => late.lambda!.service.invokeAsync(functionArn, payload) },
       sqs: { sendMessage: (queueArn, body, attributes, messageGroupId) => sqs.service.sendMessageToArn(queueArn, body, attributes, messageGroupId) },

@@ -3,6 +3,7 @@
  * `EVENTS_OPERATIONS` over the model (`EventsService`), and is, through the model, the
  * `EventPublisher` of S3, Glue and SageMaker and the event bus of Lambda destinations.
  */
+import type { Authorizer } from '../../core/iam';
 import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { bindOperations, declareOperations } from '../../core/operations';
 import type { AwsProtocol, AwsRequest, AwsResponse, EventPublisher, Provider } from '../../core/types';
@@ -11,26 +12,39 @@ import type { PutEventsEntry } from './model/put-events';
 import type { FailedTargetEntry, PutRuleInput, RuleStore } from './model/rule-store';
 import type { Target } from './model/types';
 import { EVENTS_OPERATIONS } from './operations';
+import { EVENTS_PERMISSIONS } from './permissions';
 
 const EVENTS_TARGET_PREFIX = 'AWSEvents';
 
-export type EventsProviderOptions = EventsServiceOptions;
+export type EventsProviderOptions = EventsServiceOptions & { authorizer?: Authorizer };
 export type { PutEventsResult };
 
 export class EventsProvider implements Provider, EventPublisher {
   readonly signingNames = ['events'] as const;
   readonly protocol: AwsProtocol = 'json';
-  readonly operations = declareOperations(EVENTS_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: EVENTS_TARGET_PREFIX });
+  readonly operations = declareOperations(
+    EVENTS_OPERATIONS,
+    { protocols: ['json'], jsonTargetPrefix: EVENTS_TARGET_PREFIX },
+    Object.fromEntries(Object.entries(EVENTS_PERMISSIONS).map(([name, iam]) => [name, { iam }])),
+  );
   readonly service: EventsService;
   private readonly handlers;
+  private readonly authorizer?: Authorizer;
 
   constructor(options: EventsProviderOptions) {
     this.service = new EventsService(options);
     this.handlers = bindOperations(EVENTS_OPERATIONS, this.service);
+    this.authorizer = options.authorizer;
   }
 
   handle(request: AwsRequest): Promise<AwsResponse> {
-    return dispatchJsonProtocol(request, { targetPrefix: EVENTS_TARGET_PREFIX, serviceName: 'EventBridge', handlers: this.handlers, jsonVersion: '1.1' });
+    return dispatchJsonProtocol(request, {
+      targetPrefix: EVENTS_TARGET_PREFIX,
+      serviceName: 'EventBridge',
+      handlers: this.handlers,
+      jsonVersion: '1.1',
+      authorization: { authorizer: this.authorizer, service: 'events', operations: this.operations },
+    });
   }
 
   async start(): Promise<void> {
