@@ -139,7 +139,7 @@ export function createProviders(options: {
   const authorizer = new Authorizer(new DeployedRolePolicies(() => late.engine?.deployedRoles() ?? []), options.enforceIam ?? enforcementFromEnvironment());
   const credentials = new CredentialStore({ stateDir: options.stateDir, localKeys: options.localKeys, accountId: ACCOUNT_ID });
   const roleCredentials = serviceRoleCredentials(authorizer, credentials);
-  const logs = new LogsProvider(common);
+  const logs = new LogsProvider({ ...common, authorizer });
   const sqs = new SqsProvider({ ...common, baseUrl: options.url, clock: tuning.sqsClock, authorizer });
   const events = new EventsProvider({
     ...common,
@@ -163,6 +163,7 @@ export function createProviders(options: {
     random: createRandom(chaos.seed),
     asyncRetryBaseDelayMs: tuning.lambdaAsyncRetryBaseDelayMs,
     roleCredentials: roleCredentials('lambda.amazonaws.com'),
+    authorizer,
   });
   late.lambda = lambda;
   late.sqs = sqs;
@@ -184,8 +185,8 @@ export function createProviders(options: {
       roleCredentials: roleCredentials('glue.amazonaws.com'),
       authorizeRole: roleAuthorization(authorizer),
     }),
-    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads, logs: logs.service }),
-    ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
+    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads, logs: logs.service, authorizer }),
+    ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger, authorizer }),
     sts: new StsProvider(credentials, authorizer),
   };
   const resources = new ResourceLayer({
@@ -203,7 +204,7 @@ export function createProviders(options: {
     logger: options.logger,
   });
   late.engine = engine;
-  return { ...services, ecr: new EcrProvider(), cloudformation: new CloudFormationProvider(engine) };
+  return { ...services, ecr: new EcrProvider(authorizer), cloudformation: new CloudFormationProvider(engine, authorizer) };
 }
 
 /** How long the role credentials of a function instance, Glue run or training job last (STS's longest role session). */

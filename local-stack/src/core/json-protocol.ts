@@ -3,8 +3,8 @@
  * `X-Amz-Target: <Prefix>.<Operation>` and a JSON body; and REST-JSON response helpers.
  */
 import { notImplemented } from './errors';
-import { authorizeOperation, type Authorizer } from './iam';
-import { AwsError, type AwsRequest, type AwsResponse, type OperationDeclarations } from './types';
+import { authorizeDispatched, type OperationAuthorization } from './iam';
+import { AwsError, type AwsRequest, type AwsResponse } from './types';
 
 export type JsonVersion = '1.0' | '1.1';
 
@@ -21,7 +21,7 @@ export interface JsonProtocolOptions {
   handlers: Readonly<Record<string, JsonOperationHandler>>;
   jsonVersion?: JsonVersion;
   /** IAM: the operation's declared permissions are checked for the caller before its handler runs. */
-  authorization?: { readonly authorizer?: Authorizer; readonly service: string; readonly operations: OperationDeclarations };
+  authorization?: OperationAuthorization;
 }
 
 export function jsonResponse(body: unknown, jsonVersion: JsonVersion = '1.1', status = 200): AwsResponse {
@@ -72,8 +72,7 @@ export async function dispatchJsonProtocol(request: AwsRequest, options: JsonPro
   const handler = Object.hasOwn(options.handlers, operation) ? options.handlers[operation] : undefined;
   if (!handler) throw notImplemented(options.serviceName, operation, 'json');
   const input = parseJsonBody(request);
-  const authorization = options.authorization;
-  if (authorization) authorizeOperation(authorization.authorizer, authorization.service, operation, authorization.operations[operation], input, request);
+  authorizeDispatched(options.authorization, operation, input, request);
   const output = await handler(input, request);
   return jsonResponse(output, options.jsonVersion);
 }

@@ -3,6 +3,7 @@
  * a form body, `Action=<Operation>`, XML responses `<OpResponse><OpResult>...</OpResult>`.
  */
 import { notImplemented } from './errors';
+import { authorizeDispatched, type OperationAuthorization } from './iam';
 import { AwsError, type AwsRequest, type AwsResponse } from './types';
 import { el, renderXmlDocument, type XmlContent, type XmlElement } from './xml';
 
@@ -67,6 +68,8 @@ export interface QueryProtocolOptions {
   serviceName: string;
   xmlns: string;
   handlers: Readonly<Record<string, QueryOperationHandler>>;
+  /** IAM: the operation's declared permissions (their input: the parameters) are checked for the caller before its handler runs. */
+  authorization?: OperationAuthorization;
 }
 
 /** Routes a query-protocol request by `Action`; unknown actions are named in an InvalidAction error. */
@@ -75,6 +78,7 @@ export async function dispatchQueryProtocol(request: AwsRequest, options: QueryP
   const action = queryAction(params);
   const handler = Object.hasOwn(options.handlers, action) ? options.handlers[action] : undefined;
   if (!handler) throw notImplemented(options.serviceName, action, 'query');
+  authorizeDispatched(options.authorization, action, params, request);
   const result = await handler(params, request);
   return queryResponse({ action, xmlns: options.xmlns, requestId: request.requestId, result });
 }

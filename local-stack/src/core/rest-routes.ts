@@ -4,6 +4,7 @@
  * declares it answers.
  */
 import { notImplemented } from './errors';
+import { authorizeDispatched, type OperationAuthorization } from './iam';
 import type { AwsRequest, AwsResponse } from './types';
 
 export interface RestRoute<Context> {
@@ -18,17 +19,30 @@ export interface RestRoute<Context> {
   readonly handler: (context: Context, request: AwsRequest, parameter: string) => Promise<AwsResponse> | AwsResponse;
 }
 
-/** Runs the first route that matches the request; none is a NotImplemented naming the request. */
+/** What a REST operation's IAM declaration is given: the route's path parameter (decoded) and the request (its query, headers and body). */
+export interface RestInput {
+  readonly parameter: string;
+  readonly request: AwsRequest;
+}
+
+/**
+ * Runs the first route that matches the request (authorized first, with `authorization`: its
+ * declaration gets a `RestInput`); none is a NotImplemented naming the request.
+ */
 export async function dispatchRestRoute<Context>(
   routes: ReadonlyArray<RestRoute<Context>>,
   context: Context,
   request: AwsRequest,
   serviceName: string,
+  authorization?: OperationAuthorization,
 ): Promise<AwsResponse> {
   for (const route of routes) {
     if (route.method !== request.method) continue;
     const match = route.path.exec(request.rawPath);
-    if (match) return route.handler(context, request, decodeURIComponent(match[1] ?? ''));
+    if (!match) continue;
+    const parameter = decodeURIComponent(match[1] ?? '');
+    authorizeDispatched(authorization, route.operation, { parameter, request } satisfies RestInput, request);
+    return route.handler(context, request, parameter);
   }
   throw notImplemented(serviceName, `${request.method} ${request.path}`, 'rest-json');
 }

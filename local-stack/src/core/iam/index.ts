@@ -15,4 +15,4 @@ export {
   type RolePolicies,
   type RolePolicySource,
 } from './authorizer';
-export { arnOf, authorizeOperation } from './operation-permissions';
+export { arnOf, authorizeDispatched, authorizeOperation, iamDetails, type OperationAuthorization } from './operation-permissions';

@@ -3,7 +3,7 @@
  * `EVENTS_OPERATIONS` over the model (`EventsService`), and is, through the model, the
  * `EventPublisher` of S3, Glue and SageMaker and the event bus of Lambda destinations.
  */
-import type { Authorizer } from '../../core/iam';
+import { iamDetails, type Authorizer } from '../../core/iam';
 import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { bindOperations, declareOperations } from '../../core/operations';
 import type { AwsProtocol, AwsRequest, AwsResponse, EventPublisher, Provider } from '../../core/types';
@@ -25,7 +25,7 @@ export class EventsProvider implements Provider, EventPublisher {
   readonly operations = declareOperations(
     EVENTS_OPERATIONS,
     { protocols: ['json'], jsonTargetPrefix: EVENTS_TARGET_PREFIX },
-    Object.fromEntries(Object.entries(EVENTS_PERMISSIONS).map(([name, iam]) => [name, { iam }])),
+    iamDetails(EVENTS_PERMISSIONS),
   );
   readonly service: EventsService;
   private readonly handlers;

@@ -2,7 +2,7 @@
  * The Glue provider (signing name `glue`, AWSGlue JSON 1.1): dispatches to `GLUE_OPERATIONS` over
  * the model (`GlueService`), whose job runs are Python shell scripts run by the local python3.
  */
-import type { Authorizer } from '../../core/iam';
+import { iamDetails, type Authorizer } from '../../core/iam';
 import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { bindOperations, declareOperations } from '../../core/operations';
 import type { AwsProtocol, AwsRequest, AwsResponse, Provider } from '../../core/types';
@@ -20,7 +20,7 @@ export class GlueProvider implements Provider {
   readonly operations = declareOperations(
     GLUE_OPERATIONS,
     { protocols: ['json'], jsonTargetPrefix: GLUE_TARGET_PREFIX },
-    Object.fromEntries(Object.entries(GLUE_PERMISSIONS).map(([name, iam]) => [name, { iam }])),
+    iamDetails(GLUE_PERMISSIONS),
   );
   readonly service: GlueService;
   private readonly handlers;

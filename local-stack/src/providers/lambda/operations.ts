@@ -4,6 +4,7 @@
  * serialised by the router in the REST-JSON protocol.
  */
 import { parseJsonBody, restJsonResponse } from '../../core/json-protocol';
+import type { OperationAuthorization } from '../../core/iam';
 import { dispatchRestRoute, type RestRoute } from '../../core/rest-routes';
 import { AwsError, type AwsRequest, type AwsResponse } from '../../core/types';
 import type { EventInvokeConfig } from './model/async-invocations';
@@ -28,8 +29,8 @@ export const LAMBDA_ROUTES: ReadonlyArray<RestRoute<LambdaService>> = [
   { method: 'DELETE', path: /^\/2015-03-31\/event-source-mappings\/([^/]+)\/?$/, operation: 'DeleteEventSourceMapping', handler: deleteEventSourceMapping },
 ];
 
-export function handleLambdaRequest(service: LambdaService, request: AwsRequest): Promise<AwsResponse> {
-  return dispatchRestRoute(LAMBDA_ROUTES, service, request, 'Lambda');
+export function handleLambdaRequest(service: LambdaService, request: AwsRequest, authorization?: OperationAuthorization): Promise<AwsResponse> {
+  return dispatchRestRoute(LAMBDA_ROUTES, service, request, 'Lambda', authorization);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,30 +3,37 @@
  * `LOGS_OPERATIONS` over the model (`LogsService`), which is also the stack's `LogSink` for what
  * functions, Glue jobs and training jobs print.
  */
+import { iamDetails, type Authorizer } from '../../core/iam';
 import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { bindOperations, declareOperations } from '../../core/operations';
 import type { AwsProtocol, AwsRequest, AwsResponse, Provider } from '../../core/types';
 import { LogsService, type LogsServiceOptions } from './model/service';
 import { LOGS_OPERATIONS } from './operations';
+import { LOGS_PERMISSIONS } from './permissions';
 
 const LOGS_TARGET_PREFIX = 'Logs_20140328';
 
-export type LogsProviderOptions = LogsServiceOptions;
+export type LogsProviderOptions = LogsServiceOptions & { authorizer?: Authorizer };
 
 export class LogsProvider implements Provider {
   readonly signingNames = ['logs'] as const;
   readonly protocol: AwsProtocol = 'json';
-  readonly operations = declareOperations(LOGS_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: LOGS_TARGET_PREFIX });
+  readonly operations = declareOperations(LOGS_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: LOGS_TARGET_PREFIX }, iamDetails(LOGS_PERMISSIONS));
   readonly service: LogsService;
   private readonly handlers;
+  private readonly authorizer?: Authorizer;
 
   constructor(options: LogsProviderOptions) {
+    this.authorizer = options.authorizer;
     this.service = new LogsService(options);
     this.handlers = bindOperations(LOGS_OPERATIONS, this.service);
   }
 
   handle(request: AwsRequest): Promise<AwsResponse> {
-    return dispatchJsonProtocol(request, { targetPrefix: LOGS_TARGET_PREFIX, serviceName: 'CloudWatch Logs', handlers: this.handlers, jsonVersion: '1.1' });
+    return dispatchJsonProtocol(request, { targetPrefix: LOGS_TARGET_PREFIX, serviceName: 'CloudWatch Logs', handlers: this.handlers,
+      jsonVersion: '1.1',
+      authorization: { authorizer: this.authorizer, service: 'logs', operations: this.operations },
+    });
   }
 
   /** Applies the groups' retention now and hourly. */

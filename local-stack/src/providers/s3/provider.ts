@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { authorizeOperation, type Authorizer } from '../../core/iam';
+import { authorizeOperation, iamDetails, type Authorizer } from '../../core/iam';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
 import { declareOperations } from '../../core/operations';
 import {
@@ -75,7 +75,7 @@ export class S3Provider implements Provider, ObjectStore {
     this.operations = declareOperations(
       this.handlers,
       { protocols: ['rest-xml'] },
-      Object.fromEntries(Object.entries(S3_PERMISSIONS).map(([name, iam]) => [name, { iam }])),
+      iamDetails(S3_PERMISSIONS),
     );
     this.authorizer = options.authorizer;
   }

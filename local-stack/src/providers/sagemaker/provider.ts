@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { jsonErrorResponse, toAwsError } from '../../core/errors';
+import { authorizeOperation, iamDetails, type Authorizer } from '../../core/iam';
 import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
 import { bindOperations, declareOperations } from '../../core/operations';
@@ -24,6 +25,7 @@ import { ResourceTags, TAG_OPERATIONS } from './operations/tags';
 import { TRAINING_JOB_OPERATIONS } from './operations/training-jobs';
 import { PredictionPool } from './runtime/prediction-pool';
 import { providerBundle } from './runtime/script-bundle';
+import { INVOKE_ENDPOINT_PERMISSIONS, SAGEMAKER_PERMISSIONS } from './permissions';
 
 export interface SageMakerProviderOptions {
   /** The stack's state directory; SageMaker keeps its state under `<stateDir>/sagemaker/`. */
@@ -40,12 +42,14 @@ export interface SageMakerProviderOptions {
   maxConcurrentTrainingJobs?: number;
   /** Worker threads for large prediction batches (default: every core; below 2, none). */
   predictionWorkers?: number;
+  /** IAM: role sessions' requests are checked against their roles (core/iam). */
+  authorizer?: Authorizer;
 }
 
 const SAGEMAKER_TARGET_PREFIX = 'SageMaker';
 
 /** The SageMaker API's operations (awsJson1.1); InvokeEndpoint is SageMaker Runtime's. */
-const SAGEMAKER_OPERATIONS: Readonly<Record<string, SageMakerOperation>> = {
+export const SAGEMAKER_OPERATIONS: Readonly<Record<string, SageMakerOperation>> = {
   ...TAG_OPERATIONS,
   ...TRAINING_JOB_OPERATIONS,
   ...MODEL_OPERATIONS,
@@ -63,8 +67,10 @@ export class SageMakerProvider implements Provider {
   private readonly runtime: EndpointRuntime;
   private readonly pool: PredictionPool;
   private readonly handlers;
+  private readonly authorizer?: Authorizer;
 
   constructor(options: SageMakerProviderOptions) {
+    this.authorizer = options.authorizer;
     const root = join(options.stateDir, 'sagemaker');
     const logger = options.logger ?? silentLogger;
     this.trainingJobs = new TrainingJobs({
@@ -99,9 +105,9 @@ export class SageMakerProvider implements Provider {
     });
     this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, tags });
     this.operations = {
-      ...declareOperations(SAGEMAKER_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: SAGEMAKER_TARGET_PREFIX }),
+      ...declareOperations(SAGEMAKER_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: SAGEMAKER_TARGET_PREFIX }, iamDetails(SAGEMAKER_PERMISSIONS)),
       // SageMaker Runtime's one operation, which signs as `sagemaker` too.
-      ...declareOperations({ InvokeEndpoint: this.runtime }, { protocols: ['rest-json'] }),
+      ...declareOperations({ InvokeEndpoint: this.runtime }, { protocols: ['rest-json'] }, { InvokeEndpoint: { iam: INVOKE_ENDPOINT_PERMISSIONS } }),
     };
   }
 
@@ -121,13 +127,19 @@ export class SageMakerProvider implements Provider {
     const endpointName = invocationEndpoint(request.rawPath);
     if (endpointName !== undefined) {
       try {
+        authorizeOperation(this.authorizer, 'sagemaker', 'InvokeEndpoint', this.operations.InvokeEndpoint, { EndpointName: endpointName }, request);
         return await this.runtime.invoke(request, endpointName);
       } catch (error) {
         return runtimeErrorResponse(toAwsError(error));
       }
     }
     try {
-      return await dispatchJsonProtocol(request, { targetPrefix: SAGEMAKER_TARGET_PREFIX, serviceName: 'SageMaker', handlers: this.handlers });
+      return await dispatchJsonProtocol(request, {
+        targetPrefix: SAGEMAKER_TARGET_PREFIX,
+        serviceName: 'SageMaker',
+        handlers: this.handlers,
+        authorization: { authorizer: this.authorizer, service: 'sagemaker', operations: this.operations },
+      });
     } catch (error) {
       return jsonErrorResponse(toAwsError(error));
     }

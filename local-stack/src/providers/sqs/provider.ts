@@ -1,6 +1,6 @@
 /** The SQS provider: JSON 1.0 protocol (SDK v3, recent CLIs) and query protocol (older CLIs). */
 import type { JsonOperationHandler } from '../../core/json-protocol';
-import type { Authorizer } from '../../core/iam';
+import { iamDetails, type Authorizer } from '../../core/iam';
 import { declareOperations } from '../../core/operations';
 import type { AwsRequest, AwsResponse, Provider } from '../../core/types';
 import { handleJsonRequest, jsonHandlers, SQS_TARGET_PREFIX } from './json-protocol';
@@ -14,7 +14,7 @@ export class SqsProvider implements Provider {
   readonly operations = declareOperations(
     SQS_OPERATIONS,
     { protocols: ['json', 'query'], jsonTargetPrefix: SQS_TARGET_PREFIX },
-    Object.fromEntries(Object.entries(SQS_PERMISSIONS).map(([name, iam]) => [name, { iam }])),
+    iamDetails(SQS_PERMISSIONS),
   );
   readonly service: SqsService;
   private readonly handlers: Readonly<Record<string, JsonOperationHandler>>;

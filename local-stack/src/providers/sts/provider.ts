@@ -3,12 +3,13 @@
  * awsJson1.0 form (`X-Amz-Target: AWSSecurityTokenServiceV20110615.<Action>`) gets the same results.
  */
 import { CredentialStore } from '../../core/credentials';
-import type { Authorizer } from '../../core/iam';
+import { iamDetails, type Authorizer } from '../../core/iam';
 import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { declareOperations } from '../../core/operations';
 import { dispatchQueryProtocol, structureToXml } from '../../core/query-protocol';
 import type { AwsRequest, AwsResponse, Provider } from '../../core/types';
 import { STS_OPERATIONS } from './operations';
+import { STS_PERMISSIONS } from './permissions';
 
 export const STS_XMLNS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const JSON_TARGET_PREFIX = 'AWSSecurityTokenServiceV20110615';
@@ -24,13 +25,17 @@ function withEpochSeconds(value: unknown): unknown {
 
 export class StsProvider implements Provider {
   readonly signingNames = ['sts'] as const;
-  readonly operations = declareOperations(STS_OPERATIONS, { protocols: ['query', 'json'], jsonTargetPrefix: JSON_TARGET_PREFIX });
+  readonly operations = declareOperations(STS_OPERATIONS, { protocols: ['query', 'json'], jsonTargetPrefix: JSON_TARGET_PREFIX }, iamDetails(STS_PERMISSIONS));
 
   /** The stack's one CredentialStore: the server verifies signatures against it, STS issues from it. */
   constructor(
     readonly credentials: CredentialStore = new CredentialStore(),
     private readonly authorizer?: Authorizer,
   ) {}
+
+  private get authorization() {
+    return { authorizer: this.authorizer, service: 'sts', operations: this.operations };
+  }
 
   handle(request: AwsRequest): Promise<AwsResponse> {
     if (request.headers['x-amz-target'] !== undefined) {
@@ -41,7 +46,7 @@ export class StsProvider implements Provider {
             withEpochSeconds(operation((field) => (input[field] === undefined ? null : String(input[field])), jsonRequest, this.credentials, this.authorizer)),
         ]),
       );
-      return dispatchJsonProtocol(request, { targetPrefix: JSON_TARGET_PREFIX, serviceName: 'STS', handlers, jsonVersion: '1.0' });
+      return dispatchJsonProtocol(request, { targetPrefix: JSON_TARGET_PREFIX, serviceName: 'STS', handlers, jsonVersion: '1.0', authorization: this.authorization });
     }
     const handlers = Object.fromEntries(
       Object.entries(STS_OPERATIONS).map(([name, operation]) => [
@@ -49,6 +54,6 @@ export class StsProvider implements Provider {
         (params: URLSearchParams, queryRequest: AwsRequest) => structureToXml(operation((field) => params.get(field), queryRequest, this.credentials, this.authorizer)),
       ]),
     );
-    return dispatchQueryProtocol(request, { serviceName: 'STS', xmlns: STS_XMLNS, handlers });
+    return dispatchQueryProtocol(request, { serviceName: 'STS', xmlns: STS_XMLNS, handlers, authorization: this.authorization });
   }
 }
