@@ -63,8 +63,11 @@ export function accountRoot(accountId = ACCOUNT_ID): Principal {
  */
 export type RoleCredentialsPort = (roleArn: string, sessionName: string) => Pick<IssuedCredentials, 'accessKeyId' | 'secretAccessKey' | 'sessionToken'> | undefined;
 
-/** Checks that a session of the role may do `action` on `resource` (a service acting in-process with a role); throws AWS's AccessDenied. */
-export type RoleAuthorizationPort = (roleArn: string, sessionName: string, service: string, action: string, resource: string) => void;
+/**
+ * Checks that a session of the role may do `action` on `resource` (a service acting in-process with a
+ * role), with the request's condition keys (`s3:prefix`); throws AWS's AccessDenied.
+ */
+export type RoleAuthorizationPort = (roleArn: string, sessionName: string, service: string, action: string, resource: string, context?: Readonly<Record<string, string>>) => void;
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/;
 

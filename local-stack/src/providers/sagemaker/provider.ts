@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { jsonErrorResponse, toAwsError } from '../../core/errors';
+import type { RoleAuthorizationPort, RoleCredentialsPort } from '../../core/credentials';
 import { authorizeOperation, iamDetails, type Authorizer } from '../../core/iam';
 import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
@@ -44,6 +45,10 @@ export interface SageMakerProviderOptions {
   predictionWorkers?: number;
   /** IAM: role sessions' requests are checked against their roles (core/iam). */
   authorizer?: Authorizer;
+  /** Training jobs run with their execution role's temporary credentials (undefined: none, IAM not enforced). */
+  roleCredentials?: RoleCredentialsPort;
+  /** Training's and hosting's S3 reads and writes are authorized as the job's or the model's role. */
+  authorizeRole?: RoleAuthorizationPort;
 }
 
 const SAGEMAKER_TARGET_PREFIX = 'SageMaker';
@@ -81,6 +86,8 @@ export class SageMakerProvider implements Provider {
       maxConcurrentJobs: options.maxConcurrentTrainingJobs ?? 4,
       logger,
       logs: options.logs,
+      roleCredentials: options.roleCredentials,
+      authorizeRole: options.authorizeRole,
     });
     this.models = new Models(root);
     this.configs = new EndpointConfigs(root, this.models);
@@ -93,6 +100,7 @@ export class SageMakerProvider implements Provider {
       configs: this.configs,
       logger,
       hosting: this.pool,
+      authorizeRole: options.authorizeRole,
     });
     this.runtime = new EndpointRuntime(this.endpoints, this.pool);
 

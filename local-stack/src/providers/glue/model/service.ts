@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { RoleAuthorizationPort, RoleCredentialsPort } from '../../../core/credentials';
+import { roleObjectStore } from '../../../core/role-object-store';
 import { AwsError, type EventPublisher, type LogSink, type ObjectStore } from '../../../core/types';
 import { runPythonScript, stageExtraPyFiles, type ScriptRun } from '../runtime/python-script';
 import { GlueState, type GlueJob, type GlueJobRun, type JobRunState } from './state';
@@ -128,6 +129,11 @@ export class GlueService {
     return id;
   }
 
+  /** Glue reads the script and modules with the job's role: a role that may not read them fails the run, as on AWS. */
+  private objectsOf(job: GlueJob): ObjectStore {
+    return roleObjectStore(this.options.objects, this.options.authorizeRole, job.Role, GLUE_SESSION);
+  }
+
   private credentialsOf(job: GlueJob): Record<string, string> {
     const issued = job.Role === undefined ? undefined : this.options.roleCredentials?.(job.Role, GLUE_SESSION);
     if (issued === undefined) return { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' };
@@ -139,10 +145,8 @@ export class GlueService {
     // --extra-py-files is Glue's, not the script's: the modules it names go on the script's Python path.
     const all: Record<string, string> = { ...job.DefaultArguments, ...run.Arguments, '--JOB_NAME': job.Name, '--JOB_RUN_ID': run.Id };
     const { '--extra-py-files': extraPyFiles, ...args } = all;
-    const modules = await stageExtraPyFiles(extraPyFiles, (bucket, key) => {
-      if (job.Role !== undefined) this.options.authorizeRole?.(job.Role, GLUE_SESSION, 's3', 's3:GetObject', `arn:aws:s3:::${bucket}/${key}`);
-      return this.options.objects.objectPath(bucket, key);
-    });
+    const objects = this.objectsOf(job);
+    const modules = await stageExtraPyFiles(extraPyFiles, (bucket, key) => objects.objectPath(bucket, key));
     const scriptRun = runPythonScript({
       python: this.options.python ?? process.env.LOCAL_STACK_PYTHON ?? 'python3',
       script,
@@ -187,9 +191,7 @@ export class GlueService {
   private async fetchScript(job: GlueJob): Promise<string> {
     const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(job.Command.ScriptLocation);
     if (!match) throw new Error(`ScriptLocation ${job.Command.ScriptLocation} is not an s3:// URI`);
-    // Glue reads the script with the job's role: a role that may not read it fails the run, as on AWS.
-    if (job.Role !== undefined) this.options.authorizeRole?.(job.Role, GLUE_SESSION, 's3', 's3:GetObject', `arn:aws:s3:::${match[1]!}/${match[2]!}`);
-    const source = await this.options.objects.objectPath(match[1]!, match[2]!);
+    const source = await this.objectsOf(job).objectPath(match[1]!, match[2]!);
     const directory = path.join(this.state.directory, 'scripts');
     mkdirSync(directory, { recursive: true });
     // A job name may hold any character (`/` and `..` included): only a safe form of it names the file.

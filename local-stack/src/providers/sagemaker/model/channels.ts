@@ -56,21 +56,27 @@ export function checkChannels(channels: readonly ChannelConfig[], jobInputMode: 
 
 async function objectKeys(objects: ObjectStore, uri: string, channel: string): Promise<{ bucket: string; keys: string[] }> {
   const { bucket, key: prefix } = parseS3Uri(uri);
-  let keys: string[];
-  try {
-    keys = await objects.listKeys(bucket, prefix);
-  } catch (error) {
-    if (error instanceof AwsError) throw new ClientError(`Channel '${channel}': cannot read ${uri}: ${error.message}`);
-    throw error;
-  }
-  keys = keys.filter((key) => !key.endsWith('/'));
+  const keys = (await objects.listKeys(bucket, prefix)).filter((key) => !key.endsWith('/'));
   if (keys.length === 0) throw new ClientError(`Channel '${channel}': no data found under ${uri}`);
   return { bucket, keys };
 }
 
+/**
+ * Stages the channel; S3's refusals (no bucket, no key, AccessDenied for the job's role) fail the job
+ * as SageMaker does, a ClientError quoting S3's message.
+ */
 export async function stageChannel(objects: ObjectStore, channel: ChannelConfig, dir: string): Promise<StagedChannel> {
-  const name = channel.ChannelName as ChannelName;
   const uri = channel.DataSource.S3DataSource!.S3Uri;
+  try {
+    return await stageObjects(objects, channel, uri, dir);
+  } catch (error) {
+    if (error instanceof AwsError) throw new ClientError(`Channel '${channel.ChannelName}': cannot read ${uri}: ${error.message}`);
+    throw error;
+  }
+}
+
+async function stageObjects(objects: ObjectStore, channel: ChannelConfig, uri: string, dir: string): Promise<StagedChannel> {
+  const name = channel.ChannelName as ChannelName;
   const gzipped = channel.CompressionType === 'Gzip';
   const { bucket, keys } = await objectKeys(objects, uri, name);
   const channelDir = join(dir, name);

@@ -12,7 +12,9 @@
  * its models or endpoint configs does not affect it, as on SageMaker.
  */
 import { join } from 'node:path';
+import type { RoleAuthorizationPort } from '../../../core/credentials';
 import type { LocalStackLogger } from '../../../core/logger';
+import { roleObjectStore } from '../../../core/role-object-store';
 import type { EventPublisher, ObjectStore } from '../../../core/types';
 import { validationException } from '../errors';
 import type { EndpointConfigs } from './endpoint-configs';
@@ -20,7 +22,7 @@ import { ENDPOINT_STATE_CHANGE, endpointEventStatus, publishStateChange, tagMap 
 import type { FastTextModel } from './fasttext/model';
 import { loadBlazingTextModel } from './model-loader';
 import type { Models } from './models';
-import { arnFor } from './names';
+import { arnFor, SAGEMAKER_SESSION } from './names';
 import { RecordStore, type Tag } from './record-store';
 
 export type EndpointStatus = 'Creating' | 'InService' | 'Updating' | 'Failed' | 'Deleting';
@@ -30,6 +32,8 @@ export interface DeployedVariant {
   ModelName: string;
   Image: string;
   ModelDataUrl: string;
+  /** The model's ExecutionRoleArn: hosting reads the model data as that role. */
+  ExecutionRoleArn?: string;
   Weight: number;
   InstanceCount: number;
   InstanceType?: string;
@@ -75,6 +79,8 @@ export interface EndpointsOptions {
   logger: LocalStackLogger;
   /** Told which models start and stop serving (the prediction pool). */
   hosting?: { warm(): void; release(modelId: number): void };
+  /** Hosting's read of a model's data is authorized as the model's execution role. */
+  authorizeRole?: RoleAuthorizationPort;
 }
 
 let nextModelId = 1;
@@ -237,6 +243,7 @@ export class Endpoints {
           ModelName: model.ModelName,
           Image: model.PrimaryContainer.Image!,
           ModelDataUrl: model.PrimaryContainer.ModelDataUrl!,
+          ...(model.ExecutionRoleArn !== undefined ? { ExecutionRoleArn: model.ExecutionRoleArn } : {}),
           Weight: variant.InitialVariantWeight,
           InstanceCount: variant.InitialInstanceCount ?? 1,
           ...(variant.InstanceType !== undefined ? { InstanceType: variant.InstanceType } : {}),
@@ -265,7 +272,8 @@ export class Endpoints {
     return Promise.all(
       deployment.Variants.map(async (variant) => {
         try {
-          const model = await loadBlazingTextModel(this.options.objects, variant.ModelDataUrl);
+          const objects = roleObjectStore(this.options.objects, this.options.authorizeRole, variant.ExecutionRoleArn, SAGEMAKER_SESSION);
+          const model = await loadBlazingTextModel(objects, variant.ModelDataUrl);
           return { name: variant.VariantName, weight: variant.Weight, modelId: nextModelId++, model };
         } catch (error) {
           throw new Error(

@@ -1,6 +1,9 @@
 /** SageMaker's names: ARNs (with the resource name in lower case), S3 URIs, BlazingText images. */
 import { validationException } from '../errors';
 
+/** The role session name SageMaker uses when it assumes a job's or a model's execution role. */
+export const SAGEMAKER_SESSION = 'SageMaker';
+
 /** SageMaker ARNs carry the resource name in lower case. */
 export function arnFor(region: string, accountId: string, resourceType: string, name: string): string {
   return `arn:aws:sagemaker:${region}:${accountId}:${resourceType}/${name.toLowerCase()}`;

@@ -7,12 +7,14 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { RoleAuthorizationPort, RoleCredentialsPort } from '../../../core/credentials';
 import type { LocalStackLogger } from '../../../core/logger';
+import { roleObjectStore } from '../../../core/role-object-store';
 import { AwsError, type EventPublisher, type LogSink, type ObjectStore } from '../../../core/types';
 import { validationException } from '../errors';
 import { tarGzStream } from './artifact';
 import { publishStateChange, tagMap, TRAINING_JOB_STATE_CHANGE } from './events';
-import { arnFor, isBlazingTextImage, parseS3Uri } from './names';
+import { arnFor, isBlazingTextImage, parseS3Uri, SAGEMAKER_SESSION } from './names';
 import { RecordStore, type Tag } from './record-store';
 import { checkChannels, stageChannel, type ChannelConfig, type StagedChannel } from './channels';
 import { ClientError, parseSupervisedHyperparameters, type SupervisedSettings } from './hyperparameters';
@@ -101,6 +103,8 @@ interface RunningJob {
   trainer?: TrainerProcess;
   maxRuntimeTimer?: NodeJS.Timeout;
   finished: Promise<void>;
+  /** The role session's credentials the trainer runs with (none while IAM is not enforced). */
+  credentials?: Record<string, string>;
 }
 
 class StopRequested extends Error {}
@@ -114,6 +118,10 @@ export interface TrainingJobsOptions {
   logger: LocalStackLogger;
   /** CloudWatch Logs, where each job's log also goes (job-log.ts). */
   logs?: LogSink;
+  /** The execution role's temporary credentials for the trainer (undefined: none, IAM not enforced). */
+  roleCredentials?: RoleCredentialsPort;
+  /** The job's reads of its channels and write of its model artifact are authorized as its role. */
+  authorizeRole?: RoleAuthorizationPort;
 }
 
 function artifactLocation(outputPath: string, jobName: string): { bucket: string; key: string; uri: string } {
@@ -132,6 +140,8 @@ function failureReason(error: unknown): string {
 /** What CreateTrainingJob asks for (the members the job runs with). */
 export interface NewTrainingJob {
   TrainingJobName: string;
+  /** The execution role SageMaker assumes for the job. */
+  RoleArn?: string;
   AlgorithmSpecification: { TrainingImage?: string };
   HyperParameters?: Record<string, string>;
   StoppingCondition: { MaxRuntimeInSeconds?: number };
@@ -220,6 +230,7 @@ export class TrainingJobs {
       );
     }
 
+    const credentials = this.roleSession(request.RoleArn);
     const now = Date.now();
     const job: TrainingJobRecord = {
       TrainingJobName: name,
@@ -242,7 +253,7 @@ export class TrainingJobs {
 
     const log = this.jobLog(job);
     log.write(`Training job ${name} created (image ${image})`);
-    const running: RunningJob = { log, finished: Promise.resolve() };
+    const running: RunningJob = { log, finished: Promise.resolve(), credentials };
     const maxRuntime = request.StoppingCondition.MaxRuntimeInSeconds;
     if (maxRuntime !== undefined) {
       running.maxRuntimeTimer = setTimeout(() => void this.requestStop(job, 'MaxRuntimeExceeded'), maxRuntime * MS);
@@ -261,6 +272,23 @@ export class TrainingJobs {
       throw validationException(`The request was rejected because the training job is in status ${job.TrainingJobStatus}.`);
     }
     await this.requestStop(job, 'Stopped');
+  }
+
+  /**
+   * The role's session credentials, as SageMaker assumes the role (its trust policy must admit
+   * sagemaker.amazonaws.com; AWS's ValidationException otherwise).
+   */
+  private roleSession(roleArn: string | undefined): Record<string, string> | undefined {
+    if (roleArn === undefined || this.options.roleCredentials === undefined) return undefined;
+    let issued;
+    try {
+      issued = this.options.roleCredentials(roleArn, SAGEMAKER_SESSION);
+    } catch (error) {
+      if (!(error instanceof AwsError)) throw error;
+      throw validationException(`Could not assume role ${roleArn}. Please ensure that the role exists and allows principal 'sagemaker.amazonaws.com' to assume the role.`);
+    }
+    if (issued === undefined) return undefined;
+    return { AWS_ACCESS_KEY_ID: issued.accessKeyId, AWS_SECRET_ACCESS_KEY: issued.secretAccessKey, AWS_SESSION_TOKEN: issued.sessionToken };
   }
 
   private workDir(name: string): string {
@@ -306,9 +334,11 @@ export class TrainingJobs {
       job.TrainingStartTime = Date.now();
       await this.transition(job, 'Downloading', 'Downloading input data');
       await rm(workDir, { recursive: true, force: true });
+      // What SageMaker does in S3 for the job, it does as the job's role.
+      const objects = roleObjectStore(this.options.objects, this.options.authorizeRole, job.Definition.RoleArn as string | undefined, SAGEMAKER_SESSION);
       const staged: StagedChannel[] = [];
       for (const channel of channels) {
-        const result = await stageChannel(this.options.objects, channel, join(workDir, 'input', 'data'));
+        const result = await stageChannel(objects, channel, join(workDir, 'input', 'data'));
         log.write(`Channel ${result.name}: ${result.objects} object(s), ${result.bytes} bytes from ${channel.DataSource.S3DataSource?.S3Uri}`);
         staged.push(result);
         checkStop();
@@ -321,7 +351,9 @@ export class TrainingJobs {
       checkStop();
 
       await this.transition(job, 'Uploading', 'Uploading generated training model');
-      await this.options.objects.writeObject(output.bucket, output.key, await tarGzStream([{ name: 'model.bin', path: result.modelFile }]));
+      await objects.writeObject(output.bucket, output.key, await tarGzStream([{ name: 'model.bin', path: result.modelFile }])).catch((error: unknown) => {
+        throw error instanceof AwsError ? new ClientError(`Cannot write the model to ${output.uri}: ${error.message}`) : error;
+      });
       log.write(`Model artifact written to ${output.uri}`);
       const metrics: MetricData[] =
         result.validationAccuracy !== undefined
@@ -408,6 +440,7 @@ export class TrainingJobs {
           reportRuns(false);
         },
       },
+      running.credentials,
     );
     running.trainer = trainer;
     if (running.stopReason !== undefined) trainer.kill('stop requested');

@@ -101,13 +101,14 @@ export class TrainerProcess {
     });
   }
 
-  static async start(bundle: ScriptBundle, spec: TrainerSpec, observer: TrainerObserver): Promise<TrainerProcess> {
+  /** `environment`: added to the trainer's (the job role's AWS credentials, as SageMaker gives a training container). */
+  static async start(bundle: ScriptBundle, spec: TrainerSpec, observer: TrainerObserver, environment: Readonly<Record<string, string>> = {}): Promise<TrainerProcess> {
     const script = await bundle.path();
     const specPath = join(spec.workDir, 'trainer-spec.json');
     await writeFile(specPath, JSON.stringify(spec, null, 2));
     const child = fork(script, [specPath], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      env: { ...process.env, NODE_PATH: fastTextModulesDir() },
+      env: { ...process.env, ...environment, NODE_PATH: fastTextModulesDir() },
       execArgv: [],
     });
     return new TrainerProcess(child, observer);
