@@ -19,7 +19,7 @@ import path from 'node:path';
 import { dataBucketName, endpointName, glueJobName, trainingJobPrefix } from '@pipeline/shared';
 import { CONSOLE_PREFIX, consolePages } from '../../console/server/pages';
 import { CredentialStore, parseLocalKeys, roleSessionPrincipal, type LongTermKey, type RoleAuthorizationPort } from './core/credentials';
-import { Authorizer, DeployedRolePolicies, enforcementFromEnvironment } from './core/iam';
+import { Authorizer, DeployedRolePolicies, enforcementFromEnvironment, parsePolicyDocument, type PolicyDocument } from './core/iam';
 import { parseList } from './core/front-door';
 import { createLocalServer, type LocalServer } from './core/server';
 import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
@@ -146,7 +146,13 @@ export function createProviders(options: {
     authorizer,
     invokers: {
       lambda: { invokeAsync: (functionArn, payload) => late.lambda!.service.invokeAsync(functionArn, payload) },
-      sqs: { sendMessage: (queueArn, body, attributes, messageGroupId) => sqs.service.sendMessageToArn(queueArn, body, attributes, messageGroupId) },
+      sqs: {
+        sendMessage: (queueArn, body, attributes, messageGroupId, rule) => {
+          // A rule's delivery is allowed by the queue's policy (AWS::SQS::QueuePolicy), as AWS authorizes it.
+          if (rule !== undefined) authorizer.authorizeServiceDelivery('events.amazonaws.com', 'sqs:SendMessage', queueArn, queuePolicies(late.engine, queueArn), { 'aws:SourceArn': rule.ruleArn });
+          return sqs.service.sendMessageToArn(queueArn, body, attributes, messageGroupId);
+        },
+      },
     },
     duplicateDeliveries: chaos.duplicateEvents,
     random: createRandom(chaos.seed === undefined ? undefined : chaos.seed + 1),
@@ -185,7 +191,17 @@ export function createProviders(options: {
       roleCredentials: roleCredentials('glue.amazonaws.com'),
       authorizeRole: roleAuthorization(authorizer),
     }),
-    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads, logs: logs.service, authorizer }),
+    sagemaker: new SageMakerProvider({
+      stateDir: options.stateDir,
+      objects: s3,
+      events,
+      logger: options.logger,
+      trainingThreads: tuning.trainingThreads,
+      logs: logs.service,
+      authorizer,
+      roleCredentials: roleCredentials('sagemaker.amazonaws.com'),
+      authorizeRole: roleAuthorization(authorizer),
+    }),
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger, authorizer }),
     sts: new StsProvider(credentials, authorizer),
   };
@@ -205,6 +221,14 @@ export function createProviders(options: {
   });
   late.engine = engine;
   return { ...services, ecr: new EcrProvider(authorizer), cloudformation: new CloudFormationProvider(engine, authorizer) };
+}
+
+/** The policies the deployed AWS::SQS::QueuePolicy resources set on the queue (matched by name: they name queues by URL). */
+function queuePolicies(engine: CloudFormationEngine | undefined, queueArn: string): PolicyDocument[] {
+  const name = queueArn.slice(queueArn.lastIndexOf(':') + 1);
+  return (engine?.deployedQueuePolicies() ?? [])
+    .filter((policy) => policy.queueUrls.some((url) => url.slice(url.lastIndexOf('/') + 1) === name))
+    .map((policy) => parsePolicyDocument(policy.policyDocument));
 }
 
 /** How long the role credentials of a function instance, Glue run or training job last (STS's longest role session). */
@@ -229,9 +253,9 @@ function serviceRoleCredentials(authorizer: Authorizer, store: CredentialStore) 
 
 /** In-process work a service does with a role (Glue reading its script, SageMaker its channels), authorized as a session of the role. */
 function roleAuthorization(authorizer: Authorizer): RoleAuthorizationPort {
-  return (roleArn, sessionName, service, action, resource) => {
+  return (roleArn, sessionName, service, action, resource, context) => {
     const principal = roleSessionPrincipal(roleArn, sessionName);
-    if (principal !== undefined) authorizer.authorize(service, principal, [{ action, resource }]);
+    if (principal !== undefined) authorizer.authorize(service, principal, [{ action, resource, context }]);
   };
 }
 

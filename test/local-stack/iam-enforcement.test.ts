@@ -4,13 +4,17 @@
  * SQS's protocols; the account root (the documented local keys) may do everything.
  */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, type CreateTrainingJobCommandInput, type DescribeEndpointCommandOutput, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetQueueUrlCommand, PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AwsCli, itWithCli } from '../support/aws-cli';
 import { rawRequest } from '../support/http';
 import { clientsOf, useProviderStack } from '../support/stack';
 import { temporaryDirectory } from '../support/temporary-directory';
+import { waitFor } from '../support/wait';
+import { BLAZINGTEXT_IMAGE, waitForTrainingJob } from './sagemaker-harness';
 
 const ACCOUNT = '000000000000';
 const ROLE = 'iam-test-sender';
@@ -21,6 +25,27 @@ const TEMPLATE = {
   AWSTemplateFormatVersion: '2010-09-09',
   Resources: {
     Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: QUEUE } },
+    // Two rules deliver to the queue; its policy lets EventBridge send for the first only.
+    Allowed: {
+      Type: 'AWS::Events::Rule',
+      Properties: { Name: 'iam-test-allowed', EventPattern: { source: ['iam.test'], 'detail-type': ['allowed'] }, Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }] },
+    },
+    NotInPolicy: {
+      Type: 'AWS::Events::Rule',
+      Properties: { Name: 'iam-test-not-in-policy', EventPattern: { source: ['iam.test'], 'detail-type': ['refused'] }, Targets: [{ Id: 'queue', Arn: { 'Fn::GetAtt': ['Queue', 'Arn'] } }] },
+    },
+    QueuePolicy: {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: {
+        Queues: [{ Ref: 'Queue' }],
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': ['Queue', 'Arn'] }, Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': ['Allowed', 'Arn'] } } } },
+          ],
+        },
+      },
+    },
     Data: { Type: 'AWS::S3::Bucket', Properties: { BucketName: BUCKET } },
     Reader: {
       Type: 'AWS::IAM::Role',
@@ -64,6 +89,27 @@ const TEMPLATE = {
         },
       },
     },
+    // SageMaker's role for training: reads prepared/allowed/ only, writes models/.
+    Trainer: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: 'iam-test-trainer',
+        AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+        Policies: [
+          {
+            PolicyName: 'train',
+            PolicyDocument: {
+              Version: '2012-10-17',
+              Statement: [
+                { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Data}' }, Condition: { StringLike: { 's3:prefix': ['prepared/*'] } } },
+                { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Data}/prepared/allowed/*' } },
+                { Effect: 'Allow', Action: 's3:PutObject', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:s3:::${Data}/models/*' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
     Sender: {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -80,9 +126,9 @@ const TEMPLATE = {
   },
 };
 
-describe('IAM enforced from the templates (SQS)', () => {
+describe('IAM enforced from the templates', () => {
   const stack = useProviderStack({ enforceIam: true });
-  const { lambda, sqs, sts } = clientsOf(stack);
+  const { events, lambda, sqs, sts } = clientsOf(stack);
   let asRole: SQSClient;
   let roleCredentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
 
@@ -214,6 +260,20 @@ describe('IAM enforced from the templates (SQS)', () => {
     }
   });
 
+  it("delivers a rule's events to a queue only where the queue's policy lets EventBridge send for that rule", async () => {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUE }));
+    await sqs.send(new PurgeQueueCommand({ QueueUrl }));
+    await events.send(new PutEventsCommand({ Entries: [{ Source: 'iam.test', DetailType: 'refused', Detail: '{}' }, { Source: 'iam.test', DetailType: 'allowed', Detail: '{}' }] }));
+    const received = await waitFor('the allowed delivery', async () => {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+      return Messages?.length ? Messages : undefined;
+    }, 10_000);
+    expect(received.map((message) => (JSON.parse(message.Body!) as { 'detail-type': string })['detail-type'])).toEqual(['allowed']);
+    // The refused delivery is settled (not retried) and logged: nothing else arrives.
+    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+    expect(Messages ?? []).toEqual([]);
+  });
+
   it('lets the account root do everything', async () => {
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: QUEUE }));
     await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 0 }))).resolves.toBeDefined();
@@ -227,5 +287,63 @@ describe('IAM enforced from the templates (SQS)', () => {
     expect((await engine.settled('iam-test')).StackStatus).toBe('UPDATE_COMPLETE');
     const { QueueUrl } = await asRole.send(new GetQueueUrlCommand({ QueueName: QUEUE }));
     await expect(asRole.send(new SendMessageCommand({ QueueUrl, MessageBody: 'no longer' }))).rejects.toMatchObject({ name: 'AccessDenied', message: expect.stringContaining('sqs:SendMessage') });
+  });
+
+  describe('SageMaker acts as the roles it is given', () => {
+    const trainer = `arn:aws:iam::${ACCOUNT}:role/iam-test-trainer`;
+    const lines = Array.from({ length: 40 }, (_, index) => (index % 2 === 0 ? `__label__a alpha apple ${index}` : `__label__b beta banana ${index}`)).join('\n');
+    const job = (name: string, prefix: string, roleArn = trainer): CreateTrainingJobCommandInput => ({
+      TrainingJobName: name,
+      AlgorithmSpecification: { TrainingImage: BLAZINGTEXT_IMAGE, TrainingInputMode: 'File' },
+      RoleArn: roleArn,
+      HyperParameters: { mode: 'supervised', epochs: '2', vector_dim: '5', min_count: '1' },
+      InputDataConfig: [{ ChannelName: 'train', DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/${prefix}` } } }],
+      OutputDataConfig: { S3OutputPath: `s3://${BUCKET}/models/` },
+      ResourceConfig: { InstanceType: 'ml.c5.xlarge', InstanceCount: 1, VolumeSizeInGB: 5 },
+      StoppingCondition: { MaxRuntimeInSeconds: 300 },
+    });
+
+    beforeAll(async () => {
+      await stack.client.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'prepared/allowed/train.txt', Body: lines }));
+      await stack.client.s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'prepared/denied/train.txt', Body: lines }));
+    });
+
+    it("trains as the job's role: its channels read and its artifact written with the role's permissions", async () => {
+      await stack.client.sagemaker.send(new CreateTrainingJobCommand(job('iam-allowed', 'prepared/allowed/')));
+      const done = await waitForTrainingJob(stack.client.sagemaker, 'iam-allowed');
+      expect(done.FailureReason).toBeUndefined();
+      expect(done.TrainingJobStatus).toBe('Completed');
+    });
+
+    it("fails a job whose role may not read its channel, with S3's refusal naming the role's SageMaker session and the action", async () => {
+      await stack.client.sagemaker.send(new CreateTrainingJobCommand(job('iam-denied', 'prepared/denied/')));
+      const failed = await waitForTrainingJob(stack.client.sagemaker, 'iam-denied');
+      expect(failed.TrainingJobStatus).toBe('Failed');
+      expect(failed.FailureReason).toBe(
+        `ClientError: Channel 'train': cannot read s3://${BUCKET}/prepared/denied/: User: arn:aws:sts::${ACCOUNT}:assumed-role/iam-test-trainer/SageMaker is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::${BUCKET}/prepared/denied/train.txt" because no identity-based policy allows the s3:GetObject action`,
+      );
+    });
+
+    it('refuses a role that does not trust sagemaker.amazonaws.com, as SageMaker words it', async () => {
+      const lambdaOnly = `arn:aws:iam::${ACCOUNT}:role/iam-test-function`;
+      await expect(stack.client.sagemaker.send(new CreateTrainingJobCommand(job('iam-untrusted', 'prepared/allowed/', lambdaOnly)))).rejects.toMatchObject({
+        name: 'ValidationException',
+        message: `Could not assume role ${lambdaOnly}. Please ensure that the role exists and allows principal 'sagemaker.amazonaws.com' to assume the role.`,
+      });
+    });
+
+    it("hosts as the model's execution role: a role that may not read the model data fails the endpoint, naming the action", async () => {
+      const sagemaker = stack.client.sagemaker;
+      // The trainer role writes models/ but may not read it.
+      await sagemaker.send(new CreateModelCommand({ ModelName: 'iam-model', ExecutionRoleArn: trainer, PrimaryContainer: { Image: BLAZINGTEXT_IMAGE, ModelDataUrl: `s3://${BUCKET}/models/iam-allowed/output/model.tar.gz` } }));
+      await sagemaker.send(new CreateEndpointConfigCommand({ EndpointConfigName: 'iam-config', ProductionVariants: [{ VariantName: 'main', ModelName: 'iam-model', InitialInstanceCount: 1, InstanceType: 'ml.m5.large' }] }));
+      await sagemaker.send(new CreateEndpointCommand({ EndpointName: 'iam-endpoint', EndpointConfigName: 'iam-config' }));
+      const endpoint = await waitFor('iam-endpoint to settle', async () => {
+        const described: DescribeEndpointCommandOutput = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: 'iam-endpoint' }));
+        return described.EndpointStatus === 'Creating' ? undefined : described;
+      }, 60_000);
+      expect(endpoint.EndpointStatus).toBe('Failed');
+      expect(endpoint.FailureReason).toContain(`User: arn:aws:sts::${ACCOUNT}:assumed-role/iam-test-trainer/SageMaker is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::${BUCKET}/models/iam-allowed/output/model.tar.gz"`);
+    });
   });
 });

@@ -131,6 +131,25 @@ export class Authorizer {
     }
   }
 
+  /**
+   * Throws AccessDenied unless one of the resource's policies lets the AWS service (`events.amazonaws.com`)
+   * do `action` on it (with `context`: `aws:SourceArn`), and none denies it: how AWS authorizes a service
+   * delivering to a queue for a rule. Not checked while enforcement is off.
+   */
+  authorizeServiceDelivery(service: string, action: string, resource: string, resourcePolicies: readonly PolicyDocument[], context: Readonly<Record<string, string>>): void {
+    if (!this.enforced) return;
+    const request: AuthorizationRequest = {
+      caller: servicePrincipal(service, ACCOUNT_ID),
+      action,
+      resource,
+      context: requestContext({ 'aws:SourceAccount': ACCOUNT_ID, 'aws:SecureTransport': 'true', ...context }),
+    };
+    const decisions = resourcePolicies.map((policy) => evaluate(request, { identity: [], resource: policy }).decision);
+    if (decisions.includes('Allow') && !decisions.includes('ExplicitDeny')) return;
+    const shape = ACCESS_DENIED[resource.split(':')[2] ?? ''] ?? { code: 'AccessDenied', status: 403 };
+    throw new AwsError(shape.code, `${service} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`, shape.status);
+  }
+
   /** A federated user or a session without a deployed role has no identity policy: everything is implicitly denied. */
   private identityPolicies(caller: Principal): readonly PolicyDocument[] {
     if (caller.type !== 'assumed-role' || caller.roleName === undefined) return [];

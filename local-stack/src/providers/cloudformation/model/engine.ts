@@ -321,6 +321,17 @@ export class CloudFormationEngine {
       });
   }
 
+  /** Each deployed AWS::SQS::QueuePolicy, resolved: the queues (URLs) it is set on and its document. */
+  deployedQueuePolicies(): Array<{ stackName: string; queueUrls: string[]; policyDocument: unknown }> {
+    return this.stacks
+      .filter((stack) => stack.StackStatus !== 'DELETE_COMPLETE')
+      .flatMap((stack) =>
+        Object.values(stack.resources)
+          .filter((resource) => resource.type === 'AWS::SQS::QueuePolicy' && resource.status !== 'DELETE_COMPLETE' && resource.physicalId !== '')
+          .map((resource) => ({ stackName: stack.StackName, queueUrls: ((resource.properties.Queues as unknown[] | undefined) ?? []).map(String), policyDocument: resource.properties.PolicyDocument })),
+      );
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Change sets
 

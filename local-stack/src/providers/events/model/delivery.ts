@@ -21,7 +21,8 @@ export interface QueueMessageAttribute {
 /** How the provider reaches targets; the stack's main wires them to the Lambda and SQS providers. */
 export interface TargetInvokers {
   lambda?: { invokeAsync(functionArn: string, payload: string): unknown };
-  sqs?: { sendMessage(queueArn: string, body: string, messageAttributes?: Record<string, QueueMessageAttribute>, messageGroupId?: string): unknown };
+  /** `rule`: the rule a target delivery is for (absent for a dead-letter queue's message). */
+  sqs?: { sendMessage(queueArn: string, body: string, messageAttributes?: Record<string, QueueMessageAttribute>, messageGroupId?: string, rule?: { ruleArn: string }): unknown };
 }
 
 export interface DeliveryRequest {
@@ -50,8 +51,8 @@ export interface DeliveryOptions {
   logger: LocalStackLogger;
 }
 
-/** Codes for which retrying cannot help: the target is missing or the input cannot be built. */
-const PERMANENT_ERROR_CODES = new Set(['ResourceNotFoundException', 'QueueDoesNotExist', 'InvalidParameterValueException', 'InputTransformationError', 'UnsupportedTarget']);
+/** Codes for which retrying cannot help: the target is missing, the input cannot be built, or the target's policy refuses the rule (EventBridge does not retry permission errors). */
+const PERMANENT_ERROR_CODES = new Set(['ResourceNotFoundException', 'QueueDoesNotExist', 'InvalidParameterValueException', 'InputTransformationError', 'UnsupportedTarget', 'AccessDenied', 'AccessDeniedException']);
 
 export class TargetDelivery extends DurableQueue<PendingDelivery> {
   constructor(private readonly options: DeliveryOptions) {
@@ -112,7 +113,7 @@ export class TargetDelivery extends DurableQueue<PendingDelivery> {
     } else if (service === 'sqs' && this.options.invokers.sqs) {
       // A FIFO queue's messages carry the target's group; their deduplication is the queue's
       // content-based one, which AWS requires of a FIFO target (EventBridge API reference, SqsParameters).
-      await this.options.invokers.sqs.sendMessage(target.Arn, payload, undefined, target.SqsParameters?.MessageGroupId);
+      await this.options.invokers.sqs.sendMessage(target.Arn, payload, undefined, target.SqsParameters?.MessageGroupId, { ruleArn: delivery.ruleArn });
     } else if (service === 'events') {
       this.options.forwardToBus(target.Arn, event);
     } else {
