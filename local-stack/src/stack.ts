@@ -136,7 +136,9 @@ export function createProviders(options: {
   // Providers reach each other through these late-bound references: each needs another that is built after it.
   const late: { lambda?: LambdaProvider; sqs?: SqsProvider; engine?: CloudFormationEngine } = {};
   // IAM from the templates: role sessions are evaluated against the roles the CloudFormation engine deployed.
-  const authorizer = new Authorizer(new DeployedRolePolicies(() => late.engine?.deployedRoles() ?? []), options.enforceIam ?? enforcementFromEnvironment());
+  const authorizer = new Authorizer(new DeployedRolePolicies(() => late.engine?.deployedRoles() ?? []), options.enforceIam ?? enforcementFromEnvironment(), (refusal) =>
+    options.logger.warn('IAM refused a request', refusal),
+  );
   const credentials = new CredentialStore({ stateDir: options.stateDir, localKeys: options.localKeys, accountId: ACCOUNT_ID });
   const roleCredentials = serviceRoleCredentials(authorizer, credentials);
   const logs = new LogsProvider({ ...common, authorizer });
@@ -149,7 +151,10 @@ export function createProviders(options: {
       sqs: {
         sendMessage: (queueArn, body, attributes, messageGroupId, rule) => {
           // A rule's delivery is allowed by the queue's policy (AWS::SQS::QueuePolicy), as AWS authorizes it.
-          if (rule !== undefined) authorizer.authorizeServiceDelivery('events.amazonaws.com', 'sqs:SendMessage', queueArn, queuePolicies(late.engine, queueArn), { 'aws:SourceArn': rule.ruleArn });
+          if (rule !== undefined) {
+            const policies = queuePolicies(late.engine, sqs.service.queuePolicyOf(queueArn), queueArn);
+            authorizer.authorizeServiceDelivery('events.amazonaws.com', 'sqs:SendMessage', queueArn, policies, { 'aws:SourceArn': rule.ruleArn });
+          }
           return sqs.service.sendMessageToArn(queueArn, body, attributes, messageGroupId);
         },
       },
@@ -223,12 +228,14 @@ export function createProviders(options: {
   return { ...services, ecr: new EcrProvider(authorizer), cloudformation: new CloudFormationProvider(engine, authorizer) };
 }
 
-/** The policies the deployed AWS::SQS::QueuePolicy resources set on the queue (matched by name: they name queues by URL). */
-function queuePolicies(engine: CloudFormationEngine | undefined, queueArn: string): PolicyDocument[] {
+/**
+ * The queue's policies: those the deployed AWS::SQS::QueuePolicy resources set on it (matched by name:
+ * they name queues by URL) and its own Policy attribute (SetQueueAttributes, AddPermission).
+ */
+function queuePolicies(engine: CloudFormationEngine | undefined, attribute: unknown, queueArn: string): PolicyDocument[] {
   const name = queueArn.slice(queueArn.lastIndexOf(':') + 1);
-  return (engine?.deployedQueuePolicies() ?? [])
-    .filter((policy) => policy.queueUrls.some((url) => url.slice(url.lastIndexOf('/') + 1) === name))
-    .map((policy) => parsePolicyDocument(policy.policyDocument));
+  const deployed = (engine?.deployedQueuePolicies() ?? []).filter((policy) => policy.queueUrls.some((url) => url.slice(url.lastIndexOf('/') + 1) === name)).map((policy) => policy.policyDocument);
+  return [...deployed, ...(attribute === undefined ? [] : [attribute])].map((document) => parsePolicyDocument(document));
 }
 
 /** How long the role credentials of a function instance, Glue run or training job last (STS's longest role session). */

@@ -8,7 +8,7 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import type { JobRun } from '@aws-sdk/client-glue';
-import { localCredentials, log, secondsSince, useDeployedStack } from '../support/stack';
+import { eventBridgeQueuePolicy, localCredentials, log, secondsSince, useDeployedStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import {
   classesFile,
@@ -92,12 +92,14 @@ describe('chaos: every event twice, 20% of invocations failing', () => {
     endpointEventsQueue = queue.QueueUrl!;
     const { Attributes } = await e2e.sqs.send(new GetQueueAttributesCommand({ QueueUrl: endpointEventsQueue, AttributeNames: ['QueueArn'] }));
     const events = new EventBridgeClient({ endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: localCredentials });
-    await events.send(
+    const { RuleArn } = await events.send(
       new PutRuleCommand({
         Name: 'e2e-endpoint-events',
         EventPattern: JSON.stringify({ source: ['aws.sagemaker'], 'detail-type': ['SageMaker Endpoint State Change'], detail: { EndpointName: [e2e.info.endpointName] } }),
       }),
     );
+    // As on AWS, EventBridge may send to the queue only where the queue's policy lets it, for this rule.
+    await e2e.sqs.send(new SetQueueAttributesCommand({ QueueUrl: endpointEventsQueue, Attributes: { Policy: eventBridgeQueuePolicy(Attributes!.QueueArn!, RuleArn) } }));
     await events.send(new PutTargetsCommand({ Rule: 'e2e-endpoint-events', Targets: [{ Id: 'queue', Arn: Attributes!.QueueArn! }] }));
   }, 120_000);
 

@@ -4,13 +4,13 @@
  * handler runs, and retries or redelivery cover them).
  */
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type Message } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
 import path from 'node:path';
 import { createRandom, parseChaosConfig } from '../../local-stack/src/core/chaos';
 import { recordedLines, writeFunctionBundle } from './fixtures/functions';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { waitFor } from '../support/wait';
-import { ProviderStack } from '../support/stack';
+import { eventBridgeQueuePolicy, ProviderStack } from '../support/stack';
 
 describe('parseChaosConfig', () => {
   it.each([
@@ -53,6 +53,7 @@ describe('chaos mode on the wired stack', () => {
   async function createQueue(wired: ProviderStack, name: string, attributes: Record<string, string> = {}) {
     const { QueueUrl } = await wired.client.sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     const { Attributes } = await wired.client.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    await wired.client.sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: eventBridgeQueuePolicy(Attributes!.QueueArn!) } }));
     return { url: QueueUrl!, arn: Attributes!.QueueArn! };
   }
 

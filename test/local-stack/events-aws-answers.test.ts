@@ -24,8 +24,8 @@ import {
   PutTargetsCommand,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { REGION, useProviderStack } from '../support/stack';
+import { CreateQueueCommand, DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { eventBridgeQueuePolicy, REGION, useProviderStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
 /** A valid event for TestEventPattern (the fields it requires). */
@@ -198,6 +198,7 @@ describe('EventBridge answers as AWS answers', () => {
     const { QueueUrl } = await wired.client.sqs.send(new CreateQueueCommand({ QueueName: 'answers-orders.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }));
     const { Attributes } = await wired.client.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
     const Arn = Attributes!.QueueArn!;
+    await wired.client.sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: eventBridgeQueuePolicy(Arn) } }));
     await wired.client.events.send(new PutRuleCommand({ Name: 'to-fifo', EventPattern: JSON.stringify({ source: ['orders'] }) }));
     await expect(wired.client.events.send(new PutTargetsCommand({ Rule: 'to-fifo', Targets: [{ Id: 'fifo', Arn }] }))).rejects.toMatchObject({
       name: 'ValidationException',
@@ -271,6 +272,7 @@ describe('EventBridge answers as AWS answers', () => {
   it('an input-transformer path that matches nothing is "" inside a string; objects and lists lose their quotes (recorded: test_input_transformer_nested_keys_replacement)', async () => {
     const { QueueUrl } = await wired.client.sqs.send(new CreateQueueCommand({ QueueName: 'answers-transformed' }));
     const { Attributes } = await wired.client.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    await wired.client.sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: eventBridgeQueuePolicy(Attributes!.QueueArn!) } }));
     await wired.client.events.send(new PutRuleCommand({ Name: 'transformed', EventPattern: JSON.stringify({ source: ['transformed'] }) }));
     const InputTransformer = {
       InputPathsMap: { missing: '$.detail.nothing', payload: '$.detail.payload', list: '$.detail.list' },

@@ -17,7 +17,7 @@ import {
   RemoveTargetsCommand,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { EventsProvider } from '../../local-stack/src/providers/events/provider';
@@ -27,7 +27,7 @@ import { recordedLines, writeFunctionBundle } from './fixtures/functions';
 import { percentile } from '../support/statistics';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { waitFor } from '../support/wait';
-import { REGION, useProviderStack } from '../support/stack';
+import { eventBridgeQueuePolicy, REGION, useProviderStack } from '../support/stack';
 
 describe('EventBridge provider', () => {
   const temp = temporaryDirectory('events-test');
@@ -39,6 +39,7 @@ describe('EventBridge provider', () => {
   async function createQueue(name: string) {
     const { QueueUrl } = await wired.client.sqs.send(new CreateQueueCommand({ QueueName: name }));
     const { Attributes } = await wired.client.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    await wired.client.sqs.send(new SetQueueAttributesCommand({ QueueUrl, Attributes: { Policy: eventBridgeQueuePolicy(Attributes!.QueueArn!) } }));
     return { url: QueueUrl!, arn: Attributes!.QueueArn! };
   }
 

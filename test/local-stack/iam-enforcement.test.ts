@@ -210,7 +210,8 @@ describe('IAM enforced from the templates', () => {
     } finally {
       home.remove();
     }
-  });
+    // Five AWS CLI processes (each a python3 importing botocore: about a second each, more under load).
+  }, 30_000);
 
   it("runs a function with its execution role's temporary credentials: allowed what the role allows, refused the rest", async () => {
     const invoked = await lambda.send(new InvokeCommand({ FunctionName: 'iam-test-whoami' }));

@@ -20,6 +20,7 @@ import {
   ROLE_ARN,
   smallSplit,
   type DataSplit,
+  useSageMakerRole,
 } from './sagemaker-harness';
 import { useProviderStack } from '../support/stack';
 import { temporaryDirectory } from '../support/temporary-directory';
@@ -48,6 +49,7 @@ interface Prediction {
 
 describeWithCli('SageMaker BlazingText through the AWS CLI alone', () => {
   const stack = useProviderStack();
+  useSageMakerRole(stack);
   let workDir: string;
   let aws: AwsCli;
   let split: DataSplit;

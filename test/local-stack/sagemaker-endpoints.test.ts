@@ -44,6 +44,7 @@ import {
   runAsync,
   smallSplit,
   waitForTrainingJob,
+  useSageMakerRole,
 } from './sagemaker-harness';
 import { useProviderStack } from '../support/stack';
 import { temporaryDirectory } from '../support/temporary-directory';
@@ -54,6 +55,7 @@ jest.setTimeout(240_000);
 
 const BUCKET = 'endpoint-data';
 const stack = useProviderStack();
+useSageMakerRole(stack);
 const temp = temporaryDirectory('sagemaker-endpoints');
 const scratch = temp.dir;
 const split = smallSplit(2000, 300, 300);

@@ -12,10 +12,45 @@ import { DescribeTrainingJobCommand, type DescribeTrainingJobCommandOutput, type
 import { extractFromTarGz } from '../../local-stack/src/providers/sagemaker/model/artifact';
 import { fastTextCli } from '../../scripts/lib/fasttext-cli';
 import { normalizeText } from '../../shared/src/normalize';
+import type { ProviderStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
 export const BLAZINGTEXT_IMAGE = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
 export const ROLE_ARN = 'arn:aws:iam::000000000000:role/sagemaker-local';
+
+/**
+ * ROLE_ARN as a deployed stack gives it (IAM is enforced: SageMaker assumes only a role that exists and
+ * trusts it): sagemaker.amazonaws.com may assume it, and it may list, read and write the tests' buckets.
+ * Registers a beforeAll that deploys it once the stack (started per block) runs.
+ */
+export function useSageMakerRole(stack: ProviderStack): void {
+  const template = {
+    Resources: {
+      Role: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          RoleName: 'sagemaker-local',
+          AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' }] },
+          Policies: [
+            {
+              PolicyName: 'test-data',
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [{ Effect: 'Allow', Action: ['s3:ListBucket', 's3:GetObject', 's3:PutObject'], Resource: ['arn:aws:s3:::*'] }],
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+  beforeAll(async () => {
+    const engine = stack.providers.cloudformation.engine;
+    await engine.createStack({ StackName: 'sagemaker-local-role', TemplateBody: JSON.stringify(template), Capabilities: ['CAPABILITY_NAMED_IAM'] });
+    const settled = await engine.settled('sagemaker-local-role');
+    if (settled.StackStatus !== 'CREATE_COMPLETE') throw new Error(`the SageMaker role's stack ended ${settled.StackStatus}`);
+  });
+}
 /** The DBpedia sample handed to the project, beside the repository (CI clones it with ../shared next to it). */
 export const DBPEDIA_CSV = join(__dirname, '..', '..', '..', 'shared', 'data', 'dbpedia_sample', 'train.csv');
 

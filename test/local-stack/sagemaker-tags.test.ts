@@ -1,10 +1,11 @@
 /** Tags given at creation and by AddTags, read back by ListTags, and kept across a restart. */
 import { AddTagsCommand, CreateModelCommand, DeleteTagsCommand, ListTagsCommand } from '@aws-sdk/client-sagemaker';
-import { BLAZINGTEXT_IMAGE, ROLE_ARN } from './sagemaker-harness';
+import { BLAZINGTEXT_IMAGE, ROLE_ARN, useSageMakerRole } from './sagemaker-harness';
 import { useProviderStack } from '../support/stack';
 
 describe('SageMaker tags', () => {
   const stack = useProviderStack();
+  useSageMakerRole(stack);
 
   it('keeps the tags of CreateModel and AddTags, lists them, deletes them, and survives a restart', async () => {
     const { ModelArn } = await stack.client.sagemaker.send(

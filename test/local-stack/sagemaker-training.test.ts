@@ -23,6 +23,7 @@ import {
   ROLE_ARN,
   smallSplit,
   waitForTrainingJob,
+  useSageMakerRole,
 } from './sagemaker-harness';
 import { useProviderStack } from '../support/stack';
 import { temporaryDirectory } from '../support/temporary-directory';
@@ -32,6 +33,7 @@ jest.setTimeout(180_000);
 
 const BUCKET = 'training-data';
 const stack = useProviderStack();
+useSageMakerRole(stack);
 const temp = temporaryDirectory('sagemaker-training');
 const scratch = temp.dir;
 const split = smallSplit(2000, 300, 300);

@@ -3,9 +3,26 @@ import { childElement, childText, parseXml } from '../../local-stack/src/core/xm
 import { rawRequest } from '../support/http';
 import { clientsOf, useProviderStack } from '../support/stack';
 
+/** A role the account's root may assume (IAM is enforced: AssumeRole checks the deployed role's trust policy). */
+const assumable = (name: string, path = '/') => ({
+  Type: 'AWS::IAM::Role',
+  Properties: {
+    RoleName: name,
+    Path: path,
+    AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::000000000000:root' }, Action: 'sts:AssumeRole' }] },
+  },
+});
+
 describe('STS provider', () => {
   const stack = useProviderStack();
   const { sts } = clientsOf(stack);
+
+  beforeAll(async () => {
+    const engine = stack.providers.cloudformation.engine;
+    const template = { Resources: { Deployer: assumable('deployer', '/service-role/'), Trainer: assumable('trainer') } };
+    await engine.createStack({ StackName: 'sts-roles', TemplateBody: JSON.stringify(template), Capabilities: ['CAPABILITY_NAMED_IAM'] });
+    expect((await engine.settled('sts-roles')).StackStatus).toBe('CREATE_COMPLETE');
+  });
 
   it('answers GetCallerIdentity with the local account', async () => {
     const identity = await sts.send(new GetCallerIdentityCommand({}));

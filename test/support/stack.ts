@@ -42,6 +42,15 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const testCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/**
+ * A queue Policy that lets EventBridge send to the queue (for the rule `ruleArn` only, when given): what AWS
+ * requires of an SQS target, and the stack checks with IAM enforced.
+ */
+export function eventBridgeQueuePolicy(queueArn: string, ruleArn?: string): string {
+  const statement = { Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage', Resource: queueArn };
+  return JSON.stringify({ Version: '2012-10-17', Statement: [ruleArn === undefined ? statement : { ...statement, Condition: { ArnEquals: { 'aws:SourceArn': ruleArn } } }] });
+}
+
 /** An S3 client for the server at `url` (path-style addressing unless asked otherwise). */
 export function s3Client(url: string, forcePathStyle = true): S3Client {
   return new S3Client({ endpoint: url, region: REGION, forcePathStyle, credentials: testCredentials });

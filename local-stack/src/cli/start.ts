@@ -21,6 +21,7 @@ const COMMAND = defineCommand({
     'them into itself and writes .local/stack.json when ready; prints the console URL and a line per stage of each run. ' +
     'Environment: LOCAL_STACK_PORT (default 4566, 0 for a free port), LOCAL_STACK_DIR (default .local), ' +
     'LOCAL_STACK_LOG_LEVEL=debug (every request, and all function output, in the terminal), LOCAL_STACK_CHAOS, ' +
+    'LOCAL_STACK_ENFORCE_IAM=0 (IAM from the templates not enforced), ' +
     'LOCAL_STACK_FOLLOW=0 (no run lines). The terminal shows warnings and errors, handlers\' included, one line each; ' +
     'everything functions, Glue jobs and training jobs print is in CloudWatch Logs (npx serverless logs -f <function> --stage local).',
   options: {},

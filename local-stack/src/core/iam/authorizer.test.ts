@@ -84,11 +84,14 @@ describe('Authorizer', () => {
     expect(() => off.authorize('sqs', session, [{ action: 'sqs:DeleteQueue', resource: QUEUE }])).not.toThrow();
   });
 
-  it('LOCAL_STACK_ENFORCE_IAM switches enforcement', () => {
+  it('LOCAL_STACK_ENFORCE_IAM: on by default, 0 turns it off, anything else is refused', () => {
+    expect(enforcementFromEnvironment(undefined)).toBe(true);
+    expect(enforcementFromEnvironment('')).toBe(true);
     expect(enforcementFromEnvironment('1')).toBe(true);
     expect(enforcementFromEnvironment('true')).toBe(true);
     expect(enforcementFromEnvironment('0')).toBe(false);
-    expect(enforcementFromEnvironment(undefined)).toBe(false);
+    expect(enforcementFromEnvironment('FALSE')).toBe(false);
+    expect(() => enforcementFromEnvironment('yes please')).toThrow('LOCAL_STACK_ENFORCE_IAM=yes please: use 1 (enforce IAM, the default) or 0 (off)');
   });
 });
 

@@ -6,8 +6,8 @@
  * CloudFormation engine deployed them (`RolePolicySource`), with the resource's own policy where the
  * provider gives one.
  *
- * Enforcement is switched by `LOCAL_STACK_ENFORCE_IAM` (`1`/`true` on) while the services' templates
- * are made sufficient; when off, nothing is refused and nothing is evaluated.
+ * Enforced by default; `LOCAL_STACK_ENFORCE_IAM=0` turns it off (nothing is then refused or evaluated,
+ * and functions and jobs sign with the local root keys).
  */
 import type { Principal } from '../credentials';
 import { ACCOUNT_ID, AwsError } from '../types';
@@ -61,18 +61,26 @@ export const ACCESS_DENIED: Readonly<Record<string, AccessDeniedShape>> = {
   cloudformation: { code: 'AccessDenied', status: 403 },
 };
 
+/** On unless `LOCAL_STACK_ENFORCE_IAM` is `0`/`false`/`off`; any other value is a mistake and refused. */
 export function enforcementFromEnvironment(value: string | undefined = process.env.LOCAL_STACK_ENFORCE_IAM): boolean {
-  return value === '1' || value?.toLowerCase() === 'true';
+  const setting = value?.trim().toLowerCase() ?? '';
+  if (setting === '' || setting === '1' || setting === 'true' || setting === 'on') return true;
+  if (setting === '0' || setting === 'false' || setting === 'off') return false;
+  throw new Error(`LOCAL_STACK_ENFORCE_IAM=${value}: use 1 (enforce IAM, the default) or 0 (off)`);
 }
 
 export function callerIdentity(principal: Principal): CallerIdentity {
   return { arn: principal.arn, accountId: principal.accountId, roleArn: principal.roleArn };
 }
 
+/** Told of every refusal (the stack logs it: a missing permission shows in the stack's log, not only in the caller's error). */
+export type RefusalObserver = (refusal: { readonly caller: string; readonly action: string; readonly resource: string; readonly message: string }) => void;
+
 export class Authorizer {
   constructor(
     private readonly roles: RolePolicySource,
     readonly enforced: boolean = enforcementFromEnvironment(),
+    private readonly onRefusal: RefusalObserver = () => undefined,
   ) {}
 
   /**
@@ -103,7 +111,9 @@ export class Authorizer {
       const decision = evaluate(request, { identity, resource: permission.resourcePolicy });
       if (decision.decision === 'Allow') continue;
       const shape = ACCESS_DENIED[service] ?? { code: 'AccessDenied', status: 403 };
-      throw new AwsError(shape.code, denialMessage(request, decision, { quoteResource: service === 's3' }), shape.status);
+      const message = denialMessage(request, decision, { quoteResource: service === 's3' });
+      this.onRefusal({ caller: caller.arn, action: permission.action, resource: permission.resource, message });
+      throw new AwsError(shape.code, message, shape.status);
     }
   }
 
@@ -147,7 +157,9 @@ export class Authorizer {
     const decisions = resourcePolicies.map((policy) => evaluate(request, { identity: [], resource: policy }).decision);
     if (decisions.includes('Allow') && !decisions.includes('ExplicitDeny')) return;
     const shape = ACCESS_DENIED[resource.split(':')[2] ?? ''] ?? { code: 'AccessDenied', status: 403 };
-    throw new AwsError(shape.code, `${service} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`, shape.status);
+    const message = `${service} is not authorized to perform: ${action} on resource: ${resource} because no resource-based policy allows the ${action} action`;
+    this.onRefusal({ caller: service, action, resource, message });
+    throw new AwsError(shape.code, message, shape.status);
   }
 
   /** A federated user or a session without a deployed role has no identity policy: everything is implicitly denied. */

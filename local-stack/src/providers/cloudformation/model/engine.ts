@@ -90,8 +90,9 @@ export interface DeployedRole {
   roleName: string;
   arn: string;
   assumeRolePolicyDocument: unknown;
-  /** Inline policies, those of AWS::IAM::Policy resources attached to it included. */
+  /** Inline policies, those of AWS::IAM::Policy resources and customer managed policies (AWS::IAM::ManagedPolicy) attached to it included. */
   policies: Array<{ policyName: string; policyDocument: unknown }>;
+  /** Managed policies no stack deploys (AWS managed ones): their content is unknown here. */
   managedPolicyArns: string[];
 }
 
@@ -296,29 +297,37 @@ export class CloudFormationEngine {
 
   /** Every role of every live stack with its policy documents, as deployed (intrinsics resolved). */
   deployedRoles(): DeployedRole[] {
-    return this.stacks
+    const live = this.stacks
       .filter((stack) => stack.StackStatus !== 'DELETE_COMPLETE')
-      .flatMap((stack) => {
-        const resources = Object.values(stack.resources).filter((resource) => resource.status !== 'DELETE_COMPLETE' && resource.physicalId !== '');
-        const attached = resources.filter((resource) => resource.type === 'AWS::IAM::Policy');
-        return resources
-          .filter((resource) => resource.type === 'AWS::IAM::Role')
-          .map((role) => {
-            const properties = role.properties as { AssumeRolePolicyDocument?: unknown; Policies?: Array<{ PolicyName: string; PolicyDocument: unknown }>; ManagedPolicyArns?: string[] };
-            const extra = attached
-              .filter((policy) => ((policy.properties.Roles as string[] | undefined) ?? []).includes(role.physicalId))
-              .map((policy) => ({ policyName: String(policy.properties.PolicyName), policyDocument: policy.properties.PolicyDocument }));
-            return {
-              stackName: stack.StackName,
-              logicalId: role.logicalId,
-              roleName: role.physicalId,
-              arn: role.attributes.Arn ?? '',
-              assumeRolePolicyDocument: properties.AssumeRolePolicyDocument,
-              policies: [...(properties.Policies ?? []).map((policy) => ({ policyName: policy.PolicyName, policyDocument: policy.PolicyDocument })), ...extra],
-              managedPolicyArns: properties.ManagedPolicyArns ?? [],
-            };
-          });
-      });
+      .map((stack) => ({ stack, resources: Object.values(stack.resources).filter((resource) => resource.status !== 'DELETE_COMPLETE' && resource.physicalId !== '') }));
+    // Customer managed policies (AWS::IAM::ManagedPolicy, physical id = ARN) of any stack: a role names them in
+    // ManagedPolicyArns, or the policy names the role in Roles. AWS managed policies stay unresolved.
+    const managed = live.flatMap(({ resources }) => resources.filter((resource) => resource.type === 'AWS::IAM::ManagedPolicy'));
+    return live.flatMap(({ stack, resources }) => {
+      const attached = resources.filter((resource) => resource.type === 'AWS::IAM::Policy');
+      return resources
+        .filter((resource) => resource.type === 'AWS::IAM::Role')
+        .map((role) => {
+          const properties = role.properties as { AssumeRolePolicyDocument?: unknown; Policies?: Array<{ PolicyName: string; PolicyDocument: unknown }>; ManagedPolicyArns?: string[] };
+          const namesRole = (policy: ResourceRecord) => ((policy.properties.Roles as string[] | undefined) ?? []).includes(role.physicalId);
+          const extra = attached.filter(namesRole).map((policy) => ({ policyName: String(policy.properties.PolicyName), policyDocument: policy.properties.PolicyDocument }));
+          const arns = properties.ManagedPolicyArns ?? [];
+          const customer = managed.filter((policy) => arns.includes(policy.physicalId) || namesRole(policy));
+          return {
+            stackName: stack.StackName,
+            logicalId: role.logicalId,
+            roleName: role.physicalId,
+            arn: role.attributes.Arn ?? '',
+            assumeRolePolicyDocument: properties.AssumeRolePolicyDocument,
+            policies: [
+              ...(properties.Policies ?? []).map((policy) => ({ policyName: policy.PolicyName, policyDocument: policy.PolicyDocument })),
+              ...extra,
+              ...customer.map((policy) => ({ policyName: policy.physicalId, policyDocument: policy.properties.PolicyDocument })),
+            ],
+            managedPolicyArns: arns.filter((arn) => !customer.some((policy) => policy.physicalId === arn)),
+          };
+        });
+    });
   }
 
   /** Each deployed AWS::SQS::QueuePolicy, resolved: the queues (URLs) it is set on and its document. */

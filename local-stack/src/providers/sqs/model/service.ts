@@ -229,6 +229,12 @@ export class SqsService {
     this.writePolicy(queue, remaining.length > 0 ? { ...policy, Statement: remaining } : undefined);
   }
 
+  /** The queue's Policy attribute (AddPermission's or SetQueueAttributes'), parsed; undefined when it has none or no such queue exists. */
+  queuePolicyOf(queueArn: string): unknown {
+    const queue = this.queueByArnOrUndefined(queueArn);
+    return queue === undefined ? undefined : this.policyOf(queue);
+  }
+
   private policyOf(queue: Queue): QueuePolicy | undefined {
     const text = queue.metadata.settings.passthrough.Policy;
     if (!text) return undefined;
