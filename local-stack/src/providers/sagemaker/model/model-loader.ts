@@ -10,8 +10,8 @@ export class ModelLoadError extends Error {
 }
 
 /** The whole object in one read (a stream would take one event-loop turn per 64 KB chunk). */
-async function readObjectFile(objects: ObjectStore, bucket: string, key: string): Promise<Buffer> {
-  const handle = await open(await objects.objectPath(bucket, key), 'r');
+export async function readWholeFile(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
     const buffer = Buffer.allocUnsafe(size);
@@ -28,10 +28,24 @@ async function readObjectFile(objects: ObjectStore, bucket: string, key: string)
 }
 
 export async function loadBlazingTextModel(objects: ObjectStore, modelDataUrl: string): Promise<FastTextModel> {
-  let archive: Buffer;
+  return loadBlazingTextModelFile(await artifactFile(objects, modelDataUrl), modelDataUrl);
+}
+
+/** The file holding the artifact's bytes (a new one each time the object is written, as an ETag would be). */
+export async function artifactFile(objects: ObjectStore, modelDataUrl: string): Promise<string> {
   try {
     const { bucket, key } = parseS3Uri(modelDataUrl);
-    archive = await readObjectFile(objects, bucket, key);
+    return await objects.objectPath(bucket, key);
+  } catch (error) {
+    throw new ModelLoadError(`cannot read ${modelDataUrl}: ${(error as Error).message}`);
+  }
+}
+
+/** The model of the artifact held in `file` (named `modelDataUrl` in errors). */
+export async function loadBlazingTextModelFile(file: string, modelDataUrl: string): Promise<FastTextModel> {
+  let archive: Buffer;
+  try {
+    archive = await readWholeFile(file);
   } catch (error) {
     throw new ModelLoadError(`cannot read ${modelDataUrl}: ${(error as Error).message}`);
   }
