@@ -66,11 +66,14 @@ export class SageMakerProvider implements Provider {
   readonly transformJobs: TransformJobs;
   private readonly runtime: EndpointRuntime;
   private readonly pool: PredictionPool;
+  private readonly modelCache: ModelCache;
   private readonly handlers;
 
   constructor(options: SageMakerProviderOptions) {
     const root = join(options.stateDir, 'sagemaker');
     const logger = options.logger ?? silentLogger;
+    this.pool = new PredictionPool(providerBundle('runtime/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
+    this.modelCache = new ModelCache(options.objects, join(root, 'extracted-models'), this.pool);
     this.trainingJobs = new TrainingJobs({
       root,
       objects: options.objects,
@@ -78,13 +81,12 @@ export class SageMakerProvider implements Provider {
       trainingThreads: options.trainingThreads ?? availableParallelism(),
       maxConcurrentJobs: options.maxConcurrentTrainingJobs ?? 4,
       logger,
+      extractedModels: this.modelCache,
     });
     this.models = new Models(root);
     this.configs = new EndpointConfigs(root, this.models);
-    this.pool = new PredictionPool(providerBundle('runtime/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
-    const modelCache = new ModelCache(options.objects, this.pool);
-    this.endpoints = new Endpoints({ root, events: options.events, models: this.models, configs: this.configs, logger, modelCache, hosting: this.pool });
-    this.transformJobs = new TransformJobs({ root, objects: options.objects, events: options.events, models: this.models, modelCache, pool: this.pool, logger });
+    this.endpoints = new Endpoints({ root, events: options.events, models: this.models, configs: this.configs, logger, modelCache: this.modelCache, hosting: this.pool });
+    this.transformJobs = new TransformJobs({ root, objects: options.objects, events: options.events, models: this.models, modelCache: this.modelCache, pool: this.pool, logger });
     this.runtime = new EndpointRuntime(this.endpoints, this.pool);
 
     // Tags live in each resource's record: the Create* calls keep theirs, deletion drops them.
@@ -104,7 +106,7 @@ export class SageMakerProvider implements Provider {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.models.load(), this.configs.load()]);
+    await Promise.all([this.models.load(), this.configs.load(), this.modelCache.start()]);
     await this.trainingJobs.start();
     await this.endpoints.start();
     await this.transformJobs.start();

@@ -8,10 +8,22 @@
  * nobody holds stays loaded while it is among the `maxIdle` most recently released, so a transform
  * job that follows another on the same model (or an endpoint that deploys the model a job evaluated)
  * does not load it again.
+ *
+ * On disk, `<dir>/<hash of that file>.bin` keeps the extracted `model.bin` of the `maxExtracted` most
+ * recent artifacts: a model leaves the process, or the stack restarts, and the next load reads
+ * model.bin as `fasttext predict` does, without gunzipping the archive again. A training job puts its
+ * model.bin there when it writes the artifact (`keepExtracted`), so its first evaluation does not
+ * extract either.
  */
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { removeStaleTempFiles, tempPathFor, writeFileAtomic } from '../../../core/persistence';
 import type { ObjectStore } from '../../../core/types';
-import type { FastTextModel } from './fasttext/model';
-import { artifactFile, loadBlazingTextModelFile } from './model-loader';
+import { extractFromTarGz } from './artifact';
+import { FastTextModel } from './fasttext/model';
+import { artifactFile, ModelLoadError, readWholeFile } from './model-loader';
+import { parseS3Uri } from './names';
 
 export interface ModelLease {
   /** Unique per loaded model: what the prediction pool knows it by. */
@@ -38,10 +50,34 @@ export class ModelCache {
 
   constructor(
     private readonly objects: ObjectStore,
+    /** Where extracted models are kept. */
+    private readonly dir: string,
     /** Told when a model leaves the process (the prediction pool drops it from its workers). */
     private readonly hosting: { release(modelId: number): void } | undefined,
     private readonly maxIdle = 2,
+    private readonly maxExtracted = 4,
   ) {}
+
+  /** Removes what a killed process left half-written. */
+  async start(): Promise<void> {
+    await removeStaleTempFiles(this.dir);
+  }
+
+  /** Keeps `modelBin` (moved, not copied, when it can be) as the extracted model of the artifact just written at `modelDataUrl`. */
+  async keepExtracted(modelDataUrl: string, modelBin: string): Promise<void> {
+    const { bucket, key } = parseS3Uri(modelDataUrl);
+    const target = this.extractedPath(await this.objects.objectPath(bucket, key));
+    await mkdir(this.dir, { recursive: true });
+    const temp = tempPathFor(target);
+    try {
+      await rename(modelBin, temp).catch(() => copyFile(modelBin, temp));
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    await this.pruneExtracted();
+  }
 
   /** The model of the artifact at `modelDataUrl`, loaded unless it is already; throws ModelLoadError. */
   async acquire(modelDataUrl: string): Promise<ModelLease> {
@@ -52,7 +88,7 @@ export class ModelCache {
         file,
         holders: 0,
         releasedAt: 0,
-        loading: loadBlazingTextModelFile(file, modelDataUrl).then((model) => {
+        loading: this.load(file, modelDataUrl).then((model) => {
           created.modelId = nextModelId++;
           return { modelId: created.modelId, model };
         }),
@@ -88,6 +124,50 @@ export class ModelCache {
   /** How many models are loaded (held or idle). */
   get size(): number {
     return this.entries.size;
+  }
+
+  private extractedPath(artifact: string): string {
+    return join(this.dir, `${createHash('sha256').update(artifact).digest('hex').slice(0, 32)}.bin`);
+  }
+
+  /** The model from its extracted model.bin, extracting (and keeping) it first if it is not on disk. */
+  private async load(artifact: string, modelDataUrl: string): Promise<FastTextModel> {
+    const extracted = this.extractedPath(artifact);
+    let bin: Buffer | undefined = await readWholeFile(extracted).catch(() => undefined);
+    if (bin !== undefined) {
+      await utimes(extracted, new Date(), new Date()).catch(() => undefined);
+    } else {
+      let archive: Buffer;
+      try {
+        archive = await readWholeFile(artifact);
+      } catch (error) {
+        throw new ModelLoadError(`cannot read ${modelDataUrl}: ${(error as Error).message}`);
+      }
+      try {
+        bin = await extractFromTarGz(archive, 'model.bin');
+      } catch (error) {
+        throw new ModelLoadError(`${modelDataUrl} does not hold a usable BlazingText model: ${(error as Error).message}`);
+      }
+    }
+    let model: FastTextModel;
+    try {
+      model = FastTextModel.parse(bin);
+    } catch (error) {
+      throw new ModelLoadError(`${modelDataUrl} does not hold a usable BlazingText model: ${(error as Error).message}`);
+    }
+    if (!(await stat(extracted).catch(() => undefined))) {
+      await writeFileAtomic(extracted, bin);
+      await this.pruneExtracted();
+    }
+    return model;
+  }
+
+  /** Keeps the `maxExtracted` most recently used extracted models. */
+  private async pruneExtracted(): Promise<void> {
+    const names = (await readdir(this.dir).catch(() => [] as string[])).filter((name) => name.endsWith('.bin'));
+    const files = await Promise.all(names.map(async (name) => ({ path: join(this.dir, name), mtime: (await stat(join(this.dir, name)).catch(() => undefined))?.mtimeMs ?? 0 })));
+    files.sort((a, b) => b.mtime - a.mtime);
+    await Promise.all(files.slice(this.maxExtracted).map((file) => rm(file.path, { force: true })));
   }
 
   private evict(): void {

@@ -1,8 +1,6 @@
-/** Loads a BlazingText model for serving: `model.tar.gz` from S3 -> `model.bin` -> FastTextModel. */
+/** Reading BlazingText model artifacts (`model.tar.gz` in S3) for serving: see ModelCache. */
 import { open } from 'node:fs/promises';
 import type { ObjectStore } from '../../../core/types';
-import { extractFromTarGz } from './artifact';
-import { FastTextModel } from './fasttext/model';
 import { parseS3Uri } from './names';
 
 export class ModelLoadError extends Error {
@@ -27,10 +25,6 @@ export async function readWholeFile(path: string): Promise<Buffer> {
   }
 }
 
-export async function loadBlazingTextModel(objects: ObjectStore, modelDataUrl: string): Promise<FastTextModel> {
-  return loadBlazingTextModelFile(await artifactFile(objects, modelDataUrl), modelDataUrl);
-}
-
 /** The file holding the artifact's bytes (a new one each time the object is written, as an ETag would be). */
 export async function artifactFile(objects: ObjectStore, modelDataUrl: string): Promise<string> {
   try {
@@ -38,20 +32,5 @@ export async function artifactFile(objects: ObjectStore, modelDataUrl: string): 
     return await objects.objectPath(bucket, key);
   } catch (error) {
     throw new ModelLoadError(`cannot read ${modelDataUrl}: ${(error as Error).message}`);
-  }
-}
-
-/** The model of the artifact held in `file` (named `modelDataUrl` in errors). */
-export async function loadBlazingTextModelFile(file: string, modelDataUrl: string): Promise<FastTextModel> {
-  let archive: Buffer;
-  try {
-    archive = await readWholeFile(file);
-  } catch (error) {
-    throw new ModelLoadError(`cannot read ${modelDataUrl}: ${(error as Error).message}`);
-  }
-  try {
-    return FastTextModel.parse(await extractFromTarGz(archive, 'model.bin'));
-  } catch (error) {
-    throw new ModelLoadError(`${modelDataUrl} does not hold a usable BlazingText model: ${(error as Error).message}`);
   }
 }

@@ -112,6 +112,8 @@ export interface TrainingJobsOptions {
   trainingThreads: number;
   maxConcurrentJobs: number;
   logger: LocalStackLogger;
+  /** Keeps the model.bin of each artifact written, so that serving and batch transform need not extract it (the ModelCache). */
+  extractedModels?: { keepExtracted(modelDataUrl: string, modelBin: string): Promise<void> };
 }
 
 function artifactLocation(outputPath: string, jobName: string): { bucket: string; key: string; uri: string } {
@@ -317,6 +319,9 @@ export class TrainingJobs {
       await this.transition(job, 'Uploading', 'Uploading generated training model');
       await this.options.objects.writeObject(output.bucket, output.key, await tarGzStream([{ name: 'model.bin', path: result.modelFile }]));
       log.write(`Model artifact written to ${output.uri}`);
+      await this.options.extractedModels?.keepExtracted(output.uri, result.modelFile).catch((error: unknown) => {
+        this.options.logger.warn('could not keep the extracted model; it is extracted when first served', { job: job.TrainingJobName, error: String(error) });
+      });
       const metrics: MetricData[] =
         result.validationAccuracy !== undefined
           ? [{ MetricName: 'validation:accuracy', Value: result.validationAccuracy, Timestamp: Date.now() }]
