@@ -12,3 +12,5 @@ export * from './rows';
 export * from './s3-uri';
 export * from './normalize';
 export * from './random';
+export * from './metrics';
+export * from './evaluation';
