@@ -157,3 +157,31 @@ export function trainAndTest(trainFile: string, testFile: string, output: string
   const seconds = train(trainFile, output, flags);
   return { seconds, accuracy: testAccuracy(`${output}.bin`, testFile) };
 }
+
+export interface TestLabelFigures {
+  /** Undefined where fastText prints dashes (precision of a label never predicted, recall of one without rows). */
+  precision: number | undefined;
+  recall: number | undefined;
+  f1: number | undefined;
+}
+
+/** Whether the CLI has `test-label` (fastText 0.9; the 0.1 sources the npm package ships have not). */
+export function hasTestLabel(cli = fastTextCli()): boolean {
+  const usage = spawnSync(cli, ['test-label'], { encoding: 'utf8' });
+  return `${usage.stdout}${usage.stderr}`.includes('usage: fasttext test-label');
+}
+
+/** `fasttext test-label <model> <file>` (k = 1): precision, recall and F1 per label, keyed without `__label__`. */
+export function testLabel(model: string, testFile: string, cli = fastTextCli()): Map<string, TestLabelFigures> {
+  return parseTestLabelReport(execFileSync(cli, ['test-label', model, testFile], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 }).toString());
+}
+
+/** The per-label lines of test-label's report: `F1-Score : 0.97  Precision : 0.96  Recall : 0.98   __label__X`. */
+export function parseTestLabelReport(report: string): Map<string, TestLabelFigures> {
+  const figure = (text: string): number | undefined => (/^-+$/.test(text) ? undefined : Number(text));
+  const labels = new Map<string, TestLabelFigures>();
+  for (const match of report.matchAll(/^F1-Score\s*:\s*(\S+)\s+Precision\s*:\s*(\S+)\s+Recall\s*:\s*(\S+)\s+__label__(\S+)\s*$/gm)) {
+    labels.set(match[4]!, { f1: figure(match[1]!), precision: figure(match[2]!), recall: figure(match[3]!) });
+  }
+  return labels;
+}

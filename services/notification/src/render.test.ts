@@ -116,7 +116,7 @@ describe('renderEmail', () => {
       const json = sampleJson('Model Deployed') as { detail: Record<string, unknown> };
       json.detail.evaluation = { ...evaluation(true), challenger: { trainingJob: 'mlp-local-20261125-110409-a1b2c3', accuracy: 0.94, macroF1: 0.93 }, decision: { deploy: true, reasons: ['ok'] } };
       const email = renderEmail(pipelineEventEnvelope.parse(json));
-      expect(email.subject).toBe('[local] Model deployed: ml-pipeline-local now serves run 20261125-110409-a1b2c3 (test accuracy 94.00%)');
+      expect(email.subject).toBe('[local] Model deployed: ml-pipeline-local now serves run 20261125-110409-a1b2c3 (94.00%)');
       expect(email.text).toMatch(/Decision: +deploy: ok/);
       expect(email.html).toContain('<h3>The new model per class on the test split (the first 2; 12 more in the report)</h3>');
     });

@@ -128,7 +128,8 @@ function modelDeployed(d: ModelDeployedDetail): Message {
   facts.push(...evaluationFacts(d.evaluation));
   facts.push(...rowFacts(d.rows));
   const table = classTable(d.evaluation);
-  const shown = d.evaluation ? `test accuracy ${percent(d.evaluation.challenger.accuracy)}` : percent(validationAccuracy);
+  // The test accuracy once the model was evaluated (the gate's figure), else the validation accuracy.
+  const shown = percent(d.evaluation ? d.evaluation.challenger.accuracy : validationAccuracy);
   return {
     ...(table ? { table } : {}),
     subject: `${d.endpointName} now serves run ${d.runId} (${shown})`,
