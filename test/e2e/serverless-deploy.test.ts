@@ -26,7 +26,7 @@ const temp = temporaryDirectory('e2e-serverless-deploy');
 const copy = copyWorkingTree(ROOT, 'e2e-serverless-deploy-');
 const DEPLOYMENT = path.join(copy, 'services', 'deployment');
 const STACK = 'ml-pipeline-deployment-local';
-const FUNCTIONS = ['ml-pipeline-deployment-local-evaluateModel', 'ml-pipeline-deployment-local-reportEndpointState', 'ml-pipeline-deployment-local-startEvaluation'];
+const FUNCTIONS = ['ml-pipeline-deployment-local-startEvaluation', 'ml-pipeline-deployment-local-evaluateModel', 'ml-pipeline-deployment-local-reportEndpointState'];
 const RULES = ['ml-pipeline-local-training-job-ended', 'ml-pipeline-local-endpoint-state-changed'];
 /** A third of the labels replaced at random: the model learns the classes, validation scores about 67%. */
 const NOISY = { rows: 3_000, labelNoise: 0.35 };
