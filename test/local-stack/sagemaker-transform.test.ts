@@ -135,9 +135,10 @@ describe('a BlazingText transform job', () => {
     expect(lines.map((line) => line.prob.map(printed))).toEqual(reference.map((line) => line.prob));
 
     // The same model and rows through the native CLI, timed from start to end (model load included), as
-    // SageMaker times a job (TransformStartTime to TransformEndTime). The first job read the model.bin its
-    // training job kept (a model evaluated after training: the challenger); a second job finds it loaded
-    // (a model an endpoint serves: the champion). The CLI's best of two runs is the reference.
+    // SageMaker times a job (TransformStartTime to TransformEndTime). The first job runs the model its
+    // training job just wrote (the challenger: the cache loads it when the artifact is written); a second
+    // job after it (a model an endpoint serves: the champion) finds it loaded. The CLI's best of two runs
+    // is the reference.
     const nativeSeconds = Math.min(nativePredictSeconds(), nativePredictSeconds());
     await createJob('transform-again');
     const again = await jobEnded('transform-again');
@@ -147,7 +148,7 @@ describe('a BlazingText transform job', () => {
     const nativeRate = testTexts.length / nativeSeconds;
     process.stdout.write(
       `[sagemaker-transform] ${testTexts.length} rows, 80 MB model: fasttext predict ${nativeRate.toFixed(0)} rows/s (${nativeSeconds.toFixed(3)} s); ` +
-        `transform job, model extracted at training ${rate(job).toFixed(0)} rows/s (${(rate(job) / nativeRate).toFixed(2)}x, ${wall.toFixed(3)} s create to Completed), ` +
+        `transform job, the model its training just wrote ${rate(job).toFixed(0)} rows/s (${(rate(job) / nativeRate).toFixed(2)}x, ${wall.toFixed(3)} s create to Completed), ` +
         `model already loaded ${rate(again).toFixed(0)} rows/s (${(rate(again) / nativeRate).toFixed(2)}x)\n`,
     );
     // Issue 12 asks for 0.8x. Printed, not asserted: on this 2-core machine shared by several test runs

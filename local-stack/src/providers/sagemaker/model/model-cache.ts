@@ -12,8 +12,8 @@
  * On disk, `<dir>/<hash of that file>.bin` keeps the extracted `model.bin` of the `maxExtracted` most
  * recent artifacts: a model leaves the process, or the stack restarts, and the next load reads
  * model.bin as `fasttext predict` does, without gunzipping the archive again. A training job puts its
- * model.bin there when it writes the artifact (`keepExtracted`), so its first evaluation does not
- * extract either.
+ * model.bin there when it writes the artifact (`keepExtracted`), and the cache loads it then, so its
+ * evaluation neither extracts nor parses it.
  */
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
@@ -63,7 +63,11 @@ export class ModelCache {
     await removeStaleTempFiles(this.dir);
   }
 
-  /** Keeps `modelBin` (moved, not copied, when it can be) as the extracted model of the artifact just written at `modelDataUrl`. */
+  /**
+   * Keeps `modelBin` (moved, not copied, when it can be) as the extracted model of the artifact just written
+   * at `modelDataUrl`, and starts loading it in the background: a model is written to be evaluated and
+   * served next, so its first batch transform job or endpoint finds it loaded or loading (write-through).
+   */
   async keepExtracted(modelDataUrl: string, modelBin: string): Promise<void> {
     const { bucket, key } = parseS3Uri(modelDataUrl);
     const target = this.extractedPath(await this.objects.objectPath(bucket, key));
@@ -77,6 +81,10 @@ export class ModelCache {
       throw error;
     }
     await this.pruneExtracted();
+    void this.acquire(modelDataUrl).then(
+      (lease) => lease.release(),
+      () => undefined, // whoever uses the model gets the error
+    );
   }
 
   /** The model of the artifact at `modelDataUrl`, loaded unless it is already; throws ModelLoadError. */

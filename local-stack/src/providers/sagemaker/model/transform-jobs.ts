@@ -213,6 +213,8 @@ export class TransformJobs {
     let lease: ModelLease | undefined;
     try {
       job.TransformStartTime = Date.now();
+      // The workers start in the background; a batch runs on the event loop until they are up.
+      this.options.pool.warm();
       const { TransformInput: input, TransformOutput: output } = job.Definition;
       const format = this.format(input.ContentType);
       const source = parseS3Uri(input.DataSource.S3DataSource.S3Uri);
@@ -227,8 +229,6 @@ export class TransformJobs {
         this.options.modelCache.acquire(job.ModelDataUrl).catch((error: unknown) => {
           throw new ClientDataError(`Failed to load model ${job.ModelName}: ${(error as Error).message}`);
         }),
-        // A job's batches are large: they are worth the workers' start, which overlaps the model's load.
-        this.options.pool.ready(),
       ]);
       lease = acquired;
       if (keys.length === 0) {

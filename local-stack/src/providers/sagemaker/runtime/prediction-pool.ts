@@ -84,12 +84,6 @@ export class PredictionPool {
     );
   }
 
-  /** Starts the workers and waits until they are up (or unavailable: then batches run on the event loop). */
-  async ready(): Promise<void> {
-    this.warm();
-    await this.starting;
-  }
-
   /** Predictions for `items`, split across the workers when the batch is large and they are up. */
   async predict(modelId: number, model: FastTextModel, items: readonly PredictItem[]): Promise<Prediction[][]> {
     const workers = this.workers;
