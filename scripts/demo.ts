@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
-import { DescribeEndpointCommand, DescribeTrainingJobCommand, ListTrainingJobsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { DescribeEndpointCommand, DescribeTrainingJobCommand, ListTrainingJobsCommand, ListTransformJobsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { glueJobName, runIdFromTrainingJobName, trainingJobPrefix } from '../shared/src/names';
 import { TextClassifier, stripLabelPrefix } from '../shared/src/inference';
@@ -175,6 +175,15 @@ async function followRun(stack: RunningStack, since: Date, stateDir: string): Pr
         const accuracy = job.FinalMetricDataList?.find((metric) => metric.MetricName === 'validation:accuracy')?.Value;
         say('train', `${job.TrainingJobStatus}${accuracy !== undefined ? `, validation accuracy ${accuracy.toFixed(4)}` : ''}${job.FailureReason ? `: ${job.FailureReason}` : ''}`);
       });
+    }
+    if (jobName !== undefined) {
+      // The run's evaluation: Batch Transform jobs of the new model and of the model in service on the test split.
+      const transforms = await sagemaker.send(new ListTransformJobsCommand({ NameContains: jobName, MaxResults: 10 }));
+      for (const transform of transforms.TransformJobSummaries ?? []) {
+        once(`transform ${transform.TransformJobName} ${transform.TransformJobStatus}`, () =>
+          say('evaluate', `batch transform ${transform.TransformJobName}: ${transform.TransformJobStatus}${transform.FailureReason ? `: ${transform.FailureReason}` : ''}`),
+        );
+      }
     }
     try {
       const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));

@@ -294,7 +294,10 @@ export class TransformJobs {
       if (error instanceof PayloadTooLarge) throw new ClientDataError(error.message);
       throw error;
     }
-    const responses: string[] = [];
+    // Two invocations in flight, as a container with two workers takes them: the next mini-batch is parsed
+    // while the prediction workers score the one before.
+    const responses: Array<Promise<string>> = [];
+    let settled = 0;
     for (const batch of batches) {
       checkStop();
       // A JSON request is one record; JSON Lines records of a mini-batch are one request body.
@@ -307,10 +310,13 @@ export class TransformJobs {
           if (error instanceof InvalidInvocation) throw new ClientDataError(`${where}: ${error.message}`);
           throw error;
         }
-        responses.push(renderPredictions(format, await this.options.pool.predict(lease.modelId, lease.model, items)));
+        const response = this.options.pool.predict(lease.modelId, lease.model, items).then((predictions) => renderPredictions(format, predictions));
+        response.catch(() => undefined); // awaited below; a failure is not unhandled meanwhile
+        responses.push(response);
+        if (responses.length - settled >= 2) await responses[settled++];
       }
     }
-    return assembleOutput(responses, output.AssembleWith ?? 'None');
+    return assembleOutput(await Promise.all(responses), output.AssembleWith ?? 'None');
   }
 
   private async finish(job: TransformJobRecord, status: 'Completed' | 'Failed' | 'Stopped', reason?: string): Promise<void> {
