@@ -33,7 +33,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      roots: ['<rootDir>/shared', '<rootDir>/services', '<rootDir>/local-stack', '<rootDir>/scripts', '<rootDir>/test/support'],
+      roots: ['<rootDir>/shared', '<rootDir>/services', '<rootDir>/local-stack', '<rootDir>/scripts', '<rootDir>/console', '<rootDir>/test/support'],
       testMatch: ['**/*.test.ts'],
     },
     {

@@ -1,9 +1,10 @@
 /**
- * `npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia | --rows N] [--keep]`: the main job in one
+ * `npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia | --rows N] [--keep] [--stay]`: the main job in one
  * command. Starts the local stack, drops a labeled data set into incoming/, follows the run through every
- * stage (ingest, preprocess, train, deploy, notify), prints the `Model deployed` email's summary and a few
- * predictions on held-out texts, stops the stack and exits 0 (1 when the pipeline reports a failure, 2 for
- * bad options or a data set the corpus holds already).
+ * stage (ingest, preprocess, train, deploy, notify) with the console's data layer, the lines npm start prints,
+ * prints the console's URL (open it to watch), the `Model deployed` email's summary and a few predictions on
+ * held-out texts (with --stay, keeps the stack and its console up until Ctrl-C), stops the stack and exits 0 (1 when the pipeline reports a failure, 2 for bad options or a
+ * data set the corpus holds already).
  *
  * The stack's state: LOCAL_STACK_DIR when given; else with --keep the checkout's .local/ (the user's stack, whose
  * corpus the demo's data joins); else a throwaway folder, removed at the end, so the model is trained on exactly
@@ -14,17 +15,14 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rm
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetJobRunsCommand, GlueClient } from '@aws-sdk/client-glue';
-import { DescribeEndpointCommand, DescribeTrainingJobCommand, ListTrainingJobsCommand, ListTransformJobsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { glueJobName, runIdFromTrainingJobName, trainingJobPrefix } from '../shared/src/names';
 import { TextClassifier, stripLabelPrefix } from '../shared/src/inference';
-import { detailTypeOfSubject } from '../shared/src/events';
-import { parseManifest } from '../shared/src/manifest';
-import { describeRows, summarizeRows } from '../shared/src/rows';
-import { isNotFound, isSageMakerMissing } from '../shared/src/aws-errors';
 import { startLocalStack, localPaths, type RunningStack } from '../local-stack/src/stack';
-import { readMailbox, type Mail } from './lib/mail';
+import { createPipelineClients, LOCAL_CREDENTIALS, pipelineConfig } from '../console/src/data/clients';
+import { followRuns, RunFollower } from '../console/src/data/follow';
+import type { EmailRecord, Run } from '../console/src/data/model';
+import { PipelineStore } from '../console/src/data/store';
 import { classesFile, csvLine, generateRows } from './lib/synthetic-dbpedia';
 import { DBPEDIA_URL, fetchDbpedia } from './lib/dbpedia';
 import { finished } from 'node:stream/promises';
@@ -33,7 +31,7 @@ import { defineCommand, parseCommandLine, usageError, type ParsedCommandLine } f
 const root = path.resolve(__dirname, '..');
 const DEFAULT_ROWS = 14_000;
 const TIMEOUT_MS = 15 * 60_000;
-const POLL_MS = 200;
+const POLL_MS = 500;
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s`;
@@ -46,7 +44,7 @@ interface DemoData {
 }
 
 const COMMAND = defineCommand({
-  usage: 'npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia [--dbpedia-url URL] | --rows N] [--keep]',
+  usage: 'npm run demo [-- --data train.csv [--classes classes.txt] | --dbpedia [--dbpedia-url URL] | --rows N] [--keep] [--stay]',
   summary:
     'Starts the local stack, drops a labeled data set into incoming/, follows the run through every stage, prints the ' +
     `Model deployed email and predictions, and stops the stack. Without an option: ${DEFAULT_ROWS} rows of the project's ` +
@@ -59,6 +57,7 @@ const COMMAND = defineCommand({
         "run on your stack's own state (.local/): the data joins its corpus (a new synthetic seed each run, so every run adds " +
         'new data and retrains on all of it) and the model is still served at the next npm start',
     },
+    stay: { type: 'boolean', description: 'after the run, keep the stack up until Ctrl-C, to look at the run and its metrics in the console' },
     rows: { type: 'string', value: 'n', description: 'the synthetic data set with n rows (at least 100)' },
     data: { type: 'string', value: 'file', description: 'your labeled data (.csv, .jsonl or .txt, optionally .gz; see README "Data")' },
     classes: { type: 'string', value: 'file', description: 'a classes.txt naming your numeric labels (line 1 names label 1), with --data' },
@@ -121,97 +120,35 @@ async function generatedData(s3: S3Client, bucket: string, rows: number, localDi
   return { csv, classes, description: `${rows} synthetic DBpedia-shaped rows, 14 classes (the project's own generator, seed ${seed}${more})` };
 }
 
-/** Follows the run through its stages by what each service leaves behind; returns the final email. */
-async function followRun(stack: RunningStack, since: Date, stateDir: string): Promise<{ mail: Mail; jobName?: string }> {
-  const config = { endpoint: stack.info.endpoint, region: stack.info.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
-  const s3 = new S3Client({ ...config, forcePathStyle: true });
-  const glue = new GlueClient(config);
-  const sagemaker = new SageMakerClient(config);
-  const { dataBucket, endpointName, mailDir, stage } = stack.info;
-  const seen = new Set<string>();
-  const once = (key: string, action: () => void) => {
-    if (!seen.has(key)) {
-      seen.add(key);
-      action();
-    }
-  };
-  const mailsBefore = new Set(readMailbox(mailDir).map((mail) => mail.file));
-  let jobName: string | undefined;
-  let logLines = 0;
-  const deadline = Date.now() + TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const labeled = await s3.send(new ListObjectsV2Command({ Bucket: dataBucket, Prefix: 'labeled/' }));
-    for (const object of labeled.Contents ?? []) {
-      // the drops themselves, not the class-name sidecars written beside them
-      if (object.LastModified && object.LastModified >= since && !object.Key!.endsWith('.classes.json')) {
-        once(`labeled ${object.Key}`, () => say('ingest', `kept ${object.Key}`));
-      }
-    }
-    const runs = await glue.send(new GetJobRunsCommand({ JobName: glueJobName(stage), MaxResults: 5 }));
-    for (const run of (runs.JobRuns ?? []).filter((candidate) => candidate.StartedOn && candidate.StartedOn >= new Date(since.getTime() - 1000))) {
-      const runId = run.Arguments?.['--run_id'] ?? run.Id;
-      once(`glue ${run.Id}`, () => say('preprocess', `Glue run for ${runId} started`));
-      if (run.JobRunState && run.JobRunState !== 'RUNNING' && run.JobRunState !== 'STARTING' && !seen.has(`glue ${run.Id} ${run.JobRunState}`)) {
-        once(`glue ${run.Id} ${run.JobRunState}`, () =>
-          say('preprocess', `${run.JobRunState} in ${run.ExecutionTime ?? 0} s${run.ErrorMessage ? `: ${run.ErrorMessage}` : ''}`),
-        );
-        await sayRows(s3, dataBucket, run.Arguments?.['--run_id']);
-      }
-    }
-    const jobs = await sagemaker.send(
-      new ListTrainingJobsCommand({ NameContains: trainingJobPrefix(stage), SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }),
-    );
-    const latest = jobs.TrainingJobSummaries?.[0];
-    if (latest?.TrainingJobName && latest.CreationTime && latest.CreationTime >= new Date(since.getTime() - 1000)) {
-      if (jobName !== latest.TrainingJobName) {
-        jobName = latest.TrainingJobName;
-        logLines = 0;
-        say('train', `training job ${jobName} (BlazingText on fastText)`);
-      }
-      logLines = printEpochs(stateDir, jobName, logLines);
-      const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: jobName }));
-      once(`job ${jobName} ${job.TrainingJobStatus}`, () => {
-        if (job.TrainingJobStatus === 'InProgress') return;
-        const accuracy = job.FinalMetricDataList?.find((metric) => metric.MetricName === 'validation:accuracy')?.Value;
-        say('train', `${job.TrainingJobStatus}${accuracy !== undefined ? `, validation accuracy ${accuracy.toFixed(4)}` : ''}${job.FailureReason ? `: ${job.FailureReason}` : ''}`);
-      });
-    }
-    if (jobName !== undefined) {
-      // The run's evaluation: Batch Transform jobs of the new model and of the model in service on the test split.
-      const transforms = await sagemaker.send(new ListTransformJobsCommand({ NameContains: jobName, MaxResults: 10 }));
-      for (const transform of transforms.TransformJobSummaries ?? []) {
-        once(`transform ${transform.TransformJobName} ${transform.TransformJobStatus}`, () =>
-          say('evaluate', `batch transform ${transform.TransformJobName}: ${transform.TransformJobStatus}${transform.FailureReason ? `: ${transform.FailureReason}` : ''}`),
-        );
-      }
-    }
-    try {
-      const endpoint = await sagemaker.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
-      if (endpoint.LastModifiedTime && endpoint.LastModifiedTime >= since) {
-        once(`endpoint ${endpoint.EndpointConfigName} ${endpoint.EndpointStatus}`, () =>
-          say('deploy', `endpoint ${endpointName}: ${endpoint.EndpointStatus} (config ${endpoint.EndpointConfigName})`),
-        );
-      }
-    } catch (error) {
-      if (!isSageMakerMissing(error)) throw error;
-    }
-    for (const mail of readMailbox(mailDir).filter((candidate) => !mailsBefore.has(candidate.file))) {
-      say('notify', `email to ${mail.to}: ${mail.subject}`);
-      mailsBefore.add(mail.file);
-      if (detailTypeOfSubject(mail.subject)) return { mail, jobName };
-    }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  throw new Error(`no pipeline email within ${TIMEOUT_MS / 60_000} minutes`);
-}
-
-/** Prints the progress (epoch, words/s) and run summaries (loss, validation accuracy) the local training job has logged since the last call. */
-function printEpochs(stateDir: string, jobName: string, printed: number): number {
-  const log = path.join(stateDir, 'sagemaker', 'logs', `${jobName}.log`);
-  if (!existsSync(log)) return printed;
-  const lines = readFileSync(log, 'utf8').split('\n').filter((line) => line.includes('#epochs') || / Epoch \d+\/\d+: /.test(line));
-  for (const line of lines.slice(printed)) say('train', line.replace(/^\S+\s+/, ''));
-  return lines.length;
+/**
+ * Follows the run through its stages with the console's data layer (the same lines npm start prints):
+ * returns the run once it has an outcome and its email has been archived.
+ */
+async function followRun(stack: RunningStack, since: Date): Promise<{ run: Run; email: EmailRecord }> {
+  const { endpoint, region, stage, dataBucket } = stack.info;
+  const store = new PipelineStore(createPipelineClients({ region, endpoint, credentials: LOCAL_CREDENTIALS }), pipelineConfig(stage, region, '', dataBucket));
+  const ours = (run: Run) => run.startedAt.getTime() >= since.getTime() - 1000;
+  let result: { run: Run; email: EmailRecord } | undefined;
+  const loop = followRuns(
+    store,
+    new RunFollower({ include: ours, quietStart: false }),
+    {
+      onLines: (lines, snapshot) => {
+        for (const line of lines) say(line.stage, line.text);
+        const run = snapshot.runs.find((candidate) => ours(candidate) && candidate.outcome.status !== 'in-progress');
+        const email = run?.refs.notificationKeys.map((key) => snapshot.emails.get(key)).find((candidate) => candidate !== undefined);
+        if (run && email) result = { run, email };
+        return result !== undefined;
+      },
+      onError: (message) => say('console', message),
+    },
+    POLL_MS,
+  );
+  const timer = setTimeout(() => void loop.stop(), TIMEOUT_MS);
+  await loop.done;
+  clearTimeout(timer);
+  if (!result) throw new Error(`no pipeline email within ${TIMEOUT_MS / 60_000} minutes`);
+  return result;
 }
 
 async function showPredictions(stack: RunningStack, runId: string): Promise<void> {
@@ -234,22 +171,6 @@ async function showPredictions(stack: RunningStack, runId: string): Promise<void
   });
 }
 
-/** What the run made of its rows, from its manifest: kept, duplicates, rejected by reason with their first lines. */
-async function sayRows(s3: S3Client, bucket: string, runId: string | undefined): Promise<void> {
-  if (!runId) return;
-  try {
-    const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `prepared/${runId}/manifest.json` }));
-    const rows = summarizeRows(parseManifest(await object.Body!.transformToString()));
-    if (!rows) return;
-    const { totals, rejections } = describeRows(rows);
-    say('preprocess', `rows ${totals}`);
-    for (const line of rejections) say('preprocess', `  rejected ${line}`);
-    if (rows.rejected > 0 && rows.rejectedList) say('preprocess', `  every rejected row, with its reason: ${rows.rejectedList}`);
-  } catch (error) {
-    if (!isNotFound(error)) throw error; // a run that failed before writing its manifest
-  }
-}
-
 /** Drops the data set: its classes.txt first, then the data file beside it (one drop: services/ingestion/README.md). */
 async function dropData(s3: S3Client, bucket: string, data: DemoData): Promise<void> {
   if (data.classes) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'incoming/demo/classes.txt', Body: readFileSync(data.classes) }));
@@ -269,9 +190,8 @@ function stateFolder(keep: boolean): { localDir: string; throwaway: boolean } {
 }
 
 /** The answer that ends the demo: a deployed model (0), nothing new (2), anything else (1). */
-function exitCodeOf(mail: Mail): number {
-  const detailType = detailTypeOfSubject(mail.subject);
-  return detailType === 'Model Deployed' ? 0 : detailType === 'Dataset Unchanged' ? 2 : 1;
+function exitCodeOf(run: Run): number {
+  return run.outcome.status === 'deployed' ? 0 : run.outcome.status === 'unchanged' ? 2 : 1;
 }
 
 async function main(): Promise<void> {
@@ -285,16 +205,21 @@ async function main(): Promise<void> {
   let exitCode = 1;
   try {
     say('stack', `ready: ${stack.info.endpoint}, bucket ${stack.info.dataBucket}`);
+    say('console', `open ${stack.info.consoleUrl} to watch the run${values.stay ? ' (and afterwards, its metrics: the stack stays up until Ctrl-C)' : ' (--stay keeps it up afterwards)'}`);
     const s3 = new S3Client({ endpoint: stack.info.endpoint, region: stack.info.region, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const data = source.data ?? (await generatedData(s3, stack.info.dataBucket, source.rows, localDir));
     const since = new Date(Date.now() - 1000);
     await dropData(s3, stack.info.dataBucket, data);
-    const { mail, jobName } = await followRun(stack, since, localPaths(root, localDir).stateDir);
-    console.log(`\n${mail.subject}\n${'-'.repeat(Math.min(mail.subject.length, 100))}\n${mail.text}\n`);
-    exitCode = exitCodeOf(mail);
-    if (exitCode === 0 && jobName) {
-      const runId = runIdFromTrainingJobName(stack.info.stage, jobName);
-      if (runId) await showPredictions(stack, runId);
+    const { run, email } = await followRun(stack, since);
+    console.log(`\n${email.subject}\n${'-'.repeat(Math.min(email.subject.length, 100))}\n${email.text}\n`);
+    exitCode = exitCodeOf(run);
+    if (exitCode === 0) await showPredictions(stack, run.runId);
+    if (values.stay) {
+      say('console', `${stack.info.consoleUrl}#/runs/${run.runId} shows the run and its metrics; Ctrl-C stops the stack`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
     }
   } finally {
     say('stack', 'stopping');

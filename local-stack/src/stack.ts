@@ -16,7 +16,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { dataBucketName, endpointName } from '@pipeline/shared';
+import { dataBucketName, endpointName, glueJobName, trainingJobPrefix } from '@pipeline/shared';
+import { CONSOLE_PREFIX, consolePages } from '../../console/server/pages';
 import { createLocalServer, type LocalServer } from './core/server';
 import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
 import { removeStaleTempFilesSync, writeJsonAtomicSync } from './core/persistence';
@@ -67,6 +68,8 @@ export interface StackInfo {
   incomingPrefix: string;
   endpointName: string;
   mailDir: string;
+  /** The pipeline console, served by the stack on its own origin (console/). */
+  consoleUrl: string;
 }
 
 export interface RunningStack {
@@ -361,11 +364,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
 
   let url = '';
   const providers = createProviders({ stateDir: paths.stateDir, mailDir: paths.mailDir, chaos: options.chaos ?? process.env.LOCAL_STACK_CHAOS, url: () => url, logger });
+  const pages = consolePages(() => ({
+    mode: 'local',
+    stage: STAGE,
+    region: REGION,
+    dataBucket: dataBucketName(STAGE, ACCOUNT_ID, REGION),
+    endpointName: endpointName(STAGE),
+    glueJobName: glueJobName(STAGE),
+    trainingJobPrefix: trainingJobPrefix(STAGE),
+    incomingPrefix: 'incoming/',
+    // The documented local credentials: the page signs with them, as any client of the stack does.
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  }));
   const server: LocalServer = await createLocalServer({
     port: options.port ?? Number(process.env.LOCAL_STACK_PORT ?? DEFAULT_PORT),
     providers: providersInStartOrder(providers),
     logger,
     onListening: (listening) => (url = listening),
+    pages,
     controlRoutes: { 's3-lifecycle': (input) => providers.s3.lifecycle.evaluate(lifecycleTime(input)) },
   });
 
@@ -387,6 +403,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
       incomingPrefix: 'incoming/',
       endpointName: endpointName(STAGE),
       mailDir: path.resolve(paths.mailDir),
+      consoleUrl: `${url}${CONSOLE_PREFIX}`,
     };
     writeJsonAtomicSync(paths.infoFile, info);
     return {

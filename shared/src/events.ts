@@ -223,8 +223,8 @@ export function detailTypeOfSubject(subject: string): PipelineDetailType | undef
   return PIPELINE_DETAIL_TYPES.find((detailType) => PIPELINE_EVENTS[detailType].emailSubject === start);
 }
 
-/** `Model Deployed` -> `model-deployed`: how file names and marker keys spell a detail type. */
-export const detailTypeSlug = (detailType: string): string => detailType.toLowerCase().replace(/\s+/g, '-');
+// In names.ts (no zod there: the console's page reads it too); re-exported here beside the detail types.
+export { detailTypeSlug } from './names';
 
 type Envelope = z.infer<ReturnType<typeof envelope<string, z.ZodType>>>;
 /** A pipeline event as the notification queue receives it: the whole EventBridge event. */

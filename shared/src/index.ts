@@ -1,6 +1,7 @@
 export * from './names';
 export * from './events';
 export * from './middleware';
+export * from './zod-issues';
 export * from './aws';
 export * from './aws-errors';
 export * from './s3';
@@ -14,3 +15,4 @@ export * from './normalize';
 export * from './random';
 export * from './metrics';
 export * from './evaluation';
+export * from './notification-archive';

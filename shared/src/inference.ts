@@ -107,13 +107,16 @@ export function parseInferenceResponse(body: string, expectedCount: number): Lab
   });
 }
 
+// TextEncoder rather than Buffer: the pipeline console runs this client in the browser.
+const utf8 = new TextEncoder();
+
 /** Splits texts into consecutive batches whose JSON stays under `maxBytes`. */
 export function batchBySize(texts: readonly string[], maxBytes = MAX_BATCH_BYTES): string[][] {
   const batches: string[][] = [];
   let current: string[] = [];
   let size = 0;
   for (const text of texts) {
-    const bytes = Buffer.byteLength(JSON.stringify(text)) + 1;
+    const bytes = utf8.encode(JSON.stringify(text)).length + 1;
     if (bytes > maxBytes) throw new Error(`A text of ${bytes} bytes exceeds the ${maxBytes}-byte request limit`);
     if (current.length > 0 && size + bytes > maxBytes) {
       batches.push(current);

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { z } from 'zod';
-import { describeIssues } from './middleware';
+import { describeIssues } from './zod-issues';
 import { findObject, readText } from './s3';
 import { parseS3Uri, s3Uri, type S3Location } from './s3-uri';
 

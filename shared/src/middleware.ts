@@ -3,6 +3,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { z } from 'zod';
 import { clientConfig } from './aws';
 import { createLogger } from './logger';
+import { describeIssues } from './zod-issues';
 
 /** Thrown at the handler's edge when an event does not have the shape the handler was written for. */
 export class InvalidEventError extends Error {
@@ -13,11 +14,6 @@ export class InvalidEventError extends Error {
     super(message);
     this.name = 'InvalidEventError';
   }
-}
-
-/** Formats zod issues as "path: message; ..." for logs and error messages. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
 }
 
 /**

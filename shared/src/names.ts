@@ -87,3 +87,6 @@ export const dataBucketName = (stage: string, accountId: string, region: string)
  * client refuses to send text normalised by another version (shared/src/inference.ts).
  */
 export const NORMALIZATION_VERSION_TAG = 'ml-pipeline:normalization-version';
+
+/** `Model Deployed` -> `model-deployed`: how file names, marker keys and archived emails spell a detail type. */
+export const detailTypeSlug = (detailType: string): string => detailType.toLowerCase().replace(/\s+/g, '-');

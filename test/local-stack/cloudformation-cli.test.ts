@@ -69,7 +69,9 @@ describeWithCli('CloudFormation through the AWS CLI', () => {
     const own = list.filter((event) => event.ResourceType === 'AWS::CloudFormation::Stack').map((event) => event.ResourceStatus);
     // npm start does what serverless deploy does: create with the deployment bucket, then update.
     expect(own).toEqual(['UPDATE_COMPLETE', 'UPDATE_COMPLETE_CLEANUP_IN_PROGRESS', 'UPDATE_IN_PROGRESS', 'CREATE_COMPLETE', 'CREATE_IN_PROGRESS']);
-    expect([...list].sort((a, b) => b.Timestamp.localeCompare(a.Timestamp))).toEqual(list);
+    // By time, not by text: AWS CLI v2 prints a whole second without a fraction (10:16:30+00:00 beside
+    // 10:16:30.012000+00:00), which a string comparison puts out of order.
+    expect([...list].sort((a, b) => Date.parse(b.Timestamp) - Date.parse(a.Timestamp))).toEqual(list);
     const fn = list.filter((event) => event.LogicalResourceId === 'StartTrainingLambdaFunction');
     expect(fn.map((event) => event.ResourceStatus)).toEqual(['CREATE_COMPLETE', 'CREATE_IN_PROGRESS']);
     expect(fn[0]).toMatchObject({ ResourceType: 'AWS::Lambda::Function', PhysicalResourceId: 'ml-pipeline-training-local-startTraining' });

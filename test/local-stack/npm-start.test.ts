@@ -76,11 +76,24 @@ describe('npm start', () => {
       incomingPrefix: 'incoming/',
       endpointName: 'ml-pipeline-local',
       mailDir: path.join(dir, 'mail'),
+      consoleUrl: `${info.endpoint}/_console/`,
     });
+    await waitFor('the console line', () => running!.output().includes(`console     ${info.consoleUrl}`), 10_000, 50);
+    const page = await fetch(info.consoleUrl);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="app">');
     const sts = new STSClient({ endpoint: info.endpoint, region: info.region, credentials });
     expect((await sts.send(new GetCallerIdentityCommand({}))).Account).toBe('000000000000');
     const s3 = new S3Client({ endpoint: info.endpoint, region: info.region, credentials, forcePathStyle: true });
     await s3.send(new PutObjectCommand({ Bucket: info.dataBucket, Key: 'notes/kept.txt', Body: 'survives a restart' }));
+
+    // The terminal follows runs: a refused drop is a run of its own, with a line per stage it went through.
+    await s3.send(new PutObjectCommand({ Bucket: info.dataBucket, Key: 'incoming/report.xlsx', Body: 'not a data set' }));
+    const ingestLine = /\[local-stack\] run (\d{8}-\d{6}-[0-9a-f]{6})  ingest     drop incoming\/report\.xlsx rejected: .+/;
+    await waitFor('the run line of the refused drop', () => ingestLine.test(running!.output()), 30_000, 50);
+    const runId = ingestLine.exec(running.output())![1]!;
+    await waitFor('the run line of its email', () => running!.output().includes(`run ${runId}  notify     email to `), 30_000, 50);
+    expect(running.output()).toMatch(new RegExp(`run ${runId}  notify     email to .+: \\[local\\] Data rejected: incoming/report\\.xlsx`));
 
     expect(await terminate(running)).toBe(0);
     expect(running.output()).toContain('SIGTERM: stopping');

@@ -6,12 +6,14 @@
  *   fasttext package's sources on the first run (cached in node_modules/.cache). Its path is handed to
  *   the workers as FASTTEXT_CLI, so no worker builds it again.
  * - The AWS CLI (test/support/aws-cli.ts): AWS_CLI, else `aws` on PATH. Without one, the CLI suites skip.
+ * - The browser of the console's test (test/support/browser.ts): Debian's chromium. Without it, that suite skips.
  *
  * What it found goes to the notices reporter (test/support/notices-reporter.js), which prints it under
  * jest's summary: a skip is never silent.
  */
 import { resolveFastTextCli } from '../../scripts/lib/fasttext-cli';
 import { lookUpAwsCli } from './aws-cli';
+import { browserMissing, CHROMIUM } from './browser';
 import { addNotice } from './notices';
 
 export default function globalSetup(): void {
@@ -35,4 +37,7 @@ export default function globalSetup(): void {
   } else {
     addNotice(`AWS CLI tests SKIPPED: ${aws.missing}`);
   }
+
+  const browser = browserMissing();
+  addNotice(browser === undefined ? `Browser tests run with ${CHROMIUM}` : `Browser tests SKIPPED: ${browser}`);
 }

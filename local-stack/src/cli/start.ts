@@ -5,9 +5,12 @@
  */
 import './warnings';
 import path from 'node:path';
+import { createPipelineClients, LOCAL_CREDENTIALS, pipelineConfig } from '../../../console/src/data/clients';
+import { formatRunLine, followRuns, RunFollower } from '../../../console/src/data/follow';
+import { PipelineStore } from '../../../console/src/data/store';
 import { defineCommand, parseCommandLine } from '../../../scripts/lib/cli';
 import { consoleLogger } from '../core/logger';
-import { startLocalStack } from '../stack';
+import { startLocalStack, type RunningStack } from '../stack';
 
 const root = path.resolve(__dirname, '../../..');
 
@@ -15,8 +18,9 @@ const COMMAND = defineCommand({
   usage: 'npm start',
   summary:
     'Runs the local stack in the foreground until Ctrl-C or SIGTERM: packages the four services when they changed, deploys ' +
-    'them into itself and writes .local/stack.json when ready. Environment: LOCAL_STACK_PORT (default 4566, 0 for a free ' +
-    'port), LOCAL_STACK_DIR (default .local), LOCAL_STACK_LOG_LEVEL=debug, LOCAL_STACK_CHAOS.',
+    'them into itself and writes .local/stack.json when ready; prints the console URL and a line per stage of each run. ' +
+    'Environment: LOCAL_STACK_PORT (default 4566, 0 for a free port), LOCAL_STACK_DIR (default .local), ' +
+    'LOCAL_STACK_LOG_LEVEL=debug, LOCAL_STACK_CHAOS, LOCAL_STACK_FOLLOW=0 (no run lines).',
   options: {},
 });
 
@@ -36,19 +40,33 @@ async function main(): Promise<void> {
   say(`endpoint    ${info.endpoint}`);
   say(`data bucket s3://${info.dataBucket}/${info.incomingPrefix}  (drop labeled data here)`);
   say(`emails      ${info.mailDir}`);
+  say(`console     ${info.consoleUrl}`);
   say(`stack info  ${stack.infoFile}`);
   say(`try: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${info.region} aws --endpoint-url ${info.endpoint} s3 ls s3://${info.dataBucket}/`);
+  // One line per stage of each run, from the same data layer as the console (LOCAL_STACK_FOLLOW=0: none).
+  const follow = process.env.LOCAL_STACK_FOLLOW === '0' ? undefined : followStack(stack, say);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     say(`${signal}: stopping`);
+    await follow?.stop();
     await stack.stop();
     say('stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function followStack(stack: RunningStack, say: (message: string) => void) {
+  const { info } = stack;
+  const clients = createPipelineClients({ region: info.region, endpoint: info.endpoint, credentials: LOCAL_CREDENTIALS });
+  const store = new PipelineStore(clients, pipelineConfig(info.stage, info.region, '', info.dataBucket));
+  return followRuns(store, new RunFollower(), {
+    onLines: (lines) => lines.forEach((line) => say(formatRunLine(line))),
+    onError: (message) => say(`(run lines: ${message})`),
+  });
 }
 
 main().catch((error: Error) => {

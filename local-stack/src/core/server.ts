@@ -45,6 +45,17 @@ export interface LocalServerOptions {
    * one service). They are not AWS APIs, and loopback is the only way in.
    */
   controlRoutes?: Readonly<Record<string, (input: unknown) => Promise<unknown>>>;
+  /**
+   * Static pages under one path prefix (the pipeline console, `/_console/`): served from the stack's own
+   * origin, so the page's AWS API calls are same-origin. Not an AWS API; no bucket can be named like it.
+   */
+  pages?: StaticPages;
+}
+
+export interface StaticPages {
+  /** Ends with `/`; the prefix without it is served too (a redirect, say). */
+  readonly prefix: string;
+  handle(method: string, path: string, headers: IncomingHttpHeaders): Promise<AwsResponse>;
 }
 
 export interface LocalServer {
@@ -67,6 +78,7 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
   const readiness = new ProviderReadiness();
   const handler = new RequestHandler(registry, readiness, {
     controlRoutes: options.controlRoutes ?? {},
+    pages: options.pages,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxStreamedBodyBytes: options.maxStreamedBodyBytes ?? DEFAULT_MAX_STREAMED_BODY_BYTES,
     logger,
@@ -157,6 +169,7 @@ async function stopProviders(providers: readonly Provider[], logger: LocalStackL
 
 interface HandlerLimits {
   controlRoutes: Readonly<Record<string, (input: unknown) => Promise<unknown>>>;
+  pages: StaticPages | undefined;
   maxBodyBytes: number;
   maxStreamedBodyBytes: number;
   logger: LocalStackLogger;
@@ -268,6 +281,11 @@ class RequestHandler {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ status: 'running', services: this.registry.signingNames }),
       };
+    }
+    const pages = this.limits.pages;
+    if (pages && (rawPath.startsWith(pages.prefix) || rawPath === pages.prefix.slice(0, -1))) {
+      identified('pages', 'rest-xml');
+      return pages.handle(method, rawPath, req.headers);
     }
     const control = rawPath.startsWith(CONTROL_PREFIX) ? rawPath.slice(CONTROL_PREFIX.length) : undefined;
     if (control !== undefined && method === 'POST' && Object.hasOwn(this.limits.controlRoutes, control)) {

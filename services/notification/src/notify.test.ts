@@ -3,6 +3,7 @@ import { DeleteObjectCommand, PutObjectCommand, S3Client, S3ServiceException } f
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { isArchivedNotification, parseNotificationArchiveKey } from '@pipeline/shared';
 import { notifyBatch, type NotifyDeps } from './notify';
 import { sampleJson, sqsRecord } from './testing';
 
@@ -11,7 +12,7 @@ const s3 = mockClient(S3Client);
 const deps: NotifyDeps = {
   ses: new SESv2Client({ region: 'us-east-1' }),
   s3: new S3Client({ region: 'us-east-1' }),
-  config: { sender: 'ml-pipeline@example.com', recipients: ['ml-team@example.com', 'oncall@example.com'], markerBucket: 'markers' },
+  config: { sender: 'ml-pipeline@example.com', recipients: ['ml-team@example.com', 'oncall@example.com'], markerBucket: 'markers', archiveBucket: 'data' },
   logger: new Logger({ logLevel: 'SILENT' }),
   now: () => new Date(),
 };
@@ -40,6 +41,7 @@ describe('notifyBatch', () => {
     expect(s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input.IfNoneMatch, c.args[0].input.Bucket])).toEqual([
       ['sent/6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', '*', 'markers'],
       ['sent/model-deployed/20261125-110409-a1b2c3', '*', 'markers'],
+      ['notifications/20261125-110409-a1b2c3/model-deployed-6f1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.json', undefined, 'data'],
     ]);
     const input = ses.commandCalls(SendEmailCommand)[0]!.args[0].input;
     expect(input).toEqual({
@@ -94,7 +96,41 @@ describe('notifyBatch', () => {
       batchItemFailures: [{ itemIdentifier: 'not-json' }, { itemIdentifier: 'wrong-detail' }, { itemIdentifier: 'unknown-type' }],
     });
     expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 2);
-    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 4);
+    // two markers and one archived copy per email sent
+    expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 6);
+  });
+
+  it('archives the email as sent, with the event it announced, under notifications/<runId>/', async () => {
+    await notifyBatch([sqsRecord('msg-6', sampleJson('Model Rejected'))], deps);
+
+    const archived = s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input).find((input) => input.Bucket === 'data')!;
+    expect(archived.Key).toBe('notifications/20261125-110409-a1b2c3/model-rejected-7a2b3c4d-5e6f-4a7b-9c8d-0e1f2a3b4c5d.json');
+    expect(archived.ContentType).toBe('application/json');
+    const record: unknown = JSON.parse(String(archived.Body));
+    if (!isArchivedNotification(record)) throw new Error('not an archived email');
+    const sent = ses.commandCalls(SendEmailCommand)[0]!.args[0].input.Content!.Simple!;
+    expect(record).toMatchObject({
+      eventId: '7a2b3c4d-5e6f-4a7b-9c8d-0e1f2a3b4c5d',
+      detailType: 'Model Rejected',
+      runId: '20261125-110409-a1b2c3',
+      stage: 'local',
+      from: 'ml-pipeline@example.com',
+      to: ['ml-team@example.com', 'oncall@example.com'],
+      subject: sent.Subject!.Data,
+      text: sent.Body!.Text!.Data,
+      html: sent.Body!.Html!.Data,
+      messageId: 'm-1',
+    });
+    expect(record.detail).toEqual(sampleJson('Model Rejected').detail);
+    expect(parseNotificationArchiveKey(archived.Key!)).toMatchObject({ runId: record.runId, detailType: 'Model Rejected', eventId: record.eventId });
+  });
+
+  it('still succeeds when the copy cannot be archived: the email went out, and a redelivery would be skipped', async () => {
+    s3.on(PutObjectCommand, { Bucket: 'data' }).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+
+    await expect(notifyBatch([sqsRecord('msg-7', sampleJson('Pipeline Failed'))], deps)).resolves.toEqual({ batchItemFailures: [] });
+    expect(ses).toHaveReceivedCommandTimes(SendEmailCommand, 1);
+    expect(s3).not.toHaveReceivedCommand(DeleteObjectCommand);
   });
 
   it('releases the markers when SES refuses, so that the redelivery sends', async () => {

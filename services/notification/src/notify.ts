@@ -1,7 +1,14 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { describeIssues, pipelineEventEnvelope, type HandlerDeps, type PipelineEventEnvelope } from '@pipeline/shared';
+import {
+  describeIssues,
+  notificationArchiveKey,
+  pipelineEventEnvelope,
+  type ArchivedNotification,
+  type HandlerDeps,
+  type PipelineEventEnvelope,
+} from '@pipeline/shared';
 import type { NotificationConfig } from './config';
 import { claimMarker, markerKeys, releaseMarker } from './markers';
 import { renderEmail, type Email } from './render';
@@ -26,15 +33,46 @@ export function parseRecord(body: string): PipelineEventEnvelope {
   return parsed.data;
 }
 
-async function sendEmail(deps: NotifyDeps, email: Email): Promise<void> {
+async function sendEmail(deps: NotifyDeps, email: Email): Promise<string | undefined> {
   const utf8 = (Data: string) => ({ Data, Charset: 'UTF-8' });
-  await deps.ses.send(
+  const sent = await deps.ses.send(
     new SendEmailCommand({
       FromEmailAddress: deps.config.sender,
       Destination: { ToAddresses: deps.config.recipients },
       Content: { Simple: { Subject: utf8(email.subject), Body: { Text: utf8(email.text), Html: utf8(email.html) } } },
     }),
   );
+  return sent.MessageId;
+}
+
+/**
+ * Keeps a copy of the sent email in the data bucket (SES has no API to read sent mail). A copy that cannot
+ * be written is logged, not retried: the email went out, and a redelivery would be skipped as a duplicate.
+ */
+async function archiveEmail(deps: NotifyDeps, event: PipelineEventEnvelope, email: Email, messageId: string | undefined): Promise<void> {
+  const record: ArchivedNotification = {
+    version: 1,
+    eventId: event.id,
+    detailType: event['detail-type'],
+    source: event.source,
+    time: event.time,
+    runId: event.detail.runId,
+    stage: event.detail.stage,
+    detail: event.detail,
+    from: deps.config.sender,
+    to: deps.config.recipients,
+    ...email,
+    sentAt: new Date().toISOString(),
+    ...(messageId ? { messageId } : {}),
+  };
+  const key = notificationArchiveKey(event.detail.runId, event['detail-type'], event.id);
+  try {
+    await deps.s3.send(
+      new PutObjectCommand({ Bucket: deps.config.archiveBucket, Key: key, Body: JSON.stringify(record, null, 2), ContentType: 'application/json' }),
+    );
+  } catch (error) {
+    deps.logger.error('email sent, but its copy could not be archived', { eventId: event.id, bucket: deps.config.archiveBucket, key, error: error as Error });
+  }
 }
 
 /**
@@ -53,12 +91,14 @@ export async function notifyRecord(record: SQSRecord, deps: NotifyDeps): Promise
     }
     claimed.push(key);
   }
+  let messageId: string | undefined;
   try {
-    await sendEmail(deps, email);
+    messageId = await sendEmail(deps, email);
   } catch (error) {
     await Promise.all(claimed.map((key) => releaseMarker(deps.s3, markerBucket, key)));
     throw error;
   }
+  await archiveEmail(deps, event, email, messageId);
   deps.logger.info('email sent', { eventId: event.id, detailType: event['detail-type'], subject: email.subject });
   return 'sent';
 }

@@ -8,7 +8,7 @@ import { handlerEnvironment } from '@pipeline/shared/testing';
 import { sampleJson, sqsRecord } from '../testing';
 
 const context = handlerEnvironment(
-  { SENDER: 'ml-pipeline@example.com', RECIPIENTS: 'ml-team@example.com, oncall@example.com', MARKER_BUCKET: 'markers', AWS_REGION: 'us-east-1' },
+  { SENDER: 'ml-pipeline@example.com', RECIPIENTS: 'ml-team@example.com, oncall@example.com', MARKER_BUCKET: 'markers', DATA_BUCKET: 'data', AWS_REGION: 'us-east-1' },
   'sendNotifications',
 );
 const ses = mockClient(SESv2Client);

@@ -33,6 +33,39 @@ export interface InvocationOutcome {
   instanceLost: boolean;
 }
 
+const OUTPUT_DRAIN_BOUND_MS = 1000;
+
+function forkWorker(spec: WorkerSpec): ChildProcess {
+  return fork(spec.runtimeScript, [spec.taskRoot, spec.handler], {
+    execPath: spec.execPath,
+    cwd: spec.taskRoot,
+    env: spec.environment,
+    execArgv: [`--max-old-space-size=${spec.memoryMb}`],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    serialization: 'json',
+  });
+}
+
+/**
+ * Runs `then` once everything the exited child wrote has been read. Node can report a child's exit
+ * before the last data of its pipes (one event-loop poll returns both, in either order): a message or
+ * stderr line written just before `process.exit` may come after 'exit', never after 'close'. Call it
+ * from the 'exit' listener ('close' always follows). A process the handler started may hold the pipes
+ * open: then the wait ends after a second.
+ */
+function afterOutputDrained(child: ChildProcess, then: () => void): void {
+  let done = false;
+  const run = (): void => {
+    if (done) return;
+    done = true;
+    clearTimeout(fallback);
+    then();
+  };
+  const fallback = setTimeout(run, OUTPUT_DRAIN_BOUND_MS);
+  fallback.unref();
+  child.once('close', run);
+}
+
 export class FunctionInitError extends Error {
   constructor(readonly payload: FunctionErrorPayload) {
     super(payload.errorMessage);
@@ -67,16 +100,9 @@ export class WorkerInstance {
   }
 
   /** Spawns the process and waits for the handler module to load (the cold start). */
-  static start(spec: WorkerSpec, log: (line: string) => void): Promise<WorkerInstance> {
+  static start(spec: WorkerSpec, log: (line: string) => void, spawnWorker: (spec: WorkerSpec) => ChildProcess = forkWorker): Promise<WorkerInstance> {
     const spawned = performance.now();
-    const child = fork(spec.runtimeScript, [spec.taskRoot, spec.handler], {
-      execPath: spec.execPath,
-      cwd: spec.taskRoot,
-      env: spec.environment,
-      execArgv: [`--max-old-space-size=${spec.memoryMb}`],
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-      serialization: 'json',
-    });
+    const child = spawnWorker(spec);
     return new Promise((resolve, reject) => {
       let instance: WorkerInstance | undefined;
       const stderrLines: string[] = [];
@@ -114,10 +140,13 @@ export class WorkerInstance {
       child.on('exit', (code, signal) => {
         if (instance) {
           instance.onExit(code, signal);
-        } else {
+          return;
+        }
+        // The init error the worker sent just before exiting, and its last stderr lines, may still be in the pipes.
+        afterOutputDrained(child, () => {
           const detail = stderrLines.slice(-5).join('\n');
           fail(new FunctionInitError({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited during init with ${exitDescription(code, signal)}${detail ? `: ${detail}` : ''}` }));
-        }
+        });
       });
       child.on('error', (error) => fail(error));
     });
@@ -165,6 +194,11 @@ export class WorkerInstance {
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.exited = true;
+    // A crashing worker sends its invocation's result, then exits: that result (or the out-of-memory report on stderr) may still be in the pipes.
+    afterOutputDrained(this.child, () => this.failPendingOnExit(code, signal));
+  }
+
+  private failPendingOnExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (!this.pending) return;
     const outOfMemory = /heap out of memory|Reached heap limit/.test(this.stderrTail);
     const requestId = this.pending.requestId;

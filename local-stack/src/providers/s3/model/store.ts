@@ -61,6 +61,12 @@ function keyHash(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
+/** The file of the current version's metadata of `key` under a bucket's directory (`<stateDir>/s3/<bucket>`). */
+export function objectMetadataFile(bucketDir: string, key: string): string {
+  const hash = keyHash(key);
+  return join(bucketDir, 'objects', hash.slice(0, 2), `${hash}.json`);
+}
+
 function newVersionId(): string {
   return randomBytes(24).toString('base64url');
 }
@@ -427,8 +433,7 @@ export class S3Store {
   }
 
   private objectMetaPath(state: BucketState, key: string): string {
-    const hash = keyHash(key);
-    return join(state.dir, 'objects', hash.slice(0, 2), `${hash}.json`);
+    return objectMetadataFile(state.dir, key);
   }
 
   private versionMetaPath(state: BucketState, key: string, versionId: string | undefined): string {

@@ -396,7 +396,11 @@ export class TrainingJobs {
             `Epoch ${progress.epoch}/${progress.runEpochs}: ${(progress.progress * 100).toFixed(1)}% of the run, ` +
             `~${progress.wordsPerSecondPerThread} words/sec/thread${lastLoss !== undefined ? `, last loss ${lastLoss}` : ''}`;
           log.write(line);
-          void this.updateStatusMessage(job, `Training: epoch ${progress.epoch}/${progress.runEpochs}, ~${progress.wordsPerSecondPerThread} words/sec/thread`);
+          // DescribeTrainingJob's StatusMessage: what the console and the terminal show as the epoch progress.
+          void this.updateStatusMessage(
+            job,
+            `Training: epoch ${progress.epoch}/${progress.runEpochs}${lastLoss !== undefined ? `, loss ${lastLoss}` : ''}, ~${progress.wordsPerSecondPerThread} words/sec/thread`,
+          );
         },
         runComplete: (run) => {
           completedRuns.push(run);

@@ -1,0 +1,104 @@
+/**
+ * `npm run runs [-- --stage prod] [--region r] [--limit 20 | --all]`: the recent runs and their outcome, in
+ * the terminal, from the console's data layer. Stage `local` (the default) reads the running local stack
+ * (stack.json); another stage reads AWS with the standard credentials.
+ */
+import '../local-stack/src/cli/warnings';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { createPipelineClients, LOCAL_CREDENTIALS, pipelineConfig } from './src/data/clients';
+import { formatDuration, formatTime, OUTCOME_LABELS, stageDuration } from './src/data/format';
+import { STAGES, type PipelineConfig, type Run, type StageStatus } from './src/data/model';
+import { PipelineStore } from './src/data/store';
+import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
+import type { PipelineClients } from './src/data/sources';
+
+const ROOT = path.resolve(__dirname, '..');
+const SYMBOLS: Record<StageStatus, string> = { succeeded: '✓', running: '▶', pending: '…', failed: '✗', rejected: '✗', skipped: '·', unknown: '?' };
+
+class CliError extends Error {}
+
+const COMMAND = defineCommand({
+  usage: 'npm run runs [-- --stage <stage>] [--region <region>] [--limit <n> | --all]',
+  summary:
+    "The recent runs of the pipeline, newest first, with their stages and outcome (the console's data layer). Stage local " +
+    'reads the running local stack (stack.json, under LOCAL_STACK_DIR if set); another stage reads AWS with the standard credentials.',
+  options: {
+    stage: { type: 'string', value: 'stage', default: 'local', description: 'the stage' },
+    region: { type: 'string', value: 'region', description: "AWS's region for another stage (default AWS_REGION or the profile's)" },
+    limit: { type: 'string', value: 'n', default: '20', description: 'how many runs to list' },
+    all: { type: 'boolean', default: false, description: 'list every run' },
+  },
+});
+
+async function target(stage: string, region: string | undefined): Promise<{ clients: PipelineClients; config: PipelineConfig; where: string }> {
+  if (stage === 'local') {
+    const localDir = process.env.LOCAL_STACK_DIR ? path.resolve(process.env.LOCAL_STACK_DIR) : path.join(ROOT, '.local');
+    const infoFile = path.join(localDir, 'stack.json');
+    if (!existsSync(infoFile)) throw new CliError(`no running local stack (${infoFile} does not exist): start it with npm start, or pass --stage <stage> for AWS`);
+    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { endpoint: string; region: string; dataBucket: string };
+    return {
+      clients: createPipelineClients({ region: info.region, endpoint: info.endpoint, credentials: LOCAL_CREDENTIALS }),
+      config: pipelineConfig('local', info.region, '', info.dataBucket),
+      where: `the local stack at ${info.endpoint}`,
+    };
+  }
+  const credentials = fromNodeProviderChain();
+  const sts = new STSClient({ credentials, ...(region ? { region } : {}) });
+  let resolvedRegion: string;
+  let account: string;
+  try {
+    resolvedRegion = await sts.config.region();
+    account = (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
+  } catch (error) {
+    throw new CliError(`cannot reach AWS for stage ${stage}: ${(error as Error).message}. Set AWS credentials (AWS_PROFILE, ...) and a region (--region or AWS_REGION).`);
+  }
+  return {
+    clients: createPipelineClients({ region: resolvedRegion, credentials }),
+    config: pipelineConfig(stage, resolvedRegion, account),
+    where: `AWS ${resolvedRegion}, account ${account}`,
+  };
+}
+
+function line(run: Run, now: Date): string {
+  const stages = STAGES.filter((name) => name !== 'evaluate' || run.stages.evaluate.status !== 'skipped')
+    .map((name) => `${SYMBOLS[run.stages[name].status]}${name}`)
+    .join(' ');
+  const total = run.outcome.at ? formatDuration(run.outcome.at.getTime() - run.startedAt.getTime()) : '';
+  const current = run.current ? ` (${run.current.stage}${run.current.progress ? ` epoch ${run.current.progress.epoch}/${run.current.progress.epochs}` : ''}, ${formatDuration(stageDuration(run.stages[run.current.stage], now))})` : '';
+  const drops = run.trigger.drops.filter((drop) => !drop.droppedKey.endsWith('classes.txt')).map((drop) => drop.droppedKey.replace(/^incoming\//, ''));
+  const accuracy = run.validationAccuracy !== undefined ? ` ${(run.validationAccuracy * 100).toFixed(2)}%` : '';
+  return [
+    `${run.runId}  ${formatTime(run.startedAt)}  ${OUTCOME_LABELS[run.outcome.status].padEnd(11)}${accuracy}${current}${total ? ` in ${total}` : ''}`,
+    `    ${stages}${drops.length > 0 ? `   from ${drops.slice(0, 2).join(', ')}${drops.length > 2 ? ` +${drops.length - 2}` : ''}` : ''}`,
+    ...(run.outcome.reason ? [`    ${run.outcome.reason}`] : []),
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseCommandLine(COMMAND);
+  const limit = values.all ? Infinity : integerOption(COMMAND, 'limit', values.limit, { min: 1 });
+  const { clients, config, where } = await target(values.stage, values.region);
+  const store = new PipelineStore(clients, config);
+  const first = await store.refresh();
+  if (first.error) throw new CliError(`reading ${where}: ${first.error}`);
+  const shown = first.runs.slice(0, limit);
+  store.want({ runs: shown.map((run) => run.runId) });
+  const snapshot = await store.refresh();
+  const runs = snapshot.runs.slice(0, limit);
+  const byOutcome = new Map<string, number>();
+  for (const run of snapshot.runs) byOutcome.set(OUTCOME_LABELS[run.outcome.status], (byOutcome.get(OUTCOME_LABELS[run.outcome.status]) ?? 0) + 1);
+  const counts = [...byOutcome].map(([name, count]) => `${count} ${name}`).join(', ');
+  console.log(`${snapshot.runs.length} run(s) of stage ${config.stage} in ${where}${counts ? `: ${counts}` : ''}`);
+  if (snapshot.endpoint) console.log(`endpoint ${snapshot.endpoint.name}: ${snapshot.endpoint.status}, serving ${snapshot.endpoint.configName ?? 'nothing'}`);
+  if (runs.length > 0) console.log('');
+  for (const run of runs) console.log(line(run, snapshot.refreshedAt));
+  if (snapshot.runs.length > runs.length) console.log(`\n... and ${snapshot.runs.length - runs.length} older run(s) (--all lists them)`);
+}
+
+main().catch((error: Error) => {
+  console.error(`runs: ${error.message}`);
+  process.exitCode = error instanceof CliError ? 2 : 1;
+});
