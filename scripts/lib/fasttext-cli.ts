@@ -15,7 +15,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempPathFor } from '../../local-stack/src/core/persistence';
 import { SUPERVISED_DEFAULTS } from '../../local-stack/src/providers/sagemaker/model/hyperparameters';
@@ -169,6 +169,41 @@ export interface TestLabelFigures {
 export function hasTestLabel(cli = fastTextCli()): boolean {
   const usage = spawnSync(cli, ['test-label'], { encoding: 'utf8' });
   return `${usage.stdout}${usage.stderr}`.includes('usage: fasttext test-label');
+}
+
+/**
+ * A fastText CLI with `test-label`, for the per-class reference: `FASTTEXT_TEST_LABEL_CLI` when set (an
+ * error if it has no test-label; .ci/run points it at Debian's fastText 0.9.2, extracted privately), else
+ * the reference CLI when it has one; undefined when neither has (the CLI built from the npm sources is 0.1).
+ */
+export function testLabelCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = env.FASTTEXT_TEST_LABEL_CLI;
+  if (configured) {
+    if (!isExecutable(configured) || !hasTestLabel(configured)) throw new Error(`FASTTEXT_TEST_LABEL_CLI=${configured} is not a fastText CLI with test-label`);
+    return configured;
+  }
+  return hasTestLabel() ? fastTextCli() : undefined;
+}
+
+/**
+ * Each label's recall as fastText itself counts it, whatever its version: `fasttext test` (k = 1) on the
+ * label's rows alone answers P@1 = rows of the label predicted as it / rows of the label, to the 3 digits
+ * it prints. (fastText 0.9.2's test-label prints dashes for every recall: facebookresearch/fastText#1072.)
+ */
+export function recallsByTest(model: string, testLines: readonly string[], dir: string, cli = fastTextCli()): Map<string, number> {
+  const byLabel = new Map<string, string[]>();
+  for (const line of testLines) {
+    const label = /^__label__(\S+)/.exec(line)?.[1];
+    if (label === undefined) continue;
+    byLabel.set(label, [...(byLabel.get(label) ?? []), line]);
+  }
+  const recalls = new Map<string, number>();
+  for (const [label, lines] of byLabel) {
+    const file = path.join(dir, `test-recall-${recalls.size}.txt`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    recalls.set(label, parseTestReport(execFileSync(cli, ['test', model, file], { stdio: ['ignore', 'pipe', 'pipe'] }).toString()));
+  }
+  return recalls;
 }
 
 /** `fasttext test-label <model> <file>` (k = 1): precision, recall and F1 per label, keyed without `__label__`. */

@@ -35,6 +35,13 @@ describe('classificationMetrics', () => {
     expect(ordered.confusion[0]).toEqual([0, 0, 0, 1]);
   });
 
+  it('leaves labels only listed (no row has them, none predicted) out of macro-F1', () => {
+    const listed = classificationMetrics(actual, predicted, ['a', 'b', 'c', 'other-models-label']);
+    expect(listed.perClass['other-models-label']).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
+    expect(listed.confusion).toHaveLength(4);
+    expect(listed.macroF1).toBeCloseTo(metrics.macroF1, 12);
+  });
+
   it('refuses predictions that do not line up with the rows', () => {
     expect(() => classificationMetrics(['a', 'b'], ['a'])).toThrow('2 true labels but 1 predictions');
   });

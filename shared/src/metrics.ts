@@ -3,7 +3,8 @@
  * for one prediction a row (k = 1): per label, precision = correct predictions of the label / rows
  * predicted as it, recall = correct / rows of the label (support), F1 their harmonic mean; a label never
  * predicted has precision 0 (fastText prints "--"), and one without rows has recall 0. Accuracy is the
- * share of rows predicted right; macro-F1 the unweighted mean of the labels' F1.
+ * share of rows predicted right; macro-F1 the unweighted mean of the F1 of the labels the rows have or
+ * the model predicted.
  */
 
 export interface ClassMetrics {
@@ -70,7 +71,9 @@ export function classificationMetrics(actual: readonly string[], predicted: read
     const recall = support === 0 ? 0 : hits / support;
     perClass[label] = { precision, recall, f1: f1Of(precision, recall), support };
   });
-  const f1s = Object.values(perClass).map((metrics) => metrics.f1);
+  // Over the labels of these rows and predictions: a label only listed (another model's, say) is no class of this model's.
+  const seen = new Set([...actual, ...predicted]);
+  const f1s = order.filter((label) => seen.has(label)).map((label) => perClass[label]!.f1);
   return {
     rows: actual.length,
     labels: order,

@@ -2,13 +2,13 @@
  * The evaluation stage end to end, on the DBpedia sample: a drop ends in `Model deployed` with the test
  * metrics, and evaluations/<runId>/report.json whose per-class precision and recall are fastText's own
  * (`fasttext test-label` on the same model and test file); a second, deliberately worse drop (the other
- * half of the sample, labels shuffled on most of its rows) ends in `Model rejected`, decided against the model in service on the
+ * half of the sample, labels shuffled on 95% of its rows) ends in `Model rejected`, decided against the model in service on the
  * same test rows, and the endpoint keeps that model.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { classificationMetrics, evaluationReport, seededRandom, type EvaluationReport } from '@pipeline/shared';
-import { fastTextCli, hasTestLabel, testLabel } from '../../scripts/lib/fasttext-cli';
+import { fastTextCli, recallsByTest, testLabel, testLabelCli } from '../../scripts/lib/fasttext-cli';
 import { cliPredictions, DBPEDIA_CSV, downloadModelBin } from '../local-stack/sagemaker-harness';
 import { log, secondsSince, useDeployedStack } from '../support/stack';
 import { temporaryDirectory } from '../support/temporary-directory';
@@ -47,6 +47,9 @@ async function dropSample(folder: string, csv: string): Promise<void> {
 async function report(runId: string): Promise<EvaluationReport> {
   return evaluationReport.parse(JSON.parse(await getText(e2e, `evaluations/${runId}/report.json`)));
 }
+
+/** Half a unit in the last of the 3 significant digits `fasttext test` prints (std::setprecision(3)). */
+const halfUnitOf3Digits = (printed: number): number => (printed === 0 ? 1e-12 : 0.5 * 10 ** (Math.floor(Math.log10(printed)) - 2) + 1e-12);
 
 const lineCount = (text: string): number => text.split('\n').filter((line) => line.trim() !== '').length;
 
@@ -89,27 +92,33 @@ describe('evaluation on the test split', () => {
     const testText = await getText(e2e, `prepared/${servingRunId}/test/test.txt`);
     const testFile = join(temp.dir, 'test.txt');
     writeFileSync(testFile, testText);
-    if (hasTestLabel()) {
-      const reference = testLabel(modelBin, testFile);
+    const rows = testText.split('\n').filter((line) => line.startsWith('__label__'));
+    // Recall as fastText counts it (`fasttext test` on each label's rows: P@1 to 3 significant digits), with any CLI.
+    const recalls = recallsByTest(modelBin, rows, temp.dir);
+    expect([...recalls.keys()].sort()).toEqual([...evaluated.labels].sort());
+    for (const [label, recall] of recalls) {
+      expect([label, Math.abs(evaluated.challenger.perClass[label]!.recall - recall) <= halfUnitOf3Digits(recall)]).toEqual([label, true]);
+    }
+    const withTestLabel = testLabelCli();
+    if (withTestLabel !== undefined) {
+      const reference = testLabel(modelBin, testFile, withTestLabel);
       expect([...reference.keys()].sort()).toEqual([...evaluated.labels].sort());
-      let recalls = 0;
+      let printedRecalls = 0;
       for (const [label, figures] of reference) {
         const ours = evaluated.challenger.perClass[label]!;
-        // test-label prints 6 decimals. fastText 0.9.2 prints dashes for every recall (its per-label gold
-        // counts stay 0: facebookresearch/fastText#1072), so recall is compared where it prints one, and
-        // through the confusion matrix below in any case.
-        expect([label, figures.precision]).toEqual([label, expect.closeTo(ours.precision, 5)]);
+        // test-label prints 6 decimals; a label never predicted has dashes for its precision, as 0 in the report.
+        expect([label, figures.precision ?? 0]).toEqual([label, expect.closeTo(ours.precision, 5)]);
+        // fastText 0.9.2 prints dashes for every recall and an F1 from them (facebookresearch/fastText#1072): compared where printed.
         if (figures.recall !== undefined) {
-          expect([label, figures.recall]).toEqual([label, expect.closeTo(ours.recall, 5)]);
-          recalls++;
+          expect([label, figures.recall, figures.f1]).toEqual([label, expect.closeTo(ours.recall, 5), expect.closeTo(ours.f1, 5)]);
+          printedRecalls++;
         }
       }
-      log(`evaluation: report.json's per-class precision equals ${fastTextCli()} test-label on ${reference.size} labels (recall printed for ${recalls})`);
+      log(`evaluation: report.json's per-class precision equals ${withTestLabel} test-label on ${reference.size} labels (recall printed for ${printedRecalls}), recall equals fasttext test per label on ${recalls.size}`);
     } else {
-      log(`evaluation: ${fastTextCli()} has no test-label (fastText 0.1): per-class figures compared with its predict instead; FASTTEXT_CLI=<fastText 0.9 CLI> compares with test-label`);
+      log(`evaluation: no fastText CLI with test-label (${fastTextCli()} is fastText 0.1; FASTTEXT_TEST_LABEL_CLI=<fastText 0.9 CLI> adds it): recall compared with fasttext test per label, the rest with its predictions`);
     }
     // Either way: the report is what the CLI's own predictions score on the same rows.
-    const rows = testText.split('\n').filter((line) => line.startsWith('__label__'));
     const truth = rows.map((line) => /^__label__(\S+)/.exec(line)![1]!);
     const texts = rows.map((line) => line.replace(/^(__label__\S+\s+)+/, ''));
     const predicted = cliPredictions(modelBin, texts, 1).map((prediction) => prediction.label[0]!.replace(/^__label__/, ''));
@@ -118,10 +127,13 @@ describe('evaluation on the test split', () => {
     expect(evaluated.challenger.confusion).toEqual(cli.confusion);
   }, 300_000);
 
-  it('a worse drop (labels shuffled on most rows): Model rejected against the model in service on the same rows; it keeps serving', async () => {
+  it('a worse drop (labels shuffled on 95% of its rows): Model rejected against the model in service on the same rows; it keeps serving', async () => {
     expect(servingRunId).not.toBe('');
     const seen = e2e.mail.mark();
-    await dropSample('noisy', shuffledLabels(0.8, 12));
+    // 95%: the test rows carry the noise too, so both models lose on the noisy rows; what sets the new model
+    // apart is its training on them. At 80% the gap (3 points in the pipeline, 2.3-3 in CLI trials of this
+    // data and seed) was too close to maxAccuracyDrop's 2 points; at 95% the CLI trials give 5.5-7.
+    await dropSample('noisy', shuffledLabels(0.95, 12));
     const mail = await e2e.mail.next(/^\[local\] (Model rejected|Model deployed|Pipeline failed): /, seen, 240_000);
     expect(mail.subject).toMatch(SUBJECT['Model Rejected']);
     const rejectedRunId = runIdOf(mail);

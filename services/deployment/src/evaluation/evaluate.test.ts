@@ -162,6 +162,31 @@ describe('the end of a run evaluation', () => {
     expect(sagemaker).toHaveReceivedCommandWith(UpdateEndpointCommand, { EndpointName: config.endpointName, EndpointConfigName: job });
   });
 
+  it("lists a label only the champion predicts in both models' matrices, and in neither macro-F1", async () => {
+    const championWithOldClass = [...GOOD.slice(0, 9), 'retired'];
+    world({ challenger: GOOD, champion: championWithOldClass });
+    serving(previousJob);
+
+    await handleTransformJobStateChange(event(championJob), deps);
+
+    const report = writtenReport();
+    expect(report.labels).toEqual(['a', 'b', 'retired']);
+    expect(report.challenger.confusion).toEqual([
+      [6, 0, 0],
+      [1, 3, 0],
+      [0, 0, 0],
+    ]);
+    expect(report.champion!.confusion).toEqual([
+      [6, 0, 0],
+      [1, 2, 1],
+      [0, 0, 0],
+    ]);
+    expect(report.challenger.perClass.retired).toEqual({ precision: 0, recall: 0, f1: 0, support: 0 });
+    // the challenger's macro-F1 is over a and b, as when no champion is in service
+    expect(report.challenger.macroF1).toBeCloseTo((12 / 13 + 6 / 7) / 2, 12);
+    expect(report.champion!.macroF1).toBeCloseTo((12 / 13 + 2 / 3 + 0) / 3, 12);
+  });
+
   it('rejects a model worse than the one in service on the same rows, with the test metrics in Model Rejected', async () => {
     world({ challenger: FAIR, champion: GOOD });
     serving(previousJob);

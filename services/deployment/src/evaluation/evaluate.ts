@@ -122,17 +122,23 @@ export async function buildReport(deps: DeploymentDeps, runId: string, challenge
   const rows = await readTestRows(s3, config.dataBucket, runId);
   const truth = rows.map((row) => row.label);
   const labels = [...new Set(truth)].sort();
-  const metricsOf = async (evaluated: Evaluated) => {
+  const predictionsOf = async (evaluated: Evaluated) => {
     const key = evaluationOutputKey(runId, evaluated.jobName);
     const predicted = parsePredictions(await readText(s3, config.dataBucket, key), `s3://${config.dataBucket}/${key}`);
     if (predicted.length !== truth.length) {
       throw new Error(`${evaluated.jobName} predicted ${predicted.length} rows of the ${truth.length} test rows: its output does not line up with the test split`);
     }
-    return modelEvaluationOf(classificationMetrics(truth, predicted, labels), { trainingJob: evaluated.modelName, modelArtifact: evaluated.modelArtifact });
+    return predicted;
   };
-  const [challengerEvaluation, championEvaluation] = await Promise.all([metricsOf(challenger), champion && metricsOf(champion)]);
-  // Labels only a model predicted (none of the test rows has them) extend the list: both models' matrices use the union.
-  const allLabels = [...labels, ...Object.keys(challengerEvaluation.perClass).filter((label) => !labels.includes(label))];
+  const [challengerPredicted, championPredicted] = await Promise.all([predictionsOf(challenger), champion && predictionsOf(champion)]);
+  // Labels only a model predicted (none of the test rows has them: a champion trained on other classes, say) extend the
+  // list after the test rows' labels, so that both models' matrices share report.labels.
+  const predictedLabels = new Set([...challengerPredicted, ...(championPredicted ?? [])]);
+  const allLabels = [...labels, ...[...predictedLabels].filter((label) => !labels.includes(label)).sort()];
+  const evaluationOf = (evaluated: Evaluated, predicted: string[]) =>
+    modelEvaluationOf(classificationMetrics(truth, predicted, allLabels), { trainingJob: evaluated.modelName, modelArtifact: evaluated.modelArtifact });
+  const challengerEvaluation = evaluationOf(challenger, challengerPredicted);
+  const championEvaluation = champion && championPredicted && evaluationOf(champion, championPredicted);
   const gate = evaluateQualityGate(
     challengerEvaluation.accuracy,
     championEvaluation ? { modelName: champion!.modelName, accuracy: championEvaluation.accuracy } : undefined,
