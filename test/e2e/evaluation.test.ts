@@ -11,6 +11,8 @@ import { classificationMetrics, evaluationReport, seededRandom, type EvaluationR
 import { fastTextCli, recallsByTest, testLabel, testLabelCli } from '../../scripts/lib/fasttext-cli';
 import { cliPredictions, DBPEDIA_CSV, downloadModelBin } from '../local-stack/sagemaker-harness';
 import { log, secondsSince, useDeployedStack } from '../support/stack';
+import { pipelineConfig } from '../../console/src/data/clients';
+import { PipelineStore } from '../../console/src/data/store';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { describeEndpoint, drop, getText, listKeys, readManifest, runIdOf, SUBJECT, waitForLabeled } from './support';
 
@@ -162,5 +164,16 @@ describe('evaluation on the test split', () => {
     expect(mail.text).toContain('the model in service keeps serving');
     const endpoint = await describeEndpoint(e2e);
     expect(endpoint).toMatchObject({ EndpointStatus: 'InService', EndpointConfigName: `mlp-local-${servingRunId}` });
+
+    // The console reads both reports as the deployment service wrote them, and shows each run's evaluation.
+    const store = new PipelineStore(e2e, pipelineConfig(e2e.info.stage, e2e.info.region, '', e2e.info.dataBucket));
+    await store.refresh();
+    store.want({ runs: [servingRunId, rejectedRunId] });
+    const snapshot = await store.refresh();
+    expect(snapshot.reports.get(rejectedRunId)).toEqual(evaluated);
+    const shown = (runId: string) => snapshot.runs.find((run) => run.runId === runId)!;
+    expect(shown(rejectedRunId).stages.evaluate).toMatchObject({ status: 'succeeded', detail: `test accuracy ${percent(evaluated.challenger.accuracy)} on ${evaluated.testRows} rows` });
+    expect(shown(rejectedRunId).stages.deploy.status).toBe('rejected');
+    expect(shown(servingRunId).stages.evaluate.status).toBe('succeeded');
   }, 300_000);
 });
