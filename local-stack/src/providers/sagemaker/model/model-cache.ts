@@ -12,8 +12,8 @@
  * On disk, `<dir>/<hash of that file>.bin` keeps the extracted `model.bin` of the `maxExtracted` most
  * recent artifacts: a model leaves the process, or the stack restarts, and the next load reads
  * model.bin as `fasttext predict` does, without gunzipping the archive again. A training job puts its
- * model.bin there when it writes the artifact (`keepExtracted`), and the cache loads it then, so its
- * evaluation neither extracts nor parses it.
+ * model.bin there when it writes the artifact (`keepExtracted`), and the cache loads it then and has the
+ * prediction pool's workers take it, so its evaluation neither extracts nor parses it nor waits for them.
  */
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
@@ -52,8 +52,11 @@ export class ModelCache {
     private readonly objects: ObjectStore,
     /** Where extracted models are kept. */
     private readonly dir: string,
-    /** Told when a model leaves the process (the prediction pool drops it from its workers). */
-    private readonly hosting: { release(modelId: number): void } | undefined,
+    /**
+     * Told when a model leaves the process (the prediction pool drops it from its workers), and when one a
+     * training job just wrote is loaded (the pool gets its workers ready for it); warmed when a training job starts.
+     */
+    private readonly hosting: { release(modelId: number): void; prepare?(modelId: number, model: FastTextModel): void; warm?(): void } | undefined,
     private readonly maxIdle = 2,
     private readonly maxExtracted = 4,
   ) {}
@@ -82,9 +85,17 @@ export class ModelCache {
     }
     await this.pruneExtracted();
     void this.acquire(modelDataUrl).then(
-      (lease) => lease.release(),
+      (lease) => {
+        this.hosting?.prepare?.(lease.modelId, lease.model);
+        lease.release();
+      },
       () => undefined, // whoever uses the model gets the error
     );
+  }
+
+  /** A training job started: its model is evaluated in large batches once written, so the pool starts its workers now. */
+  expectModel(): void {
+    this.hosting?.warm?.();
   }
 
   /** The model of the artifact at `modelDataUrl`, loaded unless it is already; throws ModelLoadError. */

@@ -113,7 +113,11 @@ export interface TrainingJobsOptions {
   maxConcurrentJobs: number;
   logger: LocalStackLogger;
   /** Keeps the model.bin of each artifact written, so that serving and batch transform need not extract it (the ModelCache). */
-  extractedModels?: { keepExtracted(modelDataUrl: string, modelBin: string): Promise<void> };
+  extractedModels?: {
+    keepExtracted(modelDataUrl: string, modelBin: string): Promise<void>;
+    /** A model is being trained (serving and batch transform get ready for it meanwhile). */
+    expectModel?(): void;
+  };
 }
 
 function artifactLocation(outputPath: string, jobName: string): { bucket: string; key: string; uri: string } {
@@ -300,6 +304,7 @@ export class TrainingJobs {
       checkStop();
 
       job.TrainingStartTime = Date.now();
+      this.options.extractedModels?.expectModel?.();
       await this.transition(job, 'Downloading', 'Downloading input data');
       await rm(workDir, { recursive: true, force: true });
       const staged: StagedChannel[] = [];

@@ -213,7 +213,7 @@ export class TransformJobs {
     let lease: ModelLease | undefined;
     try {
       job.TransformStartTime = Date.now();
-      // The workers start in the background; a batch runs on the event loop until they are up.
+      // The workers start in the background (a training job that wrote the model started them already); a batch waits for them.
       this.options.pool.warm();
       const { TransformInput: input, TransformOutput: output } = job.Definition;
       const format = this.format(input.ContentType);
