@@ -34,6 +34,7 @@ import { EcrProvider } from './providers/ecr';
 import { EventsProvider } from './providers/events';
 import { GlueProvider } from './providers/glue';
 import { LambdaProvider } from './providers/lambda';
+import { LogsProvider } from './providers/logs';
 import { S3Provider } from './providers/s3';
 import { SageMakerProvider } from './providers/sagemaker';
 import { SesProvider } from './providers/ses';
@@ -85,6 +86,7 @@ export interface StackProviders {
   sqs: SqsProvider;
   events: EventsProvider;
   lambda: LambdaProvider;
+  logs: LogsProvider;
   glue: GlueProvider;
   sagemaker: SageMakerProvider;
   ses: SesProvider;
@@ -117,6 +119,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
   const common = { stateDir: options.stateDir, region: REGION, logger: options.logger };
   // Providers reach each other through these late-bound references: each needs another that is built after it.
   const late: { lambda?: LambdaProvider; sqs?: SqsProvider } = {};
+  const logs = new LogsProvider(common);
   const sqs = new SqsProvider({ ...common, baseUrl: options.url });
   const events = new EventsProvider({
     ...common,
@@ -134,6 +137,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     endpointUrl: options.url,
     queues: sqs.service,
     eventBus: events,
+    logs: logs.service,
     invocationFailureRate: chaos.invocationFailureRate,
     random: createRandom(chaos.seed),
     asyncRetryBaseDelayMs: tuning.lambdaAsyncRetryBaseDelayMs,
@@ -146,8 +150,9 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     sqs,
     events,
     lambda,
-    glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION }),
-    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads }),
+    logs,
+    glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION, logs: logs.service }),
+    sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads, logs: logs.service }),
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
     sts: new StsProvider(),
   };
@@ -170,8 +175,9 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
 
 /** The providers in the order the server starts them (and stops them in reverse). */
 export function providersInStartOrder(providers: StackProviders): Provider[] {
-  // SQS before EventBridge before Lambda, CloudFormation last: stopped in reverse, nothing in flight is dropped.
-  return [providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts, providers.ecr, providers.cloudformation];
+  // CloudWatch Logs first (stopped last: what the others print while they stop is kept), SQS before EventBridge
+  // before Lambda, CloudFormation last: stopped in reverse, nothing in flight is dropped.
+  return [providers.logs, providers.s3, providers.sqs, providers.events, providers.lambda, providers.glue, providers.sagemaker, providers.ses, providers.sts, providers.ecr, providers.cloudformation];
 }
 
 /**
@@ -181,7 +187,7 @@ export function providersInStartOrder(providers: StackProviders): Provider[] {
 function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>, url: () => string): DeployTargets {
   let client: S3Client | undefined;
   const s3 = () => (client ??= new S3Client({ endpoint: url(), region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
-  const { lambda, events, sqs, glue } = providers;
+  const { lambda, events, sqs, glue, logs } = providers;
   const ignoring = (...codes: string[]) => (error: unknown) => {
     if (!codes.includes((error as Error).name)) throw error;
   };
@@ -299,6 +305,20 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
       deleteEventSourceMapping: async (uuid) => {
         try {
           lambda.service.deleteEventSourceMapping(uuid);
+        } catch (error) {
+          ignoring('ResourceNotFoundException')(error);
+        }
+      },
+    },
+    logs: {
+      logGroupExists: async (name) => logs.service.hasLogGroup(name),
+      putLogGroup: async (spec) => {
+        if (!logs.service.hasLogGroup(spec.name)) logs.service.createLogGroup({ name: spec.name });
+        logs.service.putRetentionPolicy(spec.name, spec.retentionInDays);
+      },
+      deleteLogGroup: async (name) => {
+        try {
+          logs.service.deleteLogGroup(name);
         } catch (error) {
           ignoring('ResourceNotFoundException')(error);
         }

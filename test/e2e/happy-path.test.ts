@@ -3,6 +3,7 @@
  * serving endpoint; a second drop retrains on the union of both drops and replaces the model
  * blue/green while a client keeps querying, without one failed request.
  */
+import { CloudWatchLogsClient, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { log, secondsSince, useDeployedStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import {
@@ -12,6 +13,7 @@ import {
   dropWithClasses,
   endpointTestAccuracy,
   EndpointProber,
+  glueRuns,
   invokeRaw,
   manifestSourceKeys,
   readManifest,
@@ -86,6 +88,20 @@ describe('happy path', () => {
 
     // the served model is the one trained: it labels the run's held-out test split about as well as the email says
     expect(await endpointTestAccuracy(e2e, firstRunId)).toBeGreaterThan(accuracy - 0.05);
+
+    // the run's Glue output and training log are in CloudWatch Logs, where AWS puts them
+    const logs = new CloudWatchLogsClient({ endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } });
+    try {
+      const run = (await glueRuns(e2e)).find((candidate) => candidate.Arguments?.['--run_id'] === firstRunId)!;
+      const glueOutput = await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws-glue/python-jobs/output', logStreamNames: [run.Id!] }));
+      expect(glueOutput.events?.map((event) => event.message)).toContainEqual(expect.stringMatching(new RegExp(`^preprocess: run ${firstRunId}: 14000 input rows -> train \\d+`)));
+      const { logStreams } = await logs.send(new DescribeLogStreamsCommand({ logGroupName: '/aws/sagemaker/TrainingJobs', logStreamNamePrefix: `mlp-local-${firstRunId}/` }));
+      expect(logStreams?.map((stream) => stream.logStreamName)).toEqual([expect.stringMatching(new RegExp(`^mlp-local-${firstRunId}/algo-1-\\d{10}$`))]);
+      const training = await logs.send(new GetLogEventsCommand({ logGroupName: '/aws/sagemaker/TrainingJobs', logStreamName: logStreams![0]!.logStreamName, startFromHead: true }));
+      expect(training.events?.map((event) => event.message)).toEqual(expect.arrayContaining([expect.stringMatching(/^#epochs \d+: trained in/), 'Completed: Training job completed']));
+    } finally {
+      logs.destroy();
+    }
   }, 240_000);
 
   it('a second drop retrains on the union of both drops; the model is replaced with no failed request', async () => {

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { type AwsRequest, type EventBridgeEvent, type ObjectStore } from '../../local-stack/src/core/types';
 import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
+import { LogsService } from '../../local-stack/src/providers/logs';
 import { temporaryDirectory, type TemporaryDirectory } from '../support/temporary-directory';
 import { waitFor } from '../support/wait';
 
@@ -44,6 +45,7 @@ describe('Glue provider', () => {
   let dir: string;
   let events: EventBridgeEvent[];
   let provider: GlueProvider;
+  let logs: LogsService;
 
   const script = (body: string) => {
     rmSync(path.join(dir, 'objects'), { recursive: true, force: true });
@@ -58,6 +60,7 @@ describe('Glue provider', () => {
       events: { publish: async (event) => void events.push(event as EventBridgeEvent) },
       endpointUrl: () => 'http://127.0.0.1:1',
       region: 'us-east-1',
+      logs,
     });
     glue.putJob({
       Name: JOB,
@@ -75,10 +78,12 @@ describe('Glue provider', () => {
     temp = temporaryDirectory('glue');
     dir = temp.dir;
     events = [];
+    logs = new LogsService({ stateDir: path.join(dir, 'state'), region: 'us-east-1' });
     provider = newProvider();
   });
   afterEach(async () => {
     await provider.stop();
+    logs.stop();
     temp.remove();
   });
 
@@ -104,6 +109,17 @@ describe('Glue provider', () => {
     await call(provider, 'StartJobRun', { JobName: JOB });
     const event = await waitFor('the failure event', terminalEvent, 10_000);
     expect(event.detail).toMatchObject({ state: 'FAILED', message: 'nothing usable in the input' });
+  });
+
+  it("writes a run's stdout to /aws-glue/python-jobs/output and its stderr to .../error, in a stream named by the run id", async () => {
+    script('import sys\nprint("rows read: 3")\nprint("r\\u00e9sum\\u00e9", flush=True)\nsys.stderr.write("WARNING: 1 row skipped\\nTraceback: none\\nno newline at the end")\n');
+    const { JobRunId } = (await call(provider, 'StartJobRun', { JobName: JOB })) as { JobRunId: string };
+    await waitFor('the state change event', terminalEvent, 10_000);
+    const messages = (group: string) => logs.filterLogEvents({ group, streamNames: [JobRunId] }).events.map((event) => event.message);
+    expect(messages('/aws-glue/python-jobs/output')).toEqual(['rows read: 3', 'résumé']);
+    expect(messages('/aws-glue/python-jobs/error')).toEqual(['WARNING: 1 row skipped', 'Traceback: none', 'no newline at the end']);
+    const { JobRun } = await call(provider, 'GetJobRun', { JobName: JOB, RunId: JobRunId });
+    expect(JobRun).toMatchObject({ LogGroupName: '/aws-glue/python-jobs' });
   });
 
   it('refuses a second concurrent run, and stops a run on request', async () => {

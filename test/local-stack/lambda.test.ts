@@ -127,6 +127,32 @@ describe('Lambda provider', () => {
     expect((await invoke('callback', { value: 7 })).body).toEqual({ viaCallback: 7 });
   });
 
+  it("writes each invocation's output to /aws/lambda/<function>, one stream per instance, between START and END / REPORT", async () => {
+    wired.lambda.service.createFunction({ name: 'logged', handler: 'nested/esm.handler', codeDir: code, maxConcurrency: 2 });
+    wired.lambda.service.createFunction({ name: 'logged-echo', handler: 'echo.handler', codeDir: code });
+    await Promise.all([invoke('logged', { n: 1 }), invoke('logged', { n: 2 })]);
+    await invoke('logged', { n: 3 });
+    const logs = wired.logs.service;
+    const streams = logs.describeLogStreams({ group: '/aws/lambda/logged' }).logStreams;
+    expect(streams).toHaveLength(2);
+    for (const stream of streams) expect(stream.logStreamName).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+    const events = logs.filterLogEvents({ group: '/aws/lambda/logged' }).events;
+    const requestIds = [...new Set(events.map((event) => /^START RequestId: (\S+)/.exec(event.message)?.[1]).filter(Boolean))];
+    expect(requestIds).toHaveLength(3);
+    for (const requestId of requestIds) {
+      const own = events.filter((event) => event.message.includes(requestId!));
+      // One stream holds the whole invocation, in Lambda's order.
+      expect(new Set(own.map((event) => event.logStreamName)).size).toBe(1);
+      expect(own.map((event) => event.message.split(/[\t ]/)[0]!.replace(/^\d{4}-.*Z$/, '<time>'))).toEqual(['START', '<time>', 'END', 'REPORT']);
+      expect(own[1]!.message).toMatch(new RegExp(`^\\S+Z\\t${requestId}\\tINFO\\tesm handler got \\{"n":\\d\\}$`));
+      expect(own[3]!.message).toMatch(new RegExp(`^REPORT RequestId: ${requestId}\\tDuration: [\\d.]+ ms\\tBilled Duration: \\d+ ms\\tMemory Size: 128 MB\\tMax Memory Used: \\d+ MB`));
+    }
+    // The handler's context names the stream its output goes to.
+    const echo = await invoke('logged-echo', {});
+    expect(echo.body.logGroupName).toBe('/aws/lambda/logged-echo');
+    expect(logs.describeLogStreams({ group: '/aws/lambda/logged-echo' }).logStreams.map((stream) => stream.logStreamName)).toEqual([echo.body.logStreamName]);
+  });
+
   it('reports handler errors with X-Amz-Function-Error', async () => {
     wired.lambda.service.createFunction({ name: 'fail', handler: 'fail.handler', codeDir: code });
     const response = await invoke('fail', {});

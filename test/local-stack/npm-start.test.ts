@@ -104,6 +104,19 @@ describe('npm start', () => {
     const again = new S3Client({ endpoint: running.info.endpoint, region: info.region, credentials, forcePathStyle: true });
     const kept = await again.send(new GetObjectCommand({ Bucket: info.dataBucket, Key: 'notes/kept.txt' }));
     expect(await kept.Body!.transformToString()).toBe('survives a restart');
+
+    // The terminal shows a handler's warning in one line; START / REPORT and info lines are in CloudWatch Logs only.
+    await again.send(new PutObjectCommand({ Bucket: info.dataBucket, Key: 'incoming/npm-start/customers.csv', Body: 'id,name,email,country,signup\n1,Ann,ann@example.com,SE,2024-01-01\n' }));
+    const warning = await waitFor(
+      `the terminal to show the rejected drop (output so far: ${running.output()})`,
+      () => running!.output().split('\n').find((line) => line.includes('[lambda:ml-pipeline-ingestion-local-ingestDrop]') && line.includes('drop rejected')),
+      60_000,
+      50,
+    );
+    expect(warning).toMatch(/^\S+Z WARN \[local-stack\] \[lambda:ml-pipeline-ingestion-local-ingestDrop\] drop rejected \{"key":"incoming\/npm-start\/customers\.csv",/);
+    const functionLines = running.output().split('\n').filter((line) => line.includes('[lambda:'));
+    expect(functionLines.filter((line) => !/ (WARN|ERROR) \[local-stack\] \[lambda:/.test(line))).toEqual([]);
+    expect(running.output()).not.toMatch(/START RequestId|REPORT RequestId/);
     expect(await terminate(running)).toBe(0);
   }, 200_000);
 });

@@ -142,6 +142,15 @@ describe('a BlazingText training job', () => {
     expect(log).toContain('Completed: Training job completed');
   });
 
+  it('writes the same log to CloudWatch Logs: /aws/sagemaker/TrainingJobs, stream <job>/algo-1-<epoch>', async () => {
+    const { logStreams } = stack.logs.service.describeLogStreams({ group: '/aws/sagemaker/TrainingJobs', prefix: 'dbpedia-small/' });
+    expect(logStreams.map((entry) => entry.logStreamName)).toEqual([`dbpedia-small/algo-1-${Math.floor(job.CreationTime!.getTime() / 1000)}`]);
+    const messages = stack.logs.service.getLogEvents({ group: '/aws/sagemaker/TrainingJobs', stream: logStreams[0]!.logStreamName, startFromHead: true }).events.map((event) => event.message);
+    const file = (await stack.sagemaker.readTrainingJobLog('dbpedia-small'))!.trim().split('\n').map((line) => line.slice(line.indexOf(' ') + 1));
+    expect(messages).toEqual(file);
+    expect(messages.at(-1)).toContain('Completed: Training job completed');
+  });
+
   it('is listed, newest first, and filtered by name and status', async () => {
     const listed = await stack.client.sagemaker.send(new ListTrainingJobsCommand({ NameContains: 'DBPEDIA-S', StatusEquals: 'Completed' }));
     expect(listed.TrainingJobSummaries?.map((summary) => summary.TrainingJobName)).toEqual(['dbpedia-small']);

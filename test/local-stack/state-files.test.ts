@@ -14,6 +14,7 @@ import { CloudFormationEngine } from '../../local-stack/src/providers/cloudforma
 import { EventsProvider } from '../../local-stack/src/providers/events/provider';
 import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
 import { LambdaProvider } from '../../local-stack/src/providers/lambda/provider';
+import { LogsProvider } from '../../local-stack/src/providers/logs/provider';
 import { SesProvider } from '../../local-stack/src/providers/ses/provider';
 import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
 import { writeZip } from './fixtures/functions';
@@ -130,6 +131,24 @@ describe('state files after a crash in the middle of a write', () => {
     const response = await new GlueProvider(options).handle({ ...request('POST', { headers: { 'x-amz-target': 'AWSGlue.GetJob' } }, { JobName: 'kept' }), service: 'glue' });
     expect(JSON.parse(String(response.body))).toMatchObject({ Job: { Name: 'kept' } });
     expect(tempFilesIn(path.join(stateDir, 'glue'))).toEqual([]);
+  });
+
+  it('CloudWatch Logs: groups.json and the group journals', async () => {
+    const first = new LogsProvider({ stateDir, region: REGION });
+    first.service.createLogGroup({ name: '/kept', retentionInDays: 7 });
+    first.service.put('/kept', 'stream', 'a line');
+    first.service.putRetentionPolicy('/kept', 14);
+    await first.stop();
+    const journals = path.join(stateDir, 'logs', 'groups', readdirSync(path.join(stateDir, 'logs', 'groups'))[0]!);
+    plantTornWrite(path.join(stateDir, 'logs', 'groups.json'));
+    // The journal is appended to, never replaced; a temporary file beside it is what a kill leaves of another write.
+    plantTornWrite(path.join(journals, readdirSync(journals)[0]!));
+
+    const logs = new LogsProvider({ stateDir, region: REGION });
+    const response = await logs.handle({ ...request('POST', { headers: { 'x-amz-target': 'Logs_20140328.FilterLogEvents' } }, { logGroupName: '/kept' }), service: 'logs' });
+    expect(JSON.parse(String(response.body))).toMatchObject({ events: [{ logStreamName: 'stream', message: 'a line' }] });
+    expect(logs.service.describeLogGroups({}).logGroups).toEqual([expect.objectContaining({ logGroupName: '/kept', retentionInDays: 14 })]);
+    expect([...tempFilesIn(path.join(stateDir, 'logs')), ...tempFilesIn(journals)]).toEqual([]);
   });
 
   it('CloudFormation: the stack records', async () => {

@@ -14,6 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -74,6 +75,7 @@ const CLIENTS = {
   sqs: (config: ClientConfig) => new SQSClient(config),
   events: (config: ClientConfig) => new EventBridgeClient(config),
   lambda: (config: ClientConfig) => new LambdaClient(config),
+  logs: (config: ClientConfig) => new CloudWatchLogsClient(config),
   sagemaker: (config: ClientConfig) => new SageMakerClient(config),
   runtime: (config: ClientConfig) => new SageMakerRuntimeClient(config),
   ses: (config: ClientConfig) => new SESv2Client(config),
@@ -136,6 +138,10 @@ export class ProviderStack {
 
   get sagemaker(): StackProviders['sagemaker'] {
     return this.providers.sagemaker;
+  }
+
+  get logs(): StackProviders['logs'] {
+    return this.providers.logs;
   }
 
   /** Settings for an SDK v3 client pointed at the stack (no SDK retries: every failure is seen). */
@@ -300,6 +306,7 @@ export interface DeployedStack {
   sagemaker: SageMakerClient;
   runtime: SageMakerRuntimeClient;
   sqs: SQSClient;
+  logs: CloudWatchLogsClient;
   classifier: TextClassifier;
   mail: MailWatcher;
   stop(): Promise<void>;
@@ -340,6 +347,7 @@ export async function startDeployedStack(localDir: string, options: DeployedStac
     sagemaker: new SageMakerClient(config),
     runtime: new SageMakerRuntimeClient(config),
     sqs: new SQSClient(config),
+    logs: new CloudWatchLogsClient(config),
   };
   let stopped = false;
   return {

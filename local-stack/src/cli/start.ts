@@ -20,7 +20,9 @@ const COMMAND = defineCommand({
     'Runs the local stack in the foreground until Ctrl-C or SIGTERM: packages the four services when they changed, deploys ' +
     'them into itself and writes .local/stack.json when ready; prints the console URL and a line per stage of each run. ' +
     'Environment: LOCAL_STACK_PORT (default 4566, 0 for a free port), LOCAL_STACK_DIR (default .local), ' +
-    'LOCAL_STACK_LOG_LEVEL=debug, LOCAL_STACK_CHAOS, LOCAL_STACK_FOLLOW=0 (no run lines).',
+    'LOCAL_STACK_LOG_LEVEL=debug (every request, and all function output, in the terminal), LOCAL_STACK_CHAOS, ' +
+    'LOCAL_STACK_FOLLOW=0 (no run lines). The terminal shows warnings and errors, handlers\' included, one line each; ' +
+    'everything functions, Glue jobs and training jobs print is in CloudWatch Logs (npx serverless logs -f <function> --stage local).',
   options: {},
 });
 
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
   say(`emails      ${info.mailDir}`);
   say(`console     ${info.consoleUrl}`);
   say(`stack info  ${stack.infoFile}`);
+  say(`logs        npx serverless logs -f <function> --stage local (in services/<name>), or aws logs tail /aws/lambda/<function name> --endpoint-url ${info.endpoint}`);
   say(`try: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_DEFAULT_REGION=${info.region} aws --endpoint-url ${info.endpoint} s3 ls s3://${info.dataBucket}/`);
   // One line per stage of each run, from the same data layer as the console (LOCAL_STACK_FOLLOW=0: none).
   const follow = process.env.LOCAL_STACK_FOLLOW === '0' ? undefined : followStack(stack, say);

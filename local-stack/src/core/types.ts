@@ -113,6 +113,15 @@ export interface EventPublisher {
 }
 
 /**
+ * Where providers write what their functions, jobs and trainers print (CloudWatch Logs, in-process):
+ * one event per call, into a group and stream created on first use, as Lambda, Glue and SageMaker do
+ * on AWS. Never throws and never waits: a lost log line must not fail the work that wrote it.
+ */
+export interface LogSink {
+  put(group: string, stream: string, message: string, timestamp?: number): void;
+}
+
+/**
  * The S3 provider's object store, for other providers that read and write objects in-process
  * (SageMaker training channels and model artifacts). Writes behave as a PutObject would,
  * including the `Object Created` event for buckets that enable EventBridge notifications.

@@ -189,6 +189,21 @@ export class ResourceLayer {
       return { physicalId: name, attributes: { Arn: arn, EventBusName: eventBusName } };
     };
 
+    const logGroup: ResourceHandler = {
+      replaceOn: ['LogGroupName'],
+      create: async (properties, context) => {
+        const name = optionalString(properties.LogGroupName) ?? generatedName(context, 512);
+        if (await targets.logs.logGroupExists(name)) throw new ResourceFailure(`Resource of type 'AWS::Logs::LogGroup' with identifier '${name}' already exists.`);
+        return putLogGroup(name, properties);
+      },
+      update: async (properties, previous) => putLogGroup(previous.physicalId, properties),
+      delete: async (previous) => targets.logs.deleteLogGroup(previous.physicalId),
+    };
+    const putLogGroup = async (name: string, properties: Properties): Promise<Provisioned> => {
+      await targets.logs.putLogGroup({ name, retentionInDays: optionalNumber(properties.RetentionInDays) });
+      return { physicalId: name, attributes: { Arn: this.arn('logs', `log-group:${name}:*`) } };
+    };
+
     const glueJob: ResourceHandler = {
       replaceOn: ['Name'],
       create: async (properties, context) => putJob(optionalString(properties.Name) ?? generatedName(context, 255), properties),
@@ -236,16 +251,7 @@ export class ResourceLayer {
         update: async (_properties, previous) => previous,
         delete: async () => undefined,
       },
-      // CloudWatch Logs is not emulated yet: a log group is recorded, with the ARN AWS would give it.
-      'AWS::Logs::LogGroup': {
-        replaceOn: ['LogGroupName'],
-        create: async (properties, context) => {
-          const name = optionalString(properties.LogGroupName) ?? generatedName(context, 512);
-          return { physicalId: name, attributes: { Arn: this.arn('logs', `log-group:${name}:*`) } };
-        },
-        update: async (_properties, previous) => previous,
-        delete: async () => undefined,
-      },
+      'AWS::Logs::LogGroup': logGroup,
       'AWS::Lambda::Function': lambdaFunction,
       // Versions are immutable: any change is a new version. The local stack serves $LATEST.
       'AWS::Lambda::Version': {

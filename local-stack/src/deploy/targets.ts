@@ -77,6 +77,12 @@ export interface GlueJobSpec {
   description?: string;
 }
 
+export interface LogGroupSpec {
+  name: string;
+  /** Undefined: the events never expire. */
+  retentionInDays?: number;
+}
+
 export interface DeployTargets {
   s3: {
     bucketExists(name: string): Promise<boolean>;
@@ -108,6 +114,12 @@ export interface DeployTargets {
     /** Returns the mapping's UUID. */
     createEventSourceMapping(spec: EventSourceMappingSpec): Promise<string>;
     deleteEventSourceMapping(uuid: string): Promise<void>;
+  };
+  logs: {
+    logGroupExists(name: string): Promise<boolean>;
+    /** Creates the group if it does not exist, then sets its retention (events kept). */
+    putLogGroup(spec: LogGroupSpec): Promise<void>;
+    deleteLogGroup(name: string): Promise<void>;
   };
   glue: {
     /** Creates or replaces the job. */

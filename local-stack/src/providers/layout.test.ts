@@ -34,7 +34,7 @@ function imports(file: string): string[] {
 
 describe('the provider layout', () => {
   it('has a provider, a public index, a wire side and a model in every provider folder', () => {
-    expect(providers.sort()).toEqual(['cloudformation', 'ecr', 'events', 'glue', 'lambda', 's3', 'sagemaker', 'ses', 'sqs', 'sts']);
+    expect(providers.sort()).toEqual(['cloudformation', 'ecr', 'events', 'glue', 'lambda', 'logs', 's3', 'sagemaker', 'ses', 'sqs', 'sts']);
     for (const provider of providers) {
       const folder = path.join(PROVIDERS, provider);
       const where = `providers/${provider}`;

@@ -1,6 +1,6 @@
 /** Glue's operations (AWSGlue JSON 1.1), as far as the pipeline uses them: jobs, runs, stopping runs. */
 import { AwsError } from '../../core/types';
-import type { GlueService } from './model/service';
+import { GLUE_LOG_GROUP, type GlueService } from './model/service';
 import type { GlueJobRun } from './model/state';
 
 type Input = Record<string, unknown>;
@@ -44,5 +44,5 @@ function stringField(input: Input, name: string): string {
 
 function publicRun(run: GlueJobRun): Omit<GlueJobRun, 'LogFile'> & { LogGroupName: string } {
   const { LogFile: _logFile, ...rest } = run;
-  return { ...rest, LogGroupName: '/aws-glue/python-jobs' };
+  return { ...rest, LogGroupName: GLUE_LOG_GROUP };
 }

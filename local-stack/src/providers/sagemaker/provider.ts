@@ -11,7 +11,7 @@ import { jsonErrorResponse, toAwsError } from '../../core/errors';
 import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { silentLogger, type LocalStackLogger } from '../../core/logger';
 import { bindOperations, declareOperations } from '../../core/operations';
-import type { AwsRequest, AwsResponse, EventPublisher, ObjectStore, OperationDeclarations, Provider } from '../../core/types';
+import type { AwsRequest, AwsResponse, EventPublisher, LogSink, ObjectStore, OperationDeclarations, Provider } from '../../core/types';
 import { EndpointConfigs } from './model/endpoint-configs';
 import { Endpoints } from './model/endpoints';
 import { ModelCache } from './model/model-cache';
@@ -36,6 +36,8 @@ export interface SageMakerProviderOptions {
   objects: ObjectStore;
   events: EventPublisher;
   logger?: LocalStackLogger;
+  /** CloudWatch Logs: training jobs write to /aws/sagemaker/TrainingJobs. */
+  logs?: LogSink;
   /** fastText threads per training job (default: every core). */
   trainingThreads?: number;
   /** Training jobs allowed to run at once before CreateTrainingJob answers ResourceLimitExceeded (default 4). */
@@ -82,6 +84,7 @@ export class SageMakerProvider implements Provider {
       maxConcurrentJobs: options.maxConcurrentTrainingJobs ?? 4,
       logger,
       extractedModels: this.modelCache,
+      logs: options.logs,
     });
     this.models = new Models(root);
     this.configs = new EndpointConfigs(root, this.models);

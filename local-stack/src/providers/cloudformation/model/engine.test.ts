@@ -23,6 +23,7 @@ function memoryProviders() {
   const rules = new Map<string, RuleSpec>();
   const jobs = new Map<string, unknown>();
   const mappings = new Map<string, string>();
+  const logGroups = new Map<string, number | undefined>();
   const calls: string[] = [];
   const files = mkdtempSync(path.join(os.tmpdir(), 'cfn-objects-'));
   const targets: DeployTargets = {
@@ -87,6 +88,17 @@ function memoryProviders() {
       },
       deleteEventSourceMapping: async (uuid) => void mappings.delete(uuid),
     },
+    logs: {
+      logGroupExists: async (name) => logGroups.has(name),
+      putLogGroup: async (spec) => {
+        calls.push(`putLogGroup ${spec.name} ${spec.retentionInDays ?? 'never expire'}`);
+        logGroups.set(spec.name, spec.retentionInDays);
+      },
+      deleteLogGroup: async (name) => {
+        calls.push(`deleteLogGroup ${name}`);
+        logGroups.delete(name);
+      },
+    },
     glue: {
       putJob: async (spec) => {
         calls.push(`putJob ${spec.name}`);
@@ -98,7 +110,7 @@ function memoryProviders() {
       },
     },
   };
-  return { targets, buckets, queues, functions, rules, jobs, mappings, calls, files };
+  return { targets, buckets, queues, functions, rules, jobs, mappings, logGroups, calls, files };
 }
 
 const CAPABILITIES = ['CAPABILITY_IAM'];
@@ -223,6 +235,31 @@ describe('CloudFormation engine', () => {
     expect(memory.calls).toEqual(['putFunction demo-worker', 'deleteRule trigger']);
     expect(memory.functions.get('demo-worker')!.timeoutSeconds).toBe(60);
     expect(stack.resources.Trigger).toBeUndefined();
+  });
+
+  it('creates log groups with their retention, updates it, refuses a group that exists, and deletes them with the stack', async () => {
+    const logGroup = (retention?: number) => ({ WorkerLogs: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: { 'Fn::Sub': '/aws/lambda/${AWS::StackName}-worker' }, ...(retention && { RetentionInDays: retention }) } } });
+    const created = await create(template({ extra: logGroup(14) }));
+    expect(created.StackStatus).toBe('CREATE_COMPLETE');
+    expect(memory.logGroups).toEqual(new Map([['/aws/lambda/demo-worker', 14]]));
+    expect(created.resources.WorkerLogs!.attributes.Arn).toBe('arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/demo-worker:*');
+
+    await engine.updateStack({ StackName: 'demo', TemplateBody: template({ extra: logGroup() }), Capabilities: CAPABILITIES });
+    expect((await engine.settled('demo')).StackStatus).toBe('UPDATE_COMPLETE');
+    expect(memory.logGroups.get('/aws/lambda/demo-worker')).toBeUndefined();
+    expect(memory.calls).toContain('putLogGroup /aws/lambda/demo-worker never expire');
+
+    memory.logGroups.set('/taken', undefined);
+    const { StackId } = await engine.createStack({ StackName: 'other', TemplateBody: JSON.stringify({ Resources: { Taken: { Type: 'AWS::Logs::LogGroup', Properties: { LogGroupName: '/taken' } } } }) });
+    const refused = await engine.settled(StackId);
+    expect(refused.StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(refused.events.find((event) => event.LogicalResourceId === 'Taken' && event.ResourceStatus === 'CREATE_FAILED')?.ResourceStatusReason).toBe(
+      "Resource of type 'AWS::Logs::LogGroup' with identifier '/taken' already exists.",
+    );
+
+    await engine.deleteStack({ StackName: 'demo' });
+    expect((await engine.settled(created.StackId)).StackStatus).toBe('DELETE_COMPLETE');
+    expect(memory.logGroups.has('/aws/lambda/demo-worker')).toBe(false);
   });
 
   it('answers "No updates are to be performed." for an update that changes nothing', async () => {

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { AwsError, type EventPublisher, type ObjectStore } from '../../../core/types';
+import { AwsError, type EventPublisher, type LogSink, type ObjectStore } from '../../../core/types';
 import { runPythonScript, stageExtraPyFiles, type ScriptRun } from '../runtime/python-script';
 import { GlueState, type GlueJob, type GlueJobRun, type JobRunState } from './state';
 
@@ -13,6 +13,8 @@ export interface GlueServiceOptions {
   endpointUrl: () => string;
   region: string;
   python?: string;
+  /** CloudWatch Logs: a run's stdout goes to /aws-glue/python-jobs/output, stderr to .../error, stream = the run id. */
+  logs?: LogSink;
 }
 
 export interface StartJobRunInput {
@@ -28,6 +30,8 @@ export interface BatchStopResult {
 }
 
 const DEFAULT_TIMEOUT_MINUTES = 2880;
+/** The log group prefix of Python shell jobs (GetJobRun's LogGroupName); `/output` and `/error` below it. */
+export const GLUE_LOG_GROUP = '/aws-glue/python-jobs';
 
 /**
  * AWS Glue's model, as far as the pipeline uses it: jobs (created by the deployer), runs that
@@ -139,6 +143,7 @@ export class GlueService {
         AWS_SECRET_ACCESS_KEY: 'local',
       },
       logFile: run.LogFile,
+      onLine: (output, line) => this.options.logs?.put(`${GLUE_LOG_GROUP}/${output === 'stdout' ? 'output' : 'error'}`, run.Id, line),
     });
     const timer = setTimeout(() => {
       const tracked = this.processes.get(run.Id);

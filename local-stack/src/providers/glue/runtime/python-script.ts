@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface ScriptRun {
   /** Resolves when the script exits: its exit code (null when killed) and the last lines it wrote to stderr. */
@@ -11,13 +12,17 @@ export interface ScriptRun {
 
 const TAIL_LINES = 20;
 
-/** Runs a Glue Python shell script as `python3 script --key value ...`, its output appended to a log file. */
+/**
+ * Runs a Glue Python shell script as `python3 script --key value ...`, its output appended to a log file
+ * and, line by line, given to `onLine` (CloudWatch Logs: stdout and stderr go to separate groups, as on Glue).
+ */
 export function runPythonScript(options: {
   python: string;
   script: string;
   args: string[];
   env: NodeJS.ProcessEnv;
   logFile: string;
+  onLine?: (output: 'stdout' | 'stderr', line: string) => void;
 }): ScriptRun {
   const log = createWriteStream(options.logFile, { flags: 'a' });
   // A log that cannot be written must not take the stack down; the run's outcome is still recorded.
@@ -27,21 +32,28 @@ export function runPythonScript(options: {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderrTail: string[] = [];
-  let partial = '';
-  child.stdout?.pipe(log, { end: false });
+  const stdoutLines = lineSplitter((line) => options.onLine?.('stdout', line));
+  const stderrLines = lineSplitter((line) => {
+    options.onLine?.('stderr', line);
+    if (line.trim() === '') return;
+    stderrTail.push(line);
+    stderrTail.splice(0, Math.max(0, stderrTail.length - TAIL_LINES));
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    stdoutLines.push(chunk);
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     log.write(chunk);
-    const lines = (partial + chunk.toString('utf8')).split('\n');
-    partial = lines.pop() ?? '';
-    stderrTail.push(...lines.filter((line) => line.trim() !== ''));
-    stderrTail.splice(0, Math.max(0, stderrTail.length - TAIL_LINES));
+    stderrLines.push(chunk);
   });
   const finished = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderrTail: string[] }>((resolve) => {
     child.on('error', (error) => {
       stderrTail.push(`could not start ${options.python}: ${error.message}`);
     });
     child.on('close', (code, signal) => {
-      if (partial.trim() !== '') stderrTail.push(partial);
+      stdoutLines.end();
+      stderrLines.end();
       log.end(() => resolve({ code, signal, stderrTail }));
     });
   });
@@ -50,6 +62,24 @@ export function runPythonScript(options: {
     kill: () => {
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 2_000).unref();
+    },
+  };
+}
+
+/** Splits a stream's chunks into lines (UTF-8 across chunk boundaries); `end` gives the unterminated last one. */
+function lineSplitter(onLine: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+  const decoder = new StringDecoder('utf8');
+  let partial = '';
+  return {
+    push: (chunk) => {
+      const lines = (partial + decoder.write(chunk)).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) onLine(line.replace(/\r$/, ''));
+    },
+    end: () => {
+      const rest = partial + decoder.end();
+      partial = '';
+      if (rest !== '') onLine(rest);
     },
   };
 }

@@ -8,9 +8,11 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import path from 'node:path';
 import { silentLogger, type LocalStackLogger } from '../../../core/logger';
 import { removeStaleTempFilesSync, tempPathFor, writeJsonAtomicSync } from '../../../core/persistence';
-import { ACCOUNT_ID, AwsError } from '../../../core/types';
+import { ACCOUNT_ID, AwsError, type LogSink } from '../../../core/types';
 import { AsyncInvocationQueue, DEFAULT_EVENT_INVOKE_CONFIG, type AttemptResult, type EventInvokeConfig } from './async-invocations';
 import { InstancePool, STACK_STOPPING_ERROR, type PoolStats } from '../runtime/instance-pool';
+import { lambdaLogStreamName } from '../runtime/worker-instance';
+import { terminalEntry } from './function-log';
 import type { LambdaEventBusPort, LambdaQueuePort, QueueMessageAttribute } from './ports';
 import { resolveRuntime } from '../runtime/node-runtimes';
 import { SqsEventSourcePoller, type EventSourceMapping } from './sqs-event-source';
@@ -24,7 +26,12 @@ export interface LambdaServiceOptions {
   queues?: LambdaQueuePort;
   eventBus?: LambdaEventBusPort;
   logger?: LocalStackLogger;
-  /** Where function output lines go (default: the logger, prefixed with the function name). */
+  /** CloudWatch Logs: each function's output goes to `/aws/lambda/<name>`, one stream per instance. */
+  logs?: LogSink;
+  /**
+   * Where function output lines go besides CloudWatch Logs (default: the logger, a handler's warnings and
+   * errors at warn and error, everything else at debug; function-log.ts).
+   */
   functionLog?: (functionName: string, line: string) => void;
   /** Chaos: share of invocations that fail before the handler runs, and the random source. */
   invocationFailureRate?: number;
@@ -383,11 +390,13 @@ export class LambdaService {
   // ---------------------------------------------------------------------------------------------
 
   private async run(record: FunctionRecord, payload: string, requestId: string, clientContext?: string): Promise<InvocationResult> {
-    const log = (line: string): void => this.functionLog(record.name, line);
-    log(`START RequestId: ${requestId} Version: $LATEST`);
+    let logStream = '';
+    const log = (line: string): void => this.functionLog(record.name, line, logStream);
     const failureRate = this.options.invocationFailureRate ?? 0;
     if (failureRate > 0 && (this.options.random ?? Math.random)() < failureRate) {
       const error = { errorType: 'ChaosInjectedFailure', errorMessage: 'LOCAL_STACK_CHAOS: this invocation failed before the handler ran' };
+      logStream = lambdaLogStreamName();
+      log(`START RequestId: ${requestId} Version: $LATEST`);
       log(`END RequestId: ${requestId}`);
       this.chaosFailures.set(record.name, (this.chaosFailures.get(record.name) ?? 0) + 1);
       this.logger.warn(`function ${record.name} failed (chaos)`, { function: record.name, requestId });
@@ -396,8 +405,7 @@ export class LambdaService {
     const pool = await this.poolFor(record);
     if (!pool) {
       // The stack stopped while this invocation was on its way (a batch a poller had just received, an
-      // async event being retried, a request in flight): it does not run.
-      log(`END RequestId: ${requestId}`);
+      // async event being retried, a request in flight): it does not run, and no instance logs it.
       return { requestId, functionError: 'Unhandled', payload: JSON.stringify(STACK_STOPPING_ERROR), logs: [], durationMs: 0 };
     }
     const outcome = await pool.invoke({
@@ -406,13 +414,19 @@ export class LambdaService {
       invokedFunctionArn: this.functionArn(record.name),
       clientContext,
       timeoutMs: record.timeoutSeconds * 1000,
+      onStart: (stream) => {
+        logStream = stream;
+        log(`START RequestId: ${requestId} Version: $LATEST`);
+      },
     });
+    logStream = outcome.logStream;
     const coldStartMs = outcome.coldStart ? outcome.coldStart.spawnMs + outcome.coldStart.initMs : undefined;
     log(`END RequestId: ${requestId}`);
     log(
       `REPORT RequestId: ${requestId}\tDuration: ${outcome.durationMs.toFixed(2)} ms\tBilled Duration: ${Math.ceil(outcome.durationMs)} ms\t` +
         `Memory Size: ${record.memoryMb} MB\tMax Memory Used: ${Math.round((outcome.rssBytes ?? 0) / 1_048_576)} MB` +
-        (outcome.coldStart ? `\tInit Duration: ${outcome.coldStart.initMs.toFixed(2)} ms` : ''),
+        (outcome.coldStart ? `\tInit Duration: ${outcome.coldStart.initMs.toFixed(2)} ms` : '') +
+        reportStatus(outcome.error?.errorType),
     );
     if (!outcome.ok) {
       this.logger.error(`function ${record.name} failed`, { function: record.name, requestId, errorType: outcome.error?.errorType, errorMessage: outcome.error?.errorMessage });
@@ -460,7 +474,7 @@ export class LambdaService {
       record.maxConcurrency,
       this.options.idleInstanceTimeoutMs ?? 600_000,
       {
-        log: (line) => this.functionLog(record.name, line),
+        log: (line, logStream) => this.functionLog(record.name, line, logStream),
         coldStart: (spawnMs, initMs) => {
           const phases = this.coldStarts.get(record.name) ?? [];
           phases.push({ spawnMs, initMs });
@@ -499,14 +513,19 @@ export class LambdaService {
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(record.memoryMb),
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${record.name}`,
-      AWS_LAMBDA_LOG_STREAM_NAME: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`,
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
     };
   }
 
-  private functionLog(functionName: string, line: string): void {
-    if (this.options.functionLog) this.options.functionLog(functionName, line);
-    else this.logger.info(`[lambda:${functionName}] ${line}`);
+  /** A line of a function's output: into its log group (`/aws/lambda/<name>`, the instance's stream) and to the terminal. */
+  private functionLog(functionName: string, line: string, logStream: string): void {
+    this.options.logs?.put(`/aws/lambda/${functionName}`, logStream, line);
+    if (this.options.functionLog) {
+      this.options.functionLog(functionName, line);
+      return;
+    }
+    const entry = terminalEntry(line);
+    this.logger[entry.level](`[lambda:${functionName}] ${entry.text}`);
   }
 
   /** Sends a record to an SQS queue, a Lambda function (async) or an event bus. */
@@ -639,7 +658,14 @@ export class LambdaService {
 }
 
 /** The function name in a name, a partial ARN (`000000000000:function:f`) or a full ARN, without qualifier. */
-export function functionNameOf(nameOrArn: string): string {
+export /** As Lambda ends a REPORT line when the runtime itself failed (a handler's own error adds nothing). */
+function reportStatus(errorType: string | undefined): string {
+  if (errorType === 'Sandbox.Timedout') return '\tStatus: timeout';
+  if (errorType?.startsWith('Runtime.')) return `\tStatus: error\tError Type: ${errorType}`;
+  return '';
+}
+
+function functionNameOf(nameOrArn: string): string {
   const match = /(?:^|:)function:([^:]+)/.exec(nameOrArn);
   return match ? match[1]! : nameOrArn.split(':')[0]!;
 }

@@ -3,7 +3,7 @@
  * when all are busy, up to the function's concurrency; beyond it invocations wait their turn.
  * Idle instances are stopped after a while, as Lambda reclaims execution environments.
  */
-import { FunctionInitError, WorkerInstance, type InvocationOutcome, type WorkerSpec } from './worker-instance';
+import { FunctionInitError, lambdaLogStreamName, WorkerInstance, type InvocationOutcome, type WorkerSpec } from './worker-instance';
 
 export interface PoolInvocation {
   requestId: string;
@@ -11,15 +11,19 @@ export interface PoolInvocation {
   invokedFunctionArn: string;
   clientContext?: string;
   timeoutMs: number;
+  /** Called when the invocation has its instance, before the handler runs (Lambda's START line goes there). */
+  onStart?(logStream: string): void;
 }
 
 export interface PoolOutcome extends InvocationOutcome {
   /** Spawn + init time when this invocation started a new instance. */
   coldStart?: { spawnMs: number; initMs: number };
+  /** The log stream of the instance that ran it (of the one that failed to start, for an init error). */
+  logStream: string;
 }
 
 export interface PoolObserver {
-  log(line: string): void;
+  log(line: string, logStream: string): void;
   coldStart(spawnMs: number, initMs: number): void;
 }
 
@@ -60,11 +64,16 @@ export class InstancePool {
       let instance = this.takeIdle();
       let coldStart: PoolOutcome['coldStart'];
       if (!instance) {
+        let initStream = lambdaLogStreamName();
         try {
-          instance = await WorkerInstance.start(this.spec, (line) => this.observer.log(line));
+          instance = await WorkerInstance.start(this.spec, (line, logStream) => {
+            initStream = logStream;
+            this.observer.log(line, logStream);
+          });
         } catch (error) {
           if (!(error instanceof FunctionInitError)) throw error;
-          return { ok: false, payload: JSON.stringify(error.payload), error: error.payload, durationMs: 0, logs: [], instanceLost: true };
+          invocation.onStart?.(initStream);
+          return { ok: false, payload: JSON.stringify(error.payload), error: error.payload, durationMs: 0, logs: [], instanceLost: true, logStream: initStream };
         }
         if (this.stopped) {
           // The stack stopped while this instance was starting.
@@ -76,13 +85,14 @@ export class InstancePool {
         coldStart = { spawnMs: instance.spawnDurationMs, initMs: instance.initDurationMs };
         this.observer.coldStart(coldStart.spawnMs, coldStart.initMs);
       }
+      invocation.onStart?.(instance.logStream);
       const outcome = await instance.invoke(
         { requestId: invocation.requestId, payload: invocation.payload, invokedFunctionArn: invocation.invokedFunctionArn, clientContext: invocation.clientContext },
         invocation.timeoutMs,
       );
       if (outcome.instanceLost || !instance.alive || this.disposed) this.discard(instance);
       else this.putIdle(instance);
-      return { ...outcome, coldStart };
+      return { ...outcome, coldStart, logStream: instance.logStream };
     } finally {
       this.releaseSlot();
     }
@@ -153,5 +163,5 @@ export const STACK_STOPPING_ERROR = Object.freeze({ errorType: 'Runtime.Retired'
 
 function retired(): PoolOutcome {
   const error = { ...STACK_STOPPING_ERROR };
-  return { ok: false, payload: JSON.stringify(error), error, durationMs: 0, logs: [], instanceLost: true };
+  return { ok: false, payload: JSON.stringify(error), error, durationMs: 0, logs: [], instanceLost: true, logStream: lambdaLogStreamName() };
 }

@@ -124,3 +124,50 @@ describe('WorkerInstance when the exit is reported before the worker\'s last out
     expect(performance.now() - exitedAt).toBeLessThan(5000);
   });
 });
+
+describe('WorkerInstance log stream', () => {
+  it("gives the worker its stream's name and writes all its output there, the lines read after the exit included", async () => {
+    const worker = new FakeWorker();
+    const lines: Array<[string, string]> = [];
+    let spawned: WorkerSpec | undefined;
+    const starting = WorkerInstance.start(spec, (line, logStream) => lines.push([line, logStream]), (given) => {
+      spawned = given;
+      return worker as unknown as ChildProcess;
+    });
+    await worker.stderrLine('during init');
+    worker.message({ type: 'ready', initDurationMs: 5 });
+    const instance = await starting;
+    expect(instance.logStream).toMatch(/^\d{4}\/\d{2}\/\d{2}\/\[\$LATEST\][0-9a-f]{32}$/);
+    expect(spawned?.environment.AWS_LAMBDA_LOG_STREAM_NAME).toBe(instance.logStream);
+
+    const invoking = instance.invoke({ requestId: 'r4', payload: '{}', invokedFunctionArn: 'arn' }, 5000);
+    worker.message({ type: 'log', requestId: 'r4', line: 'from the handler' });
+    worker.exit(134);
+    await worker.stderrLine('FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory');
+    worker.close(134);
+    const outcome = await invoking;
+    expect(outcome.error?.errorType).toBe('Runtime.OutOfMemory');
+    expect(lines).toEqual([
+      ['during init', instance.logStream],
+      ['from the handler', instance.logStream],
+      ['FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory', instance.logStream],
+    ]);
+  });
+});
+
+describe('WorkerInstance output written before the result', () => {
+  it("keeps the handler's stdout lines that arrive just after its result in the invocation, before it ends", async () => {
+    const worker = new FakeWorker();
+    const lines: string[] = [];
+    const starting = WorkerInstance.start(spec, (line) => lines.push(line), () => worker as unknown as ChildProcess);
+    worker.message({ type: 'ready', initDurationMs: 5 });
+    const instance = await starting;
+    const invoking = instance.invoke({ requestId: 'r5', payload: '{}', invokedFunctionArn: 'arn' }, 5000);
+    // A Powertools record goes to the stdout pipe; the result, sent after it, is read first.
+    worker.message({ type: 'result', requestId: 'r5', ok: true, payload: '{"done":true}', rssBytes: 1 });
+    worker.stdout.write('{"level":"INFO","message":"written before the result"}\n');
+    const outcome = await invoking;
+    expect(outcome).toMatchObject({ ok: true, payload: '{"done":true}', logs: ['{"level":"INFO","message":"written before the result"}'] });
+    expect(lines).toEqual(['{"level":"INFO","message":"written before the result"}']);
+  });
+});

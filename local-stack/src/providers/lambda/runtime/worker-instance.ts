@@ -4,6 +4,7 @@
  * timeout enforced by killing the process.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { FunctionErrorPayload, WorkerInvokeMessage, WorkerToParentMessage } from './protocol';
 
@@ -72,37 +73,56 @@ export class FunctionInitError extends Error {
   }
 }
 
+type Settled = { ok: boolean; payload?: string; error?: FunctionErrorPayload; rssBytes?: number; instanceLost: boolean };
+
 type Pending = {
   requestId: string;
   started: number;
   logs: string[];
   resolve(outcome: InvocationOutcome): void;
   timer: NodeJS.Timeout;
+  /** The result the worker sent, while what it wrote before it is still being read. */
+  result?: Settled;
 };
 
 const STDERR_TAIL_BYTES = 4096;
+
+/** Where an instance's output goes: `logStream` is the instance's own CloudWatch Logs stream. */
+export type InstanceLog = (line: string, logStream: string) => void;
+
+/** Lambda's stream name for an execution environment: `YYYY/MM/DD/[$LATEST]<32 hex digits>`. */
+export function lambdaLogStreamName(now = new Date()): string {
+  return `${now.toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${randomUUID().replace(/-/g, '')}`;
+}
 
 export class WorkerInstance {
   private pending: Pending | undefined;
   private exited = false;
   private stderrTail = '';
 
+  private readonly log: (line: string) => void;
+
   private constructor(
     private readonly child: ChildProcess,
     private readonly spec: WorkerSpec,
-    private readonly log: (line: string) => void,
+    log: InstanceLog,
+    readonly logStream: string,
     readonly initDurationMs: number,
     readonly spawnDurationMs: number,
-  ) {}
+  ) {
+    this.log = (line) => log(line, logStream);
+  }
 
   get alive(): boolean {
     return !this.exited;
   }
 
   /** Spawns the process and waits for the handler module to load (the cold start). */
-  static start(spec: WorkerSpec, log: (line: string) => void, spawnWorker: (spec: WorkerSpec) => ChildProcess = forkWorker): Promise<WorkerInstance> {
+  static start(spec: WorkerSpec, instanceLog: InstanceLog, spawnWorker: (spec: WorkerSpec) => ChildProcess = forkWorker): Promise<WorkerInstance> {
     const spawned = performance.now();
-    const child = spawnWorker(spec);
+    const logStream = lambdaLogStreamName();
+    const log = (line: string) => instanceLog(line, logStream);
+    const child = spawnWorker({ ...spec, environment: { ...spec.environment, AWS_LAMBDA_LOG_STREAM_NAME: logStream } });
     return new Promise((resolve, reject) => {
       let instance: WorkerInstance | undefined;
       const stderrLines: string[] = [];
@@ -129,7 +149,7 @@ export class WorkerInstance {
           instance.onMessage(message);
         } else if (message.type === 'ready') {
           clearTimeout(initTimer);
-          instance = new WorkerInstance(child, spec, log, message.initDurationMs, performance.now() - spawned - message.initDurationMs);
+          instance = new WorkerInstance(child, spec, instanceLog, logStream, message.initDurationMs, performance.now() - spawned - message.initDurationMs);
           resolve(instance);
         } else if (message.type === 'init-error') {
           fail(new FunctionInitError(message.error));
@@ -182,11 +202,20 @@ export class WorkerInstance {
         this.log(message.line);
         if (this.pending && message.requestId === this.pending.requestId) this.pending.logs.push(message.line);
         break;
-      case 'result':
-        if (!this.pending || message.requestId !== this.pending.requestId) return;
-        if (message.ok) this.finish({ ok: true, payload: message.payload, rssBytes: message.rssBytes, instanceLost: false });
-        else this.finish({ ok: false, error: message.error, rssBytes: message.rssBytes, instanceLost: false });
+      case 'result': {
+        const pending = this.pending;
+        if (!pending || message.requestId !== pending.requestId || pending.result) return;
+        pending.result = message.ok
+          ? { ok: true, payload: message.payload, rssBytes: message.rssBytes, instanceLost: false }
+          : { ok: false, error: message.error, rssBytes: message.rssBytes, instanceLost: false };
+        // What the handler wrote to stdout / stderr (Powertools writes there, not through console) was in the
+        // pipes before the result was sent, but the two arrive on separate channels: the lines already there
+        // are read in this turn of the event loop, and belong to the invocation, before its END and REPORT.
+        setImmediate(() => {
+          if (this.pending === pending) this.finish(pending.result!);
+        });
         break;
+      }
       default:
         break;
     }
@@ -200,6 +229,10 @@ export class WorkerInstance {
 
   private failPendingOnExit(code: number | null, signal: NodeJS.Signals | null): void {
     if (!this.pending) return;
+    if (this.pending.result) {
+      this.finish(this.pending.result);
+      return;
+    }
     const outOfMemory = /heap out of memory|Reached heap limit/.test(this.stderrTail);
     const requestId = this.pending.requestId;
     this.finish({
@@ -211,7 +244,7 @@ export class WorkerInstance {
     });
   }
 
-  private finish(outcome: { ok: boolean; payload?: string; error?: FunctionErrorPayload; rssBytes?: number; instanceLost: boolean }): void {
+  private finish(outcome: Settled): void {
     const pending = this.pending;
     if (!pending) return;
     this.pending = undefined;

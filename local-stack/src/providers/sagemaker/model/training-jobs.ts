@@ -8,7 +8,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { LocalStackLogger } from '../../../core/logger';
-import { AwsError, type EventPublisher, type ObjectStore } from '../../../core/types';
+import { AwsError, type EventPublisher, type LogSink, type ObjectStore } from '../../../core/types';
 import { validationException } from '../errors';
 import { tarGzStream } from './artifact';
 import { publishStateChange, tagMap, TRAINING_JOB_STATE_CHANGE } from './events';
@@ -16,7 +16,7 @@ import { arnFor, isBlazingTextImage, parseS3Uri } from './names';
 import { RecordStore, type Tag } from './record-store';
 import { checkChannels, stageChannel, type ChannelConfig, type StagedChannel } from './channels';
 import { ClientError, parseSupervisedHyperparameters, type SupervisedSettings } from './hyperparameters';
-import { JobLog } from './job-log';
+import { JobLog, trainingLogStream } from './job-log';
 import { providerBundle, type ScriptBundle } from '../runtime/script-bundle';
 import { TrainerFailure, TrainerProcess } from '../runtime/trainer-process';
 import type { RunResult, TrainerResult } from '../runtime/trainer-protocol';
@@ -118,6 +118,8 @@ export interface TrainingJobsOptions {
     /** A model is being trained (serving and batch transform get ready for it meanwhile). */
     expectModel?(): void;
   };
+  /** CloudWatch Logs, where each job's log also goes (job-log.ts). */
+  logs?: LogSink;
 }
 
 function artifactLocation(outputPath: string, jobName: string): { bucket: string; key: string; uri: string } {
@@ -160,7 +162,7 @@ export class TrainingJobs {
       if (job.TrainingJobStatus !== 'InProgress' && job.TrainingJobStatus !== 'Stopping') continue;
       const reason =
         'InternalServerError: The local stack stopped while this training job was in progress; training jobs do not resume after a restart';
-      const log = new JobLog(job.LogFile);
+      const log = this.jobLog(job);
       log.write(reason);
       await log.close();
       await this.finish(job, 'Failed', 'Failed', { reason });
@@ -180,6 +182,10 @@ export class TrainingJobs {
       job.trainer?.kill('the local stack is shutting down');
     }
     await Promise.all(running.map((job) => job.finished.catch(() => undefined)));
+  }
+
+  private jobLog(job: TrainingJobRecord): JobLog {
+    return new JobLog(job.LogFile, this.options.logs && { logs: this.options.logs, stream: trainingLogStream(job.TrainingJobName, job.CreationTime) });
   }
 
   logPath(name: string): string {
@@ -240,7 +246,7 @@ export class TrainingJobs {
     await this.records.put(job);
     await this.publish(job);
 
-    const log = new JobLog(job.LogFile);
+    const log = this.jobLog(job);
     log.write(`Training job ${name} created (image ${image})`);
     const running: RunningJob = { log, finished: Promise.resolve() };
     const maxRuntime = request.StoppingCondition.MaxRuntimeInSeconds;
