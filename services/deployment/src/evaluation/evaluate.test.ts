@@ -282,6 +282,23 @@ describe('the end of a run evaluation', () => {
     expect(publishedEvents(eventBridge)[0]?.Detail).toMatchObject({ reason: 'written by the other invocation' });
   });
 
+  it('deploys nothing when a concurrent invocation for the same run deployed it while this one read the report', async () => {
+    world({ challenger: GOOD });
+    serving(undefined);
+    // first look: no endpoint; second look (before deploying): the duplicate's deployment is in service
+    sagemaker
+      .on(DescribeEndpointCommand)
+      .rejectsOnce(validationException(`Could not find endpoint "${config.endpointName}".`))
+      .resolves({ EndpointName: config.endpointName, EndpointConfigName: job, EndpointStatus: 'InService' });
+    const written = reportDeciding(true, 'written by the duplicate');
+    s3.on(GetObjectCommand, { Key: reportKey }).resolves(body(JSON.stringify(written)));
+
+    await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toEqual({ outcome: 'already-deployed' });
+    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
+    expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointCommand);
+    expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointConfigCommand);
+  });
+
   it('does nothing when the endpoint serves the model already', async () => {
     world({ challenger: GOOD });
     serving(job);

@@ -202,7 +202,9 @@ async function decide(deps: DeploymentDeps, runId: string, report: EvaluationRep
     });
     return { outcome: 'rejected', reportKey };
   }
+  // Looked at again: a concurrent invocation for the same run (a duplicate event) may have deployed it since the first look.
   const endpoint = await findEndpoint(sagemaker, config.endpointName);
+  if (isServingOrDeploying(endpoint, jobName)) return { outcome: 'already-deployed' };
   const action = await deployModel(
     deps,
     {
