@@ -110,6 +110,8 @@ export interface ProviderTuning {
   eventsRetryMaxDelayMs?: number;
   lambdaAsyncRetryBaseDelayMs?: number;
   trainingThreads?: number;
+  /** The clock of SQS's FIFO deduplication window and purge interval (tests move it). */
+  sqsClock?: () => number;
 }
 
 /** The stack's providers, wired to each other; `url` is read when a provider needs the stack's endpoint. */
@@ -120,12 +122,12 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
   // Providers reach each other through these late-bound references: each needs another that is built after it.
   const late: { lambda?: LambdaProvider; sqs?: SqsProvider } = {};
   const logs = new LogsProvider(common);
-  const sqs = new SqsProvider({ ...common, baseUrl: options.url });
+  const sqs = new SqsProvider({ ...common, baseUrl: options.url, clock: tuning.sqsClock });
   const events = new EventsProvider({
     ...common,
     invokers: {
       lambda: { invokeAsync: (functionArn, payload) => late.lambda!.service.invokeAsync(functionArn, payload) },
-      sqs: { sendMessage: (queueArn, body, attributes) => sqs.service.sendMessageToArn(queueArn, body, attributes) },
+      sqs: { sendMessage: (queueArn, body, attributes, messageGroupId) => sqs.service.sendMessageToArn(queueArn, body, attributes, messageGroupId) },
     },
     duplicateDeliveries: chaos.duplicateEvents,
     random: createRandom(chaos.seed === undefined ? undefined : chaos.seed + 1),
@@ -235,18 +237,23 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
     events: {
       putRule: async (spec) => {
         events.putRule({ name: spec.name, eventBusName: spec.eventBusName, eventPattern: spec.pattern, state: spec.enabled ? 'ENABLED' : 'DISABLED', description: spec.description });
-        events.setTargets(
+        // Targets go through PutTargets' validation; a target that fails fails the resource, as
+        // CloudFormation fails an AWS::Events::Rule whose PutTargets answers FailedEntries.
+        const failed = events.setTargets(
           spec.name,
           spec.targets.map((target) => ({
             Id: target.id,
             Arn: target.arn,
             Input: target.input,
             InputPath: target.inputPath,
+            InputTransformer: target.inputTransformer && { InputPathsMap: target.inputTransformer.inputPathsMap, InputTemplate: target.inputTransformer.inputTemplate },
             RetryPolicy: target.retryPolicy && { MaximumRetryAttempts: target.retryPolicy.maximumRetryAttempts, MaximumEventAgeInSeconds: target.retryPolicy.maximumEventAgeInSeconds },
             DeadLetterConfig: target.deadLetterArn ? { Arn: target.deadLetterArn } : undefined,
+            SqsParameters: target.sqsMessageGroupId === undefined ? undefined : { MessageGroupId: target.sqsMessageGroupId },
           })),
           spec.eventBusName,
         );
+        if (failed.length > 0) throw new AwsError('ValidationException', failed.map((entry) => `${entry.TargetId}: ${entry.ErrorMessage}`).join('; '));
       },
       deleteRule: async (name, eventBusName) => {
         try {

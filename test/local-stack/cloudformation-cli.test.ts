@@ -134,6 +134,30 @@ describeWithCli('CloudFormation through the AWS CLI', () => {
     expect((await describeStack(StackId)).StackStatus).toBe('DELETE_COMPLETE');
   });
 
+  it('a rule EventBridge refuses fails the deploy with EventBridge’s reason (the rule goes through PutRule and PutTargets’ validation)', async () => {
+    // The reasons are EventBridge's words (real answers recorded in LocalStack's snapshot tests
+    // test_events_inputs and test_events_patterns); CloudFormation reports the service's message.
+    const target = { Id: 'queue', Arn: 'arn:aws:sqs:us-east-1:000000000000:cli-rule-queue' };
+    const cases: Array<[string, Record<string, unknown>, string]> = [
+      ['cli-rule-inputs', { EventPattern: { source: ['x'] }, Targets: [{ ...target, Input: '{}', InputPath: '$.detail' }] }, 'Only one of Input, InputPath, or InputTransformer must be provided for target queue.'],
+      [
+        'cli-rule-template',
+        { EventPattern: { source: ['x'] }, Targets: [{ ...target, InputTransformer: { InputPathsMap: { id: '$.id' }, InputTemplate: '{"id": <id>, "who": <user>}' } }] },
+        'InputTemplate for target queue contains invalid placeholder user.',
+      ],
+      ['cli-rule-pattern', { EventPattern: { detail: { key: [{ 'anything-but': { prefix: '' } }] } }, Targets: [target] }, 'Event pattern is not valid. Reason: Null prefix/suffix not allowed'],
+    ];
+    for (const [name, properties, reason] of cases) {
+      const template = JSON.stringify({ Resources: { Rule: { Type: 'AWS::Events::Rule', Properties: { Name: name, ...properties } } } });
+      await aws.json('cloudformation', 'create-stack', '--stack-name', name, '--template-body', template);
+      expect((await settled(name)).StackStatus).toBe('ROLLBACK_COMPLETE');
+      const failed = (await events(name)).find((event) => event.ResourceStatus === 'CREATE_FAILED')!;
+      expect(failed).toMatchObject({ LogicalResourceId: 'Rule', ResourceType: 'AWS::Events::Rule' });
+      expect(failed.ResourceStatusReason).toContain(reason);
+      await aws.ok('cloudformation', 'delete-stack', '--stack-name', name);
+    }
+  });
+
   it('answers AWS’s errors: no updates, unknown stacks, malformed templates, missing capabilities', async () => {
     const noChange = await aws.fails('cloudformation', 'update-stack', '--stack-name', 'ml-pipeline-training-local', '--use-previous-template', '--capabilities', 'CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM');
     expect(noChange.stderr).toContain('An error occurred (ValidationError) when calling the UpdateStack operation: No updates are to be performed.');

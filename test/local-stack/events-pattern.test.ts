@@ -153,7 +153,6 @@ describe('matchesPattern: $or (event-ruler examples)', () => {
       true,
     ],
     ['parallel ORs must both match', { $or: [{ metricName: ['CPU'] }, { namespace: ['AWS/EC2'] }], detail: { $or: [{ a: ['x'] }, { b: ['y'] }] } }, false],
-    ['$or with operator names is a plain field', { $or: [{ prefix: 'x' }, { suffix: 'y' }] }, false],
   ])('%s', (_description, pattern, expected) => {
     expect(matchesPattern(pattern, event)).toBe(expected);
   });
@@ -219,8 +218,15 @@ describe('validatePattern', () => {
     expect((thrown as AwsError).message).toMatch(/^Event pattern is not valid\. Reason: .+/);
   });
 
-  it('names the offending field in the reason', () => {
-    expect(() => validatePattern({ detail: { state: 'running' } })).toThrow('"detail.state" must be an object or an array');
+  it('names the offending field in the reason, with the parser location AWS appends', () => {
+    // event-ruler (JsonRuleCompiler) names the field, not its path; Jackson appends where it stopped.
+    expect(() => validatePattern({ detail: { state: 'running' } })).toThrow(
+      'Event pattern is not valid. Reason: "state" must be an object or an array\n at [Source: (String)"{"detail":{"state":"running"}}"; line: 1, column: 21]',
+    );
+  });
+
+  it('refuses operator names as fields inside $or (event-ruler reserves them there)', () => {
+    expect(() => validatePattern({ $or: [{ prefix: 'x' }, { suffix: 'y' }] })).toThrow('Reason: prefix is Ruler reserved fieldName which cannot be used inside $or.');
   });
 
   it('accepts every documented operator', () => {

@@ -5,6 +5,8 @@
  * failures, zip packages and persistence across a restart.
  */
 import {
+  CreateEventSourceMappingCommand,
+  DeleteEventSourceMappingCommand,
   GetFunctionCommand,
   InvokeCommand,
   ListEventSourceMappingsCommand,
@@ -13,6 +15,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { HANDLERS, recordedLines, writeFunctionBundle, writeZip } from './fixtures/functions';
 import { LambdaService } from '../../local-stack/src/providers/lambda/model/service';
@@ -318,6 +321,61 @@ describe('Lambda provider', () => {
     wired.lambda.service.deleteEventSourceMappings('consumer');
     expect(wired.lambda.service.listEventSourceMappings({ functionName: 'consumer' })).toEqual([]);
   }, 30_000);
+
+  // FIFO end to end (issue 19): the Lambda developer guide, "Using Lambda with Amazon SQS" (messages of a
+  // group reach the function in order; BatchSize at most 10 on a FIFO queue; on a failure the failed and
+  // the group's unprocessed messages return) and the SQS developer guide (deduplication).
+  it('delivers a FIFO queue to its consumer group by group in order, each message once, through a failure', async () => {
+    const queue = await createQueue('esm-orders.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'true', VisibilityTimeout: '1' });
+    const outFile = path.join(temp.dir, 'fifo.jsonl');
+    const markers = path.join(temp.dir, 'fifo-markers');
+    mkdirSync(markers);
+    wired.lambda.service.createFunction({ name: 'fifo-consumer', handler: 'fifo.handler', codeDir: code, environment: { OUT_FILE: outFile, MARKER_DIR: markers }, timeoutSeconds: 1 });
+    // The mapping is made as a user makes it, through the SDK.
+    await expect(
+      wired.client.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'fifo-consumer', EventSourceArn: queue.arn, BatchSize: 11, MaximumBatchingWindowInSeconds: 1 })),
+    ).rejects.toMatchObject({ name: 'InvalidParameterValueException', message: expect.stringMatching(/BatchSize must be between 1 and 10 for a FIFO queue/) });
+
+    const groups = { A: ['a1', 'a2', 'a3', 'a4'], B: ['b1', 'flaky-b2', 'b3', 'b4'], C: ['c1', 'c2', 'c3', 'c4'] };
+    const interleaved = [0, 1, 2, 3].flatMap((index) => Object.entries(groups).map(([group, bodies]) => ({ group, body: bodies[index]! })));
+    // Sent before the mapping starts, so that batches hold several groups; a1 is sent twice (deduplicated).
+    const entries = [...interleaved, { group: 'A', body: 'a1' }].map(({ group, body }, index) => ({ Id: `m${index}`, MessageBody: body, MessageGroupId: group }));
+    for (let start = 0; start < entries.length; start += 10) {
+      const sent = await wired.client.sqs.send(new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: entries.slice(start, start + 10) }));
+      expect(sent.Failed ?? []).toEqual([]);
+    }
+    const { UUID } = await wired.client.lambda.send(
+      new CreateEventSourceMappingCommand({
+        FunctionName: 'fifo-consumer',
+        EventSourceArn: queue.arn,
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 2 },
+      }),
+    );
+
+    await waitFor('the consumer to process all twelve messages', () => recordedLines(outFile).length >= 12, 20_000);
+    await waitFor(
+      'the queue to be empty',
+      async () => {
+        const { Attributes } = await wired.client.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+        return Attributes?.ApproximateNumberOfMessages === '0' && Attributes.ApproximateNumberOfMessagesNotVisible === '0';
+      },
+      10_000,
+    );
+    const records = recordedLines(outFile) as Array<{ body: string; group: string; sequenceNumber: string; batch: number }>;
+    expect(records).toHaveLength(12);
+    for (const [group, bodies] of Object.entries(groups)) {
+      const ofGroup = records.filter((record) => record.group === group);
+      expect(ofGroup.map((record) => record.body)).toEqual(bodies);
+      const numbers = ofGroup.map((record) => BigInt(record.sequenceNumber));
+      expect(numbers.every((number, index) => index === 0 || number > numbers[index - 1]!)).toBe(true);
+    }
+    // The first batch held several groups; the flaky message failed once, then went through.
+    expect(records.some((record) => record.batch > 4)).toBe(true);
+    expect(readdirSync(markers)).toHaveLength(1);
+    await wired.client.lambda.send(new DeleteEventSourceMappingCommand({ UUID }));
+  }, 60_000);
 
   it('keeps functions, configs and mappings across a restart', async () => {
     await wired.restart();

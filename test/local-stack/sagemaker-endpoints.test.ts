@@ -3,7 +3,6 @@
  * the fastText CLI's, BlazingText's JSON and JSON Lines formats, error shapes, blue/green updates
  * under load, rollback, and what survives a restart.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -42,6 +41,7 @@ import {
   printed,
   putText,
   ROLE_ARN,
+  runAsync,
   smallSplit,
   waitForTrainingJob,
 } from './sagemaker-harness';
@@ -63,8 +63,8 @@ const decoder = new TextDecoder();
 /** model.bin -> model.tar.gz with GNU tar (the archive a user would make), uploaded to S3. */
 async function uploadCliArchive(modelBin: string, key: string): Promise<string> {
   const dir = mkdtempSync(join(scratch, 'archive-'));
-  execFileSync('cp', [modelBin, join(dir, 'model.bin')]);
-  execFileSync('tar', ['-czf', join(dir, 'model.tar.gz'), '-C', dir, 'model.bin']);
+  await runAsync('cp', [modelBin, join(dir, 'model.bin')]);
+  await runAsync('tar', ['-czf', join(dir, 'model.tar.gz'), '-C', dir, 'model.bin']);
   await putText(stack.client.s3, BUCKET, key, readFileSync(join(dir, 'model.tar.gz')));
   return `s3://${BUCKET}/${key}`;
 }
@@ -146,7 +146,7 @@ beforeAll(async () => {
   // Green: trained by the fastText CLI with 2M buckets (an 80 MB model: loading it takes a while).
   const trainFile = join(scratch, 'train.txt');
   writeFileSync(trainFile, fastTextLines(split.train));
-  execFileSync(fastTextCli(), ['supervised', '-input', trainFile, '-output', join(scratch, 'green'), '-epoch', '10', '-lr', '0.5', '-dim', '10', '-wordNgrams', '2', '-thread', '2', '-verbose', '0']);
+  await runAsync(fastTextCli(), ['supervised', '-input', trainFile, '-output', join(scratch, 'green'), '-epoch', '10', '-lr', '0.5', '-dim', '10', '-wordNgrams', '2', '-thread', '2', '-verbose', '0']);
   greenModelBin = join(scratch, 'green.bin');
   greenModelUrl = await uploadCliArchive(greenModelBin, 'artifacts/green/model.tar.gz');
 
@@ -193,7 +193,7 @@ describe('an endpoint serving a trained BlazingText model', () => {
       expect(response.ContentType).toBe('application/json');
       expect(response.InvokedProductionVariant).toBe('blue');
       const predictions = JSON.parse(text) as Array<{ label: string[]; prob: number[] }>;
-      const expected = cliPredictions(trainedModelBin, testTexts, k);
+      const expected = await cliPredictions(trainedModelBin, testTexts, k);
       expect(predictions).toHaveLength(testTexts.length);
       predictions.forEach((prediction, i) => {
         expect(prediction.label).toEqual(expected[i]!.label);
@@ -233,7 +233,7 @@ describe('an endpoint serving a trained BlazingText model', () => {
     expect(response.ContentType).toBe('application/jsonlines');
     const lines = text.split('\n').map((line) => JSON.parse(line) as { label: string[]; prob: number[] });
     expect(lines.map((line) => line.label.length)).toEqual([1, 2, 1]);
-    const expected = cliPredictions(trainedModelBin, testTexts.slice(0, 3), 2);
+    const expected = await cliPredictions(trainedModelBin, testTexts.slice(0, 3), 2);
     expect(lines[1]!.label).toEqual(expected[1]!.label);
     expect(lines[0]!.label).toEqual(expected[0]!.label.slice(0, 1));
   });
@@ -365,7 +365,7 @@ describe('blue/green updates', () => {
     expect(statuses).toEqual(expect.arrayContaining(['UPDATING', 'IN_SERVICE']));
 
     const { text } = await invokeJson('classifier', { instances: testTexts.slice(0, 50), configuration: { k: 2 } });
-    const expected = cliPredictions(greenModelBin, testTexts.slice(0, 50), 2);
+    const expected = await cliPredictions(greenModelBin, testTexts.slice(0, 50), 2);
     (JSON.parse(text) as Array<{ label: string[]; prob: number[] }>).forEach((prediction, i) => {
       expect(prediction.label).toEqual(expected[i]!.label);
       expect(prediction.prob.map(printed)).toEqual(expected[i]!.prob);

@@ -46,8 +46,8 @@ describe.each([
   const model = FastTextModel.parse(readFileSync(modelPath));
   const texts = [...split.test.map((example) => example.text), ...unusualTexts];
 
-  it.each([1, 3, 14, 20])('equal fasttext predict-prob with k = %i', (k) => {
-    const expected = cliPredictions(modelPath, texts, k);
+  it.each([1, 3, 14, 20])('equal fasttext predict-prob with k = %i', async (k) => {
+    const expected = await cliPredictions(modelPath, texts, k);
     texts.forEach((text, i) => {
       const predictions = model.predict(text, k);
       expect(predictions.map((p) => p.label)).toEqual(expected[i]!.label);

@@ -3,7 +3,7 @@
  * fastText-format splits of the DBpedia sample, S3 helpers, the fastText CLI's predictions, and a
  * bounded wait for a training job to end.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -119,12 +119,21 @@ export async function downloadModelBin(s3: S3Client, s3Uri: string, dir: string)
   return path;
 }
 
+/**
+ * Runs a command without blocking the event loop: the stack under test is served from the test's own
+ * process, and a loop blocked for seconds holds back the server's idle-connection timer until after the
+ * next request is sent on that connection (read ECONNRESET). Resolves with its stdout.
+ */
+export function runAsync(command: string, args: readonly string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(command, args, { maxBuffer: 1 << 28, encoding: 'utf8' }, (error, stdout) => (error ? reject(error) : resolve(stdout)));
+    child.stdin?.end(input);
+  });
+}
+
 /** `fasttext predict-prob` on each text (one per line): labels and probabilities as the CLI prints them. */
-export function cliPredictions(modelPath: string, texts: readonly string[], k: number): Array<{ label: string[]; prob: number[] }> {
-  const output = execFileSync(fastTextCli(), ['predict-prob', modelPath, '-', String(k)], {
-    input: `${texts.join('\n')}\n`,
-    maxBuffer: 1 << 28,
-  }).toString('utf8');
+export async function cliPredictions(modelPath: string, texts: readonly string[], k: number): Promise<Array<{ label: string[]; prob: number[] }>> {
+  const output = await runAsync(fastTextCli(), ['predict-prob', modelPath, '-', String(k)], `${texts.join('\n')}\n`);
   return output
     .trim()
     .split('\n')

@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, GetCallerIdentityCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { childElement, childText, parseXml } from '../../local-stack/src/core/xml';
 import { rawRequest, sigV4Authorization } from '../support/http';
 import { clientsOf, useProviderStack } from '../support/stack';
@@ -49,10 +49,92 @@ describe('STS provider', () => {
       method: 'POST',
       path: '/',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: sigV4Authorization('sts') },
-      body: 'Action=GetFederationToken&Version=2011-06-15&Name=x',
+      body: 'Action=DecodeAuthorizationMessage&Version=2011-06-15&EncodedMessage=x',
     });
     expect(response.status).toBe(400);
-    expect(response.body.toString()).toMatch(/<Code>InvalidAction<\/Code>.*GetFederationToken/s);
+    expect(response.body.toString()).toMatch(/<Code>InvalidAction<\/Code>.*DecodeAuthorizationMessage/s);
+  });
+
+  /**
+   * Issue 19 (STS): AssumeRole's validation and GetFederationToken as STS answers them. AWS's answers:
+   * LocalStack's snapshot tests recorded against STS (tests/aws/services/sts/test_sts.snapshot.json:
+   * test_sts_invalid_parameters, test_get_federation_token) and botocore's model (sts 2011-06-15: the
+   * members' min, max and pattern; GetFederationToken's documentation of root sessions).
+   */
+  describe('STS answers as AWS answers', () => {
+    const refused = (message: string, name = 'ValidationError') => ({ name, message, $metadata: { httpStatusCode: 400 } });
+
+    it('refuses a RoleArn that is no ARN with "<arn> is invalid" (recorded: test_sts_invalid_parameters)', async () => {
+      for (const RoleArn of ['nothing-valid-in-here', 'arn::b:::something/test-role', 'arn:a::::something/test-role', 'arn:a:::something/test-role', 'arn:a:a::aaaaaaaaaa:']) {
+        await expect(sts.send(new AssumeRoleCommand({ RoleArn, RoleSessionName: 'Session1' }))).rejects.toMatchObject(refused(`${RoleArn} is invalid`));
+      }
+      // An ARN that names no role cannot be assumed.
+      await expect(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:a:b:::something/test-role', RoleSessionName: 'Session1' }))).rejects.toMatchObject({
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      });
+    });
+
+    it('checks RoleSessionName, DurationSeconds and RoleArn against the model with AWS’s message (recorded: test_sts_invalid_parameters)', async () => {
+      const RoleArn = 'arn:aws:iam::000000000000:role/deployer';
+      await expect(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:a:b:::something/test-role', RoleSessionName: 'Session1:2' }))).rejects.toMatchObject(
+        refused("1 validation error detected: Value 'Session1:2' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"),
+      );
+      const long = 's'.repeat(65);
+      await expect(sts.send(new AssumeRoleCommand({ RoleArn, RoleSessionName: long }))).rejects.toMatchObject(
+        refused(`1 validation error detected: Value '${long}' at 'roleSessionName' failed to satisfy constraint: Member must have length less than or equal to 64`),
+      );
+      await expect(sts.send(new AssumeRoleCommand({ RoleArn, RoleSessionName: 's', DurationSeconds: 100 }))).rejects.toMatchObject(
+        refused(
+          "2 validation errors detected: Value 's' at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2; Value '100' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900",
+        ),
+      );
+      await expect(sts.send(new AssumeRoleCommand({ RoleArn, RoleSessionName: 'ok', DurationSeconds: 43_201 }))).rejects.toMatchObject(
+        refused("1 validation error detected: Value '43201' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200"),
+      );
+      await expect(sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::1:role', RoleSessionName: 'ok' }))).rejects.toMatchObject(
+        refused("1 validation error detected: Value 'arn:aws:iam::1:role' at 'roleArn' failed to satisfy constraint: Member must have length greater than or equal to 20"),
+      );
+      await expect(sts.send(new GetSessionTokenCommand({ DurationSeconds: 129_601 }))).rejects.toMatchObject(
+        refused("1 validation error detected: Value '129601' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 129600"),
+      );
+    });
+
+    it('GetFederationToken answers the federated user of the account (recorded: test_get_federation_token)', async () => {
+      const before = Date.now();
+      const token = await sts.send(new GetFederationTokenCommand({ Name: 'data-scientist', DurationSeconds: 7200 }));
+      expect(token.FederatedUser).toEqual({ FederatedUserId: '000000000000:data-scientist', Arn: 'arn:aws:sts::000000000000:federated-user/data-scientist' });
+      expect(token.PackedPolicySize).toBe(0);
+      expect(token.Credentials?.AccessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/);
+      // The local caller is the account's root: its federation sessions last at most an hour.
+      const expires = (token.Credentials?.Expiration as Date).getTime();
+      expect(expires).toBeGreaterThan(before + 3_590_000);
+      expect(expires).toBeLessThanOrEqual(Date.now() + 3_600_000);
+      const withPolicy = await sts.send(
+        new GetFederationTokenCommand({ Name: 'reader', Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }) }),
+      );
+      expect(withPolicy.PackedPolicySize).toBeGreaterThan(0);
+      expect(withPolicy.PackedPolicySize).toBeLessThanOrEqual(100);
+    });
+
+    it('GetFederationToken refuses long names, durations out of range, large or malformed policies', async () => {
+      const name = 'n'.repeat(33);
+      await expect(sts.send(new GetFederationTokenCommand({ Name: name }))).rejects.toMatchObject(
+        refused(`1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length less than or equal to 32`),
+      );
+      await expect(sts.send(new GetFederationTokenCommand({ Name: 'bad name' }))).rejects.toMatchObject(
+        refused("1 validation error detected: Value 'bad name' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"),
+      );
+      await expect(sts.send(new GetFederationTokenCommand({ Name: 'user', DurationSeconds: 899 }))).rejects.toMatchObject(
+        refused("1 validation error detected: Value '899' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900"),
+      );
+      const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'x'.repeat(2048) }] });
+      await expect(sts.send(new GetFederationTokenCommand({ Name: 'user', Policy: policy }))).rejects.toMatchObject(
+        refused(`1 validation error detected: Value '${policy}' at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048`),
+      );
+      // The SDK names the modelled exception of the query code MalformedPolicyDocument.
+      await expect(sts.send(new GetFederationTokenCommand({ Name: 'user', Policy: '{not json' }))).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException', $metadata: { httpStatusCode: 400 } });
+    });
   });
 });
 

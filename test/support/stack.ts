@@ -13,6 +13,7 @@
  *   `useDeployedStack(name)` gives a test file or describe block one.
  */
 import { readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
 import path from 'node:path';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -144,9 +145,18 @@ export class ProviderStack {
     return this.providers.logs;
   }
 
-  /** Settings for an SDK v3 client pointed at the stack (no SDK retries: every failure is seen). */
-  get clientConfig(): { endpoint: string; region: string; credentials: typeof testCredentials; maxAttempts: number } {
-    return { endpoint: this.url, region: REGION, credentials: testCredentials, maxAttempts: 1 };
+  /**
+   * Settings for an SDK v3 client pointed at the stack (no SDK retries: every failure is seen), each
+   * call with its own connection pool. The pool's `timeout` makes Node's agent honour the server's
+   * `Keep-Alive: timeout=5` (it frees an idle connection a second before the server closes it; with no
+   * timeout it ignores the hint). Without it, the stack serving the test from the test's own process,
+   * a request sent in the same turn of the event loop as the server's idle timer fires goes out on a
+   * connection the server is closing: read ECONNRESET (reproduced with an S3Client and a timer due after
+   * the server's 5 s). It cannot help a request sent right after the test blocked the loop itself (both
+   * timers are then overdue): tests run their commands asynchronously (sagemaker-harness's runAsync).
+   */
+  get clientConfig(): { endpoint: string; region: string; credentials: typeof testCredentials; maxAttempts: number; requestHandler: { httpAgent: Agent } } {
+    return { endpoint: this.url, region: REGION, credentials: testCredentials, maxAttempts: 1, requestHandler: { httpAgent: new Agent({ keepAlive: true, timeout: 60_000 }) } };
   }
 
   /** SDK clients, made on first use and destroyed by restart() and stop(). */

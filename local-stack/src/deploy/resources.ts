@@ -344,13 +344,16 @@ export function generatedName(context: Pick<ResourceContext, 'stackName' | 'logi
 
 function ruleTarget(target: Properties): RuleTarget {
   const retry = target.RetryPolicy as { MaximumRetryAttempts?: number; MaximumEventAgeInSeconds?: number } | undefined;
+  const transformer = target.InputTransformer as { InputPathsMap?: Record<string, string>; InputTemplate?: unknown } | undefined;
   return {
     id: String(target.Id),
     arn: String(target.Arn),
     input: optionalString(target.Input),
     inputPath: optionalString(target.InputPath),
+    inputTransformer: transformer && { inputPathsMap: transformer.InputPathsMap, inputTemplate: String(transformer.InputTemplate) },
     retryPolicy: retry && { maximumRetryAttempts: optionalNumber(retry.MaximumRetryAttempts), maximumEventAgeInSeconds: optionalNumber(retry.MaximumEventAgeInSeconds) },
     deadLetterArn: (target.DeadLetterConfig as { Arn?: string } | undefined)?.Arn,
+    sqsMessageGroupId: optionalString((target.SqsParameters as { MessageGroupId?: unknown } | undefined)?.MessageGroupId),
   };
 }
 

@@ -23,8 +23,11 @@ export interface RuleTarget {
   arn: string;
   input?: string;
   inputPath?: string;
+  inputTransformer?: { inputPathsMap?: Record<string, string>; inputTemplate: string };
   retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number };
   deadLetterArn?: string;
+  /** SqsParameters.MessageGroupId: the group of the messages sent to a FIFO queue. */
+  sqsMessageGroupId?: string;
 }
 
 export interface RuleSpec {

@@ -6,7 +6,7 @@ import { ACCOUNT_ID, AwsError } from '../../core/types';
 import { compilePattern } from './model/pattern';
 import type { PutEventsEntry } from './model/put-events';
 import type { EventsService } from './model/service';
-import type { Rule, RuleState, Target } from './model/types';
+import type { EventBus, Rule, RuleState, Target } from './model/types';
 
 export type EventsOperation = (service: EventsService, input: Record<string, unknown>) => unknown;
 
@@ -67,15 +67,9 @@ export const EVENTS_OPERATIONS: Record<string, EventsOperation> = {
     return { RuleNames: names };
   },
   PutEvents: (service, input) => service.putEvents(input.Entries as PutEventsEntry[]),
-  TestEventPattern: (service, input) => {
+  TestEventPattern: (_service, input) => {
     const pattern = compilePattern(requiredString(input, 'EventPattern'));
-    let event: unknown;
-    try {
-      event = JSON.parse(requiredString(input, 'Event'));
-    } catch {
-      throw new AwsError('InvalidEventPatternException', 'Event is not valid JSON.');
-    }
-    return { Result: pattern.matches(event) };
+    return { Result: pattern.matches(testEvent(requiredString(input, 'Event'))) };
   },
   CreateEventBus: (service, input) => {
     const bus = service.rules.createEventBus(requiredString(input, 'Name'), optionalString(input, 'Description'));
@@ -87,12 +81,41 @@ export const EVENTS_OPERATIONS: Record<string, EventsOperation> = {
   },
   DescribeEventBus: (service, input) => {
     const bus = service.rules.bus(optionalString(input, 'Name'));
-    return { Name: bus.name, Arn: service.rules.busArn(bus.name), ...(bus.description && { Description: bus.description }) };
+    return busSummary(service, bus);
   },
-  ListEventBuses: (service, input) => ({
-    EventBuses: service.rules.listEventBuses(optionalString(input, 'NamePrefix')).map((bus) => ({ Name: bus.name, Arn: service.rules.busArn(bus.name) })),
-  }),
+  ListEventBuses: (service, input) => {
+    const buses = service.rules.listEventBuses(optionalString(input, 'NamePrefix'));
+    const { page, nextToken } = paginate(buses, input.Limit, input.NextToken);
+    return { EventBuses: page.map((bus) => busSummary(service, bus)), ...(nextToken && { NextToken: nextToken }) };
+  },
 };
+
+/** An EventBus as ListEventBuses and DescribeEventBus answer it (AWS sends Description only when set). */
+function busSummary(service: EventsService, bus: EventBus): Record<string, unknown> {
+  return {
+    Name: bus.name,
+    Arn: service.rules.busArn(bus.name),
+    ...(bus.description && { Description: bus.description }),
+    CreationTime: bus.createdAt / 1000,
+    LastModifiedTime: (bus.lastModifiedAt ?? bus.createdAt) / 1000,
+  };
+}
+
+/** The fields TestEventPattern requires of its Event (LocalStack's recorded AWS answers: without one of them, or not an object, "Parameter Event is not valid."). */
+const TEST_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'];
+
+function testEvent(text: string): Record<string, unknown> {
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    event = undefined;
+  }
+  if (typeof event !== 'object' || event === null || Array.isArray(event) || !TEST_EVENT_FIELDS.every((field) => field in event)) {
+    throw new AwsError('ValidationException', 'Parameter Event is not valid.');
+  }
+  return event as Record<string, unknown>;
+}
 
 function ruleSummary(service: EventsService, rule: Rule): Record<string, unknown> {
   return {

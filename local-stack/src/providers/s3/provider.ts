@@ -18,6 +18,7 @@ import {
   type OperationDeclarations,
   type Provider,
 } from '../../core/types';
+import { DEFAULT_CHECKSUM_ALGORITHM } from './model/checksums';
 import { S3EventNotifier } from './model/events';
 import { header } from './http-semantics';
 import { parseLifecycleConfiguration } from './lifecycle';
@@ -121,10 +122,12 @@ export class S3Provider implements Provider, ObjectStore {
   async writeObject(bucket: string, key: string, body: Buffer | Readable): Promise<{ etag: string }> {
     await this.store.ready();
     checkKeyLength(key);
-    const staged = await this.store.stageStream(bucket, Buffer.isBuffer(body) ? Readable.from([body]) : body);
+    const staged = await this.store.stageStream(bucket, Buffer.isBuffer(body) ? Readable.from([body]) : body, DEFAULT_CHECKSUM_ALGORITHM);
     let record: ObjectRecord;
     try {
-      record = await this.store.commit(bucket, key, staged, {
+      // As S3 keeps for an upload without a checksum: its CRC64NVME.
+      const checksum = { algorithm: DEFAULT_CHECKSUM_ALGORITHM, value: staged.computedChecksum ?? '', type: 'FULL_OBJECT' as const };
+      record = await this.store.commit(bucket, key, { ...staged, checksum }, {
         contentType: 'binary/octet-stream',
         contentHeaders: {},
         userMetadata: {},

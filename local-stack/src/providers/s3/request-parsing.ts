@@ -36,12 +36,21 @@ export function attributesFrom(headers: AwsRequest['headers']): ObjectAttributes
 }
 
 /** Conditional writes: `If-None-Match: *` (create only) and `If-Match: <etag>` (compare and swap). */
+/**
+ * A write's conditions. S3 implements `If-None-Match: *` and `If-Match: <etag>` on writes; any other
+ * value answers 501 NotImplemented naming the header (recorded: test_put_object_if_none_match_validation,
+ * test_put_object_if_match_validation).
+ */
 export function writeConditions(headers: AwsRequest['headers']): WriteConditions {
+  const notImplemented = (name: string): AwsError =>
+    new AwsError('NotImplemented', 'A header you provided implies functionality that is not implemented', 501, {
+      Header: name,
+      additionalMessage: `We don't accept the provided value of ${name} header for this API`,
+    });
   const ifNoneMatch = header(headers, 'if-none-match');
-  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
-    throw new AwsError('NotImplemented', 'If-None-Match on writes supports only "*"', 501, { Header: 'If-None-Match' });
-  }
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') throw notImplemented('If-None-Match');
   const ifMatch = header(headers, 'if-match');
+  if (ifMatch !== undefined && ifMatch.trim() === '*') throw notImplemented('If-Match');
   return {
     ...(ifNoneMatch !== undefined ? { ifNoneMatchAny: true } : {}),
     ...(ifMatch !== undefined ? { ifMatch } : {}),

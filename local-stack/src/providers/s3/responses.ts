@@ -1,10 +1,10 @@
 /** S3 REST-XML response shapes. */
 import { createHash } from 'node:crypto';
-import type { AwsResponse } from '../../core/types';
-import { el, optionalEl, renderXmlDocument, type XmlElement } from '../../core/xml';
+import { AwsError, type AwsResponse } from '../../core/types';
+import { el, renderXmlDocument, type XmlElement } from '../../core/xml';
 import { checksumHeader } from './checksums';
 import { httpDate } from './http-semantics';
-import type { StoredChecksum } from './model/checksums';
+import { checksumTypeOf, type StoredChecksum } from './model/checksums';
 import { encodeS3Url } from './listing';
 import { STORED_CONTENT_HEADERS, type BucketConfig, type DeleteMarkerRecord, type ObjectRecord, type PartRecord, type UploadRecord } from './model/types';
 
@@ -22,10 +22,13 @@ export function emptyResponse(status: number, headers: Record<string, string | n
   return { status, headers };
 }
 
-/** The account's canonical user: a stable 64-hex id as S3 shows it. */
+/**
+ * The account's canonical user: a stable 64-hex id as S3 shows it. S3 no longer sends an Owner's
+ * DisplayName (LocalStack's recorded AWS answers show `Owner: {ID}`; an upload's Initiator keeps it).
+ */
 export function ownerXml(accountId: string, name = 'Owner'): XmlElement {
   const id = createHash('sha256').update(accountId).digest('hex');
-  return el(name, [el('ID', id), el('DisplayName', 'local')]);
+  return el(name, [el('ID', id), name === 'Initiator' ? el('DisplayName', 'local') : undefined]);
 }
 
 export function accessControlPolicyXml(accountId: string): XmlElement {
@@ -35,7 +38,7 @@ export function accessControlPolicyXml(accountId: string): XmlElement {
     el(
       'AccessControlList',
       el('Grant', [
-        el('Grantee', [el('ID', id), el('DisplayName', 'local')], {
+        el('Grantee', [el('ID', id)], {
           'xmlns:xsi': 'http://www.w3.org/2001/XMLSchema-instance',
           'xsi:type': 'CanonicalUser',
         }),
@@ -57,7 +60,11 @@ export function xmlTime(iso: string): string {
 /** Encodes a key or prefix when the client asked for `encoding-type=url`. */
 export type KeyEncoder = (value: string) => string;
 
+/** `encoding-type` other than `url` is refused (recorded: test_list_ops_encoding_type_validation). */
 export function keyEncoder(encodingType: string | null): KeyEncoder {
+  if (encodingType !== null && encodingType !== 'url') {
+    throw new AwsError('InvalidArgument', 'Invalid Encoding Method specified in Request', 400, { ArgumentName: 'encoding-type', ArgumentValue: encodingType });
+  }
   return encodingType === 'url' ? encodeS3Url : (value) => value;
 }
 
@@ -66,11 +73,21 @@ export function contentsXml(record: ObjectRecord, encode: KeyEncoder, owner?: Xm
     el('Key', encode(record.key)),
     el('LastModified', xmlTime(record.lastModified)),
     el('ETag', quotedEtag(record.etag)),
-    optionalEl('ChecksumAlgorithm', record.checksum?.algorithm),
+    ...checksumListingXml(record.checksum),
     el('Size', record.size),
     owner,
     el('StorageClass', 'STANDARD'),
   ]);
+}
+
+/** A listing entry's ChecksumAlgorithm and ChecksumType (botocore's Object and ObjectVersion). */
+function checksumListingXml(checksum: StoredChecksum | undefined): Array<XmlElement | undefined> {
+  return checksum ? [el('ChecksumAlgorithm', checksum.algorithm), el('ChecksumType', checksumTypeOf(checksum))] : [];
+}
+
+/** `<ChecksumCRC32>...</ChecksumCRC32><ChecksumType>FULL_OBJECT</ChecksumType>` of a result document. */
+export function checksumResultXml(checksum: StoredChecksum | undefined): Array<XmlElement | undefined> {
+  return checksum ? [el(`Checksum${checksum.algorithm}`, checksum.value), el('ChecksumType', checksumTypeOf(checksum))] : [];
 }
 
 export function versionXml(record: ObjectRecord, isLatest: boolean, encode: KeyEncoder, owner: XmlElement): XmlElement {
@@ -80,6 +97,7 @@ export function versionXml(record: ObjectRecord, isLatest: boolean, encode: KeyE
     el('IsLatest', isLatest),
     el('LastModified', xmlTime(record.lastModified)),
     el('ETag', quotedEtag(record.etag)),
+    ...checksumListingXml(record.checksum),
     el('Size', record.size),
     el('StorageClass', 'STANDARD'),
     owner,
@@ -156,10 +174,7 @@ export function objectHeaders(record: ObjectRecord, options: ObjectHeaderOptions
   if (options.versioned || record.versionId !== undefined) headers['x-amz-version-id'] = record.versionId ?? 'null';
   const tagCount = Object.keys(record.tags).length;
   if (tagCount > 0) headers['x-amz-tagging-count'] = tagCount;
-  if (options.includeChecksum && record.checksum) {
-    headers[checksumHeader(record.checksum.algorithm)] = record.checksum.value;
-    headers['x-amz-checksum-type'] = 'FULL_OBJECT';
-  }
+  if (options.includeChecksum) Object.assign(headers, checksumResponseHeaders(record.checksum));
   for (const [parameter, name] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = options.query?.get(parameter);
     if (value) headers[name] = value;
@@ -177,6 +192,7 @@ export function tagSetXml(tags: Record<string, string>): XmlElement {
   );
 }
 
+/** `x-amz-checksum-<algorithm>` and `x-amz-checksum-type`, as S3 answers them with a stored checksum. */
 export function checksumResponseHeaders(checksum: StoredChecksum | undefined): Record<string, string> {
-  return checksum ? { [checksumHeader(checksum.algorithm)]: checksum.value } : {};
+  return checksum ? { [checksumHeader(checksum.algorithm)]: checksum.value, 'x-amz-checksum-type': checksumTypeOf(checksum) } : {};
 }

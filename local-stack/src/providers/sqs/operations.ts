@@ -5,9 +5,9 @@
  */
 import { AwsError } from '../../core/types';
 import { messageIdOfReceiptHandle, type Queue } from './model/queue';
-import { sqsError } from './errors';
+import { invalidParameterValue, missingParameter, queryCodeOf, sqsError } from './errors';
 import { md5OfMessageAttributes } from './model/md5';
-import type { MessageAttributeValue, ReceivedMessage } from './model/types';
+import type { MessageAttributeValue, ReceivedMessage, StoredMessage } from './model/types';
 import type { NewMessage, SqsService } from './model/service';
 import { invalidValue, WireInput } from './wire-input';
 
@@ -15,6 +15,8 @@ export type SqsResult = Record<string, unknown>;
 export type SqsOperation = (service: SqsService, input: WireInput) => Promise<SqsResult> | SqsResult;
 
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
+/** A batch's total size limit, whatever the queue's MaximumMessageSize (AWS's quota since 2025: 1 MiB). */
+export const MAX_BATCH_BYTES = 1_048_576;
 const MESSAGE_ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)(?!aws\.|amazon\.)[A-Za-z0-9_.-]{1,256}$/i;
 const DATA_TYPE = /^(String|Number|Binary)(\..+)?$/;
 // XML-safe characters, as SQS allows in a body: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF
@@ -61,6 +63,16 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
     return {};
   },
 
+  AddPermission(service, input) {
+    service.addPermission(queueOf(service, input), input.string('Label'), nonEmptyList(input, 'AWSAccountIds'), nonEmptyList(input, 'Actions'));
+    return {};
+  },
+
+  RemovePermission(service, input) {
+    service.removePermission(queueOf(service, input), input.string('Label'));
+    return {};
+  },
+
   TagQueue(service, input) {
     service.tagQueue(queueOf(service, input), input.stringMap('Tags'));
     return {};
@@ -85,27 +97,32 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
   SendMessage(service, input) {
     const queue = queueOf(service, input);
     const [message] = service.sendMessages(queue, [newMessage(queue, input)]);
-    return {
-      MessageId: message!.messageId,
-      MD5OfMessageBody: message!.md5OfBody,
-      ...(message!.md5OfMessageAttributes && { MD5OfMessageAttributes: message!.md5OfMessageAttributes }),
-    };
+    return sendResult(message!);
   },
 
   SendMessageBatch(service, input) {
     const queue = queueOf(service, input);
     const entries = batchEntries(input, 'SendMessageBatchRequestEntry');
-    const totalSize = entries.reduce((sum, entry) => sum + Buffer.byteLength(String(entry.raw.MessageBody ?? '')), 0);
-    if (totalSize > queue.metadata.settings.maximumMessageSize) {
-      throw sqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${queue.metadata.settings.maximumMessageSize} bytes. You have sent ${totalSize} bytes.`);
+    // A FIFO batch with an entry lacking its group or deduplication id fails as a whole (LocalStack's
+    // AWS-validated snapshots "test_missing_message_group_id_for_fifo_queue", "test_missing_deduplication_id_for_fifo_queue").
+    if (queue.fifo) {
+      for (const entry of entries) {
+        service.fifoRequirements(
+          queue,
+          { body: String(entry.raw.MessageBody ?? ''), messageGroupId: optionalId(entry, 'MessageGroupId'), messageDeduplicationId: optionalId(entry, 'MessageDeduplicationId') },
+          'invalid',
+        );
+      }
+    }
+    // Body and attributes of all entries count, against the fixed batch limit (LocalStack's AWS-validated
+    // snapshot "send_oversized_message_batch": 1,048,576 + 1 bytes sent is refused as a whole).
+    const totalSize = entries.reduce((sum, entry) => sum + messageSize(String(entry.raw.MessageBody ?? ''), entry.raw.MessageAttributes), 0);
+    if (totalSize > MAX_BATCH_BYTES) {
+      throw sqsError('BatchRequestTooLong', `Batch requests cannot be longer than ${MAX_BATCH_BYTES} bytes. You have sent ${totalSize} bytes.`);
     }
     return perEntry(entries, (entry) => {
-      const [message] = service.sendMessages(queue, [newMessage(queue, entry)]);
-      return {
-        MessageId: message!.messageId,
-        MD5OfMessageBody: message!.md5OfBody,
-        ...(message!.md5OfMessageAttributes && { MD5OfMessageAttributes: message!.md5OfMessageAttributes }),
-      };
+      const [message] = service.sendMessages(queue, [newMessage(queue, entry, 'batch')]);
+      return sendResult(message!);
     });
   },
 
@@ -114,7 +131,9 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
     const messages = await service.receiveMessages(queue, {
       maxMessages: input.optionalInteger('MaxNumberOfMessages', 1, 10) ?? 1,
       visibilityTimeoutSeconds: input.optionalInteger('VisibilityTimeout', 0, 43_200),
-      waitTimeSeconds: input.optionalInteger('WaitTimeSeconds', 0, 20),
+      // AWS's wording (LocalStack's AWS-validated snapshot "recieve_message_error_too_large").
+      waitTimeSeconds: input.optionalInteger('WaitTimeSeconds', 0, 20, 'Must be >= 0 and <= 20, if provided.'),
+      receiveRequestAttemptId: input.optionalString('ReceiveRequestAttemptId'),
     });
     if (messages.length === 0) return {};
     const systemAttributeNames = [...input.stringList('AttributeNames'), ...input.stringList('MessageSystemAttributeNames')];
@@ -180,11 +199,21 @@ export const SQS_OPERATIONS: Record<string, SqsOperation> = {
   },
 };
 
+function nonEmptyList(input: WireInput, name: string): string[] {
+  const list = input.stringList(name);
+  if (list.length === 0) throw missingParameter(name);
+  return list;
+}
+
 function queueOf(service: SqsService, input: WireInput): Queue {
   return service.queueByUrl(input.string('QueueUrl'));
 }
 
-function newMessage(queue: Queue, input: WireInput): NewMessage {
+/**
+ * A message to send, validated. In a batch an oversized entry fails alone, in AWS's batch wording
+ * (LocalStack's AWS-validated snapshot "send-message-batch-result": "One or more parameters cannot be validated").
+ */
+function newMessage(queue: Queue, input: WireInput, context: 'single' | 'batch' = 'single'): NewMessage {
   const body = input.string('MessageBody');
   if (!ALLOWED_BODY.test(body)) {
     throw sqsError('InvalidMessageContents', 'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF');
@@ -192,40 +221,94 @@ function newMessage(queue: Queue, input: WireInput): NewMessage {
   const messageAttributes = messageAttributesOf(input.objectMap('MessageAttributes'));
   const size = Buffer.byteLength(body) + attributesSize(messageAttributes);
   const limit = queue.metadata.settings.maximumMessageSize;
-  if (size > limit) throw sqsError('InvalidParameterValue', `One or more parameters are invalid. Reason: Message must be shorter than ${limit} bytes.`);
-  return { body, messageAttributes, delaySeconds: input.optionalInteger('DelaySeconds', 0, 900) };
+  if (size > limit) {
+    const reason = context === 'batch' ? 'One or more parameters cannot be validated.' : 'One or more parameters are invalid.';
+    throw invalidParameterValue(`${reason} Reason: Message must be shorter than ${limit} bytes.`);
+  }
+  return {
+    body,
+    messageAttributes,
+    messageSystemAttributes: messageSystemAttributesOf(input.objectMap('MessageSystemAttributes')),
+    ...(input.context.traceHeader !== undefined && { traceHeader: input.context.traceHeader }),
+    messageGroupId: optionalId(input, 'MessageGroupId'),
+    messageDeduplicationId: optionalId(input, 'MessageDeduplicationId'),
+    delaySeconds: input.optionalInteger('DelaySeconds', 0, 900),
+  };
+}
+
+/**
+ * MessageGroupId (FIFO queues, and fair standard queues since 2025) or MessageDeduplicationId: 1 to
+ * 128 printable ASCII characters other than space (the message quotas' "alphanumeric and punctuation");
+ * an empty one is invalid, not missing (LocalStack's AWS-validated snapshots "error-response" of
+ * test_send_message_to_standard_queue_with_invalid_message_group_id and test_message_deduplication_id_invalid).
+ */
+function optionalId(input: WireInput, name: 'MessageGroupId' | 'MessageDeduplicationId'): string | undefined {
+  const value = input.raw[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || !/^[\x21-\x7E]{1,128}$/.test(value)) {
+    throw invalidValue(name, value, `${name} can only include alphanumeric and punctuation characters. 1 to 128 in length.`);
+  }
+  return value;
+}
+
+function sendResult(message: StoredMessage): Record<string, unknown> {
+  return {
+    MessageId: message.messageId,
+    MD5OfMessageBody: message.md5OfBody,
+    ...(message.md5OfMessageAttributes && { MD5OfMessageAttributes: message.md5OfMessageAttributes }),
+    ...(message.md5OfMessageSystemAttributes && { MD5OfMessageSystemAttributes: message.md5OfMessageSystemAttributes }),
+    ...(message.sequenceNumber && { SequenceNumber: message.sequenceNumber }),
+  };
+}
+
+/** MessageSystemAttributes: the model's MessageSystemAttributeNameForSends has one name, AWSTraceHeader, a String. */
+function messageSystemAttributesOf(raw: Record<string, Record<string, unknown>> | undefined): Record<string, MessageAttributeValue> | undefined {
+  if (!raw || Object.keys(raw).length === 0) return undefined;
+  for (const [name, value] of Object.entries(raw)) {
+    if (name !== 'AWSTraceHeader') throw invalidParameterValue(`Message system attribute name '${name}' is invalid.`);
+    if (value.DataType !== 'String' || typeof value.StringValue !== 'string' || value.StringValue === '') {
+      throw invalidParameterValue(`Message system attribute '${name}' must contain a non-empty value of type 'String'.`);
+    }
+  }
+  return { AWSTraceHeader: { DataType: 'String', StringValue: String(raw.AWSTraceHeader!.StringValue) } };
 }
 
 function messageAttributesOf(raw: Record<string, Record<string, unknown>> | undefined): Record<string, MessageAttributeValue> | undefined {
   if (!raw || Object.keys(raw).length === 0) return undefined;
   const names = Object.keys(raw);
-  if (names.length > 10) throw sqsError('InvalidParameterValue', `Number of message attributes [${names.length}] exceeds the allowed maximum [10].`);
+  if (names.length > 10) throw invalidParameterValue(`Number of message attributes [${names.length}] exceeds the allowed maximum [10].`);
   const attributes: Record<string, MessageAttributeValue> = {};
   for (const name of names) {
     const value = raw[name]!;
-    if (!MESSAGE_ATTRIBUTE_NAME.test(name)) throw sqsError('InvalidParameterValue', `Message (user) attribute name '${name}' is invalid.`);
+    if (!MESSAGE_ATTRIBUTE_NAME.test(name)) throw invalidParameterValue(`Message (user) attribute name '${name}' is invalid.`);
     const dataType = value.DataType;
     if (typeof dataType !== 'string' || !DATA_TYPE.test(dataType)) {
-      throw sqsError('InvalidParameterValue', `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`);
+      throw invalidParameterValue(`The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`);
     }
     if (dataType.startsWith('Binary')) {
       const binary = value.BinaryValue;
       if (typeof binary !== 'string' || binary.length === 0) {
-        throw sqsError('InvalidParameterValue', `Message (user) attribute '${name}' must contain a non-empty value of message attribute type '${dataType}'.`);
+        throw invalidParameterValue(`Message (user) attribute '${name}' must contain a non-empty value of type '${dataType}'.`);
       }
       attributes[name] = { DataType: dataType, BinaryValue: binary };
     } else {
       const text = value.StringValue;
       if (typeof text !== 'string' || text.length === 0) {
-        throw sqsError('InvalidParameterValue', `Message (user) attribute '${name}' must contain a non-empty value of message attribute type '${dataType}'.`);
+        throw invalidParameterValue(`Message (user) attribute '${name}' must contain a non-empty value of type '${dataType}'.`);
       }
       if (dataType.startsWith('Number') && !Number.isFinite(Number(text))) {
-        throw sqsError('InvalidParameterValue', `Could not cast message attribute '${name}' value to number.`);
+        throw invalidParameterValue(`Could not cast message attribute '${name}' value to number.`);
       }
       attributes[name] = { DataType: dataType, StringValue: text };
     }
   }
   return attributes;
+}
+
+/** A message's size as SQS counts it: the body, and each attribute's name, type and value. */
+function messageSize(body: string, rawAttributes: unknown): number {
+  const attributes = typeof rawAttributes === 'object' && rawAttributes !== null ? (rawAttributes as Record<string, MessageAttributeValue>) : undefined;
+  return Buffer.byteLength(body) + attributesSize(attributes);
 }
 
 function attributesSize(attributes: Record<string, MessageAttributeValue> | undefined): number {
@@ -234,8 +317,8 @@ function attributesSize(attributes: Record<string, MessageAttributeValue> | unde
     (sum, [name, value]) =>
       sum +
       Buffer.byteLength(name) +
-      Buffer.byteLength(value.DataType) +
-      (value.BinaryValue !== undefined ? Buffer.from(value.BinaryValue, 'base64').length : Buffer.byteLength(value.StringValue ?? '')),
+      Buffer.byteLength(String(value?.DataType ?? '')) +
+      (typeof value?.BinaryValue === 'string' ? Buffer.from(value.BinaryValue, 'base64').length : Buffer.byteLength(String(value?.StringValue ?? ''))),
     0,
   );
 }
@@ -256,14 +339,22 @@ function messageResult(message: ReceivedMessage, systemAttributeNames: string[],
   };
 }
 
-/** Message attributes by the names asked for: `All`, `.*`, a `prefix.*`, or exact names. */
+/**
+ * Message attributes by the names asked for: `All`, `*` or `.*` for every one, `<prefix>.*` for those
+ * whose name starts with the prefix, else exact names; names no attribute has (`AWS.`, `..foo`) select
+ * nothing and are no error. LocalStack's AWS-validated snapshots of
+ * test_receive_message_message_attribute_names_filters: `Hel.*` selects `Hello` and `Help.Me`.
+ */
 export function selectMessageAttributes(
   attributes: Record<string, MessageAttributeValue> | undefined,
   names: readonly string[],
 ): Record<string, MessageAttributeValue> | undefined {
   if (!attributes || names.length === 0) return undefined;
   const wanted = (name: string): boolean =>
-    names.some((pattern) => pattern === 'All' || pattern === '.*' || pattern === name || (pattern.endsWith('.*') && name.startsWith(pattern.slice(0, -1))));
+    names.some(
+      (pattern) =>
+        pattern === 'All' || pattern === '*' || pattern === '.*' || pattern === name || (pattern.endsWith('.*') && name.startsWith(pattern.slice(0, -2))),
+    );
   const selected = Object.fromEntries(Object.entries(attributes).filter(([name]) => wanted(name)));
   return Object.keys(selected).length > 0 ? selected : undefined;
 }
@@ -279,7 +370,8 @@ function changeVisibility(queue: Queue, input: WireInput): void {
   const receiptHandle = validReceiptHandle(input.string('ReceiptHandle'));
   const timeout = input.integer('VisibilityTimeout', 0, 43_200);
   if (!queue.changeVisibility(receiptHandle, timeout)) {
-    throw sqsError('MessageNotInflight', `Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`);
+    // LocalStack's AWS-validated test_change_visibility_on_deleted_message_raises_invalid_parameter_value: InvalidParameterValue.
+    throw invalidParameterValue(`Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`);
   }
 }
 
@@ -289,7 +381,8 @@ function batchEntries(input: WireInput, entryName: string): WireInput[] {
   if (entries.length > 10) throw sqsError('TooManyEntriesInBatchRequest', `Maximum number of entries per request are 10. You have sent ${entries.length}.`);
   const seen = new Set<string>();
   for (const entry of entries) {
-    const id = entry.string('Id');
+    // A missing or empty id is an invalid one (LocalStack's AWS-validated snapshot "test_delete_message_batch_invalid_msg_id[sqs-]").
+    const id = typeof entry.raw.Id === 'string' ? entry.raw.Id : '';
     if (!BATCH_ENTRY_ID.test(id)) {
       throw sqsError('InvalidBatchEntryId', 'A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long.');
     }
@@ -309,7 +402,8 @@ function perEntry(entries: WireInput[], run: (entry: WireInput) => Record<string
       successful.push({ Id: id, ...run(entry) });
     } catch (error) {
       if (!(error instanceof AwsError)) throw error;
-      failed.push({ Id: id, SenderFault: error.status < 500, Code: error.code, Message: error.message });
+      // A failed entry carries the query-protocol code in both protocols ("InvalidParameterValue", "ReceiptHandleIsInvalid").
+      failed.push({ Id: id, SenderFault: error.status < 500, Code: queryCodeOf(error.code), Message: error.message });
     }
   }
   return { Successful: successful, Failed: failed };

@@ -10,7 +10,7 @@ import { el, type XmlContent } from '../../core/xml';
 import { queryCodeOf } from './errors';
 import { SQS_OPERATIONS, type SqsResult } from './operations';
 import type { SqsService } from './model/service';
-import { WireInput } from './wire-input';
+import { requestContext, WireInput } from './wire-input';
 
 const XMLNS = 'http://queue.amazonaws.com/doc/2012-11-05/';
 
@@ -25,11 +25,13 @@ export async function handleQueryRequest(service: SqsService, request: AwsReques
     const input = jsonShaped(params);
     // A query request may name its queue by the path it is sent to (/<account>/<name>).
     if (input.QueueUrl === undefined && /^\/\d+\/[^/]+$/.test(request.path)) input.QueueUrl = `http://localhost${request.path}`;
-    const result = await operation(service, new WireInput(input));
+    const result = await operation(service, new WireInput(input, requestContext(request)));
     return queryResponse({ action, xmlns: XMLNS, requestId: request.requestId, result: resultXml(action, result) });
   } catch (error) {
     const awsError = toAwsError(error);
-    return queryErrorResponse(new AwsError(queryCodeOf(awsError.code), awsError.message, awsError.status), request.requestId, XMLNS);
+    // The query protocol's wording of a missing queue (LocalStack's AWS-validated snapshot "queue-does-not-exist-query").
+    const message = awsError.code === 'QueueDoesNotExist' ? 'The specified queue does not exist for this wsdl version.' : awsError.message;
+    return queryErrorResponse(new AwsError(queryCodeOf(awsError.code), message, awsError.status), request.requestId, XMLNS);
   }
 }
 
@@ -81,7 +83,11 @@ function structure(tree: Tree): Record<string, unknown> {
       case 'MessageSystemAttributeName':
       case 'MessageAttributeName':
       case 'TagKey':
+      case 'AWSAccountId':
         result[`${key}s`] = items.filter((item): item is string => typeof item === 'string');
+        break;
+      case 'ActionName':
+        result.Actions = items.filter((item): item is string => typeof item === 'string');
         break;
       default:
         if (key.endsWith('BatchRequestEntry')) result.Entries = items.filter(isTree).map(structure);

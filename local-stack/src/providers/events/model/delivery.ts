@@ -21,7 +21,7 @@ export interface QueueMessageAttribute {
 /** How the provider reaches targets; the stack's main wires them to the Lambda and SQS providers. */
 export interface TargetInvokers {
   lambda?: { invokeAsync(functionArn: string, payload: string): unknown };
-  sqs?: { sendMessage(queueArn: string, body: string, messageAttributes?: Record<string, QueueMessageAttribute>): unknown };
+  sqs?: { sendMessage(queueArn: string, body: string, messageAttributes?: Record<string, QueueMessageAttribute>, messageGroupId?: string): unknown };
 }
 
 export interface DeliveryRequest {
@@ -110,7 +110,9 @@ export class TargetDelivery extends DurableQueue<PendingDelivery> {
     if (service === 'lambda' && this.options.invokers.lambda) {
       await this.options.invokers.lambda.invokeAsync(target.Arn, payload);
     } else if (service === 'sqs' && this.options.invokers.sqs) {
-      await this.options.invokers.sqs.sendMessage(target.Arn, payload);
+      // A FIFO queue's messages carry the target's group; their deduplication is the queue's
+      // content-based one, which AWS requires of a FIFO target (EventBridge API reference, SqsParameters).
+      await this.options.invokers.sqs.sendMessage(target.Arn, payload, undefined, target.SqsParameters?.MessageGroupId);
     } else if (service === 'events') {
       this.options.forwardToBus(target.Arn, event);
     } else {

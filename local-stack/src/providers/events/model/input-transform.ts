@@ -75,8 +75,13 @@ export function applyTemplate(template: string, pathsMap: Record<string, string>
   return output;
 }
 
+/**
+ * A value inside a template's string, as EventBridge writes it (recorded in LocalStack's snapshot
+ * test_input_transformer_nested_keys_replacement): a path that matches nothing is empty, an object or
+ * array loses its quotes (`{acc_id:0a78,sf_id:baz}`, `[ACTIVE,INACTIVE]`).
+ */
 function asStringContent(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value).replaceAll('"', '') : JSON.stringify(value);
   return JSON.stringify(text).slice(1, -1);
 }

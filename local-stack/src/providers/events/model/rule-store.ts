@@ -5,9 +5,10 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/persistence';
+import { checkConstraint, constraintViolations, validationMessage, type ConstraintRules, type ConstraintViolation } from '../../../core/constraints';
 import { ACCOUNT_ID, AwsError } from '../../../core/types';
 import { compilePattern, type CompiledPattern } from './pattern';
-import { DEFAULT_BUS, type EventBus, type Rule, type RuleState, type Target } from './types';
+import { DEFAULT_BUS, isFifoQueueArn, type EventBus, type Rule, type RuleState, type Target } from './types';
 
 export interface PutRuleInput {
   name: string;
@@ -26,9 +27,10 @@ export interface FailedTargetEntry {
   ErrorMessage: string;
 }
 
-const NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
-const BUS_NAME = /^[/.\-_A-Za-z0-9]{1,256}$/;
-const RULE_STATES = new Set<RuleState>(['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS']);
+const NAME = /^[.\-_A-Za-z0-9]+$/;
+const NAME_PATTERN_TEXT = '[\\.\\-_A-Za-z0-9]+';
+const BUS_NAME = /^[/.\-_A-Za-z0-9]+$/;
+const RULE_STATES: readonly RuleState[] = ['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'];
 const MAX_TARGETS_PER_RULE = 5;
 const MAX_PATTERN_LENGTH = 4096;
 const SUPPORTED_TARGET_SERVICES = new Set(['lambda', 'sqs', 'events']);
@@ -47,17 +49,28 @@ export class RuleStore {
     const dir = path.join(stateDir, 'events');
     mkdirSync(dir, { recursive: true });
     this.file = path.join(dir, 'rules.json');
-    this.buses.set(DEFAULT_BUS, { name: DEFAULT_BUS, createdAt: 0 });
     this.load();
+    if (!this.buses.has(DEFAULT_BUS)) {
+      // The default bus is as old as the stack's state (saved, so that its CreationTime stays).
+      const now = Date.now();
+      this.buses.set(DEFAULT_BUS, { name: DEFAULT_BUS, createdAt: now, lastModifiedAt: now });
+      this.save();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
   // Buses
 
   createEventBus(name: string, description?: string): EventBus {
-    if (!BUS_NAME.test(name) || name === DEFAULT_BUS) throw validation(`Event bus name ${name} is not valid.`);
+    const violations = constraintViolations([
+      [name, 'name', { required: true, min: 1, max: 256, pattern: BUS_NAME, patternText: '[/\\.\\-_A-Za-z0-9]+' }],
+      [description, 'description', { max: 512 }],
+    ]);
+    if (violations.length > 0) throw validation(validationMessage(violations));
+    if (name === DEFAULT_BUS) throw validation(`Event bus name ${name} is not valid.`);
     if (this.buses.has(name)) throw new AwsError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
-    const bus: EventBus = { name, ...(description && { description }), createdAt: Date.now() };
+    const now = Date.now();
+    const bus: EventBus = { name, ...(description && { description }), createdAt: now, lastModifiedAt: now };
     this.buses.set(name, bus);
     this.save();
     return bus;
@@ -76,10 +89,13 @@ export class RuleStore {
 
   /** The bus a name or ARN names; ResourceNotFoundException when there is none. */
   bus(nameOrArn: string | undefined): EventBus {
-    const name = busNameOf(nameOrArn);
-    const bus = this.buses.get(name);
-    if (!bus) throw new AwsError('ResourceNotFoundException', `Event bus ${name} does not exist.`);
+    const bus = this.findBus(nameOrArn);
+    if (!bus) throw new AwsError('ResourceNotFoundException', `Event bus ${busNameOf(nameOrArn)} does not exist.`);
     return bus;
+  }
+
+  findBus(nameOrArn: string | undefined): EventBus | undefined {
+    return this.buses.get(busNameOf(nameOrArn));
   }
 
   busArn(name: string): string {
@@ -90,7 +106,17 @@ export class RuleStore {
   // Rules
 
   putRule(input: PutRuleInput): Rule {
-    if (!NAME.test(input.name)) throw validation(`Rule name ${input.name} is not valid: 1 to 64 letters, digits, '.', '-' or '_'.`);
+    const eventPatternText = typeof input.eventPattern === 'object' ? JSON.stringify(input.eventPattern) : input.eventPattern;
+    // PutRuleRequest's constraints in botocore's model, answered as AWS answers them.
+    const violations = constraintViolations([
+      [input.name, 'name', { required: true, min: 1, max: 64, pattern: NAME, patternText: NAME_PATTERN_TEXT }],
+      [input.scheduleExpression, 'scheduleExpression', { max: 256 }],
+      [eventPatternText, 'eventPattern', { max: MAX_PATTERN_LENGTH }],
+      [input.state, 'state', { enum: [...RULE_STATES] }],
+      [input.description, 'description', { max: 512 }],
+      [input.roleArn, 'roleArn', { min: 1, max: 1600 }],
+    ]);
+    if (violations.length > 0) throw validation(validationMessage(violations));
     const bus = this.bus(input.eventBusName);
     if (input.eventPattern === undefined && input.scheduleExpression === undefined) {
       throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
@@ -98,14 +124,8 @@ export class RuleStore {
     if (input.scheduleExpression !== undefined && bus.name !== DEFAULT_BUS) {
       throw validation('ScheduleExpression is supported only on the default event bus.');
     }
-    if (input.state !== undefined && !RULE_STATES.has(input.state)) throw validation(`State ${input.state} is not valid.`);
-    let eventPattern: string | undefined;
-    let compiled: CompiledPattern | undefined;
-    if (input.eventPattern !== undefined) {
-      eventPattern = typeof input.eventPattern === 'string' ? input.eventPattern : JSON.stringify(input.eventPattern);
-      if (eventPattern.length > MAX_PATTERN_LENGTH) throw validation(`EventPattern is longer than ${MAX_PATTERN_LENGTH} characters.`);
-      compiled = compilePattern(eventPattern);
-    }
+    const eventPattern = eventPatternText;
+    const compiled: CompiledPattern | undefined = eventPattern === undefined ? undefined : compilePattern(eventPattern);
     const existing = this.rulesOf(bus.name).get(input.name);
     const rule: Rule = {
       name: input.name,
@@ -168,19 +188,31 @@ export class RuleStore {
   // ---------------------------------------------------------------------------------------------
   // Targets
 
+  /**
+   * PutTargets as EventBridge answers it: the request's constraints (botocore's model: target ids,
+   * lengths, retry ranges) and each target's inputs are checked for the whole request
+   * (ValidationException, nothing stored); a target the local stack cannot deliver to fails alone,
+   * in FailedEntries.
+   */
   putTargets(ruleName: string, eventBusName: string | undefined, targets: Target[]): FailedTargetEntry[] {
+    const violations = targetConstraintViolations(targets);
+    if (violations.length > 0) throw validation(validationMessage(violations));
     const rule = this.rule(ruleName, eventBusName);
-    if (targets.length === 0 || targets.length > 10) throw validation('Targets must hold 1 to 10 entries.');
+    for (const target of targets) {
+      const problem = targetInputProblem(target);
+      if (problem) throw validation(problem);
+    }
     const failed: FailedTargetEntry[] = [];
     const byId = new Map(rule.targets.map((target) => [target.Id, target]));
     for (const target of targets) {
       const problem = targetProblem(target);
       if (problem) {
-        failed.push({ TargetId: String(target.Id ?? ''), ErrorCode: 'ValidationException', ErrorMessage: problem });
+        failed.push({ TargetId: target.Id, ErrorCode: 'ValidationException', ErrorMessage: problem });
         continue;
       }
       if (!byId.has(target.Id) && byId.size >= MAX_TARGETS_PER_RULE) {
-        throw new AwsError('LimitExceededException', `The requested resource exceeds the maximum number allowed: a rule can have at most ${MAX_TARGETS_PER_RULE} targets.`);
+        // AWS's words (recorded): a rule holds at most five targets.
+        throw new AwsError('LimitExceededException', 'The requested resource exceeds the maximum number allowed.');
       }
       byId.set(target.Id, { ...target });
     }
@@ -223,7 +255,7 @@ export class RuleStore {
 
   private save(): void {
     const state = {
-      buses: [...this.buses.values()].filter((bus) => bus.name !== DEFAULT_BUS),
+      buses: [...this.buses.values()],
       rules: [...this.rules.values()].flatMap((rules) => [...rules.values()]),
     };
     writeJsonAtomicSync(this.file, state);
@@ -237,15 +269,13 @@ export function busNameOf(nameOrArn: string | undefined): string {
   return arn ? arn[1]! : nameOrArn;
 }
 
+/** What the local stack cannot deliver to, or a target it cannot read (reported per entry). */
 function targetProblem(target: Target): string | undefined {
-  if (typeof target.Id !== 'string' || !NAME.test(target.Id)) return `Target Id ${String(target.Id)} is not valid: 1 to 64 letters, digits, '.', '-' or '_'.`;
-  if (typeof target.Arn !== 'string' || !target.Arn.startsWith('arn:')) return `Target ${target.Id} needs an Arn.`;
+  if (!target.Arn.startsWith('arn:')) return `Target ${target.Id} needs an Arn.`;
   const service = target.Arn.split(':')[2] ?? '';
   if (!SUPPORTED_TARGET_SERVICES.has(service)) {
     return `Target ${target.Id}: ${service} targets are not supported by the local stack (Lambda functions, SQS queues and event buses are).`;
   }
-  const inputs = [target.Input, target.InputPath, target.InputTransformer].filter((value) => value !== undefined);
-  if (inputs.length > 1) return `Target ${target.Id}: only one of Input, InputPath or InputTransformer may be set.`;
   if (target.Input !== undefined) {
     try {
       JSON.parse(target.Input);
@@ -253,13 +283,60 @@ function targetProblem(target: Target): string | undefined {
       return `Target ${target.Id}: Input is not valid JSON.`;
     }
   }
-  const retries = target.RetryPolicy?.MaximumRetryAttempts;
-  if (retries !== undefined && (!Number.isInteger(retries) || retries < 0 || retries > 185)) return `Target ${target.Id}: MaximumRetryAttempts must be between 0 and 185.`;
-  const age = target.RetryPolicy?.MaximumEventAgeInSeconds;
-  if (age !== undefined && (!Number.isInteger(age) || age < 60 || age > 86_400)) return `Target ${target.Id}: MaximumEventAgeInSeconds must be between 60 and 86400.`;
   const deadLetterArn = target.DeadLetterConfig?.Arn;
   if (deadLetterArn !== undefined && !deadLetterArn.startsWith('arn:aws:sqs:')) return `Target ${target.Id}: DeadLetterConfig.Arn must be an SQS queue ARN.`;
   return undefined;
+}
+
+/**
+ * EventBridge's checks of a target's input, which refuse the whole request; the words are AWS's
+ * (real responses recorded in LocalStack's snapshot tests, test_events_inputs.snapshot.json).
+ */
+function targetInputProblem(target: Target): string | undefined {
+  const inputs = [target.Input, target.InputPath, target.InputTransformer].filter((value) => value !== undefined);
+  if (inputs.length > 1) return `Only one of Input, InputPath, or InputTransformer must be provided for target ${target.Id}.`;
+  // A FIFO queue takes only messages with a group: AWS refuses the target without one (its words as
+  // AWS answered them, quoted in hashicorp/terraform#20263 and awslabs/aws-ddk#183).
+  if (isFifoQueueArn(target.Arn) && !target.SqsParameters?.MessageGroupId) return `Parameter(s) SqsParameters must be specified for target: ${target.Id}.`;
+  // A dead-letter queue is a standard queue (AWS's words as CloudTrail recorded a PutTargets, dev.classmethod.jp,
+  // "Can a FIFO queue be the dead-letter queue of an EventBridge rule?").
+  if (target.DeadLetterConfig?.Arn !== undefined && isFifoQueueArn(target.DeadLetterConfig.Arn)) return 'SQS FIFO is not supported by Dead Letter Queues.';
+  const transformer = target.InputTransformer;
+  if (transformer) {
+    const defined = new Set([...Object.keys(transformer.InputPathsMap ?? {}), ...PREDEFINED_PLACEHOLDERS]);
+    for (const [, name] of transformer.InputTemplate.matchAll(PLACEHOLDER)) {
+      if (!defined.has(name!)) return `InputTemplate for target ${target.Id} contains invalid placeholder ${name}.`;
+    }
+  }
+  return undefined;
+}
+
+/** `<name>` in an InputTemplate (names are InputPathsMap keys, [A-Za-z0-9_-]+, or the predefined aws.events.* ones). */
+const PLACEHOLDER = /<([A-Za-z0-9_.-]+)>/g;
+const PREDEFINED_PLACEHOLDERS = ['aws.events.rule-arn', 'aws.events.rule-name', 'aws.events.event.ingestion-time', 'aws.events.event', 'aws.events.event.json'];
+
+/** PutTargetsRequest's constraints in botocore's model (events 2015-10-07), member by member. */
+function targetConstraintViolations(targets: Target[]): ConstraintViolation[] {
+  if (!Array.isArray(targets) || targets.length < 1 || targets.length > 100) {
+    const constraint = Array.isArray(targets) && targets.length > 100 ? 'Member must have length less than or equal to 100' : 'Member must have length greater than or equal to 1';
+    return [{ value: Array.isArray(targets) ? `[${targets.length} targets]` : null, path: 'targets', constraint }];
+  }
+  const violations: ConstraintViolation[] = [];
+  const check = (value: unknown, path: string, rules: ConstraintRules): void => checkConstraint(violations, value, path, rules);
+  targets.forEach((target, index) => {
+    const at = `targets.${index + 1}.member`;
+    check(target.Id, `${at}.id`, { required: true, min: 1, max: 64, pattern: NAME, patternText: NAME_PATTERN_TEXT });
+    check(target.Arn, `${at}.arn`, { required: true, min: 1, max: 1600 });
+    check(target.Input, `${at}.input`, { max: 8192 });
+    check(target.InputPath, `${at}.inputPath`, { max: 256 });
+    if (target.InputTransformer !== undefined) {
+      check(target.InputTransformer.InputTemplate, `${at}.inputTransformer.inputTemplate`, { required: true, min: 1, max: 8192 });
+    }
+    check(target.SqsParameters?.MessageGroupId, `${at}.sqsParameters.messageGroupId`, { max: 100 });
+    check(target.RetryPolicy?.MaximumRetryAttempts, `${at}.retryPolicy.maximumRetryAttempts`, { min: 0, max: 185 });
+    check(target.RetryPolicy?.MaximumEventAgeInSeconds, `${at}.retryPolicy.maximumEventAgeInSeconds`, { min: 60, max: 86_400 });
+  });
+  return violations;
 }
 
 function validation(message: string): AwsError {

@@ -133,13 +133,11 @@ export class EventsService implements EventPublisher {
     const results = entries.map((entry) => {
       const outcome = eventFromEntry(entry, this.options.region);
       if ('errorCode' in outcome) return { ErrorCode: outcome.errorCode, ErrorMessage: outcome.errorMessage };
-      let busName: string;
-      try {
-        busName = this.rules.bus(outcome.eventBusName).name;
-      } catch (error) {
-        return { ErrorCode: 'InvalidArgument', ErrorMessage: (error as Error).message };
-      }
-      this.route(outcome.event, busName);
+      // AWS accepts an entry for a bus that does not exist and drops it: the entry gets an EventId
+      // (recorded in LocalStack's snapshot test_put_events_nonexistent_event_bus).
+      const bus = this.rules.findBus(outcome.eventBusName);
+      if (bus) this.route(outcome.event, bus.name);
+      else this.logger.warn('event dropped: its event bus does not exist', { eventBusName: outcome.eventBusName, id: outcome.event.id });
       return { EventId: outcome.event.id };
     });
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };

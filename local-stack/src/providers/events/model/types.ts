@@ -21,6 +21,8 @@ export interface Target {
   InputTransformer?: InputTransformer;
   RetryPolicy?: RetryPolicy;
   DeadLetterConfig?: { Arn?: string };
+  /** The message group of the messages sent to a FIFO queue target. */
+  SqsParameters?: { MessageGroupId?: string };
   /** Other target parameters (SqsParameters, ...) are kept and returned as given. */
   [parameter: string]: unknown;
 }
@@ -40,9 +42,16 @@ export interface EventBus {
   name: string;
   description?: string;
   createdAt: number;
+  /** Absent in state written before it was kept: the creation time. */
+  lastModifiedAt?: number;
 }
 
 export const DEFAULT_BUS = 'default';
 
 /** AWS's default retry policy for a target: 185 attempts over 24 hours. */
 export const DEFAULT_RETRY_POLICY: Required<RetryPolicy> = Object.freeze({ MaximumRetryAttempts: 185, MaximumEventAgeInSeconds: 86_400 });
+
+/** An SQS queue ARN naming a FIFO queue (its name ends in `.fifo`). */
+export function isFifoQueueArn(arn: string): boolean {
+  return arn.startsWith('arn:aws:sqs:') && arn.endsWith('.fifo');
+}

@@ -329,9 +329,11 @@ export class LambdaService {
     const window = input.maximumBatchingWindowSeconds ?? 0;
     const batchSize = input.batchSize ?? 10;
     if (!Number.isInteger(window) || window < 0 || window > 300) throw invalidParameter('MaximumBatchingWindowInSeconds must be between 0 and 300');
-    const maxBatch = window > 0 ? 10_000 : 10;
+    // CreateEventSourceMapping's BatchSize (botocore's Lambda model): up to 10,000 for standard queues, 10 for FIFO queues.
+    const fifo = input.queueArn.endsWith('.fifo');
+    const maxBatch = window > 0 && !fifo ? 10_000 : 10;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > maxBatch) {
-      throw invalidParameter(`BatchSize must be between 1 and ${maxBatch}${window === 0 ? ' when MaximumBatchingWindowInSeconds is 0' : ''}`);
+      throw invalidParameter(`BatchSize must be between 1 and ${maxBatch}${fifo ? ' for a FIFO queue' : window === 0 ? ' when MaximumBatchingWindowInSeconds is 0' : ''}`);
     }
     const responseTypes = input.functionResponseTypes ?? [];
     const unknownType = responseTypes.find((type) => type !== 'ReportBatchItemFailures');

@@ -4,6 +4,12 @@
  * deletes what succeeded and leaves failures to reappear after the visibility timeout (so the
  * queue's redrive policy moves poison messages to its DLQ). With ReportBatchItemFailures only
  * the reported items count as failed.
+ *
+ * On a FIFO queue the queue itself keeps each group in order (a group with a message in flight
+ * gives no more), and a reported failure fails the rest of its group in the batch too: the later
+ * messages are not deleted, so the group comes back in order after the visibility timeout (the
+ * Lambda developer guide, "Using Lambda with Amazon SQS": on a FIFO queue processing stops at the
+ * first failure, and the failed and unprocessed messages return).
  */
 import type { LocalStackLogger } from '../../../core/logger';
 import type { AttemptResult } from './async-invocations';
@@ -126,11 +132,12 @@ export class SqsEventSourcePoller {
       this.dependencies.logger.warn('SQS batch failed; its messages return after the visibility timeout', { function: functionName, queue: eventSourceArn, messages: batch.length });
       return;
     }
-    const failed = this.mapping.functionResponseTypes.includes('ReportBatchItemFailures') ? reportedFailures(result.payload, batch) : new Set<string>();
-    if (failed === 'all') {
+    const reported = this.mapping.functionResponseTypes.includes('ReportBatchItemFailures') ? reportedFailures(result.payload, batch) : new Set<string>();
+    if (reported === 'all') {
       this.dependencies.logger.warn('invalid batchItemFailures response: the whole batch counts as failed', { function: functionName, payload: result.payload.slice(0, 500) });
       return;
     }
+    const failed = eventSourceArn.endsWith('.fifo') ? withRestOfGroups(reported, batch) : reported;
     const succeeded = batch.filter((message) => !failed.has(message.messageId)).map((message) => message.receiptHandle);
     try {
       this.dependencies.queues.deleteFromArn(eventSourceArn, succeeded);
@@ -209,6 +216,18 @@ export function reportedFailures(payload: string, batch: readonly QueueMessage[]
     failed.add(identifier);
   }
   return failed;
+}
+
+/** FIFO: the failed messages and, in each group with a failure, every later message of the group in the batch. */
+export function withRestOfGroups(failed: ReadonlySet<string>, batch: readonly QueueMessage[]): Set<string> {
+  const failedGroups = new Set<string>();
+  const result = new Set(failed);
+  for (const message of batch) {
+    const group = message.systemAttributes.MessageGroupId ?? '';
+    if (failedGroups.has(group)) result.add(message.messageId);
+    else if (failed.has(message.messageId)) failedGroups.add(group);
+  }
+  return result;
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {

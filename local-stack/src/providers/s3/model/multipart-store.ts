@@ -11,7 +11,8 @@ import type { Readable } from 'node:stream';
 import { concatenateInto } from '../../../core/concatenate';
 import { KeyedMutex, isTempName, listDirectory, readJsonFile, writeJsonAtomic } from '../../../core/persistence';
 import { AwsError } from '../../../core/types';
-import type { ChecksumAlgorithm } from './checksums';
+import type { ChecksumAlgorithm, ChecksumType } from './checksums';
+import { completedChecksum, uploadChecksumType } from './multipart-checksums';
 import { noSuchUpload } from '../errors';
 import { nowToTheSecond, type ObjectAttributes, type ObjectRecord, type PartRecord, type StagedData, type UploadRecord, type WriteConditions } from './types';
 import { writeHashedFile } from './staging';
@@ -24,6 +25,8 @@ export const MAX_PART_NUMBER = 10_000;
 export interface CompletedPart {
   partNumber: number;
   etag: string;
+  /** The part's `Checksum<algorithm>` in the request, when it has one. */
+  checksum?: { algorithm: ChecksumAlgorithm; value: string };
 }
 
 /** Checks a freshly written part (Content-MD5, checksums) and may add its checksum; throwing discards it. */
@@ -41,7 +44,7 @@ export class MultipartStore {
     return join(this.objects.bucketDir(bucket), 'uploads', uploadId);
   }
 
-  async createUpload(bucket: string, key: string, attributes: ObjectAttributes, checksumAlgorithm?: ChecksumAlgorithm): Promise<UploadRecord> {
+  async createUpload(bucket: string, key: string, attributes: ObjectAttributes, checksumAlgorithm?: ChecksumAlgorithm, checksumType?: ChecksumType): Promise<UploadRecord> {
     const upload: UploadRecord = {
       uploadId: randomBytes(32).toString('base64url'),
       key,
@@ -51,6 +54,7 @@ export class MultipartStore {
       userMetadata: attributes.userMetadata,
       tags: attributes.tags,
       ...(checksumAlgorithm ? { checksumAlgorithm } : {}),
+      ...(checksumType ? { checksumType } : {}),
     };
     await writeJsonAtomic(join(this.uploadDir(bucket, upload.uploadId), 'upload.json'), upload);
     return upload;
@@ -111,7 +115,10 @@ export class MultipartStore {
     range: { start: number; end: number } | undefined,
   ): Promise<PartRecord> {
     const source = createReadStream(this.objects.dataPath(sourceBucket, record), range ? { start: range.start, end: range.end } : {});
-    return this.putPart(bucket, uploadId, partNumber, source);
+    // In an upload with a checksum the copied part gets one, as an uploaded part does (recorded:
+    // test_multipart_upload_part_copy_checksum).
+    const algorithm = (await this.upload(bucket, uploadId)).checksumAlgorithm;
+    return this.putPart(bucket, uploadId, partNumber, source, algorithm, (part, computed) => (algorithm && computed ? { ...part, checksum: { algorithm, value: computed } } : part));
   }
 
   async listParts(bucket: string, uploadId: string): Promise<PartRecord[]> {
@@ -141,8 +148,14 @@ export class MultipartStore {
     const dir = this.uploadDir(bucket, uploadId);
     return this.locks.run(uploadId, async () => {
       const upload = await this.upload(bucket, uploadId, key);
-      const parts = this.checkParts(uploadId, requested, await this.listParts(bucket, uploadId));
+      const parts = this.checkParts(upload, requested, await this.listParts(bucket, uploadId));
       const staged = await this.concatenate(bucket, dir, parts);
+      try {
+        staged.checksum = await completedChecksum(upload, parts, this.objects.dataPath(bucket, staged), dir);
+      } catch (error) {
+        await this.objects.discardStaged(bucket, staged);
+        throw error;
+      }
       let record: ObjectRecord;
       try {
         const { contentType, contentHeaders, userMetadata, tags } = upload;
@@ -156,34 +169,49 @@ export class MultipartStore {
     });
   }
 
-  /** The stored parts the request names, validated as S3 does. */
-  private checkParts(uploadId: string, requested: readonly CompletedPart[], storedParts: readonly PartRecord[]): PartRecord[] {
+  /**
+   * The stored parts the request names, validated as S3 does, with S3's words and fields (LocalStack's
+   * recorded AWS answers: test_complete_multipart_parts_order, _wrong_part, _too_small, _checksum_composite).
+   */
+  private checkParts(upload: UploadRecord, requested: readonly CompletedPart[], storedParts: readonly PartRecord[]): PartRecord[] {
+    const { uploadId } = upload;
     const stored = new Map(storedParts.map((part) => [part.partNumber, part]));
+    const composite = uploadChecksumType(upload) === 'COMPOSITE';
     const parts = requested.map((wanted, index) => {
       if (index > 0 && wanted.partNumber <= (requested[index - 1] as CompletedPart).partNumber) {
-        throw new AwsError(
-          'InvalidPartOrder',
-          'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
-          400,
-        );
+        throw new AwsError('InvalidPartOrder', 'The list of parts was not in ascending order. Parts must be ordered by part number.', 400, { UploadId: uploadId });
       }
       const part = stored.get(wanted.partNumber);
-      if (!part || part.etag !== unquote(wanted.etag)) {
-        throw new AwsError(
+      const etag = unquote(wanted.etag);
+      const invalidPart = (): AwsError =>
+        new AwsError(
           'InvalidPart',
-          "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+          "One or more of the specified parts could not be found.  The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
           400,
-          { UploadId: uploadId, PartNumber: String(wanted.partNumber), ETag: wanted.etag },
+          { UploadId: uploadId, PartNumber: String(wanted.partNumber), ETag: etag },
         );
+      if (!part || part.etag !== etag) throw invalidPart();
+      // An upload that named no checksum knows no part checksums: a part named with one is not found.
+      if (!upload.checksumAlgorithm && wanted.checksum) throw invalidPart();
+      if (composite && upload.checksumAlgorithm) {
+        if (wanted.checksum?.algorithm !== upload.checksumAlgorithm) {
+          throw new AwsError(
+            'InvalidRequest',
+            `The upload was created using a ${upload.checksumAlgorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${wanted.partNumber} in the request.`,
+            400,
+          );
+        }
+        if (part.checksum && part.checksum.value !== wanted.checksum.value) throw invalidPart();
       }
       return part;
     });
     parts.forEach((part, index) => {
       if (index < parts.length - 1 && part.size < MIN_PART_SIZE) {
-        throw new AwsError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400, {
+        throw new AwsError('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', 400, {
           ProposedSize: String(part.size),
           MinSizeAllowed: String(MIN_PART_SIZE),
           PartNumber: String(part.partNumber),
+          ETag: part.etag,
         });
       }
     });

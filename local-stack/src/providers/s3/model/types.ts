@@ -1,5 +1,5 @@
 /** S3 state as stored on disk (JSON sidecars) and held in memory. */
-import type { StoredChecksum } from './checksums';
+import type { ChecksumType, StoredChecksum } from './checksums';
 
 /** Standard headers S3 stores with an object and returns on GET/HEAD. */
 export const STORED_CONTENT_HEADERS = [
@@ -74,6 +74,8 @@ export interface UploadRecord {
   userMetadata: Record<string, string>;
   tags: Record<string, string>;
   checksumAlgorithm?: StoredChecksum['algorithm'];
+  /** As named at creation; absent: the algorithm's default (multipart-checksums.ts). */
+  checksumType?: ChecksumType;
 }
 
 export interface PartRecord {

@@ -1,12 +1,14 @@
 /** Multipart upload operations. */
 import { AwsError } from '../../../core/types';
 import { childElements, childText, el, optionalEl } from '../../../core/xml';
-import { parseChecksumAlgorithm, requestedChecksum, verifyChecksum, verifyContentMd5 } from '../checksums';
+import { checkCompleteChecksumMode, checksumHeader, requestedChecksum, uploadChecksumMode, verifyChecksum, verifyContentMd5 } from '../checksums';
+import { CHECKSUM_ALGORITHMS } from '../model/checksums';
+import { uploadChecksumType } from '../model/multipart-checksums';
 import { malformedXml } from '../errors';
 import { evaluateReadConditions, header, parseRange } from '../http-semantics';
 import { parseMaxKeys } from '../listing';
 import { attributesFrom, parseBodyXml, parseCopySource, parsePartNumber, writeConditions } from '../request-parsing';
-import { checksumResponseHeaders, emptyResponse, ownerXml, partXml, quotedEtag, xmlResponse, xmlTime } from '../responses';
+import { checksumResultXml, emptyResponse, ownerXml, partXml, quotedEtag, xmlResponse, xmlTime } from '../responses';
 import type { OperationTable, S3Services } from './context';
 import { requestBody } from './objects';
 
@@ -14,12 +16,17 @@ export function multipartOperations({ objects, uploads, notifier }: S3Services) 
   return {
     CreateMultipartUpload: async ({ request, bucket, key }) => {
       objects.bucketConfig(bucket);
-      const algorithm = parseChecksumAlgorithm(header(request.headers, 'x-amz-checksum-algorithm'));
-      const upload = await uploads.createUpload(bucket, key, attributesFrom(request.headers), algorithm);
+      const { algorithm, type } = uploadChecksumMode(request.headers);
+      const upload = await uploads.createUpload(bucket, key, attributesFrom(request.headers), algorithm, type);
+      const checksumType = uploadChecksumType(upload);
       return xmlResponse(
         el('InitiateMultipartUploadResult', [el('Bucket', bucket), el('Key', key), el('UploadId', upload.uploadId)]),
         200,
-        algorithm ? { 'x-amz-checksum-algorithm': algorithm } : {},
+        {
+          'x-amz-server-side-encryption': 'AES256',
+          ...(algorithm ? { 'x-amz-checksum-algorithm': algorithm } : {}),
+          ...(checksumType ? { 'x-amz-checksum-type': checksumType } : {}),
+        },
       );
     },
 
@@ -36,7 +43,7 @@ export function multipartOperations({ objects, uploads, notifier }: S3Services) 
       return emptyResponse(200, {
         etag: quotedEtag(part.etag),
         'x-amz-server-side-encryption': 'AES256',
-        ...checksumResponseHeaders(part.checksum),
+        ...(part.checksum ? { [checksumHeader(part.checksum.algorithm)]: part.checksum.value } : {}),
       });
     },
 
@@ -54,9 +61,13 @@ export function multipartOperations({ objects, uploads, notifier }: S3Services) 
       }
       const part = await uploads.copyPart(bucket, uploadId, partNumber, source.bucket, sourceRecord, range);
       return xmlResponse(
-        el('CopyPartResult', [el('LastModified', xmlTime(part.lastModified)), el('ETag', quotedEtag(part.etag))]),
+        el('CopyPartResult', [
+          el('LastModified', xmlTime(part.lastModified)),
+          el('ETag', quotedEtag(part.etag)),
+          part.checksum ? el(`Checksum${part.checksum.algorithm}`, part.checksum.value) : undefined,
+        ]),
         200,
-        sourceRecord.versionId ? { 'x-amz-copy-source-version-id': sourceRecord.versionId } : {},
+        { 'x-amz-server-side-encryption': 'AES256', ...(sourceRecord.versionId ? { 'x-amz-copy-source-version-id': sourceRecord.versionId } : {}) },
       );
     },
 
@@ -66,15 +77,19 @@ export function multipartOperations({ objects, uploads, notifier }: S3Services) 
         const partNumber = Number(childText(part, 'PartNumber'));
         const etag = childText(part, 'ETag');
         if (!Number.isInteger(partNumber) || etag === undefined) throw malformedXml();
-        return { partNumber, etag };
+        const algorithm = CHECKSUM_ALGORITHMS.find((candidate) => childText(part, `Checksum${candidate}`) !== undefined);
+        return { partNumber, etag, ...(algorithm && { checksum: { algorithm, value: childText(part, `Checksum${algorithm}`)! } }) };
       });
-      if (parts.length === 0) throw malformedXml();
-      const record = await uploads.completeUpload(bucket, uploadId, key, parts, writeConditions(request.headers));
+      // AWS's words (recorded: test_multipart_complete_multipart_too_small).
+      if (parts.length === 0) throw new AwsError('InvalidRequest', 'You must specify at least one part', 400);
+      const conditions = writeConditions(request.headers);
+      checkCompleteChecksumMode(await uploads.upload(bucket, uploadId, key), header(request.headers, 'x-amz-checksum-type'));
+      const record = await uploads.completeUpload(bucket, uploadId, key, parts, conditions);
       await notifier.created(notifier.contextOf(request, bucket), record, 'CompleteMultipartUpload');
       const host = header(request.headers, 'host') ?? '127.0.0.1';
       const location = `http://${host}/${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
       return xmlResponse(
-        el('CompleteMultipartUploadResult', [el('Location', location), el('Bucket', bucket), el('Key', key), el('ETag', quotedEtag(record.etag))]),
+        el('CompleteMultipartUploadResult', [el('Location', location), el('Bucket', bucket), el('Key', key), el('ETag', quotedEtag(record.etag)), ...checksumResultXml(record.checksum)]),
         200,
         { 'x-amz-server-side-encryption': 'AES256', ...(record.versionId ? { 'x-amz-version-id': record.versionId } : {}) },
       );
@@ -106,6 +121,7 @@ export function multipartOperations({ objects, uploads, notifier }: S3Services) 
           ownerXml(request.accountId),
           el('StorageClass', 'STANDARD'),
           optionalEl('ChecksumAlgorithm', upload.checksumAlgorithm),
+          optionalEl('ChecksumType', uploadChecksumType(upload)),
         ]),
       );
     },

@@ -3,13 +3,15 @@ import { Readable } from 'node:stream';
 import { AwsError, type AwsRequest, type AwsResponse } from '../../../core/types';
 import { childElement, childElements, childText, el, optionalEl, type XmlElement } from '../../../core/xml';
 import { requestedChecksum, verifyChecksum, verifyContentMd5 } from '../checksums';
-import { malformedXml } from '../errors';
-import { evaluateReadConditions, header, httpDate, parseRange } from '../http-semantics';
+import { DEFAULT_CHECKSUM_ALGORITHM } from '../model/checksums';
+import { malformedXml, preconditionFailed } from '../errors';
+import { etagMatches, evaluateReadConditions, header, httpDate, parseRange } from '../http-semantics';
 import type { ObjectAttributes, ObjectRecord } from '../model/types';
 import { attributesFrom, parseBodyXml, parseCopySource, writeConditions } from '../request-parsing';
 import {
   accessControlPolicyXml,
   checksumResponseHeaders,
+  checksumResultXml,
   emptyResponse,
   objectHeaders,
   quotedEtag,
@@ -31,6 +33,21 @@ function versionIdOf(request: AwsRequest): string | undefined {
   return request.query.get('versionId') ?? undefined;
 }
 
+/**
+ * The version a read or delete names; on a bucket that never had versioning only `null` names a version
+ * (recorded: test_get_object_with_version_unversioned_bucket, InvalidArgument "Invalid version id specified").
+ */
+function checkedVersionId(services: S3Services, request: AwsRequest, bucket: string): string | undefined {
+  const versionId = versionIdOf(request);
+  if (versionId !== undefined && versionId !== 'null' && services.objects.bucketConfig(bucket).versioning === undefined) {
+    throw new AwsError('InvalidArgument', 'Invalid version id specified', 400, { ArgumentName: 'versionId', ArgumentValue: versionId });
+  }
+  return versionId;
+}
+
+/** Headers of conditional deletes that S3 implements only for directory buckets (recorded: test_delete_object_if_match_*_non_express). */
+const DIRECTORY_BUCKET_DELETE_CONDITIONS = ['x-amz-if-match-last-modified-time', 'x-amz-if-match-size'];
+
 export function objectOperations(services: S3Services) {
   const { objects, notifier } = services;
 
@@ -48,7 +65,7 @@ export function objectOperations(services: S3Services) {
   };
 
   const readObject = async (request: AwsRequest, bucket: string, key: string, withBody: boolean): Promise<AwsResponse> => {
-    const versionId = versionIdOf(request);
+    const versionId = checkedVersionId(services, request, bucket);
     const partNumber = request.query.get('partNumber');
     const record = objects.objectRecord(bucket, key, versionId);
     if (partNumber !== null && (record.partsCount !== undefined || partNumber !== '1')) {
@@ -83,13 +100,15 @@ export function objectOperations(services: S3Services) {
     PutObject: async ({ request, bucket, key }) => {
       const conditions = writeConditions(request.headers);
       const checksumRequest = requestedChecksum(request.headers);
-      const staged = await objects.stageStream(bucket, requestBody(request), checksumRequest?.algorithm);
+      // Without a checksum from the client S3 computes and keeps a CRC64NVME (default data integrity).
+      const algorithm = checksumRequest?.algorithm ?? DEFAULT_CHECKSUM_ALGORITHM;
+      const staged = await objects.stageStream(bucket, requestBody(request), algorithm);
       let record: ObjectRecord;
       try {
         verifyContentMd5(header(request.headers, 'content-md5'), staged.etag);
         const checksum = checksumRequest
           ? verifyChecksum(checksumRequest, staged.computedChecksum ?? '', request.trailers ?? {})
-          : undefined;
+          : { algorithm, value: staged.computedChecksum ?? '', type: 'FULL_OBJECT' as const };
         record = await objects.commit(bucket, key, { ...staged, checksum }, attributesFrom(request.headers), conditions);
       } catch (error) {
         await objects.discardStaged(bucket, staged);
@@ -141,7 +160,7 @@ export function objectOperations(services: S3Services) {
         el('CopyObjectResult', [
           el('LastModified', xmlTime(record.lastModified)),
           el('ETag', quotedEtag(record.etag)),
-          record.checksum ? el(`Checksum${record.checksum.algorithm}`, record.checksum.value) : undefined,
+          ...checksumResultXml(record.checksum),
         ]),
         200,
         {
@@ -158,7 +177,15 @@ export function objectOperations(services: S3Services) {
 
     DeleteObject: async ({ request, bucket, key }) => {
       objects.bucketConfig(bucket);
-      const outcome = await deleteAndNotify(request, bucket, key, versionIdOf(request));
+      const versionId = checkedVersionId(services, request, bucket);
+      for (const name of DIRECTORY_BUCKET_DELETE_CONDITIONS) {
+        if (header(request.headers, name) !== undefined) {
+          throw new AwsError('NotImplemented', 'A header you provided implies functionality that is not implemented', 501, { Header: name });
+        }
+      }
+      const ifMatch = header(request.headers, 'if-match');
+      if (ifMatch !== undefined && !etagMatches(ifMatch, objects.objectRecord(bucket, key, versionId).etag)) throw preconditionFailed('If-Match');
+      const outcome = await deleteAndNotify(request, bucket, key, versionId);
       return emptyResponse(204, {
         ...(outcome.deleteMarker ? { 'x-amz-delete-marker': 'true' } : {}),
         ...(outcome.versionId ? { 'x-amz-version-id': outcome.versionId } : {}),

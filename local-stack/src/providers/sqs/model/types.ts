@@ -20,8 +20,16 @@ export interface QueueSettings {
   receiveMessageWaitTimeSeconds: number;
   visibilityTimeout: number;
   redrivePolicy?: RedrivePolicy;
+  /** Present for a FIFO queue (a `.fifo` name, FifoQueue true), absent for a standard one. */
+  fifo?: FifoSettings;
   /** Attributes stored and returned as given (Policy, RedriveAllowPolicy, KMS/SSE settings). */
   passthrough: Record<string, string>;
+}
+
+export interface FifoSettings {
+  contentBasedDeduplication: boolean;
+  deduplicationScope: 'queue' | 'messageGroup';
+  fifoThroughputLimit: 'perQueue' | 'perMessageGroupId';
 }
 
 export interface QueueMetadata {
@@ -39,6 +47,16 @@ export interface StoredMessage {
   md5OfBody: string;
   messageAttributes?: Record<string, MessageAttributeValue>;
   md5OfMessageAttributes?: string;
+  /** The X-Ray trace header (MessageSystemAttributes' AWSTraceHeader, or the sender's X-Amzn-Trace-Id). */
+  traceHeader?: string;
+  /** Set when the sender gave MessageSystemAttributes: their digest, as SendMessage answers it. */
+  md5OfMessageSystemAttributes?: string;
+  /** A FIFO queue's group (required there), or a standard queue's fair-queue group (optional). */
+  messageGroupId?: string;
+  /** FIFO only: the deduplication id, given or the SHA-256 of the body (content-based). */
+  messageDeduplicationId?: string;
+  /** FIFO only: the message's place in the queue, a 20-digit decimal that only grows. */
+  sequenceNumber?: string;
   sentTimestamp: number;
   senderId: string;
   receiveCount: number;

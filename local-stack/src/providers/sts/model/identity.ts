@@ -41,23 +41,50 @@ export function temporaryCredentials(durationSeconds: number, now = new Date()):
   };
 }
 
-export function parseDuration(value: string | null, fallback: number): number {
-  if (value === null) return fallback;
-  const seconds = Number(value);
-  if (!Number.isInteger(seconds) || seconds < 900 || seconds > 129_600) {
-    throw new AwsError('ValidationError', `1 validation error detected: Value '${value}' at 'durationSeconds' failed to satisfy constraint: Member must have value between 900 and 129600`, 400);
-  }
-  return seconds;
+export interface FederationToken {
+  credentials: TemporaryCredentials;
+  federatedUserId: string;
+  arn: string;
+  packedPolicySize: number;
 }
 
+/** The packed size limit of session policies and tags STS allows (PackedPolicySize is a percentage of it). */
+const PACKED_POLICY_LIMIT = 2048;
+
+/**
+ * GetFederationToken for the caller's account. The local caller is the account's root, whose
+ * federation sessions last at most an hour: a longer DurationSeconds gets an hour (botocore's
+ * GetFederationTokenRequest documentation). PackedPolicySize is the policy's share of the packed
+ * limit (the local stack does not compress policies as STS does).
+ */
+export function federationToken(accountId: string, name: string, durationSeconds: number, policy?: string): FederationToken {
+  const packedPolicySize = policy === undefined ? 0 : Math.ceil((Buffer.byteLength(policy.replace(/\s+/g, '')) * 100) / PACKED_POLICY_LIMIT);
+  if (packedPolicySize > 100) {
+    throw new AwsError('PackedPolicyTooLarge', `Packed policy consumes ${packedPolicySize}% of allotted space, please use smaller policy.`, 400);
+  }
+  return {
+    credentials: temporaryCredentials(Math.min(durationSeconds, ROOT_FEDERATION_MAX_SECONDS)),
+    federatedUserId: `${accountId}:${name}`,
+    arn: `arn:aws:sts::${accountId}:federated-user/${name}`,
+    packedPolicySize,
+  };
+}
+
+const ROOT_FEDERATION_MAX_SECONDS = 3600;
+
+/** An ARN as STS reads one: `arn:<partition>:<service>:<region>:<account>:<resource>`, partition, service and resource present. */
+const ARN = /^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/;
 
-export function assumeRole(roleArn: string, sessionName: string, durationSeconds: number): AssumedRole {
+/**
+ * AssumeRole once the request's constraints hold: a RoleArn that is no ARN is "<arn> is invalid"
+ * (LocalStack's recorded AWS answers, test_sts_invalid_parameters); an ARN that names no role is
+ * refused as AWS refuses a role it cannot assume (AccessDenied).
+ */
+export function assumeRole(callerArn: string, roleArn: string, sessionName: string, durationSeconds: number): AssumedRole {
+  if (!ARN.test(roleArn)) throw new AwsError('ValidationError', `${roleArn} is invalid`, 400);
   const match = ROLE_ARN.exec(roleArn);
-  if (!match) throw new AwsError('ValidationError', `Invalid RoleArn: ${roleArn}`, 400);
-  if (!/^[\w+=,.@-]{2,64}$/.test(sessionName)) {
-    throw new AwsError('ValidationError', `Invalid RoleSessionName: ${sessionName}`, 400);
-  }
+  if (!match) throw new AwsError('AccessDenied', `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
   const [, account, roleName] = match as unknown as [string, string, string];
   const roleId = randomId('AROA', 17);
   return {
