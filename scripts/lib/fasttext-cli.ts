@@ -13,7 +13,8 @@
  *      each compile into a file of their own and rename it into place: the last rename wins, and every
  *      rename puts a complete binary there.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import { tempPathFor } from '../../local-stack/src/core/persistence';
 import { SUPERVISED_DEFAULTS } from '../../local-stack/src/providers/sagemaker/model/hyperparameters';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const execFileAsync = promisify(execFile);
 export const DEBIAN_FASTTEXT_CLI = '/usr/bin/fasttext';
 /** The package's own compile flags (binding.gyp), for a binary that computes what the binding computes. */
 const CXXFLAGS = ['-std=c++11', '-pthread', '-O3', '-fexceptions', '-DUSE_SSE', '-DUSE_SSE2'];
@@ -190,7 +192,7 @@ export function testLabelCli(env: NodeJS.ProcessEnv = process.env): string | und
  * label's rows alone answers P@1 = rows of the label predicted as it / rows of the label, to the 3 digits
  * it prints. (fastText 0.9.2's test-label prints dashes for every recall: facebookresearch/fastText#1072.)
  */
-export function recallsByTest(model: string, testLines: readonly string[], dir: string, cli = fastTextCli()): Map<string, number> {
+export async function recallsByTest(model: string, testLines: readonly string[], dir: string, cli = fastTextCli()): Promise<Map<string, number>> {
   const byLabel = new Map<string, string[]>();
   for (const line of testLines) {
     const label = /^__label__(\S+)/.exec(line)?.[1];
@@ -201,14 +203,15 @@ export function recallsByTest(model: string, testLines: readonly string[], dir: 
   for (const [label, lines] of byLabel) {
     const file = path.join(dir, `test-recall-${recalls.size}.txt`);
     writeFileSync(file, `${lines.join('\n')}\n`);
-    recalls.set(label, parseTestReport(execFileSync(cli, ['test', model, file], { stdio: ['ignore', 'pipe', 'pipe'] }).toString()));
+    // Not execFileSync: a test serves the stack from its own process, whose event loop must keep turning.
+    recalls.set(label, parseTestReport((await execFileAsync(cli, ['test', model, file])).stdout));
   }
   return recalls;
 }
 
 /** `fasttext test-label <model> <file>` (k = 1): precision, recall and F1 per label, keyed without `__label__`. */
-export function testLabel(model: string, testFile: string, cli = fastTextCli()): Map<string, TestLabelFigures> {
-  return parseTestLabelReport(execFileSync(cli, ['test-label', model, testFile], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 26 }).toString());
+export async function testLabel(model: string, testFile: string, cli = fastTextCli()): Promise<Map<string, TestLabelFigures>> {
+  return parseTestLabelReport((await execFileAsync(cli, ['test-label', model, testFile], { maxBuffer: 1 << 26 })).stdout);
 }
 
 /** The per-label lines of test-label's report: `F1-Score : 0.97  Precision : 0.96  Recall : 0.98   __label__X`. */

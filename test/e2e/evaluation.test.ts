@@ -96,14 +96,14 @@ describe('evaluation on the test split', () => {
     writeFileSync(testFile, testText);
     const rows = testText.split('\n').filter((line) => line.startsWith('__label__'));
     // Recall as fastText counts it (`fasttext test` on each label's rows: P@1 to 3 significant digits), with any CLI.
-    const recalls = recallsByTest(modelBin, rows, temp.dir);
+    const recalls = await recallsByTest(modelBin, rows, temp.dir);
     expect([...recalls.keys()].sort()).toEqual([...evaluated.labels].sort());
     for (const [label, recall] of recalls) {
       expect([label, Math.abs(evaluated.challenger.perClass[label]!.recall - recall) <= halfUnitOf3Digits(recall)]).toEqual([label, true]);
     }
     const withTestLabel = testLabelCli();
     if (withTestLabel !== undefined) {
-      const reference = testLabel(modelBin, testFile, withTestLabel);
+      const reference = await testLabel(modelBin, testFile, withTestLabel);
       expect([...reference.keys()].sort()).toEqual([...evaluated.labels].sort());
       let printedRecalls = 0;
       for (const [label, figures] of reference) {
@@ -123,7 +123,7 @@ describe('evaluation on the test split', () => {
     // Either way: the report is what the CLI's own predictions score on the same rows.
     const truth = rows.map((line) => /^__label__(\S+)/.exec(line)![1]!);
     const texts = rows.map((line) => line.replace(/^(__label__\S+\s+)+/, ''));
-    const predicted = cliPredictions(modelBin, texts, 1).map((prediction) => prediction.label[0]!.replace(/^__label__/, ''));
+    const predicted = (await cliPredictions(modelBin, texts, 1)).map((prediction) => prediction.label[0]!.replace(/^__label__/, ''));
     const cli = classificationMetrics(truth, predicted, evaluated.labels);
     expect(evaluated.challenger.accuracy).toBeCloseTo(cli.accuracy, 10);
     expect(evaluated.challenger.confusion).toEqual(cli.confusion);

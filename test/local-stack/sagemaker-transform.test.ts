@@ -129,7 +129,7 @@ describe('a BlazingText transform job', () => {
     const listed = await stack.client.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'output/transform-test/' }));
     expect(listed.Contents?.map((object) => object.Key)).toEqual(['output/transform-test/test.jsonl.out']);
     const lines = await outputLines('output/transform-test/test.jsonl.out');
-    const reference = cliPredictions(modelBin, testTexts, 1);
+    const reference = await cliPredictions(modelBin, testTexts, 1);
     expect(lines).toHaveLength(testTexts.length);
     expect(lines.map((line) => line.label)).toEqual(reference.map((line) => line.label));
     expect(lines.map((line) => line.prob.map(printed))).toEqual(reference.map((line) => line.prob));
@@ -182,7 +182,7 @@ describe('a BlazingText transform job', () => {
     expect((await jobEnded('transform-many')).TransformJobStatus).toBe('Completed');
     expect(await outputLines('output/many/a.jsonl.gz.out')).toHaveLength(10);
     const [ranked] = await outputLines('output/many/sub/b.jsonl.gz.out');
-    expect(ranked!.label).toEqual(cliPredictions(modelBin, [testTexts[0]!], 3)[0]!.label);
+    expect(ranked!.label).toEqual((await cliPredictions(modelBin, [testTexts[0]!], 3))[0]!.label);
 
     // SingleRecord with AssembleWith None: each response as the container gave it, back to back.
     await createJob('transform-single', {
