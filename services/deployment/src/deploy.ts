@@ -13,7 +13,7 @@ import type { DeploymentConfig } from './config';
 import { runRows } from './manifest';
 import { startEvaluation, type EvaluationStart } from './evaluation/start';
 import { createModelVersion, isServingOrDeploying, pointEndpointAt, type PipelineModel, type RolloutAction } from './rollout';
-import { describeTrainingJob, findEndpoint, tagsOf, validationAccuracy, ACCURACY_METRIC, type EndpointDescription, type TrainingJobDescription } from './sagemaker';
+import { describeTrainingJob, findEndpoint, tagsOf, validationAccuracy, ACCURACY_METRIC, type TrainingJobDescription } from './sagemaker';
 
 export interface DeploymentDeps extends HandlerDeps<DeploymentConfig> {
   sagemaker: SageMakerClient;
@@ -82,8 +82,7 @@ export async function handleTrainingJobStateChange(event: TrainingJobStateChange
 export async function deployModel(
   deps: DeploymentDeps,
   model: { jobName: string; job: TrainingJobDescription; modelDataUrl: string; replaces?: { modelName: string; accuracy: number | undefined } },
-  endpoint: EndpointDescription | undefined,
-): Promise<RolloutAction> {
+): Promise<RolloutAction | 'already-deployed'> {
   const { config } = deps;
   const { jobName, job } = model;
   const normalizationVersion = (await tagsOf(deps.sagemaker, job.TrainingJobArn))[NORMALIZATION_VERSION_TAG];
@@ -96,6 +95,11 @@ export async function deployModel(
     instanceCount: config.instanceCount,
     ...(model.replaces ? { replaces: model.replaces } : {}),
   });
+  // Looked at right before the switch, not before the model and config calls: a concurrent invocation for the
+  // same run (a duplicate event) may have switched the endpoint meanwhile, and a stale look would switch it again.
+  // If both look at once, SageMaker refuses the second UpdateEndpoint (in progress) and its retry sees this model.
+  const endpoint = await findEndpoint(deps.sagemaker, config.endpointName);
+  if (isServingOrDeploying(endpoint, jobName)) return 'already-deployed';
   const action = await pointEndpointAt(deps.sagemaker, config.endpointName, jobName, endpoint);
   deps.logger.info('deployment started', { jobName, action, endpointName: config.endpointName });
   return action;

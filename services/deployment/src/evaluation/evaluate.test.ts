@@ -282,10 +282,10 @@ describe('the end of a run evaluation', () => {
     expect(publishedEvents(eventBridge)[0]?.Detail).toMatchObject({ reason: 'written by the other invocation' });
   });
 
-  it('deploys nothing when a concurrent invocation for the same run deployed it while this one read the report', async () => {
+  it('deploys nothing when a concurrent invocation for the same run deployed it while this one made its model and config', async () => {
     world({ challenger: GOOD });
     serving(undefined);
-    // first look: no endpoint; second look (before deploying): the duplicate's deployment is in service
+    // first look: no endpoint; second look (right before the switch): the duplicate's deployment is in service
     sagemaker
       .on(DescribeEndpointCommand)
       .rejectsOnce(validationException(`Could not find endpoint "${config.endpointName}".`))
@@ -296,7 +296,8 @@ describe('the end of a run evaluation', () => {
     await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toEqual({ outcome: 'already-deployed' });
     expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
     expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointCommand);
-    expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointConfigCommand);
+    // The model and config calls come before the second look (they are idempotent: existing ones are kept).
+    expect(sagemaker).toHaveReceivedCommandTimes(DescribeEndpointCommand, 2);
   });
 
   it('does nothing when the endpoint serves the model already', async () => {

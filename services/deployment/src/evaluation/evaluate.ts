@@ -202,9 +202,6 @@ async function decide(deps: DeploymentDeps, runId: string, report: EvaluationRep
     });
     return { outcome: 'rejected', reportKey };
   }
-  // Looked at again: a concurrent invocation for the same run (a duplicate event) may have deployed it since the first look.
-  const endpoint = await findEndpoint(sagemaker, config.endpointName);
-  if (isServingOrDeploying(endpoint, jobName)) return { outcome: 'already-deployed' };
   const action = await deployModel(
     deps,
     {
@@ -213,7 +210,7 @@ async function decide(deps: DeploymentDeps, runId: string, report: EvaluationRep
       modelDataUrl: job.ModelArtifacts?.S3ModelArtifacts ?? report.challenger.modelArtifact,
       ...(champion ? { replaces: { modelName: champion.trainingJob, accuracy: champion.accuracy } } : {}),
     },
-    endpoint,
   );
+  if (action === 'already-deployed') return { outcome: 'already-deployed' };
   return { outcome: 'deploying', reportKey, action };
 }
