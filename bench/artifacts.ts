@@ -100,7 +100,7 @@ async function measureColdStarts(artifacts: readonly Artifact[], repetitions: nu
   const local = temporaryDirectory('bench-artifacts');
   const localDir = local.dir;
   const stack = await startLocalStack({ root: ROOT, localDir, port: 0, chaos: '' });
-  const client = new LambdaClient({ endpoint: stack.info.endpoint, region: stack.info.region, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' }, maxAttempts: 1 });
+  const client = new LambdaClient({ endpoint: stack.info.endpoint, region: stack.info.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
   const results = new Map<string, ColdStart[]>(artifacts.map((artifact) => [artifact.functionName, []]));
   try {
     // Round robin, so that a burst of load on the machine does not land on one function only.

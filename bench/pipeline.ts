@@ -43,7 +43,7 @@ const WORK_DIR = join(WORK_ROOT, 'pipeline');
 const EMAIL_TIMEOUT_MS = 10 * 60_000;
 const GiB = 2 ** 30;
 const TARGETS = { sampleSeconds: 15, scaleSeconds: 90, peakMemoryBytes: 2 * GiB, accuracyPoints: 0.5, evaluationSeconds: 1.5, transformRatio: 0.8 };
-const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 const COMMAND = defineCommand({
   usage: 'npx tsx bench/pipeline.ts [--sample-runs 3] [--scale-runs 1] [--skip-scale]',

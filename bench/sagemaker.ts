@@ -60,7 +60,7 @@ const IMAGE = '811284229777.dkr.ecr.us-east-1.amazonaws.com/blazingtext:1';
 const ROLE = 'arn:aws:iam::000000000000:role/bench';
 const BUCKET = 'bench';
 const REGION = 'us-east-1';
-const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 const TARGETS = { accuracyPoints: 0.5, trainingRatio: 1, p50Ms: 2, p99Ms: 10, predictionsPerSecond: 20_000 };
 

@@ -52,7 +52,7 @@ const STOP_TIMEOUT_MS = 30_000;
 const SAMPLE_TIMEOUT_MS = 15_000;
 const ROUTING_BUCKET = 'bench-routing';
 const REGION = 'us-east-1';
-const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const PROBES = { s3: 'bench-s3-probe', sqs: 'bench-sqs-probe' } as const;
 
 /** The probe function: records when its handler started and which objects or messages it got. */

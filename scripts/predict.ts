@@ -56,8 +56,9 @@ async function main(): Promise<void> {
   if (region !== undefined) config.region = region;
   if (stack?.endpoint !== undefined && process.env.AWS_ENDPOINT_URL === undefined) {
     config.endpoint = stack.endpoint;
-    // The local stack accepts any credentials; do not require a configured AWS profile for it.
-    if (process.env.AWS_ACCESS_KEY_ID === undefined && process.env.AWS_PROFILE === undefined) {
+    // The local stack verifies signatures by its documented keys (an AWS profile's keys are not among them);
+    // keys given in the environment are used as they are.
+    if (process.env.AWS_ACCESS_KEY_ID === undefined) {
       config.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     }
   }

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const sqs = new SQSClient({
     ...(target.endpoint ? { endpoint: target.endpoint } : {}),
     ...(target.region ? { region: target.region } : {}),
-    // The local stack takes any credentials; AWS needs the caller's own.
+    // The local stack: its documented keys unless the environment names others; AWS needs the caller's own.
     ...(target.endpoint && !process.env.AWS_ACCESS_KEY_ID ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   });
   const from = notificationDeadLetterQueueName(target.stage);

@@ -28,7 +28,7 @@ type Bytes = string | ArrayBuffer | ArrayBufferView;
 const asInput = (data: Bytes): string | Uint8Array =>
   typeof data === 'string' ? data : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 
-class NodeSha256 {
+export class NodeSha256 {
   private readonly hash;
   constructor(secret?: Bytes) {
     this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', asInput(secret));

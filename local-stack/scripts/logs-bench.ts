@@ -51,7 +51,7 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
 async function logsApi(dir: string): Promise<void> {
   const provider = new LogsProvider({ stateDir: join(dir, 'api'), region: 'us-east-1' });
   const server = await createLocalServer({ port: 0, providers: [provider] });
-  const client = new CloudWatchLogsClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+  const client = new CloudWatchLogsClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   try {
     const logGroupName = '/bench/group';
     await client.send(new CreateLogGroupCommand({ logGroupName }));

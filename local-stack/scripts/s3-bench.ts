@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     endpoint: server.url,
     region: 'us-east-1',
     forcePathStyle: true,
-    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
   try {
     const Bucket = 'bench';

@@ -18,6 +18,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { dataBucketName, endpointName, glueJobName, trainingJobPrefix } from '@pipeline/shared';
 import { CONSOLE_PREFIX, consolePages } from '../../console/server/pages';
+import { CredentialStore, parseLocalKeys, type LongTermKey } from './core/credentials';
+import { parseList } from './core/front-door';
 import { createLocalServer, type LocalServer } from './core/server';
 import { consoleLogger, silentLogger, type LocalStackLogger } from './core/logger';
 import { removeStaleTempFilesSync, writeJsonAtomicSync } from './core/persistence';
@@ -115,7 +117,16 @@ export interface ProviderTuning {
 }
 
 /** The stack's providers, wired to each other; `url` is read when a provider needs the stack's endpoint. */
-export function createProviders(options: { stateDir: string; mailDir: string; chaos: string | undefined; url: () => string; logger: LocalStackLogger; tuning?: ProviderTuning }): StackProviders {
+export function createProviders(options: {
+  stateDir: string;
+  mailDir: string;
+  chaos: string | undefined;
+  url: () => string;
+  logger: LocalStackLogger;
+  tuning?: ProviderTuning;
+  /** The long-term keys requests may be signed with (default: local/local and test/test). */
+  localKeys?: readonly LongTermKey[];
+}): StackProviders {
   const chaos = parseChaosConfig(options.chaos);
   const tuning = options.tuning ?? {};
   const common = { stateDir: options.stateDir, region: REGION, logger: options.logger };
@@ -156,7 +167,7 @@ export function createProviders(options: { stateDir: string; mailDir: string; ch
     glue: new GlueProvider({ stateDir: options.stateDir, objects: s3, events, endpointUrl: options.url, region: REGION, logs: logs.service }),
     sagemaker: new SageMakerProvider({ stateDir: options.stateDir, objects: s3, events, logger: options.logger, trainingThreads: tuning.trainingThreads, logs: logs.service }),
     ses: new SesProvider({ stateDir: options.stateDir, mailDir: options.mailDir, logger: options.logger }),
-    sts: new StsProvider(),
+    sts: new StsProvider(new CredentialStore({ stateDir: options.stateDir, localKeys: options.localKeys, accountId: ACCOUNT_ID })),
   };
   const resources = new ResourceLayer({
     targets: deployTargets(services, options.url),
@@ -390,7 +401,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
   packaging.catch(() => undefined);
 
   let url = '';
-  const providers = createProviders({ stateDir: paths.stateDir, mailDir: paths.mailDir, chaos: options.chaos ?? process.env.LOCAL_STACK_CHAOS, url: () => url, logger });
+  const providers = createProviders({
+    stateDir: paths.stateDir,
+    mailDir: paths.mailDir,
+    chaos: options.chaos ?? process.env.LOCAL_STACK_CHAOS,
+    url: () => url,
+    logger,
+    localKeys: parseLocalKeys(process.env.LOCAL_STACK_CREDENTIALS),
+  });
   const pages = consolePages(() => ({
     mode: 'local',
     stage: STAGE,
@@ -406,6 +424,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
   const server: LocalServer = await createLocalServer({
     port: options.port ?? Number(process.env.LOCAL_STACK_PORT ?? DEFAULT_PORT),
     providers: providersInStartOrder(providers),
+    credentials: providers.sts.credentials,
+    frontDoor: { allowedHosts: parseList(process.env.LOCAL_STACK_ALLOWED_HOSTS), allowedOrigins: parseList(process.env.LOCAL_STACK_ALLOWED_ORIGINS) },
     logger,
     onListening: (listening) => (url = listening),
     pages,

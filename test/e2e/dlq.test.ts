@@ -83,8 +83,8 @@ function runRedrive(): Promise<{ code: number | null; output: string }> {
         ...process.env,
         AWS_ENDPOINT_URL: e2e.info.endpoint,
         AWS_REGION: e2e.info.region,
-        AWS_ACCESS_KEY_ID: 'e2e',
-        AWS_SECRET_ACCESS_KEY: 'e2e',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -12,7 +12,7 @@ import { CreateTrainingJobCommand, DescribeTrainingJobCommand } from '@aws-sdk/c
 import { loadConfig } from '../../services/training/src/config';
 import { trainingJobRequest } from '../../services/training/src/training-job';
 import { runIdFor } from '../../shared/src/names';
-import { useDeployedStack } from '../support/stack';
+import { localCredentials, useDeployedStack } from '../support/stack';
 import {
   describeEndpoint,
   drop,
@@ -82,7 +82,7 @@ describe('pipeline failures', () => {
     expect(preparedRunId).not.toBe('');
     const seen = e2e.mail.mark();
     // The training service as deployed, with a misconfigured hyperparameter (epochs must be a positive integer).
-    const lambda = new LambdaClient({ endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } });
+    const lambda = new LambdaClient({ endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: localCredentials });
     const deployed = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'ml-pipeline-training-local-startTraining' }));
     const config = loadConfig({ ...deployed.Environment?.Variables, AWS_REGION: e2e.info.region, HYPERPARAMETER_EPOCHS: '0' });
     const runId = runIdFor(new Date(), 'e2e-misconfigured-epochs');

@@ -4,7 +4,7 @@
  * blue/green while a client keeps querying, without one failed request.
  */
 import { CloudWatchLogsClient, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
-import { log, secondsSince, useDeployedStack } from '../support/stack';
+import { localCredentials, log, secondsSince, useDeployedStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import {
   classesFile,
@@ -90,7 +90,7 @@ describe('happy path', () => {
     expect(await endpointTestAccuracy(e2e, firstRunId)).toBeGreaterThan(accuracy - 0.05);
 
     // the run's Glue output and training log are in CloudWatch Logs, where AWS puts them
-    const logs = new CloudWatchLogsClient({ endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } });
+    const logs = new CloudWatchLogsClient({ endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: localCredentials });
     try {
       const run = (await glueRuns(e2e)).find((candidate) => candidate.Arguments?.['--run_id'] === firstRunId)!;
       const glueOutput = await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws-glue/python-jobs/output', logStreamNames: [run.Id!] }));

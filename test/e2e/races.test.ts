@@ -10,7 +10,7 @@ import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/c
 import type { JobRun } from '@aws-sdk/client-glue';
 import { ListTransformJobsCommand } from '@aws-sdk/client-sagemaker';
 import { transformJobName } from '@pipeline/shared';
-import { log, secondsSince, useDeployedStack } from '../support/stack';
+import { localCredentials, log, secondsSince, useDeployedStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import {
   classesFile,
@@ -93,7 +93,7 @@ describe('chaos: every event twice, 20% of invocations failing', () => {
     const queue = await e2e.sqs.send(new CreateQueueCommand({ QueueName: 'e2e-endpoint-events' }));
     endpointEventsQueue = queue.QueueUrl!;
     const { Attributes } = await e2e.sqs.send(new GetQueueAttributesCommand({ QueueUrl: endpointEventsQueue, AttributeNames: ['QueueArn'] }));
-    const events = new EventBridgeClient({ endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } });
+    const events = new EventBridgeClient({ endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: localCredentials });
     await events.send(
       new PutRuleCommand({
         Name: 'e2e-endpoint-events',

@@ -6,6 +6,7 @@
  */
 import { GetBucketLifecycleConfigurationCommand, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import { ListModelsCommand } from '@aws-sdk/client-sagemaker';
+import { rawRequest } from '../support/http';
 import { log, useDeployedStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { describeEndpoint, drop, listKeys, runIdOf, SUBJECT, vocabularyCsv } from './support';
@@ -74,9 +75,10 @@ describe('retention', () => {
 
     // A month on: the runs expire (a delete marker each), and a day later their versions go.
     for (const days of [31, 100]) {
-      const response = await fetch(`${e2e.info.endpoint}/_local/s3-lifecycle`, { method: 'POST', body: JSON.stringify({ days }) });
+      // A control route changes state: signed like any request to the stack.
+      const response = await rawRequest(e2e.info.endpoint, { method: 'POST', path: '/_local/s3-lifecycle', body: JSON.stringify({ days }), sign: 's3' });
       expect(response.status).toBe(200);
-      log(`lifecycle as of ${days} days on: ${JSON.stringify(await response.json())}`);
+      log(`lifecycle as of ${days} days on: ${response.body.toString('utf8')}`);
     }
     expect(await versionsUnder('prepared/')).toEqual([]);
     expect(await listKeys(e2e, 'labeled/')).toEqual(labeled);

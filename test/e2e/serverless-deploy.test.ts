@@ -17,7 +17,7 @@ import { ListRulesCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { copyWorkingTree } from '../../scripts/lib/working-tree';
-import { log, ROOT, secondsSince, startDeployedStack, type DeployedStack } from '../support/stack';
+import { localCredentials, log, ROOT, secondsSince, startDeployedStack, type DeployedStack } from '../support/stack';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { dropWithClasses, runIdOf, SUBJECT, syntheticCsv, waitForLabeled } from './support';
 
@@ -40,7 +40,7 @@ let events: EventBridgeClient;
 async function start(): Promise<void> {
   progress = [];
   e2e = await startDeployedStack(temp.dir, { root: copy, progress: (line) => progress.push(line) });
-  const config = { endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } };
+  const config = { endpoint: e2e.info.endpoint, region: e2e.info.region, credentials: localCredentials };
   cloudformation = new CloudFormationClient(config);
   lambda = new LambdaClient(config);
   events = new EventBridgeClient(config);

@@ -19,7 +19,7 @@ import { TextClassifier } from '../../shared/src/inference';
 import { seededRandom } from '../../shared/src/random';
 import type { Mail } from '../../scripts/lib/mail';
 import { classesFile, csvLine, generateRows, type GeneratorOptions } from '../../scripts/lib/synthetic-dbpedia';
-import type { DeployedStack } from '../support/stack';
+import { localCredentials, type DeployedStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 
 /** The subject of each pipeline event's email (docs/contracts.md, Emails), by detail type. */
@@ -270,7 +270,7 @@ export class EndpointProber {
     const runtime = new SageMakerRuntimeClient({
       endpoint: e2e.info.endpoint,
       region: e2e.info.region,
-      credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' },
+      credentials: localCredentials,
       maxAttempts: 1,
     });
     this.classifier = new TextClassifier(runtime, e2e.info.endpointName, e2e.sagemaker);

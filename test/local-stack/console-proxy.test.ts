@@ -15,14 +15,16 @@ import { startSigningProxy, type SigningProxy } from '../../console/server/signi
 import { createPipelineClients, pipelineConfig } from '../../console/src/data/clients';
 import type { PageConfig } from '../../console/src/data/model';
 import { PipelineStore } from '../../console/src/data/store';
+import { DEFAULT_LOCAL_KEYS } from '../../local-stack/src/core/credentials';
 import { ROOT, useProviderStack } from '../support/stack';
 import { temporaryDirectory } from '../support/temporary-directory';
 
 const UPSTREAM_CREDENTIALS = { accessKeyId: 'AKIAUPSTREAMEXAMPLE', secretAccessKey: 'upstream-secret' };
 const BUCKET = 'ml-pipeline-prod-data-000000000000-us-east-1';
 
-// Providers only: the services are not needed to answer API calls.
-const stack = useProviderStack();
+// Providers only: the services are not needed to answer API calls. The stack verifies the proxy's second
+// signature: it knows the user's upstream key (as LOCAL_STACK_CREDENTIALS would configure it).
+const stack = useProviderStack({ localKeys: [...DEFAULT_LOCAL_KEYS, UPSTREAM_CREDENTIALS] });
 let proxy: SigningProxy;
 let session: PageConfig['credentials'];
 

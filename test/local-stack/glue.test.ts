@@ -6,6 +6,7 @@ import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
 import { LogsService } from '../../local-stack/src/providers/logs';
 import { temporaryDirectory, type TemporaryDirectory } from '../support/temporary-directory';
 import { waitFor } from '../support/wait';
+import { accountRoot } from '../../local-stack/src/core/credentials';
 
 const JOB = 'ml-pipeline-test-preprocess';
 
@@ -32,6 +33,7 @@ function request(operation: string, input: Record<string, unknown>): AwsRequest 
     region: 'us-east-1',
     accountId: '000000000000',
     requestId: 'r',
+    caller: accountRoot(),
   };
 }
 

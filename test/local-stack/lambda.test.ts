@@ -62,7 +62,7 @@ describe('Lambda provider', () => {
       event: { hello: 'world' },
       functionName: 'echo-a',
       invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:echo-a',
-      env: { FOO: 'a', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: wired.url, AWS_LAMBDA_FUNCTION_NAME: 'echo-a', AWS_ACCESS_KEY_ID: 'test' },
+      env: { FOO: 'a', AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: wired.url, AWS_LAMBDA_FUNCTION_NAME: 'echo-a', AWS_ACCESS_KEY_ID: 'local' },
     });
     expect((a.body.env as Record<string, unknown>).PARENT_SECRET).toBeUndefined();
     expect((b.body.env as Record<string, unknown>).FOO).toBeUndefined();

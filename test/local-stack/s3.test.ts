@@ -32,7 +32,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { rawRequest, sigV4Authorization } from '../support/http';
+import { presignedPath, rawRequest } from '../support/http';
 import { clientsOf, s3Client, useProviderStack } from '../support/stack';
 
 /** The AWS error a call failed with: code, HTTP status and the SDK's error name. */
@@ -329,9 +329,7 @@ describe('S3 provider through the AWS SDK v3', () => {
 
     it('serves presigned URLs (query-string SigV4)', async () => {
       await s3.send(new PutObjectCommand({ Bucket, Key: 'presigned.txt', Body: 'signed' }));
-      const credential = encodeURIComponent('test/20261125/us-east-1/s3/aws4_request');
-      const query = `X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${credential}&X-Amz-Date=20261125T000000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=${'0'.repeat(64)}`;
-      const response = await fetch(`${stack.url}/${Bucket}/presigned.txt?${query}`);
+      const response = await fetch(`${stack.url}${await presignedPath(stack.url, { path: `/${Bucket}/presigned.txt` })}`);
       expect(response.status).toBe(200);
       expect(await response.text()).toBe('signed');
     });
@@ -449,14 +447,15 @@ describe('S3 provider through the AWS SDK v3', () => {
       await s3.send(new PutObjectCommand({ Bucket: 'hosted', Key: 'dir/k', Body: 'virtual' }));
       const response = await rawRequest(stack.url, {
         path: '/dir/k',
-        headers: { host: `hosted.localhost:${new URL(stack.url).port}`, authorization: sigV4Authorization('s3') },
+        headers: { host: `hosted.localhost:${new URL(stack.url).port}` },
+        sign: 's3',
       });
       expect(response.status).toBe(200);
       expect(response.body.toString()).toBe('virtual');
     });
 
     it('names unimplemented sub-resources', async () => {
-      const response = await rawRequest(stack.url, { path: '/objects?analytics', headers: { authorization: sigV4Authorization('s3') } });
+      const response = await rawRequest(stack.url, { path: '/objects?analytics', sign: 's3' });
       expect(response.status).toBe(501);
       expect(response.body.toString()).toMatch(/<Code>NotImplemented<\/Code>.*analytics/);
     });
@@ -465,7 +464,7 @@ describe('S3 provider through the AWS SDK v3', () => {
       const response = await rawRequest(stack.url, {
         method: 'POST',
         path: '/objects?delete',
-        headers: { authorization: sigV4Authorization('s3') },
+        sign: 's3',
         body: '<Delete><Object><Key>k</Key></Delete>',
       });
       expect(response.status).toBe(400);

@@ -9,7 +9,8 @@ import { useStackProviders } from '../support/stack';
 import { declareOperations } from '../../local-stack/src/core/operations';
 import { AwsError, type AwsProtocol, type AwsRequest, type AwsResponse, type OperationDeclarations, type Provider } from '../../local-stack/src/core/types';
 import { childElements, childText, parseXml, renderXml, el, XmlParseError } from '../../local-stack/src/core/xml';
-import { rawRequest, sigV4Authorization } from '../support/http';
+import { presignedPath, rawRequest, signedAwsChunkedUpload } from '../support/http';
+import { signRequest } from '../../local-stack/src/core/sigv4';
 
 /** Records what reached it and answers with what the test configures. */
 class FakeProvider implements Provider {
@@ -99,7 +100,7 @@ describe('local server', () => {
     const response = await rawRequest(server.url, {
       method: 'PUT',
       path: '/bucket/a%20b/c?x=1',
-      headers: { authorization: sigV4Authorization('s3', 'eu-west-1') },
+      sign: { service: 's3', region: 'eu-west-1' },
       body: 'payload',
     });
     expect(response.status).toBe(200);
@@ -112,13 +113,13 @@ describe('local server', () => {
   });
 
   it('keeps dot segments of the raw path (they can be part of S3 keys)', async () => {
-    await rawRequest(server.url, { path: '/bucket/a/../b', headers: { authorization: sigV4Authorization('s3') } });
+    await rawRequest(server.url, { path: '/bucket/a/../b', sign: 's3' });
     expect(s3.requests.at(-1)?.rawPath).toBe('/bucket/a/../b');
   });
 
   it('routes presigned URLs by X-Amz-Credential', async () => {
-    const credential = encodeURIComponent('test/20261125/us-west-2/s3/aws4_request');
-    await rawRequest(server.url, { path: `/bucket/key?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${credential}` });
+    const response = await rawRequest(server.url, { path: await presignedPath(server.url, { path: '/bucket/key', region: 'us-west-2' }) });
+    expect(response.status).toBe(200);
     expect(s3.requests.at(-1)).toMatchObject({ service: 's3', region: 'us-west-2' });
   });
 
@@ -127,6 +128,7 @@ describe('local server', () => {
       method: 'POST',
       path: '/',
       headers: { 'x-amz-target': 'AWSEvents.ListRules', 'content-type': 'application/x-amz-json-1.1' },
+      sign: 'events',
       body: '{}',
     });
     expect(response.status).toBe(200);
@@ -138,7 +140,7 @@ describe('local server', () => {
     const response = await rawRequest(server.url, {
       method: 'POST',
       path: '/',
-      headers: { 'x-amz-target': 'AWSEvents.PutRule', authorization: sigV4Authorization('events') },
+      headers: { 'x-amz-target': 'AWSEvents.PutRule' }, sign: 'events',
       body: '{}',
     });
     expect(response.status).toBe(400);
@@ -150,7 +152,7 @@ describe('local server', () => {
     const response = await rawRequest(server.url, {
       method: 'POST',
       path: '/',
-      headers: { 'x-amz-target': 'AWSEvents.CreateArchive', authorization: sigV4Authorization('events') },
+      headers: { 'x-amz-target': 'AWSEvents.CreateArchive' }, sign: 'events',
       body: '{}',
     });
     expect(response.status).toBe(400);
@@ -161,7 +163,7 @@ describe('local server', () => {
     const response = await rawRequest(server.url, {
       method: 'POST',
       path: '/',
-      headers: { 'x-amz-target': 'AWSEvents.ListRules', authorization: sigV4Authorization('events') },
+      headers: { 'x-amz-target': 'AWSEvents.ListRules' }, sign: 'events',
       body: '{not json',
     });
     expect(response.status).toBe(400);
@@ -172,7 +174,7 @@ describe('local server', () => {
     const response = await rawRequest(server.url, {
       method: 'POST',
       path: '/',
-      headers: { authorization: sigV4Authorization('kinesis'), 'x-amz-target': 'Kinesis_20131202.ListStreams' },
+      headers: { 'x-amz-target': 'Kinesis_20131202.ListStreams' }, sign: 'kinesis',
       body: '{}',
     });
     expect(response.status).toBe(501);
@@ -183,7 +185,7 @@ describe('local server', () => {
     const response = await rawRequest(server.url, {
       method: 'POST',
       path: '/',
-      headers: { authorization: sigV4Authorization('sts'), 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'content-type': 'application/x-www-form-urlencoded' }, sign: 'sts',
       body: 'Action=AssumeRole&Version=2011-06-15',
     });
     expect(response.status).toBe(400);
@@ -195,22 +197,24 @@ describe('local server', () => {
     expect(childText(root, 'RequestId')).toBe(response.headers['x-amzn-requestid']);
   });
 
-  it('routes an unsigned query request by its Action', async () => {
+  it('refuses an unsigned query request with MissingAuthenticationToken, never reaching a provider', async () => {
     const before = sts.requests.length;
-    await rawRequest(server.url, {
+    const response = await rawRequest(server.url, {
       method: 'POST',
       path: '/',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'Action=GetCallerIdentity&Version=2011-06-15',
     });
-    expect(sts.requests.length).toBe(before + 1);
+    expect(response.status).toBe(403);
+    expect(response.body.toString()).toMatch(/<Code>MissingAuthenticationToken<\/Code>/);
+    expect(sts.requests.length).toBe(before);
   });
 
   it('serialises REST-JSON errors with x-amzn-ErrorType', async () => {
     const response = await rawRequest(server.url, {
       method: 'POST',
       path: '/v2/email/outbound-emails',
-      headers: { authorization: sigV4Authorization('ses'), 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json' }, sign: 'ses',
       body: '{}',
     });
     expect(response.status).toBe(400);
@@ -222,7 +226,7 @@ describe('local server', () => {
     const response = await rawRequest(server.url, {
       method: 'POST',
       path: '/',
-      headers: { 'x-amz-target': 'AWSGlue.GetJobs', authorization: sigV4Authorization('glue') },
+      headers: { 'x-amz-target': 'AWSGlue.GetJobs' }, sign: 'glue',
       body: '{}',
     });
     expect(response.status).toBe(500);
@@ -233,7 +237,7 @@ describe('local server', () => {
     const response = await rawRequest(server.url, {
       method: 'PUT',
       path: '/bucket/big',
-      headers: { authorization: sigV4Authorization('s3') },
+      sign: 's3',
       body: Buffer.alloc(2048),
     });
     expect(response.status).toBe(413);
@@ -247,7 +251,14 @@ describe('local server', () => {
     const { hostname, port } = new URL(server.url);
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(
-        { hostname, port, method: 'PUT', path: '/bucket/chunked', headers: { authorization: sigV4Authorization('s3') }, agent: false },
+        {
+          hostname,
+          port,
+          method: 'PUT',
+          path: '/bucket/chunked',
+          headers: signRequest({ method: 'PUT', path: '/bucket/chunked', host: `${hostname}:${port}`, service: 's3', region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, contentSha256: 'UNSIGNED-PAYLOAD' }),
+          agent: false,
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);
@@ -260,19 +271,8 @@ describe('local server', () => {
   });
 
   it('decodes signed aws-chunked bodies', async () => {
-    const signature = 'a'.repeat(64);
-    const body = `5;chunk-signature=${signature}\r\nhello\r\n6;chunk-signature=${signature}\r\n world\r\n0;chunk-signature=${signature}\r\n\r\n`;
-    const response = await rawRequest(server.url, {
-      method: 'PUT',
-      path: '/bucket/chunked',
-      headers: {
-        authorization: sigV4Authorization('s3'),
-        'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
-        'content-encoding': 'aws-chunked',
-        'x-amz-decoded-content-length': 11,
-      },
-      body,
-    });
+    const upload = signedAwsChunkedUpload(server.url, { path: '/bucket/chunked', chunks: [Buffer.from('hello'), Buffer.from(' world')] });
+    const response = await rawRequest(server.url, { method: 'PUT', path: '/bucket/chunked', headers: upload.headers, body: upload.body });
     expect(response.status).toBe(200);
     expect(response.body.toString()).toBe('hello world');
     const request = s3.requests.at(-1) as AwsRequest;
@@ -287,12 +287,12 @@ describe('local server', () => {
         method: 'PUT',
         path: '/bucket/trailer',
         headers: {
-          authorization: sigV4Authorization('s3'),
           'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
           'content-encoding': 'aws-chunked,gzip',
           'x-amz-trailer': 'x-amz-checksum-crc32',
           'x-amz-decoded-content-length': 12,
         },
+        sign: 's3',
         body: 'c\r\nhello stream\r\n0\r\nx-amz-checksum-crc32:gtnkmQ==\r\n\r\n',
       });
       expect(response.status).toBe(200);
@@ -309,11 +309,26 @@ describe('local server', () => {
     const response = await rawRequest(server.url, {
       method: 'PUT',
       path: '/bucket/bad',
-      headers: { authorization: sigV4Authorization('s3'), 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' },
+      headers: { 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' }, sign: 's3',
       body: 'zz\r\nhello\r\n',
     });
     expect(response.status).toBe(400);
     expect(childText(parseXml(response.body.toString()), 'Code')).toBe('IncompleteBody');
+  });
+
+  it('answers control routes only when signed', async () => {
+    const calls: unknown[] = [];
+    const extra = await createLocalServer({ port: 0, providers: [], controlRoutes: { ping: async (input) => void calls.push(input) } });
+    try {
+      const unsigned = await rawRequest(extra.url, { method: 'POST', path: '/_local/ping', body: '{"a":1}' });
+      expect([unsigned.status, unsigned.headers['x-amzn-errortype']]).toEqual([403, 'MissingAuthenticationTokenException']);
+      expect(calls).toEqual([]);
+      const signed = await rawRequest(extra.url, { method: 'POST', path: '/_local/ping', body: '{"a":1}', sign: 's3' });
+      expect(signed.status).toBe(200);
+      expect(calls).toEqual([{ a: 1 }]);
+    } finally {
+      await extra.close();
+    }
   });
 
   it('closes promptly while a client holds a keep-alive connection', async () => {
@@ -357,8 +372,8 @@ describe('local server', () => {
     // The second provider calls the first over HTTP while starting, and sends itself a request
     // that must wait until its start has finished.
     const second = lifecycle('second', async () => {
-      await rawRequest(url, { path: '/', headers: { authorization: sigV4Authorization('first') } });
-      pendingRequest = rawRequest(url, { path: '/', headers: { authorization: sigV4Authorization('second') } });
+      await rawRequest(url, { path: '/', sign: 'first' });
+      pendingRequest = rawRequest(url, { path: '/', sign: 'second' });
       await new Promise((resolve) => setTimeout(resolve, 20));
     });
     const extra = await createLocalServer({ port: 0, providers: [first, second], onListening: (listening) => (url = listening) });
@@ -481,10 +496,10 @@ describe('local server logging', () => {
     const server = await createLocalServer({ port: 0, providers: [crashing, sqs], logger });
     try {
       // `aws logs describe-log-groups`: a service the stack does not emulate.
-      const logs = await rawRequest(server.url, { method: 'POST', path: '/', headers: { authorization: sigV4Authorization('logs'), 'x-amz-target': 'Logs_20140328.DescribeLogGroups' }, body: '{}' });
+      const logs = await rawRequest(server.url, { method: 'POST', path: '/', headers: { 'x-amz-target': 'Logs_20140328.DescribeLogGroups' }, sign: 'logs', body: '{}' });
       expect(logs.status).toBe(501);
       // An operation of an emulated service that it does not implement.
-      const sqsAnswer = await rawRequest(server.url, { method: 'POST', path: '/', headers: { authorization: sigV4Authorization('sqs'), 'x-amz-target': 'AmazonSQS.ListDeadLetterSourceQueues' }, body: '{}' });
+      const sqsAnswer = await rawRequest(server.url, { method: 'POST', path: '/', headers: { 'x-amz-target': 'AmazonSQS.ListDeadLetterSourceQueues' }, sign: 'sqs', body: '{}' });
       expect(sqsAnswer.status).toBe(400);
       expect(lines.filter((line) => line.level === 'warn').map((line) => line.message)).toEqual([
         expect.stringMatching(/^not emulated: DescribeLogGroups \(logs\) answered 501 NotImplemented: The local stack does not emulate service "logs"/),
@@ -494,7 +509,7 @@ describe('local server logging', () => {
         expect(line.message).not.toContain('\n');
         expect(line.details).toBeUndefined();
       }
-      await rawRequest(server.url, { method: 'POST', path: '/', headers: { authorization: sigV4Authorization('glue'), 'x-amz-target': 'AWSGlue.GetJobs' }, body: '{}' });
+      await rawRequest(server.url, { method: 'POST', path: '/', headers: { 'x-amz-target': 'AWSGlue.GetJobs' }, sign: 'glue', body: '{}' });
       const defect = lines.find((line) => line.level === 'error');
       expect(defect).toMatchObject({ message: 'request failed', details: { service: 'glue', error: expect.stringMatching(/^Error: boom\n\s+at /) } });
     } finally {

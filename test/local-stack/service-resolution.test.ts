@@ -58,16 +58,17 @@ describe("the providers' operation declarations", () => {
   });
 
   /** The error code a JSON or query-protocol request is answered with, or undefined for a success. */
-  async function answer(transport: 'json' | 'query', operation: string, declaration: OperationDeclaration): Promise<{ status: number; code?: string }> {
+  async function answer(transport: 'json' | 'query', service: string, operation: string, declaration: OperationDeclaration): Promise<{ status: number; code?: string }> {
     const response =
       transport === 'json'
         ? await rawRequest(server.url, {
             method: 'POST',
             path: '/',
             headers: { 'x-amz-target': `${declaration.jsonTargetPrefix}.${operation}`, 'content-type': 'application/x-amz-json-1.1' },
+            sign: service,
             body: '{}',
           })
-        : await rawRequest(server.url, { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `Action=${operation}` });
+        : await rawRequest(server.url, { method: 'POST', path: '/', headers: { 'content-type': 'application/x-www-form-urlencoded' }, sign: service, body: `Action=${operation}` });
     if (response.status < 300) return { status: response.status };
     if (transport === 'json') return { status: response.status, code: String(response.headers['x-amzn-errortype']) };
     const error = childElement(parseXml(response.body.toString('utf8')), 'Error');
@@ -79,7 +80,7 @@ describe("the providers' operation declarations", () => {
     for (const { service, operation, declaration } of declared()) {
       const transports = [...(declaration.jsonTargetPrefix !== undefined ? ['json' as const] : []), ...(declaration.protocols.includes('query') ? ['query' as const] : [])];
       for (const transport of transports) {
-        const { status, code } = await answer(transport, operation, declaration);
+        const { status, code } = await answer(transport, service, operation, declaration);
         const where = `${service} ${operation} (${transport})`;
         expect([where, status === 501 || NOT_IMPLEMENTED_CODES.includes(code ?? '')]).toEqual([where, false]);
         answered.push(`${service}:${operation}:${transport}`);

@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import { AwsCli, itWithCli } from '../support/aws-cli';
+import { rawRequest } from '../support/http';
 import { clientsOf, TEST_TUNING, useProviderStack } from '../support/stack';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { waitFor } from '../support/wait';
@@ -56,16 +57,15 @@ describe('SQS answers as AWS answers', () => {
 
   /** A JSON-protocol call on the raw wire, as any SDK sends it. */
   async function jsonWire(operation: string, input: Record<string, unknown>): Promise<{ status: number; queryError: string | null; body: Record<string, unknown> }> {
-    const response = await fetch(stack.url, {
+    const response = await rawRequest(stack.url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amz-target': `AmazonSQS.${operation}`,
-        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=x',
-      },
+      path: '/',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${operation}` },
+      sign: 'sqs',
       body: JSON.stringify(input),
     });
-    return { status: response.status, queryError: response.headers.get('x-amzn-query-error'), body: (await response.json()) as Record<string, unknown> };
+    const queryError = response.headers['x-amzn-query-error'];
+    return { status: response.status, queryError: typeof queryError === 'string' ? queryError : null, body: JSON.parse(response.body.toString('utf8')) as Record<string, unknown> };
   }
 
   async function queueAttributes(url: string, ...names: string[]): Promise<Record<string, string>> {

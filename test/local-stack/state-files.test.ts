@@ -18,6 +18,7 @@ import { LogsProvider } from '../../local-stack/src/providers/logs/provider';
 import { SesProvider } from '../../local-stack/src/providers/ses/provider';
 import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
 import { writeZip } from './fixtures/functions';
+import { accountRoot } from '../../local-stack/src/core/credentials';
 
 const REGION = 'us-east-1';
 let stateDir: string;
@@ -49,6 +50,7 @@ function request(method: string, target: { path?: string; headers?: Record<strin
     region: REGION,
     accountId: '000000000000',
     requestId: 'request',
+    caller: accountRoot(),
   };
 }
 

@@ -1,6 +1,6 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, GetFederationTokenCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { childElement, childText, parseXml } from '../../local-stack/src/core/xml';
-import { rawRequest, sigV4Authorization } from '../support/http';
+import { rawRequest } from '../support/http';
 import { clientsOf, useProviderStack } from '../support/stack';
 
 describe('STS provider', () => {
@@ -12,17 +12,20 @@ describe('STS provider', () => {
     expect(identity).toMatchObject({ Account: '000000000000', Arn: 'arn:aws:iam::000000000000:root', UserId: '000000000000' });
   });
 
-  it('accepts any credentials', async () => {
-    const other = new STSClient({ endpoint: stack.url, region: 'eu-west-1', credentials: { accessKeyId: 'AKIAOTHER', secretAccessKey: 'x' } });
+  it('refuses credentials it does not know, and unsigned requests', async () => {
+    const other = new STSClient({ endpoint: stack.url, region: 'eu-west-1', credentials: { accessKeyId: 'AKIAOTHER', secretAccessKey: 'x' }, maxAttempts: 1 });
     try {
-      await expect(other.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Account: '000000000000' });
+      await expect(other.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId', $metadata: { httpStatusCode: 403 } });
     } finally {
       other.destroy();
     }
+    const unsigned = await rawRequest(stack.url, { path: '/?Action=GetCallerIdentity&Version=2011-06-15' });
+    expect(unsigned.status).toBe(403);
+    expect(childText(childElement(parseXml(unsigned.body.toString()), 'Error')!, 'Code')).toBe('MissingAuthenticationToken');
   });
 
-  it('answers an unsigned query-protocol GET', async () => {
-    const response = await rawRequest(stack.url, { path: '/?Action=GetCallerIdentity&Version=2011-06-15' });
+  it('answers a signed query-protocol GET', async () => {
+    const response = await rawRequest(stack.url, { path: '/?Action=GetCallerIdentity&Version=2011-06-15', sign: 'sts' });
     expect(response.status).toBe(200);
     const root = parseXml(response.body.toString());
     expect(root.name).toBe('GetCallerIdentityResponse');
@@ -44,11 +47,35 @@ describe('STS provider', () => {
     await expect(sts.send(new GetSessionTokenCommand({}))).resolves.toMatchObject({ Credentials: { SessionToken: expect.any(String) } });
   });
 
+  it('issues credentials that sign as the assumed role, need their session token, and survive a restart', async () => {
+    const assumed = await sts.send(new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/trainer', RoleSessionName: 'run-7', DurationSeconds: 900 }));
+    const { AccessKeyId, SecretAccessKey, SessionToken } = assumed.Credentials!;
+    const asRole = (sessionToken: string | undefined) =>
+      new STSClient({ endpoint: stack.url, region: 'us-east-1', credentials: { accessKeyId: AccessKeyId!, secretAccessKey: SecretAccessKey!, sessionToken }, maxAttempts: 1 });
+    const role = asRole(SessionToken);
+    const tokenless = asRole(undefined);
+    const wrongToken = asRole('not-the-token');
+    try {
+      await expect(role.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: 'arn:aws:sts::000000000000:assumed-role/trainer/run-7', Account: '000000000000' });
+      await expect(tokenless.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId', $metadata: { httpStatusCode: 403 } });
+      await expect(wrongToken.send(new GetCallerIdentityCommand({}))).rejects.toMatchObject({ name: 'InvalidClientTokenId' });
+      await stack.restart();
+      const afterRestart = asRole(SessionToken);
+      try {
+        await expect(afterRestart.send(new GetCallerIdentityCommand({}))).resolves.toMatchObject({ Arn: 'arn:aws:sts::000000000000:assumed-role/trainer/run-7' });
+      } finally {
+        afterRestart.destroy();
+      }
+    } finally {
+      for (const client of [role, tokenless, wrongToken]) client.destroy();
+    }
+  });
+
   it('names an unimplemented action', async () => {
     const response = await rawRequest(stack.url, {
       method: 'POST',
       path: '/',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: sigV4Authorization('sts') },
+      headers: { 'content-type': 'application/x-www-form-urlencoded' }, sign: 'sts',
       body: 'Action=DecodeAuthorizationMessage&Version=2011-06-15&EncodedMessage=x',
     });
     expect(response.status).toBe(400);
@@ -146,6 +173,7 @@ describe('STS provider, awsJson1.0 form', () => {
       method: 'POST',
       path: '/',
       headers: { 'x-amz-target': 'AWSSecurityTokenServiceV20110615.GetCallerIdentity', 'content-type': 'application/x-amz-json-1.0' },
+      sign: 'sts',
       body: '{}',
     });
     expect(identity.status).toBe(200);
@@ -154,6 +182,7 @@ describe('STS provider, awsJson1.0 form', () => {
       method: 'POST',
       path: '/',
       headers: { 'x-amz-target': 'AWSSecurityTokenServiceV20110615.AssumeRole', 'content-type': 'application/x-amz-json-1.0' },
+      sign: 'sts',
       body: '{"RoleArn":"bad","RoleSessionName":"s1"}',
     });
     expect(refused.status).toBe(400);

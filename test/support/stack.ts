@@ -26,6 +26,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createLocalServer, type LocalServer, type LocalServerOptions } from '../../local-stack/src/core/server';
+import type { LongTermKey } from '../../local-stack/src/core/credentials';
 import { silentLogger, type LocalStackLogger } from '../../local-stack/src/core/logger';
 import { serviceDirectory, type ServiceDirectory } from '../../local-stack/src/core/service-resolution';
 import type { EventBridgeEvent, EventPublisher, Provider } from '../../local-stack/src/core/types';
@@ -37,7 +38,9 @@ import { waitFor } from './wait';
 
 export { REGION };
 export const ROOT = path.resolve(__dirname, '..', '..');
+/** The documented local credentials (local-stack/src/core/credentials.ts): what every client of the stack signs with. */
 export const testCredentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** An S3 client for the server at `url` (path-style addressing unless asked otherwise). */
 export function s3Client(url: string, forcePathStyle = true): S3Client {
@@ -64,8 +67,10 @@ export interface ProviderStackOptions {
   /** LOCAL_STACK_CHAOS's syntax (`duplicate,fail:0.5,seed:3`). */
   chaos?: string;
   logger?: LocalStackLogger;
-  server?: Partial<Pick<LocalServerOptions, 'maxBodyBytes' | 'maxStreamedBodyBytes'>>;
+  server?: Partial<Pick<LocalServerOptions, 'maxBodyBytes' | 'maxStreamedBodyBytes' | 'frontDoor'>>;
   tuning?: ProviderTuning;
+  /** The long-term keys the stack accepts (LOCAL_STACK_CREDENTIALS), instead of local/local and test/test. */
+  localKeys?: readonly LongTermKey[];
 }
 
 type ClientConfig = ProviderStack['clientConfig'];
@@ -194,6 +199,7 @@ export class ProviderStack {
       url: () => url,
       logger: this.options.logger ?? silentLogger,
       tuning: { ...TEST_TUNING, ...this.options.tuning },
+      localKeys: this.options.localKeys,
     });
     // Every event a provider publishes passes through EventBridge's publish: recorded on its way.
     const publish = providers.events.publish.bind(providers.events);
@@ -201,7 +207,7 @@ export class ProviderStack {
       this.publisher.events.push(event);
       await publish(event);
     };
-    const server = await createLocalServer({ port: 0, providers: providersInStartOrder(providers), onListening: (listening) => (url = listening), ...this.options.server });
+    const server = await createLocalServer({ port: 0, providers: providersInStartOrder(providers), credentials: providers.sts.credentials, onListening: (listening) => (url = listening), ...this.options.server });
     this.current = { server, providers };
   }
 
@@ -350,7 +356,7 @@ export async function startDeployedStack(localDir: string, options: DeployedStac
   log(`stack ready in ${secondsSince(started)} s (packaging ${(stack.timings.packagingMs / 1000).toFixed(1)} s) at ${stack.info.endpoint}`);
   // Clients are configured from stack.json, the contract for everything that talks to the stack.
   const info = JSON.parse(readFileSync(stack.infoFile, 'utf8')) as StackInfo;
-  const config = { endpoint: info.endpoint, region: info.region, credentials: { accessKeyId: 'e2e', secretAccessKey: 'e2e' } };
+  const config = { endpoint: info.endpoint, region: info.region, credentials: localCredentials };
   const clients = {
     s3: new S3Client({ ...config, forcePathStyle: true }),
     glue: new GlueClient(config),

@@ -6,11 +6,14 @@
  *     <hex size>[;chunk-signature=<sig>]\r\n<data>\r\n ... 0[;chunk-signature=<sig>]\r\n
  *     [<trailer name>:<value>\r\n]*\r\n
  *
- * Chunk signatures are not verified (the local stack accepts any credentials); trailing headers
+ * With a `ChunkSignatureChain` (STREAMING-AWS4-HMAC-SHA256-PAYLOAD[-TRAILER]) every chunk's signature
+ * and the trailer's are verified, each chunk's data hashed once as it passes; trailing headers
  * (checksums) are collected into `trailers` for the provider to check.
  */
+import { createHash, type Hash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
+import { signaturesEqual, type ChunkSignatureChain } from './sigv4';
 import { AwsError } from './types';
 
 const MAX_LINE_BYTES = 8 * 1024;
@@ -46,8 +49,16 @@ export class AwsChunkedDecoder extends Transform {
   private pending: Buffer = Buffer.alloc(0);
   private remaining = 0;
   private decodedBytes = 0;
+  /** The signature the current chunk claims, and its data's running hash (signed chunks only). */
+  private chunkSignature = '';
+  private chunkHash: Hash | undefined;
+  private trailerText = '';
+  private trailerSignature: string | undefined;
 
-  constructor(private readonly expectedLength?: number) {
+  constructor(
+    private readonly expectedLength?: number,
+    private readonly signatures?: { chain: ChunkSignatureChain; trailer: boolean },
+  ) {
     super();
   }
 
@@ -65,6 +76,12 @@ export class AwsChunkedDecoder extends Transform {
     if (this.state === 'trailer' && this.pending.length === 0) this.state = 'done';
     if (this.state !== 'done') {
       callback(malformed('the body ended before its final chunk'));
+      return;
+    }
+    try {
+      this.verifyTrailer();
+    } catch (error) {
+      callback(error as Error);
       return;
     }
     if (this.expectedLength !== undefined && this.decodedBytes !== this.expectedLength) {
@@ -85,6 +102,7 @@ export class AwsChunkedDecoder extends Transform {
     while (offset < input.length) {
       if (this.state === 'data') {
         const take = Math.min(this.remaining, input.length - offset);
+        this.chunkHash?.update(input.subarray(offset, offset + take));
         this.push(input.subarray(offset, offset + take));
         this.decodedBytes += take;
         this.remaining -= take;
@@ -115,11 +133,23 @@ export class AwsChunkedDecoder extends Transform {
         const sizeText = line.split(';', 1)[0]?.trim() ?? '';
         if (!/^[0-9a-fA-F]{1,16}$/.test(sizeText)) throw malformed(`invalid chunk size "${sizeText}"`);
         this.remaining = Number.parseInt(sizeText, 16);
-        this.state = this.remaining === 0 ? 'trailer' : 'data';
+        if (this.signatures) {
+          const signature = /;\s*chunk-signature=([0-9a-f]{64})\s*$/.exec(line);
+          if (!signature) throw new AwsError('IncompleteBody', `Chunk ${sizeText} of a signed aws-chunked body has no chunk-signature`, 400);
+          this.chunkSignature = signature[1]!;
+          this.chunkHash = createHash('sha256');
+        }
+        if (this.remaining === 0) {
+          this.verifyChunk();
+          this.state = 'trailer';
+        } else {
+          this.state = 'data';
+        }
         return;
       }
       case 'data-end':
         if (line !== '') throw malformed('chunk data longer than its declared size');
+        this.verifyChunk();
         this.state = 'size';
         return;
       case 'trailer': {
@@ -129,11 +159,35 @@ export class AwsChunkedDecoder extends Transform {
         }
         const colon = line.indexOf(':');
         if (colon <= 0) throw malformed(`invalid trailer line "${line}"`);
-        this.trailers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+        const name = line.slice(0, colon).trim().toLowerCase();
+        const value = line.slice(colon + 1).trim();
+        if (name === 'x-amz-trailer-signature') {
+          this.trailerSignature = value;
+          return;
+        }
+        this.trailers[name] = value;
+        this.trailerText += `${name}:${value}\n`;
         return;
       }
       default:
         throw malformed(`unexpected line in state ${this.state}`);
     }
   }
+
+  private verifyChunk(): void {
+    if (!this.signatures || !this.chunkHash) return;
+    const expected = this.signatures.chain.nextChunk(this.chunkHash.digest('hex'));
+    this.chunkHash = undefined;
+    if (!signaturesEqual(expected, this.chunkSignature)) throw chunkSignatureMismatch('a chunk');
+  }
+
+  private verifyTrailer(): void {
+    if (!this.signatures?.trailer) return;
+    if (this.trailerSignature === undefined) throw new AwsError('IncompleteBody', 'The signed aws-chunked trailer has no x-amz-trailer-signature', 400);
+    if (!signaturesEqual(this.signatures.chain.trailer(this.trailerText), this.trailerSignature)) throw chunkSignatureMismatch('the trailer');
+  }
+}
+
+function chunkSignatureMismatch(what: string): AwsError {
+  return new AwsError('SignatureDoesNotMatch', `The signature of ${what} of the aws-chunked body does not match the one calculated from its data and the request's signature.`, 403);
 }

@@ -10,7 +10,10 @@ export interface RestRoute<Context> {
   /** The AWS operation name. */
   readonly operation: string;
   readonly method: string;
-  /** Matched against the decoded path; its first group, if any, is the handler's `parameter`. */
+  /**
+   * Matched against the raw path, so that an encoded `/` (`%2F`) stays inside its segment (a name such
+   * as `../x` is one parameter, never two segments); its first group, if any, decoded, is the handler's `parameter`.
+   */
   readonly path: RegExp;
   readonly handler: (context: Context, request: AwsRequest, parameter: string) => Promise<AwsResponse> | AwsResponse;
 }
@@ -24,8 +27,8 @@ export async function dispatchRestRoute<Context>(
 ): Promise<AwsResponse> {
   for (const route of routes) {
     if (route.method !== request.method) continue;
-    const match = route.path.exec(request.path);
-    if (match) return route.handler(context, request, match[1] ?? '');
+    const match = route.path.exec(request.rawPath);
+    if (match) return route.handler(context, request, decodeURIComponent(match[1] ?? ''));
   }
   throw notImplemented(serviceName, `${request.method} ${request.path}`, 'rest-json');
 }

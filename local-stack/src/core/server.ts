@@ -1,18 +1,23 @@
 /**
- * The local stack's single HTTP endpoint: reads each request (size-limited, aws-chunked decoded),
- * works out the target service, dispatches to the provider that answers for it, and writes the
- * provider's response or its AWS error in the provider's protocol.
+ * The local stack's single HTTP endpoint: admits loopback requests only (core/front-door.ts), works
+ * out the target service, verifies the request's SigV4 signature (core/authentication.ts), reads the
+ * body (size-limited, aws-chunked decoded, its hash and chunk signatures checked as it passes),
+ * dispatches to the provider that answers for it, and writes the provider's response or its AWS
+ * error in the provider's protocol.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { withoutAwsChunked, isAwsChunked } from './aws-chunked';
+import { authError, Authenticator, type Authenticated } from './authentication';
+import { CredentialStore } from './credentials';
 import { errorResponse, toAwsError } from './errors';
+import { FrontDoor, type FrontDoorOptions } from './front-door';
 import { silentLogger, type LocalStackLogger } from './logger';
-import { decodeRequestBody, readFully } from './request-body';
+import { decodeRequestBody, readFully, type BodyVerification } from './request-body';
 import { ProviderRegistry, protocolFor } from './router';
-import { resolveServiceTarget, targetForQueryAction, type ServiceTarget } from './service-resolution';
+import { resolveServiceTarget, type ServiceTarget } from './service-resolution';
 import { ACCOUNT_ID, AwsError, type AwsProtocol, type AwsRequest, type AwsRequestHead, type AwsResponse, type Provider } from './types';
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024;
@@ -46,6 +51,13 @@ export interface LocalServerOptions {
    */
   controlRoutes?: Readonly<Record<string, (input: unknown) => Promise<unknown>>>;
   /**
+   * Who may sign requests: the local long-term keys and the temporary credentials the stack issued.
+   * By default a store with the documented local keys (`local`/`local`, `test`/`test`) only.
+   */
+  credentials?: CredentialStore;
+  /** Host names and browser origins allowed besides loopback names and the stack's own origin. */
+  frontDoor?: FrontDoorOptions;
+  /**
    * Static pages under one path prefix (the pipeline console, `/_console/`): served from the stack's own
    * origin, so the page's AWS API calls are same-origin. Not an AWS API; no bucket can be named like it.
    */
@@ -77,6 +89,8 @@ export async function createLocalServer(options: LocalServerOptions): Promise<Lo
   const manageLifecycle = options.manageProviderLifecycle ?? true;
   const readiness = new ProviderReadiness();
   const handler = new RequestHandler(registry, readiness, {
+    frontDoor: new FrontDoor(options.frontDoor),
+    authenticator: new Authenticator(options.credentials ?? new CredentialStore()),
     controlRoutes: options.controlRoutes ?? {},
     pages: options.pages,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -168,6 +182,8 @@ async function stopProviders(providers: readonly Provider[], logger: LocalStackL
 }
 
 interface HandlerLimits {
+  frontDoor: FrontDoor;
+  authenticator: Authenticator;
   controlRoutes: Readonly<Record<string, (input: unknown) => Promise<unknown>>>;
   pages: StaticPages | undefined;
   maxBodyBytes: number;
@@ -218,15 +234,21 @@ class RequestHandler {
     const started = performance.now();
     let protocol: AwsProtocol = 'rest-xml';
     let service = 'unknown';
+    let corsHeaders: Record<string, string> = {};
     const finish = (response: AwsResponse): Promise<void> =>
-      writeResponse(req, res, response, requestId, service).catch((error: unknown) => {
+      writeResponse(req, res, { ...response, headers: { ...corsHeaders, ...response.headers } }, requestId, service).catch((error: unknown) => {
         this.limits.logger.warn('failed to write response', { requestId, error: String(error) });
         res.destroy();
       });
 
-    this.dispatch(req, requestId, (resolved, resolvedProtocol) => {
-      service = resolved;
-      protocol = resolvedProtocol;
+    this.dispatch(req, requestId, {
+      identified: (resolved, resolvedProtocol) => {
+        service = resolved;
+        protocol = resolvedProtocol;
+      },
+      admitted: (headers) => {
+        corsHeaders = headers;
+      },
     })
       .then(finish, (error: unknown) => {
         const awsError = toAwsError(error);
@@ -270,11 +292,17 @@ class RequestHandler {
   private async dispatch(
     req: IncomingMessage,
     requestId: string,
-    identified: (service: string, protocol: AwsProtocol) => void,
+    progress: { identified: (service: string, protocol: AwsProtocol) => void; admitted: (corsHeaders: Record<string, string>) => void },
   ): Promise<AwsResponse> {
+    const { identified } = progress;
+    const method = req.method ?? 'GET';
+    // Before anything else, and before any body is read: only loopback names, only allowed browser origins.
+    const admission = this.limits.frontDoor.admit(method, req.headers);
+    progress.admitted(admission.corsHeaders);
+    if (admission.preflight) return admission.preflight;
     const { rawPath, rawQuery } = splitTarget(req.url ?? '/');
     const query = new URLSearchParams(rawQuery);
-    const method = req.method ?? 'GET';
+    // Open to loopback without a signature: it changes nothing and tells only which services run.
     if (rawPath === HEALTH_PATH && (method === 'GET' || method === 'HEAD')) {
       return {
         status: 200,
@@ -289,7 +317,10 @@ class RequestHandler {
     }
     const control = rawPath.startsWith(CONTROL_PREFIX) ? rawPath.slice(CONTROL_PREFIX.length) : undefined;
     if (control !== undefined && method === 'POST' && Object.hasOwn(this.limits.controlRoutes, control)) {
-      const body = await readFully(decodeRequestBody(req, req.headers, this.limits.maxBodyBytes, 'local').stream);
+      // They change state: signed like any AWS request (any service name in the scope), errors in REST-JSON.
+      identified('local', 'rest-json');
+      const authenticated = this.authenticate(req, rawPath, rawQuery, query, 'rest-json');
+      const body = await this.readBody(req, req.headers, this.limits.maxBodyBytes, 'local', authenticated, 'rest-json');
       let input: unknown;
       try {
         input = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
@@ -301,15 +332,16 @@ class RequestHandler {
     }
 
     const headers = payloadHeaders(req.headers);
-    let bufferedBody: Buffer | undefined;
-    let target: ServiceTarget | undefined = resolveServiceTarget({ headers: req.headers, query, path: rawPath }, this.registry.directory);
+    const target: ServiceTarget | undefined = resolveServiceTarget({ headers: req.headers, query, path: rawPath }, this.registry.directory);
     if (target === undefined) {
-      // An unsigned form post: only its Action says which service it is for.
-      bufferedBody = await readFully(decodeRequestBody(req, req.headers, this.limits.maxBodyBytes, 'unknown').stream);
-      target = targetForQueryAction(new URLSearchParams(bufferedBody.toString('utf8')).get('Action') ?? '', this.registry.directory);
+      // An unsigned form post (only its body's Action would say which service it is for): refused unread.
+      identified('unknown', 'query');
+      throw authError('missing', 'query');
     }
     const provider = this.registry.providerFor(target.service);
-    identified(target.service, protocolFor(provider, { service: target.service, headers, query }));
+    const protocol = protocolFor(provider, { service: target.service, headers, query });
+    identified(target.service, protocol);
+    const authenticated = this.authenticate(req, rawPath, rawQuery, query, protocol);
     if (!provider) {
       throw new AwsError(
         'NotImplemented',
@@ -336,21 +368,42 @@ class RequestHandler {
       accountId: ACCOUNT_ID,
       requestId,
       sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+      caller: authenticated.caller,
     };
 
-    if (bufferedBody === undefined && provider.streamsRequestBody?.(head)) {
-      const decoded = decodeRequestBody(req, req.headers, this.limits.maxStreamedBodyBytes, target.service);
+    // A body the signature covers only through its hash, not yet known: read it whole, hash it once, verify.
+    if (authenticated.payload.kind !== 'signature' && provider.streamsRequestBody?.(head)) {
+      const decoded = decodeRequestBody(req, req.headers, this.limits.maxStreamedBodyBytes, target.service, bodyVerification(authenticated, protocol));
       return provider.handle({ ...head, body: Buffer.alloc(0), bodyStream: decoded.stream, trailers: decoded.trailers });
     }
-    let trailers: Record<string, string> = {};
-    if (bufferedBody === undefined) {
-      const decoded = decodeRequestBody(req, req.headers, this.limits.maxBodyBytes, target.service);
-      bufferedBody = await readFully(decoded.stream);
-      trailers = decoded.trailers;
-    }
-    const request: AwsRequest = { ...head, body: bufferedBody, trailers };
+    const decoded = decodeRequestBody(req, req.headers, this.limits.maxBodyBytes, target.service, bodyVerification(authenticated, protocol));
+    const body = await readVerified(decoded.stream, authenticated);
+    const request: AwsRequest = { ...head, body, trailers: decoded.trailers };
     return provider.handle(request);
   }
+
+  private authenticate(req: IncomingMessage, rawPath: string, rawQuery: string, query: URLSearchParams, protocol: AwsProtocol): Authenticated {
+    return this.limits.authenticator.authenticate({ method: req.method ?? 'GET', rawPath, rawQuery, query, headers: req.headers, rawHeaders: req.rawHeaders, protocol });
+  }
+
+  private async readBody(req: IncomingMessage, headers: IncomingHttpHeaders, limit: number, service: string, authenticated: Authenticated, protocol: AwsProtocol): Promise<Buffer> {
+    return readVerified(decodeRequestBody(req, headers, limit, service, bodyVerification(authenticated, protocol)).stream, authenticated);
+  }
+}
+
+/** What the body must prove as it is read, from what the signature left to check. */
+function bodyVerification(authenticated: Authenticated, protocol: AwsProtocol): BodyVerification {
+  const { payload } = authenticated;
+  if (payload.kind === 'chunks') return { chunkSignatures: { chain: payload.chain, trailer: payload.trailer } };
+  if (payload.kind === 'sha256') return { sha256: { expected: payload.expected, mismatch: () => authError('payload-hash', protocol) } };
+  return {};
+}
+
+/** Reads a body; when the signature covers its hash, hashes it (once) and completes the verification. */
+async function readVerified(stream: Readable, authenticated: Authenticated): Promise<Buffer> {
+  const body = await readFully(stream);
+  if (authenticated.payload.kind === 'signature') authenticated.payload.complete(createHash('sha256').update(body).digest('hex'));
+  return body;
 }
 
 async function writeResponse(

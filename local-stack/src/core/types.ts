@@ -5,6 +5,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
+import type { Principal } from './credentials';
 
 export const ACCOUNT_ID = '000000000000';
 
@@ -32,6 +33,8 @@ export interface AwsRequest {
   trailers?: Record<string, string>;
   /** The client's address, as S3 events report it. */
   sourceIp?: string;
+  /** Who signed the request (verified by the server before dispatch: core/authentication.ts). */
+  caller: Principal;
 }
 
 /** A request before its body is read: what a provider sees when asked whether it streams the body. */

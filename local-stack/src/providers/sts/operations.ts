@@ -3,12 +3,13 @@
  * the JSON protocol deliver them) and returns its result structure.
  */
 import { checkConstraint, validationMessage, type ConstraintRules, type ConstraintViolation } from '../../core/constraints';
+import type { CredentialStore, IssuedCredentials } from '../../core/credentials';
 import { AwsError, type AwsRequest } from '../../core/types';
-import { assumeRole, callerIdentity, federationToken, temporaryCredentials, type TemporaryCredentials } from './model/identity';
+import { assumeRole, callerIdentity, federationToken } from './model/identity';
 
 /** Parameters as both protocols deliver them: strings by name. */
 export type Parameters = (name: string) => string | null;
-export type StsOperation = (parameter: Parameters, request: AwsRequest) => Record<string, unknown>;
+export type StsOperation = (parameter: Parameters, request: AwsRequest, credentials: CredentialStore) => Record<string, unknown>;
 
 /** botocore's sts 2011-06-15 constraints of the members the local stack reads. */
 const NAME_PATTERN = { pattern: /^[\w+=,.@-]*$/, patternText: '[\\w+=,.@-]*' };
@@ -50,7 +51,7 @@ function integerParameter(name: string, text: string): number {
   return value;
 }
 
-function credentialsStructure(credentials: TemporaryCredentials): Record<string, unknown> {
+function credentialsStructure(credentials: IssuedCredentials): Record<string, unknown> {
   return {
     AccessKeyId: credentials.accessKeyId,
     SecretAccessKey: credentials.secretAccessKey,
@@ -61,22 +62,23 @@ function credentialsStructure(credentials: TemporaryCredentials): Record<string,
 
 export const STS_OPERATIONS: Record<string, StsOperation> = {
   GetCallerIdentity: (_parameter, request) => {
-    const identity = callerIdentity(request.accountId);
+    const identity = callerIdentity(request.caller);
     return { Arn: identity.arn, UserId: identity.userId, Account: identity.account };
   },
-  AssumeRole: (parameter, request) => {
+  AssumeRole: (parameter, request, credentials) => {
     const input = validated('AssumeRole', parameter);
-    const role = assumeRole(callerIdentity(request.accountId).arn, String(input.RoleArn), String(input.RoleSessionName), Number(input.DurationSeconds ?? 3600));
+    const role = assumeRole(credentials, request.caller.arn, String(input.RoleArn), String(input.RoleSessionName), Number(input.DurationSeconds ?? 3600));
     return {
       Credentials: credentialsStructure(role.credentials),
       AssumedRoleUser: { AssumedRoleId: role.assumedRoleId, Arn: role.arn },
     };
   },
-  GetSessionToken: (parameter) => {
+  // Credentials that act as the caller, for as long as asked.
+  GetSessionToken: (parameter, request, credentials) => {
     const input = validated('GetSessionToken', parameter);
-    return { Credentials: credentialsStructure(temporaryCredentials(Number(input.DurationSeconds ?? 43_200))) };
+    return { Credentials: credentialsStructure(credentials.issueTemporary(request.caller, Number(input.DurationSeconds ?? 43_200))) };
   },
-  GetFederationToken: (parameter, request) => {
+  GetFederationToken: (parameter, request, credentials) => {
     const input = validated('GetFederationToken', parameter);
     const policy = input.Policy === undefined ? undefined : String(input.Policy);
     if (policy !== undefined) {
@@ -86,7 +88,7 @@ export const STS_OPERATIONS: Record<string, StsOperation> = {
         throw new AwsError('MalformedPolicyDocument', 'The policy is not in the valid JSON format.', 400);
       }
     }
-    const token = federationToken(request.accountId, String(input.Name), Number(input.DurationSeconds ?? 43_200), policy);
+    const token = federationToken(credentials, request.accountId, String(input.Name), Number(input.DurationSeconds ?? 43_200), policy);
     return {
       Credentials: credentialsStructure(token.credentials),
       FederatedUser: { FederatedUserId: token.federatedUserId, Arn: token.arn },

@@ -2,6 +2,7 @@
  * STS: GetCallerIdentity, AssumeRole, GetSessionToken. The SDKs speak the query protocol; the
  * awsJson1.0 form (`X-Amz-Target: AWSSecurityTokenServiceV20110615.<Action>`) gets the same results.
  */
+import { CredentialStore } from '../../core/credentials';
 import { dispatchJsonProtocol } from '../../core/json-protocol';
 import { declareOperations } from '../../core/operations';
 import { dispatchQueryProtocol, structureToXml } from '../../core/query-protocol';
@@ -24,13 +25,16 @@ export class StsProvider implements Provider {
   readonly signingNames = ['sts'] as const;
   readonly operations = declareOperations(STS_OPERATIONS, { protocols: ['query', 'json'], jsonTargetPrefix: JSON_TARGET_PREFIX });
 
+  /** The stack's one CredentialStore: the server verifies signatures against it, STS issues from it. */
+  constructor(readonly credentials: CredentialStore = new CredentialStore()) {}
+
   handle(request: AwsRequest): Promise<AwsResponse> {
     if (request.headers['x-amz-target'] !== undefined) {
       const handlers = Object.fromEntries(
         Object.entries(STS_OPERATIONS).map(([name, operation]) => [
           name,
           (input: Record<string, unknown>, jsonRequest: AwsRequest) =>
-            withEpochSeconds(operation((field) => (input[field] === undefined ? null : String(input[field])), jsonRequest)),
+            withEpochSeconds(operation((field) => (input[field] === undefined ? null : String(input[field])), jsonRequest, this.credentials)),
         ]),
       );
       return dispatchJsonProtocol(request, { targetPrefix: JSON_TARGET_PREFIX, serviceName: 'STS', handlers, jsonVersion: '1.0' });
@@ -38,7 +42,7 @@ export class StsProvider implements Provider {
     const handlers = Object.fromEntries(
       Object.entries(STS_OPERATIONS).map(([name, operation]) => [
         name,
-        (params: URLSearchParams, queryRequest: AwsRequest) => structureToXml(operation((field) => params.get(field), queryRequest)),
+        (params: URLSearchParams, queryRequest: AwsRequest) => structureToXml(operation((field) => params.get(field), queryRequest, this.credentials)),
       ]),
     );
     return dispatchQueryProtocol(request, { serviceName: 'STS', xmlns: STS_XMLNS, handlers });

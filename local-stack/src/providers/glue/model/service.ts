@@ -174,7 +174,8 @@ export class GlueService {
     const source = await this.options.objects.objectPath(match[1]!, match[2]!);
     const directory = path.join(this.state.directory, 'scripts');
     mkdirSync(directory, { recursive: true });
-    const script = path.join(directory, `${job.Name}-${path.posix.basename(match[2]!)}`);
+    // A job name may hold any character (`/` and `..` included): only a safe form of it names the file.
+    const script = path.join(directory, `${job.Name.replace(/[^\w.-]/g, '_').replace(/^\.+/, '_').slice(0, 100)}-${path.posix.basename(match[2]!)}`);
     copyFileSync(source, script);
     return script;
   }

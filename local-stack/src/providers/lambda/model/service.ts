@@ -504,9 +504,9 @@ export class LambdaService {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ENDPOINT_URL: this.options.endpointUrl(),
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_SESSION_TOKEN: 'test',
+      // The documented local credentials, until each function gets its role's temporary credentials.
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
       // Keep the host's ~/.aws profiles (regions, endpoints, credentials) out of the function.
       AWS_CONFIG_FILE: path.join(this.root, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(this.root, 'no-aws-credentials'),

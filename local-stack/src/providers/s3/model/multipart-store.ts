@@ -40,7 +40,8 @@ export class MultipartStore {
   constructor(private readonly objects: S3Store) {}
 
   private uploadDir(bucket: string, uploadId: string): string {
-    if (!/^[A-Za-z0-9_-]+$/.test(uploadId)) throw noSuchUpload(uploadId);
+    // Ids are 43 base64url characters (createUpload); anything else, a too long name included, is no upload.
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(uploadId)) throw noSuchUpload(uploadId);
     return join(this.objects.bucketDir(bucket), 'uploads', uploadId);
   }
 

@@ -1,5 +1,6 @@
-/** STS semantics without the wire: who the caller is and the temporary credentials it may get. */
-import { randomBytes } from 'node:crypto';
+/** STS semantics without the wire: who the caller is and the temporary credentials it may get (issued by the stack's CredentialStore). */
+import { createHash } from 'node:crypto';
+import type { CredentialStore, IssuedCredentials, Principal } from '../../../core/credentials';
 import { AwsError } from '../../../core/types';
 
 export interface CallerIdentity {
@@ -8,41 +9,30 @@ export interface CallerIdentity {
   userId: string;
 }
 
-export interface TemporaryCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken: string;
-  expiration: Date;
-}
-
 export interface AssumedRole {
-  credentials: TemporaryCredentials;
+  credentials: IssuedCredentials;
   assumedRoleId: string;
   arn: string;
 }
 
-/** Any credentials are the account's root: the local stack does not model IAM users. */
-export function callerIdentity(accountId: string): CallerIdentity {
-  return { account: accountId, arn: `arn:aws:iam::${accountId}:root`, userId: accountId };
+/** The verified caller (request.caller) as GetCallerIdentity names it. */
+export function callerIdentity(caller: Principal): CallerIdentity {
+  if (caller.type === 'assumed-role') {
+    return { account: caller.accountId, arn: caller.arn, userId: `${roleIdOf(caller.roleArn ?? caller.arn)}:${caller.sessionName ?? ''}` };
+  }
+  if (caller.type === 'federated-user') return { account: caller.accountId, arn: caller.arn, userId: `${caller.accountId}:${caller.sessionName ?? ''}` };
+  return { account: caller.accountId, arn: caller.arn, userId: caller.accountId };
 }
 
-function randomId(prefix: string, length: number): string {
+/** A role's unique id (`AROA…`), stable for the role's ARN as on AWS. */
+function roleIdOf(roleArn: string): string {
+  const digest = createHash('sha256').update(roleArn).digest();
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  const bytes = randomBytes(length);
-  return prefix + Array.from(bytes, (byte) => alphabet[byte % alphabet.length]).join('');
-}
-
-export function temporaryCredentials(durationSeconds: number, now = new Date()): TemporaryCredentials {
-  return {
-    accessKeyId: randomId('ASIA', 16),
-    secretAccessKey: randomBytes(30).toString('base64'),
-    sessionToken: randomBytes(96).toString('base64'),
-    expiration: new Date(now.getTime() + durationSeconds * 1000),
-  };
+  return `AROA${Array.from(digest.subarray(0, 17), (byte) => alphabet[byte % alphabet.length]).join('')}`;
 }
 
 export interface FederationToken {
-  credentials: TemporaryCredentials;
+  credentials: IssuedCredentials;
   federatedUserId: string;
   arn: string;
   packedPolicySize: number;
@@ -57,17 +47,14 @@ const PACKED_POLICY_LIMIT = 2048;
  * GetFederationTokenRequest documentation). PackedPolicySize is the policy's share of the packed
  * limit (the local stack does not compress policies as STS does).
  */
-export function federationToken(accountId: string, name: string, durationSeconds: number, policy?: string): FederationToken {
+export function federationToken(store: CredentialStore, accountId: string, name: string, durationSeconds: number, policy?: string): FederationToken {
   const packedPolicySize = policy === undefined ? 0 : Math.ceil((Buffer.byteLength(policy.replace(/\s+/g, '')) * 100) / PACKED_POLICY_LIMIT);
   if (packedPolicySize > 100) {
     throw new AwsError('PackedPolicyTooLarge', `Packed policy consumes ${packedPolicySize}% of allotted space, please use smaller policy.`, 400);
   }
-  return {
-    credentials: temporaryCredentials(Math.min(durationSeconds, ROOT_FEDERATION_MAX_SECONDS)),
-    federatedUserId: `${accountId}:${name}`,
-    arn: `arn:aws:sts::${accountId}:federated-user/${name}`,
-    packedPolicySize,
-  };
+  const arn = `arn:aws:sts::${accountId}:federated-user/${name}`;
+  const principal: Principal = { type: 'federated-user', arn, accountId, sessionName: name };
+  return { credentials: store.issueTemporary(principal, Math.min(durationSeconds, ROOT_FEDERATION_MAX_SECONDS)), federatedUserId: `${accountId}:${name}`, arn, packedPolicySize };
 }
 
 const ROOT_FEDERATION_MAX_SECONDS = 3600;
@@ -81,15 +68,12 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:.*\/)?([\w+=,.@-]+)$/;
  * (LocalStack's recorded AWS answers, test_sts_invalid_parameters); an ARN that names no role is
  * refused as AWS refuses a role it cannot assume (AccessDenied).
  */
-export function assumeRole(callerArn: string, roleArn: string, sessionName: string, durationSeconds: number): AssumedRole {
+export function assumeRole(store: CredentialStore, callerArn: string, roleArn: string, sessionName: string, durationSeconds: number): AssumedRole {
   if (!ARN.test(roleArn)) throw new AwsError('ValidationError', `${roleArn} is invalid`, 400);
   const match = ROLE_ARN.exec(roleArn);
   if (!match) throw new AwsError('AccessDenied', `User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, 403);
   const [, account, roleName] = match as unknown as [string, string, string];
-  const roleId = randomId('AROA', 17);
-  return {
-    credentials: temporaryCredentials(durationSeconds),
-    assumedRoleId: `${roleId}:${sessionName}`,
-    arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
-  };
+  const arn = `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`;
+  const principal: Principal = { type: 'assumed-role', arn, accountId: account, roleArn, roleName, sessionName };
+  return { credentials: store.issueTemporary(principal, durationSeconds), assumedRoleId: `${roleIdOf(roleArn)}:${sessionName}`, arn };
 }
