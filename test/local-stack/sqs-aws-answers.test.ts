@@ -43,6 +43,11 @@ for (const protocol of PROTOCOLS) {
   if (!available[protocol]) console.warn(`Skipping the botocore ${protocol}-protocol SQS checks: its botocore is not importable here (see test/local-stack/botocore.ts).`);
 }
 
+// Each botocore call is a python3 process that imports botocore: about 0.3 s alone, over a second each on the
+// 2 shared CPUs while the other suites run, and a test makes up to six. jest's default 5 s measured the load, not
+// the stack (the FIFO test timed out once so in a full run beside another).
+jest.setTimeout(30_000);
+
 describe('SQS answers as AWS answers', () => {
   /** Moves the clock of FIFO deduplication and the purge interval (no test waits 5 minutes). */
   let clockOffsetMs = 0;
