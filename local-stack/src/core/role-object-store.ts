@@ -8,6 +8,11 @@
 import type { RoleAuthorizationPort } from './credentials';
 import type { ObjectStore } from './types';
 
+/** s3:GetObject of `s3://bucket/key` as a session of the role (nothing to check without a port or a role). */
+export function authorizeRoleRead(authorize: RoleAuthorizationPort | undefined, roleArn: string | undefined, sessionName: string, bucket: string, key: string): void {
+  if (authorize !== undefined && roleArn !== undefined) authorize(roleArn, sessionName, 's3', 's3:GetObject', `arn:aws:s3:::${bucket}/${key}`);
+}
+
 export function roleObjectStore(objects: ObjectStore, authorize: RoleAuthorizationPort | undefined, roleArn: string | undefined, sessionName: string): ObjectStore {
   if (authorize === undefined || roleArn === undefined) return objects;
   const check = (action: string, resource: string, context?: Record<string, string>) => authorize(roleArn, sessionName, 's3', action, resource, context);

@@ -6,7 +6,8 @@
  * that carries Tags also sagemaker:AddTags on the new resource; a Create* that hands SageMaker a role
  * (CreateTrainingJob's RoleArn, CreateModel's ExecutionRoleArn) also iam:PassRole on that role with
  * `iam:PassedToService=sagemaker.amazonaws.com`; the List* operations on `*`; the tag operations on the
- * ARN they name; InvokeEndpoint (SageMaker Runtime) sagemaker:InvokeEndpoint on the endpoint.
+ * ARN they name; transform jobs on `transform-job/<name>` (CreateTransformJob with `sagemaker:ModelArn`);
+ * InvokeEndpoint (SageMaker Runtime) sagemaker:InvokeEndpoint on the endpoint.
  */
 import { arnOf, type Permission } from '../../core/iam';
 import type { AwsRequestHead, OperationPermissions } from '../../core/types';
@@ -77,6 +78,16 @@ export const SAGEMAKER_PERMISSIONS: Readonly<Record<string, SageMakerPermissions
   DescribeEndpoint: onResource('sagemaker:DescribeEndpoint', 'endpoint', 'EndpointName'),
   ListEndpoints: onAnything('sagemaker:ListEndpoints'),
   DeleteEndpoint: onResource('sagemaker:DeleteEndpoint', 'endpoint', 'EndpointName'),
+  // Batch Transform: on transform-job/<name>; the model it runs is named by the sagemaker:ModelArn condition key.
+  CreateTransformJob: (input, request) => {
+    const model = text(input.ModelName);
+    return creating('sagemaker:CreateTransformJob', 'transform-job', 'TransformJobName')(input, request).map((permission) =>
+      permission.action === 'sagemaker:CreateTransformJob' && model !== undefined ? { ...permission, context: { 'sagemaker:ModelArn': arnOf('sagemaker', `model/${model.toLowerCase()}`, request) } } : permission,
+    );
+  },
+  DescribeTransformJob: onResource('sagemaker:DescribeTransformJob', 'transform-job', 'TransformJobName'),
+  ListTransformJobs: onAnything('sagemaker:ListTransformJobs'),
+  StopTransformJob: onResource('sagemaker:StopTransformJob', 'transform-job', 'TransformJobName'),
 };
 
 /** SageMaker Runtime's InvokeEndpoint: its input is the endpoint the invocation path names. */

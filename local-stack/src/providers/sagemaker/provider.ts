@@ -1,6 +1,7 @@
 /**
  * Amazon SageMaker for the local stack, signing name `sagemaker`: the SageMaker API (awsJson1.1,
- * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs and endpoints,
+ * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs, endpoints and
+ * transform jobs (Batch Transform),
  * and SageMaker Runtime's InvokeEndpoint (`POST /endpoints/<name>/invocations`, which signs as
  * `sagemaker` too). State lives under `<stateDir>/sagemaker/`.
  */
@@ -15,8 +16,10 @@ import { bindOperations, declareOperations } from '../../core/operations';
 import type { AwsRequest, AwsResponse, EventPublisher, LogSink, ObjectStore, OperationDeclarations, Provider } from '../../core/types';
 import { EndpointConfigs } from './model/endpoint-configs';
 import { Endpoints } from './model/endpoints';
+import { ModelCache } from './model/model-cache';
 import { Models } from './model/models';
 import { TrainingJobs } from './model/training-jobs';
+import { TransformJobs } from './model/transform-jobs';
 import type { SageMakerOperation } from './operations/context';
 import { ENDPOINT_CONFIG_OPERATIONS } from './operations/endpoint-configs';
 import { ENDPOINT_OPERATIONS } from './operations/endpoints';
@@ -24,6 +27,7 @@ import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './ope
 import { MODEL_OPERATIONS } from './operations/models';
 import { ResourceTags, TAG_OPERATIONS } from './operations/tags';
 import { TRAINING_JOB_OPERATIONS } from './operations/training-jobs';
+import { TRANSFORM_JOB_OPERATIONS } from './operations/transform-jobs';
 import { PredictionPool } from './runtime/prediction-pool';
 import { providerBundle } from './runtime/script-bundle';
 import { INVOKE_ENDPOINT_PERMISSIONS, SAGEMAKER_PERMISSIONS } from './permissions';
@@ -60,6 +64,7 @@ export const SAGEMAKER_OPERATIONS: Readonly<Record<string, SageMakerOperation>> 
   ...MODEL_OPERATIONS,
   ...ENDPOINT_CONFIG_OPERATIONS,
   ...ENDPOINT_OPERATIONS,
+  ...TRANSFORM_JOB_OPERATIONS,
 };
 
 export class SageMakerProvider implements Provider {
@@ -69,8 +74,10 @@ export class SageMakerProvider implements Provider {
   private readonly models: Models;
   private readonly configs: EndpointConfigs;
   readonly endpoints: Endpoints;
+  readonly transformJobs: TransformJobs;
   private readonly runtime: EndpointRuntime;
   private readonly pool: PredictionPool;
+  private readonly modelCache: ModelCache;
   private readonly handlers;
   private readonly authorizer?: Authorizer;
 
@@ -78,6 +85,8 @@ export class SageMakerProvider implements Provider {
     this.authorizer = options.authorizer;
     const root = join(options.stateDir, 'sagemaker');
     const logger = options.logger ?? silentLogger;
+    this.pool = new PredictionPool(providerBundle('runtime/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
+    this.modelCache = new ModelCache(options.objects, join(root, 'extracted-models'), this.pool);
     this.trainingJobs = new TrainingJobs({
       root,
       objects: options.objects,
@@ -85,21 +94,22 @@ export class SageMakerProvider implements Provider {
       trainingThreads: options.trainingThreads ?? availableParallelism(),
       maxConcurrentJobs: options.maxConcurrentTrainingJobs ?? 4,
       logger,
+      extractedModels: this.modelCache,
       logs: options.logs,
       roleCredentials: options.roleCredentials,
       authorizeRole: options.authorizeRole,
     });
     this.models = new Models(root);
     this.configs = new EndpointConfigs(root, this.models);
-    this.pool = new PredictionPool(providerBundle('runtime/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
-    this.endpoints = new Endpoints({
+    this.endpoints = new Endpoints({ root, events: options.events, models: this.models, configs: this.configs, logger, modelCache: this.modelCache, hosting: this.pool, authorizeRole: options.authorizeRole });
+    this.transformJobs = new TransformJobs({
       root,
       objects: options.objects,
       events: options.events,
       models: this.models,
-      configs: this.configs,
+      modelCache: this.modelCache,
+      pool: this.pool,
       logger,
-      hosting: this.pool,
       authorizeRole: options.authorizeRole,
     });
     this.runtime = new EndpointRuntime(this.endpoints, this.pool);
@@ -110,8 +120,9 @@ export class SageMakerProvider implements Provider {
       model: (name) => this.models.records.taggable(name),
       'endpoint-config': (name) => this.configs.records.taggable(name),
       endpoint: (name) => this.endpoints.records.taggable(name),
+      'transform-job': (name) => this.transformJobs.records.taggable(name),
     });
-    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, tags });
+    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, transformJobs: this.transformJobs, tags });
     this.operations = {
       ...declareOperations(SAGEMAKER_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: SAGEMAKER_TARGET_PREFIX }, iamDetails(SAGEMAKER_PERMISSIONS)),
       // SageMaker Runtime's one operation, which signs as `sagemaker` too.
@@ -120,13 +131,14 @@ export class SageMakerProvider implements Provider {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.models.load(), this.configs.load()]);
+    await Promise.all([this.models.load(), this.configs.load(), this.modelCache.start()]);
     await this.trainingJobs.start();
     await this.endpoints.start();
+    await this.transformJobs.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.trainingJobs.stop(), this.endpoints.stop()]);
+    await Promise.all([this.trainingJobs.stop(), this.endpoints.stop(), this.transformJobs.stop()]);
     await this.pool.stop();
   }
 

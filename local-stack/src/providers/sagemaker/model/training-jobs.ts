@@ -116,6 +116,12 @@ export interface TrainingJobsOptions {
   trainingThreads: number;
   maxConcurrentJobs: number;
   logger: LocalStackLogger;
+  /** Keeps the model.bin of each artifact written, so that serving and batch transform need not extract it (the ModelCache). */
+  extractedModels?: {
+    keepExtracted(modelDataUrl: string, modelBin: string): Promise<void>;
+    /** A model is being trained (serving and batch transform get ready for it meanwhile). */
+    expectModel?(): void;
+  };
   /** CloudWatch Logs, where each job's log also goes (job-log.ts). */
   logs?: LogSink;
   /** The execution role's temporary credentials for the trainer (undefined: none, IAM not enforced). */
@@ -332,6 +338,7 @@ export class TrainingJobs {
       checkStop();
 
       job.TrainingStartTime = Date.now();
+      this.options.extractedModels?.expectModel?.();
       await this.transition(job, 'Downloading', 'Downloading input data');
       await rm(workDir, { recursive: true, force: true });
       // What SageMaker does in S3 for the job, it does as the job's role.
@@ -355,6 +362,9 @@ export class TrainingJobs {
         throw error instanceof AwsError ? new ClientError(`Cannot write the model to ${output.uri}: ${error.message}`) : error;
       });
       log.write(`Model artifact written to ${output.uri}`);
+      await this.options.extractedModels?.keepExtracted(output.uri, result.modelFile).catch((error: unknown) => {
+        this.options.logger.warn('could not keep the extracted model; it is extracted when first served', { job: job.TrainingJobName, error: String(error) });
+      });
       const metrics: MetricData[] =
         result.validationAccuracy !== undefined
           ? [{ MetricName: 'validation:accuracy', Value: result.validationAccuracy, Timestamp: Date.now() }]

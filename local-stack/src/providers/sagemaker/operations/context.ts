@@ -4,6 +4,7 @@ import type { EndpointConfigs } from '../model/endpoint-configs';
 import type { Endpoints } from '../model/endpoints';
 import type { Models } from '../model/models';
 import type { TrainingJobs } from '../model/training-jobs';
+import type { TransformJobs } from '../model/transform-jobs';
 import type { ResourceTags } from './tags';
 
 export interface SageMakerModel {
@@ -11,6 +12,7 @@ export interface SageMakerModel {
   models: Models;
   configs: EndpointConfigs;
   endpoints: Endpoints;
+  transformJobs: TransformJobs;
   tags: ResourceTags;
 }
 
