@@ -4,7 +4,7 @@
  * (one table per section: each figure beside its reference and target).
  *
  * Sections, in order: artifacts (issue 2), stack (issue 4), deploy (issue 10), preprocess (issue 3),
- * sagemaker (issue 5), pipeline (issue 6), console (issue 13). `--quick` skips the 560,000-row parts and
+ * sagemaker (issue 5), pipeline (issue 6), console (issue 13), iam (issue 11). `--quick` skips the 560,000-row parts and
  * takes fewer samples (a few minutes in all, instead of about ten). A section that fails is reported and the others still run; the exit status is then 1.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,7 @@ const SECTIONS: Record<string, { full: string[]; quick: string[] }> = {
   sagemaker: { full: [], quick: ['--runs', '1', '--skip-scale', '--requests', '1000'] },
   pipeline: { full: [], quick: ['--sample-runs', '1', '--skip-scale'] },
   console: { full: [], quick: ['--samples', '2', '--window', '10'] },
+  iam: { full: [], quick: ['--runs', '1', '--samples', '30'] },
 };
 
 const COMMAND = defineCommand({

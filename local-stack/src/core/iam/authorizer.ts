@@ -179,27 +179,32 @@ export interface DeployedRoleDocuments {
 }
 
 /**
- * Roles from a source of deployed roles, parsed once per version of their documents (a deploy or an
- * update changes the JSON and so the cache entry).
+ * Roles from a source of deployed roles, parsed once per version of their documents. The source answers
+ * the same role object until the role's stack changes (the engine caches per version), so a role is
+ * recognised by identity first and by its documents' JSON only when the source gave a new object.
  */
 export class DeployedRolePolicies implements RolePolicySource {
-  private cache = new Map<string, { key: string; policies: RolePolicies }>();
+  private cache = new Map<string, { role: DeployedRoleDocuments; key: string; policies: RolePolicies }>();
 
   constructor(private readonly deployedRoles: () => readonly DeployedRoleDocuments[]) {}
 
   rolePolicies(roleName: string): RolePolicies | undefined {
     const role = this.deployedRoles().find((candidate) => candidate.roleName === roleName);
     if (role === undefined) return undefined;
-    const key = JSON.stringify([role.arn, role.assumeRolePolicyDocument, role.policies, role.managedPolicyArns]);
     const cached = this.cache.get(roleName);
-    if (cached?.key === key) return cached.policies;
+    if (cached?.role === role) return cached.policies;
+    const key = JSON.stringify([role.arn, role.assumeRolePolicyDocument, role.policies, role.managedPolicyArns]);
+    if (cached?.key === key) {
+      this.cache.set(roleName, { ...cached, role });
+      return cached.policies;
+    }
     const policies: RolePolicies = {
       roleArn: role.arn,
       trustPolicy: role.assumeRolePolicyDocument === undefined ? undefined : parsePolicyDocument(role.assumeRolePolicyDocument),
       identity: role.policies.map((policy) => parsePolicyDocument(policy.policyDocument)),
       unresolvedManagedPolicies: role.managedPolicyArns,
     };
-    this.cache.set(roleName, { key, policies });
+    this.cache.set(roleName, { role, key, policies });
     return policies;
   }
 }

@@ -122,6 +122,9 @@ interface PreparedTemplate {
 export class CloudFormationEngine {
   private readonly directory: string;
   private readonly stacks: StackRecord[] = [];
+  /** Counts changes of the stacks (each save, each stack added or forgotten): what deployedRoles() is cached by. */
+  private version = 0;
+  private rolesCache: { version: number; roles: DeployedRole[] } | undefined;
   private readonly running = new Map<string, Promise<void>>();
   private readonly logger: LocalStackLogger;
 
@@ -168,6 +171,7 @@ export class CloudFormationEngine {
     const stack = this.newStack(input, prepared);
     stack.enableTerminationProtection = input.EnableTerminationProtection === true;
     this.stacks.push(stack);
+    this.version++;
     const onFailure = input.DisableRollback ? 'DO_NOTHING' : (input.OnFailure ?? 'ROLLBACK');
     this.launch(stack, () => this.runCreate(stack, onFailure));
     return { StackId: stack.StackId };
@@ -295,8 +299,17 @@ export class CloudFormationEngine {
     return stack;
   }
 
-  /** Every role of every live stack with its policy documents, as deployed (intrinsics resolved). */
+  /**
+   * Every role of every live stack with its policy documents, as deployed (intrinsics resolved). Computed once
+   * per version of the stacks (IAM reads it for every request a role session makes): the same objects until a
+   * stack changes, so that callers may cache by identity.
+   */
   deployedRoles(): DeployedRole[] {
+    if (this.rolesCache?.version !== this.version) this.rolesCache = { version: this.version, roles: this.resolveDeployedRoles() };
+    return this.rolesCache.roles;
+  }
+
+  private resolveDeployedRoles(): DeployedRole[] {
     const live = this.stacks
       .filter((stack) => stack.StackStatus !== 'DELETE_COMPLETE')
       .map((stack) => ({ stack, resources: Object.values(stack.resources).filter((resource) => resource.status !== 'DELETE_COMPLETE' && resource.physicalId !== '') }));
@@ -367,6 +380,7 @@ export class CloudFormationEngine {
       if (type === 'CREATE') this.checkNewStackName(input.StackName);
       stack = this.newStack(input, { template: { Resources: {} }, templateBody: '', parameters: {} });
       this.stacks.push(stack);
+      this.version++;
       this.setStatus(stack, 'REVIEW_IN_PROGRESS', 'User Initiated');
     }
     const tags = input.Tags ?? stack.tags;
@@ -692,6 +706,7 @@ export class CloudFormationEngine {
     const deleted = this.stacks.filter((candidate) => candidate.StackStatus === 'DELETE_COMPLETE');
     for (const old of deleted.slice(0, Math.max(0, deleted.length - MAX_DELETED_STACKS))) {
       this.stacks.splice(this.stacks.indexOf(old), 1);
+      this.version++;
       rmSync(this.fileOf(old), { force: true });
     }
   }
@@ -1002,6 +1017,7 @@ export class CloudFormationEngine {
   }
 
   private save(stack: StackRecord): void {
+    this.version++;
     writeJsonAtomicSync(this.fileOf(stack), stack);
   }
 
