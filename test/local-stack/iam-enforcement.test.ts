@@ -4,7 +4,7 @@
  * SQS's protocols; the account root (the documented local keys) may do everything.
  */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, type CreateTrainingJobCommandInput, type DescribeEndpointCommandOutput, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, CreateTrainingJobCommand, CreateTransformJobCommand, DescribeTransformJobCommand, type CreateTrainingJobCommandInput, type DescribeEndpointCommandOutput, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
 import { CopyObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -345,6 +345,25 @@ describe('IAM enforced from the templates', () => {
       }, 60_000);
       expect(endpoint.EndpointStatus).toBe('Failed');
       expect(endpoint.FailureReason).toContain(`User: arn:aws:sts::${ACCOUNT}:assumed-role/iam-test-trainer/SageMaker is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::${BUCKET}/models/iam-allowed/output/model.tar.gz"`);
+    });
+
+    it("runs a transform job as its model's execution role: the same refused read fails the job", async () => {
+      const sagemaker = stack.client.sagemaker;
+      await sagemaker.send(
+        new CreateTransformJobCommand({
+          TransformJobName: 'iam-transform',
+          ModelName: 'iam-model',
+          TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/prepared/allowed/` } }, ContentType: 'application/jsonlines', SplitType: 'Line' },
+          TransformOutput: { S3OutputPath: `s3://${BUCKET}/models/transform/`, Accept: 'application/jsonlines', AssembleWith: 'Line' },
+          TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+        }),
+      );
+      const job = await waitFor('iam-transform to end', async () => {
+        const described = await sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: 'iam-transform' }));
+        return described.TransformJobStatus === 'InProgress' ? undefined : described;
+      }, 60_000);
+      expect(job.TransformJobStatus).toBe('Failed');
+      expect(job.FailureReason).toContain(`Failed to load model iam-model: User: arn:aws:sts::${ACCOUNT}:assumed-role/iam-test-trainer/SageMaker is not authorized to perform: s3:GetObject`);
     });
   });
 });
