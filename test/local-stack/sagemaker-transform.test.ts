@@ -211,6 +211,19 @@ describe('a BlazingText transform job', () => {
     expect(await jobEnded('transform-empty')).toMatchObject({ TransformJobStatus: 'Failed', FailureReason: expect.stringMatching(/^ClientError: No S3 objects found under S3 URL "s3:\/\/transform-data\/nothing\/"/) });
   });
 
+  it('writes each job\'s run to CloudWatch Logs: /aws/sagemaker/TransformJobs, stream <job>/<instance>-<epoch>', async () => {
+    const messagesOf = (job: string): string[] => {
+      const { logStreams } = stack.logs.service.describeLogStreams({ group: '/aws/sagemaker/TransformJobs', prefix: `${job}/` });
+      expect(logStreams.map((stream) => stream.logStreamName)).toEqual([expect.stringMatching(new RegExp(`^${job}/i-[0-9a-f]{17}-\\d{10}$`))]);
+      return stack.logs.service.getLogEvents({ group: '/aws/sagemaker/TransformJobs', stream: logStreams[0]!.logStreamName, startFromHead: true }).events.map((event) => event.message);
+    };
+    const done = messagesOf('transform-test');
+    expect(done[0]).toMatch(new RegExp(`^Model ${MODEL} \\(s3://${BUCKET}/models/.*model\\.tar\\.gz\\); 1 input object\\(s\\) under s3://${BUCKET}/input/test/; MultiRecord, up to 6 MB per request$`));
+    expect(done[1]).toMatch(new RegExp(`^s3://${BUCKET}/input/test/test\\.jsonl: ${testTexts.length} record\\(s\\) in \\d+ request\\(s\\) -> s3://${BUCKET}/output/transform-test/test\\.jsonl\\.out$`));
+    expect(done.at(-1)).toMatch(/^Completed in \d+\.\d\d s$/);
+    expect(messagesOf('transform-bad').at(-1)).toMatch(/^Failed: ClientError: s3:\/\/transform-data\/input\/bad\/rows\.jsonl: Line 2/);
+  });
+
   it('stops a job: Stopping, then Stopped, with no output; stopping it again is a no-op', async () => {
     const many = Array.from({ length: 20 }, (_, i) => `input/stop/part-${String(i).padStart(2, '0')}.jsonl`);
     await Promise.all(many.map((key) => putText(stack.client.s3, BUCKET, key, jsonLines(testTexts))));
