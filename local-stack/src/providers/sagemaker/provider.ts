@@ -110,6 +110,7 @@ export class SageMakerProvider implements Provider {
       modelCache: this.modelCache,
       pool: this.pool,
       logger,
+      logs: options.logs,
       authorizeRole: options.authorizeRole,
     });
     this.runtime = new EndpointRuntime(this.endpoints, this.pool);
