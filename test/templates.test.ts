@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { dataBucketName, endpointName, glueJobName, PIPELINE_DETAIL_TYPES, trainingJobName, transformJobName } from '@pipeline/shared';
+import { dataBucketName, endpointName, glueJobName, modelPackageGroupName, PIPELINE_DETAIL_TYPES, trainingJobName, transformJobName } from '@pipeline/shared';
 import { resolveIntrinsics } from '../local-stack/src/deploy/intrinsics';
 import { loadPackagedService, SERVICE_NAMES, type CfnResource, type PackagedService } from '../local-stack/src/deploy/templates';
 import { matchesPattern } from '../local-stack/src/providers/events/model/pattern';
@@ -83,6 +83,7 @@ describe('packaged templates', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
     expect(functions.map(({ id }) => id).sort()).toEqual(
       [
+        'DeployApprovedModelLambdaFunction',
         'EvaluateModelLambdaFunction',
         'IngestDropLambdaFunction',
         'RecheckDropsLambdaFunction',
@@ -191,6 +192,16 @@ describe('packaged templates', () => {
       e.detail.EndpointName = endpointName(stage);
     });
     expect(routesOf(event)).toEqual([{ service: 'deployment', target: expect.stringMatching(/^ReportEndpointState/) }]);
+  });
+
+  it.each(['Approved', 'PendingManualApproval', 'Rejected'])("routes a version of the stage's registry group becoming %s to deployment when Approved", (status) => {
+    const event = fixture('model-package-state-change', (e) => {
+      e.detail.ModelPackageGroupName = modelPackageGroupName(stage);
+      e.detail.ModelApprovalStatus = status;
+    });
+    expect(routesOf(event)).toEqual(status === 'Approved' ? [{ service: 'deployment', target: expect.stringMatching(/^DeployApprovedModel/) }] : []);
+    (event.detail as { ModelPackageGroupName: string }).ModelPackageGroupName = 'someone-elses-models';
+    expect(routesOf(event)).toEqual([]);
   });
 
   it('list exactly the pipeline events of shared/src/events.ts in the notification rule', () => {

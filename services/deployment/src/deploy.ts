@@ -78,10 +78,17 @@ export async function handleTrainingJobStateChange(event: TrainingJobStateChange
   return { outcome: 'evaluating', ...evaluation };
 }
 
-/** The model, its endpoint config and the endpoint's switch to it, once the gate let the model through. */
+/** The model, its endpoint config and the endpoint's switch to it, once its registry version is Approved (registry/approved.ts). */
 export async function deployModel(
   deps: DeploymentDeps,
-  model: { jobName: string; job: TrainingJobDescription; modelDataUrl: string; replaces?: { modelName: string; accuracy: number | undefined } },
+  model: {
+    jobName: string;
+    job: TrainingJobDescription;
+    modelDataUrl: string;
+    /** The registry version being deployed, recorded on the endpoint config (MODEL_PACKAGE_TAG). */
+    modelPackageArn?: string;
+    replaces?: { modelName: string; accuracy: number | undefined };
+  },
 ): Promise<RolloutAction | 'already-deployed'> {
   const { config } = deps;
   const { jobName, job } = model;
@@ -94,6 +101,7 @@ export async function deployModel(
     instanceType: config.instanceType,
     instanceCount: config.instanceCount,
     ...(model.replaces ? { replaces: model.replaces } : {}),
+    ...(model.modelPackageArn ? { modelPackageArn: model.modelPackageArn } : {}),
   });
   // Looked at right before the switch, not before the model and config calls: a concurrent invocation for the
   // same run (a duplicate event) may have switched the endpoint meanwhile, and a stale look would switch it again.
