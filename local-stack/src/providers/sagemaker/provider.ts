@@ -1,8 +1,9 @@
 /**
  * Amazon SageMaker for the local stack, signing name `sagemaker`: the SageMaker API (awsJson1.1,
- * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs and endpoints,
- * and SageMaker Runtime's InvokeEndpoint (`POST /endpoints/<name>/invocations`, which signs as
- * `sagemaker` too). State lives under `<stateDir>/sagemaker/`.
+ * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs, endpoints and
+ * the Model Registry (model package groups and their versions), and SageMaker Runtime's
+ * InvokeEndpoint (`POST /endpoints/<name>/invocations`, which signs as `sagemaker` too). State
+ * lives under `<stateDir>/sagemaker/`.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -13,12 +14,14 @@ import { bindOperations, declareOperations } from '../../core/operations';
 import type { AwsRequest, AwsResponse, EventPublisher, LogSink, ObjectStore, OperationDeclarations, Provider } from '../../core/types';
 import { EndpointConfigs } from './model/endpoint-configs';
 import { Endpoints } from './model/endpoints';
+import { ModelRegistry } from './model/model-registry';
 import { Models } from './model/models';
 import { TrainingJobs } from './model/training-jobs';
 import type { SageMakerOperation } from './operations/context';
 import { ENDPOINT_CONFIG_OPERATIONS } from './operations/endpoint-configs';
 import { ENDPOINT_OPERATIONS } from './operations/endpoints';
 import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './operations/invoke-endpoint';
+import { MODEL_REGISTRY_OPERATIONS } from './operations/model-registry';
 import { MODEL_OPERATIONS } from './operations/models';
 import { ResourceTags, TAG_OPERATIONS } from './operations/tags';
 import { TRAINING_JOB_OPERATIONS } from './operations/training-jobs';
@@ -51,6 +54,7 @@ const SAGEMAKER_OPERATIONS: Readonly<Record<string, SageMakerOperation>> = {
   ...MODEL_OPERATIONS,
   ...ENDPOINT_CONFIG_OPERATIONS,
   ...ENDPOINT_OPERATIONS,
+  ...MODEL_REGISTRY_OPERATIONS,
 };
 
 export class SageMakerProvider implements Provider {
@@ -60,6 +64,8 @@ export class SageMakerProvider implements Provider {
   private readonly models: Models;
   private readonly configs: EndpointConfigs;
   readonly endpoints: Endpoints;
+  /** The Model Registry: model package groups and their versions (CloudFormation creates groups through it). */
+  readonly registry: ModelRegistry;
   private readonly runtime: EndpointRuntime;
   private readonly pool: PredictionPool;
   private readonly handlers;
@@ -89,6 +95,7 @@ export class SageMakerProvider implements Provider {
       hosting: this.pool,
     });
     this.runtime = new EndpointRuntime(this.endpoints, this.pool);
+    this.registry = new ModelRegistry(root, { events: options.events, logger });
 
     // Tags live in each resource's record: the Create* calls keep theirs, deletion drops them.
     const tags = new ResourceTags({
@@ -96,8 +103,10 @@ export class SageMakerProvider implements Provider {
       model: (name) => this.models.records.taggable(name),
       'endpoint-config': (name) => this.configs.records.taggable(name),
       endpoint: (name) => this.endpoints.records.taggable(name),
+      'model-package-group': (name) => this.registry.groups.taggable(name),
+      'model-package': (name) => this.registry.packages.taggable(name),
     });
-    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, tags });
+    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, registry: this.registry, tags });
     this.operations = {
       ...declareOperations(SAGEMAKER_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: SAGEMAKER_TARGET_PREFIX }),
       // SageMaker Runtime's one operation, which signs as `sagemaker` too.
@@ -106,7 +115,7 @@ export class SageMakerProvider implements Provider {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.models.load(), this.configs.load()]);
+    await Promise.all([this.models.load(), this.configs.load(), this.registry.load()]);
     await this.trainingJobs.start();
     await this.endpoints.start();
   }
