@@ -200,7 +200,7 @@ export function providersInStartOrder(providers: StackProviders): Provider[] {
 function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>, url: () => string): DeployTargets {
   let client: S3Client | undefined;
   const s3 = () => (client ??= new S3Client({ endpoint: url(), region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
-  const { lambda, events, sqs, glue, logs } = providers;
+  const { lambda, events, sqs, glue, logs, sagemaker } = providers;
   const ignoring = (...codes: string[]) => (error: unknown) => {
     if (!codes.includes((error as Error).name)) throw error;
   };
@@ -357,6 +357,20 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
       },
       deleteJob: async (name) => {
         glue.deleteJob(name);
+      },
+    },
+    sagemaker: {
+      modelPackageGroupExists: async (name) => sagemaker.registry.groups.has(name),
+      putModelPackageGroup: async (spec) => {
+        const scope = { region: REGION, accountId: ACCOUNT_ID };
+        if (!sagemaker.registry.groups.has(spec.name)) {
+          await sagemaker.registry.createGroup({ ModelPackageGroupName: spec.name, ModelPackageGroupDescription: spec.description, Tags: spec.tags }, scope);
+        } else await sagemaker.registry.setGroupTags(spec.name, spec.tags);
+        const group = sagemaker.registry.group(spec.name, scope);
+        return { arn: group.ModelPackageGroupArn, creationTime: group.CreationTime };
+      },
+      deleteModelPackageGroup: async (name) => {
+        if (sagemaker.registry.groups.has(name)) await sagemaker.registry.deleteGroup(name, { region: REGION, accountId: ACCOUNT_ID });
       },
     },
   };

@@ -1,7 +1,7 @@
 /**
  * Amazon SageMaker for the local stack, signing name `sagemaker`: the SageMaker API (awsJson1.1,
  * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs, endpoints and
- * transform jobs (Batch Transform),
+ * transform jobs (Batch Transform), the Model Registry (model package groups and their versions),
  * and SageMaker Runtime's InvokeEndpoint (`POST /endpoints/<name>/invocations`, which signs as
  * `sagemaker` too). State lives under `<stateDir>/sagemaker/`.
  */
@@ -15,6 +15,7 @@ import type { AwsRequest, AwsResponse, EventPublisher, LogSink, ObjectStore, Ope
 import { EndpointConfigs } from './model/endpoint-configs';
 import { Endpoints } from './model/endpoints';
 import { ModelCache } from './model/model-cache';
+import { ModelRegistry } from './model/model-registry';
 import { Models } from './model/models';
 import { TrainingJobs } from './model/training-jobs';
 import { TransformJobs } from './model/transform-jobs';
@@ -22,6 +23,7 @@ import type { SageMakerOperation } from './operations/context';
 import { ENDPOINT_CONFIG_OPERATIONS } from './operations/endpoint-configs';
 import { ENDPOINT_OPERATIONS } from './operations/endpoints';
 import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './operations/invoke-endpoint';
+import { MODEL_REGISTRY_OPERATIONS } from './operations/model-registry';
 import { MODEL_OPERATIONS } from './operations/models';
 import { ResourceTags, TAG_OPERATIONS } from './operations/tags';
 import { TRAINING_JOB_OPERATIONS } from './operations/training-jobs';
@@ -56,6 +58,7 @@ const SAGEMAKER_OPERATIONS: Readonly<Record<string, SageMakerOperation>> = {
   ...ENDPOINT_CONFIG_OPERATIONS,
   ...ENDPOINT_OPERATIONS,
   ...TRANSFORM_JOB_OPERATIONS,
+  ...MODEL_REGISTRY_OPERATIONS,
 };
 
 export class SageMakerProvider implements Provider {
@@ -66,6 +69,8 @@ export class SageMakerProvider implements Provider {
   private readonly configs: EndpointConfigs;
   readonly endpoints: Endpoints;
   readonly transformJobs: TransformJobs;
+  /** The Model Registry: model package groups and their versions (CloudFormation creates groups through it). */
+  readonly registry: ModelRegistry;
   private readonly runtime: EndpointRuntime;
   private readonly pool: PredictionPool;
   private readonly modelCache: ModelCache;
@@ -91,6 +96,7 @@ export class SageMakerProvider implements Provider {
     this.endpoints = new Endpoints({ root, events: options.events, models: this.models, configs: this.configs, logger, modelCache: this.modelCache, hosting: this.pool });
     this.transformJobs = new TransformJobs({ root, objects: options.objects, events: options.events, models: this.models, modelCache: this.modelCache, pool: this.pool, logger });
     this.runtime = new EndpointRuntime(this.endpoints, this.pool);
+    this.registry = new ModelRegistry(root, { events: options.events, logger });
 
     // Tags live in each resource's record: the Create* calls keep theirs, deletion drops them.
     const tags = new ResourceTags({
@@ -99,8 +105,18 @@ export class SageMakerProvider implements Provider {
       'endpoint-config': (name) => this.configs.records.taggable(name),
       endpoint: (name) => this.endpoints.records.taggable(name),
       'transform-job': (name) => this.transformJobs.records.taggable(name),
+      'model-package-group': (name) => this.registry.groups.taggable(name),
+      'model-package': (name) => this.registry.packages.taggable(name),
     });
-    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, transformJobs: this.transformJobs, tags });
+    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, {
+      trainingJobs: this.trainingJobs,
+      models: this.models,
+      configs: this.configs,
+      endpoints: this.endpoints,
+      transformJobs: this.transformJobs,
+      registry: this.registry,
+      tags,
+    });
     this.operations = {
       ...declareOperations(SAGEMAKER_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: SAGEMAKER_TARGET_PREFIX }),
       // SageMaker Runtime's one operation, which signs as `sagemaker` too.
@@ -109,7 +125,7 @@ export class SageMakerProvider implements Provider {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.models.load(), this.configs.load(), this.modelCache.start()]);
+    await Promise.all([this.models.load(), this.configs.load(), this.modelCache.start(), this.registry.load()]);
     await this.trainingJobs.start();
     await this.endpoints.start();
     await this.transformJobs.start();
