@@ -169,6 +169,9 @@ const pipelineFailedDetail = z.object({
 
 const accuracyMetrics = z.object({ validationAccuracy: z.number().min(0).max(1) });
 
+/** What started the run when it was not a drop: `Retrain Requested: <reason>` or `schedule <expression>`. */
+const runTrigger = z.string().optional();
+
 /** The registry version of a run's model (its model package, services/deployment/README.md "Model registry"). */
 export const modelPackageRef = z.object({
   arn: z.string(),
@@ -208,6 +211,7 @@ const modelRejectedDetail = z.object({
   evaluation: evaluationSummary.optional(),
   /** The version registered for the record (Rejected). */
   modelPackage: modelPackageRef.optional(),
+  trigger: runTrigger,
 });
 
 const modelAwaitingApprovalDetail = z.object({
@@ -219,6 +223,7 @@ const modelAwaitingApprovalDetail = z.object({
   rejectCommand: z.string(),
   evaluation: evaluationSummary,
   rows: rowsSummary.optional(),
+  trigger: runTrigger,
 });
 
 const modelRolledBackDetail = z.object({
@@ -259,6 +264,7 @@ const modelDeployedDetail = z.object({
   evaluation: evaluationSummary.optional(),
   modelPackage: modelPackageRef.optional(),
   approval: approvalSummary.optional(),
+  trigger: runTrigger,
 });
 
 /**

@@ -96,7 +96,7 @@ export const modelPackageGroupName = (stage: string): string => `${APP}-${stage}
 
 /**
  * CustomerMetadataProperties of a model package version (its lineage and the gate's word on it), written when the
- * evaluation registers it; `rollbackFrom` and `rolledBackAt` when `npm run rollback` re-approves it.
+ * evaluation registers it; `rollbackFrom` (the version it replaced) when `npm run rollback` re-approves it.
  */
 export const MODEL_PACKAGE_METADATA = {
   runId: 'runId',
@@ -121,6 +121,8 @@ export const OPERATOR_SOURCE = `${APP}.operator`;
 
 /** The tag on a training job saying what started its run (`Retrain Requested` and its reason, a schedule); none for a drop. */
 export const TRIGGER_TAG = 'ml-pipeline:trigger';
+/** The Glue run argument that carries it (the Glue script ignores it). */
+export const TRIGGER_ARGUMENT = '--trigger';
 
 /** How `npm run rollback` starts the approval description of the version it puts back (the deployment then says `Model Rolled Back`). */
 export const ROLLBACK_DESCRIPTION_PREFIX = 'Rolled back from version ';

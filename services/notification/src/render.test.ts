@@ -178,6 +178,12 @@ describe('the registry emails', () => {
     expect(email.text).toContain('Nothing changed on the endpoint.');
   });
 
+  it('says what started a run no drop started', () => {
+    const json = sampleJson('Model Deployed') as { detail: Record<string, unknown> };
+    json.detail.trigger = 'Retrain Requested: epochs 10 -_ 20';
+    expect(renderEmail(pipelineEventEnvelope.parse(json)).text).toMatch(/Started by: +Retrain Requested: epochs 10 -_ 20/);
+  });
+
   it('Model rolled back names the version back in service and the one it replaced', () => {
     const email = renderEmail(sample('Model Rolled Back'));
     expect(email.subject).toBe('[local] Model rolled back: ml-pipeline-local serves version 1 (run 20261120-080000-0f0f0f) again');

@@ -104,6 +104,7 @@ function modelDeployed(d: ModelDeployedDetail): Message {
       : `previous model ${percent(previousAccuracy)}, ${validationAccuracy >= previousAccuracy ? '+' : '−'}${(Math.abs(validationAccuracy - previousAccuracy) * 100).toFixed(2)} points`;
   const facts: Message['facts'] = [
     ['Run', d.runId],
+    ...triggerFacts(d.trigger),
     ['Validation accuracy', `${percent(validationAccuracy)} (${change})`],
     ['Endpoint', d.endpointName],
     ['Model', d.modelName],
@@ -149,6 +150,9 @@ function modelDeployed(d: ModelDeployedDetail): Message {
   };
 }
 
+/** What started a run that no drop started (npm run retrain, the schedule). */
+const triggerFacts = (trigger: string | undefined): Message['facts'] => (trigger ? [['Started by', trigger]] : []);
+
 /** The registry version and how it was approved (the Model deployed and Model rolled back emails). */
 function approvalFacts(ref: ModelDeployedDetail['modelPackage'], approval: ModelDeployedDetail['approval']): Message['facts'] {
   const facts: Message['facts'] = [];
@@ -164,6 +168,7 @@ function modelAwaitingApproval(d: ModelAwaitingApprovalDetail): Message {
   const e = d.evaluation;
   const facts: Message['facts'] = [
     ['Run', d.runId],
+    ...triggerFacts(d.trigger),
     ['Training job', d.trainingJobName],
     ['Registry version', `${d.modelPackage.version} of ${d.modelPackage.group} (${d.modelPackage.arn})`],
     ...evaluationFacts(e),
@@ -209,6 +214,7 @@ function modelRolledBack(d: ModelRolledBackDetail): Message {
 function modelRejected(d: ModelRejectedDetail): Message {
   const facts: Message['facts'] = [
     ['Run', d.runId],
+    ...triggerFacts(d.trigger),
     ['Training job', d.trainingJobName],
     ['Validation accuracy', percent(d.metrics.validationAccuracy)],
     ['Minimum accuracy', percent(d.gate.minAccuracy)],

@@ -211,6 +211,7 @@ async function decide(deps: DeploymentDeps, runId: string, report: EvaluationRep
     reportKey,
   );
   const status = approvalStatusFor(report.decision.deploy, config.modelApproval);
+  const trigger = jobTags[TRIGGER_TAG] ? { trigger: jobTags[TRIGGER_TAG] } : {};
   deps.logger.info('model registered', { runId, modelPackage: ref.arn, status });
   if (status === 'Rejected') {
     await announce(deps, 'Model Rejected', runId, {
@@ -224,6 +225,7 @@ async function decide(deps: DeploymentDeps, runId: string, report: EvaluationRep
       reason: report.decision.reasons.join('; '),
       evaluation,
       modelPackage: { ...ref, approvalStatus: 'Rejected' },
+      ...trigger,
       ...(await runRows(deps, runId)),
     });
     return { outcome: 'rejected', reportKey, modelPackage: ref.arn };
@@ -236,6 +238,7 @@ async function decide(deps: DeploymentDeps, runId: string, report: EvaluationRep
       approveCommand: commands.approve,
       rejectCommand: commands.reject,
       evaluation,
+      ...trigger,
       ...(await runRows(deps, runId)),
     });
     return { outcome: 'awaiting-approval', reportKey, modelPackage: ref.arn };
