@@ -58,6 +58,8 @@ export interface AdvanceResult {
 
 export class RuleScheduler {
   private readonly cursors = new Map<string, Cursor>();
+  /** Rules whose stored expression does not parse, warned about once per expression. */
+  private readonly unparsable = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private startedAt = 0;
   private running = false;
@@ -164,7 +166,10 @@ export class RuleScheduler {
         });
       } catch {
         // Only state written before PutRule checked expressions can hold one that does not parse.
-        this.options.logger.warn('a rule with an invalid schedule expression is never fired', { rule: rule.name, schedule: rule.scheduleExpression });
+        if (this.unparsable.get(rule.name) !== rule.scheduleExpression) {
+          this.unparsable.set(rule.name, rule.scheduleExpression!);
+          this.options.logger.warn('a rule with an invalid schedule expression is never fired', { rule: rule.name, schedule: rule.scheduleExpression });
+        }
         names.delete(rule.name);
       }
     }
