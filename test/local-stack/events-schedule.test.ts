@@ -56,8 +56,8 @@ describe('EventBridge schedule rules', () => {
 
   it('fires a rate rule one period after it was put, then every period, with AWS’s Scheduled Event', async () => {
     const target = await queue('every-five-minutes');
-    const putAt = clock().now();
     const ruleArn = await scheduledRule('every-five-minutes', 'rate(5 minutes)', target.arn);
+    const putAt = stack.events.rules.rule('every-five-minutes').scheduleSince!;
     expect(ruleArn).toBe(`arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/every-five-minutes`);
 
     expect(scheduler().advance(4 * MINUTE).fired).toEqual({});
@@ -75,6 +75,17 @@ describe('EventBridge schedule rules', () => {
       resources: [ruleArn],
       detail: {},
     });
+  });
+
+  it('keeps a rate rule’s start across a restart', async () => {
+    const target = await queue('survives');
+    await scheduledRule('survives', 'rate(10 minutes)', target.arn);
+    const putAt = stack.events.rules.rule('survives').scheduleSince!;
+    await stack.restart();
+    expect(Date.parse(scheduler().nextOccurrences().survives!)).toBe(putAt + 10 * MINUTE);
+    expect(scheduler().advance(putAt + 10 * MINUTE - clock().now()).fired).toEqual({ survives: 1 });
+    const [event] = await received(target.url, 1);
+    expect(Date.parse(event!.time)).toBe(Math.floor((putAt + 10 * MINUTE) / 1000) * 1000);
   });
 
   it('fires a cron rule at the UTC minutes it names, not while disabled, and again once enabled', async () => {
