@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { dataBucketName, endpointName, glueJobName, PIPELINE_DETAIL_TYPES, trainingJobName } from '@pipeline/shared';
+import { dataBucketName, endpointName, glueJobName, PIPELINE_DETAIL_TYPES, trainingJobName, transformJobName } from '@pipeline/shared';
 import { resolveIntrinsics } from '../local-stack/src/deploy/intrinsics';
 import { loadPackagedService, SERVICE_NAMES, type CfnResource, type PackagedService } from '../local-stack/src/deploy/templates';
 import { matchesPattern } from '../local-stack/src/providers/events/model/pattern';
@@ -83,11 +83,12 @@ describe('packaged templates', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
     expect(functions.map(({ id }) => id).sort()).toEqual(
       [
-        'DeployModelLambdaFunction',
+        'EvaluateModelLambdaFunction',
         'IngestDropLambdaFunction',
         'RecheckDropsLambdaFunction',
         'ReportEndpointStateLambdaFunction',
         'SendNotificationsLambdaFunction',
+        'StartEvaluationLambdaFunction',
         'StartFollowUpRunLambdaFunction',
         'StartTrainingLambdaFunction',
       ],
@@ -170,8 +171,18 @@ describe('packaged templates', () => {
     const event = fixture(name, (e) => {
       e.detail.TrainingJobName = trainingJobName(stage, runId);
     });
-    expect(routesOf(event)).toEqual([{ service: 'deployment', target: expect.stringMatching(/^DeployModel/) }]);
+    expect(routesOf(event)).toEqual([{ service: 'deployment', target: expect.stringMatching(/^StartEvaluation/) }]);
     (event.detail as { TrainingJobName: string }).TrainingJobName = 'unrelated-job';
+    expect(routesOf(event)).toEqual([]);
+  });
+
+  it.each(['Completed', 'Failed', 'Stopped', 'InProgress'])('routes a %s transform job of a run evaluation to deployment, when it has ended', (status) => {
+    const event = fixture('transform-job-completed', (e) => {
+      e.detail.TransformJobName = transformJobName(stage, runId, 'challenger');
+      e.detail.TransformJobStatus = status;
+    });
+    expect(routesOf(event)).toEqual(status === 'InProgress' ? [] : [{ service: 'deployment', target: expect.stringMatching(/^EvaluateModel/) }]);
+    (event.detail as { TransformJobName: string }).TransformJobName = 'someone-elses-transform';
     expect(routesOf(event)).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { temporaryDirectory, type TemporaryDirectory } from '../../test/support/temporary-directory';
-import { buildFastTextCli, cliFlagsFor, parseTestReport, resolveFastTextCli } from './fasttext-cli';
+import { buildFastTextCli, cliFlagsFor, parseTestLabelReport, parseTestReport, resolveFastTextCli } from './fasttext-cli';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -75,6 +75,16 @@ describe('the fastText CLI reference', () => {
     expect(() => parseTestReport('nothing')).toThrow('fasttext test printed no P@1');
     expect(cliFlagsFor({ epochs: '10', learning_rate: '0.5', vector_dim: '10' })).toEqual([
       '-epoch', '10', '-lr', '0.5', '-wordNgrams', '2', '-dim', '10', '-minCount', '5', '-bucket', '2000000', '-minn', '0', '-maxn', '0', '-loss', 'softmax',
+    ]);
+  });
+});
+
+describe('parseTestLabelReport', () => {
+  it('reads each label line of fasttext test-label, dashes as undefined', () => {
+    const report = 'F1-Score : 0.973262  Precision : 0.968085  Recall : 0.978495   __label__Album\nF1-Score : 2.000000  Precision : 1.000000  Recall : --------   __label__Plant\nN\t1400\nP@1\t0.951\nR@1\t0.951\n';
+    expect([...parseTestLabelReport(report)]).toEqual([
+      ['Album', { f1: 0.973262, precision: 0.968085, recall: 0.978495 }],
+      ['Plant', { f1: 2, precision: 1, recall: undefined }],
     ]);
   });
 });

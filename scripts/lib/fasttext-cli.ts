@@ -13,14 +13,16 @@
  *      each compile into a file of their own and rename it into place: the last rename wins, and every
  *      rename puts a complete binary there.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempPathFor } from '../../local-stack/src/core/persistence';
 import { SUPERVISED_DEFAULTS } from '../../local-stack/src/providers/sagemaker/model/hyperparameters';
 
 const ROOT = path.resolve(__dirname, '..', '..');
+const execFileAsync = promisify(execFile);
 export const DEBIAN_FASTTEXT_CLI = '/usr/bin/fasttext';
 /** The package's own compile flags (binding.gyp), for a binary that computes what the binding computes. */
 const CXXFLAGS = ['-std=c++11', '-pthread', '-O3', '-fexceptions', '-DUSE_SSE', '-DUSE_SSE2'];
@@ -156,4 +158,68 @@ export function parseTestReport(report: string): number {
 export function trainAndTest(trainFile: string, testFile: string, output: string, flags: readonly string[]): { seconds: number; accuracy: number } {
   const seconds = train(trainFile, output, flags);
   return { seconds, accuracy: testAccuracy(`${output}.bin`, testFile) };
+}
+
+export interface TestLabelFigures {
+  /** Undefined where fastText prints dashes (precision of a label never predicted, recall of one without rows). */
+  precision: number | undefined;
+  recall: number | undefined;
+  f1: number | undefined;
+}
+
+/** Whether the CLI has `test-label` (fastText 0.9; the 0.1 sources the npm package ships have not). */
+export function hasTestLabel(cli = fastTextCli()): boolean {
+  const usage = spawnSync(cli, ['test-label'], { encoding: 'utf8' });
+  return `${usage.stdout}${usage.stderr}`.includes('usage: fasttext test-label');
+}
+
+/**
+ * A fastText CLI with `test-label`, for the per-class reference: `FASTTEXT_TEST_LABEL_CLI` when set (an
+ * error if it has no test-label; .ci/run points it at Debian's fastText 0.9.2, extracted privately), else
+ * the reference CLI when it has one; undefined when neither has (the CLI built from the npm sources is 0.1).
+ */
+export function testLabelCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const configured = env.FASTTEXT_TEST_LABEL_CLI;
+  if (configured) {
+    if (!isExecutable(configured) || !hasTestLabel(configured)) throw new Error(`FASTTEXT_TEST_LABEL_CLI=${configured} is not a fastText CLI with test-label`);
+    return configured;
+  }
+  return hasTestLabel() ? fastTextCli() : undefined;
+}
+
+/**
+ * Each label's recall as fastText itself counts it, whatever its version: `fasttext test` (k = 1) on the
+ * label's rows alone answers P@1 = rows of the label predicted as it / rows of the label, to the 3 digits
+ * it prints. (fastText 0.9.2's test-label prints dashes for every recall: facebookresearch/fastText#1072.)
+ */
+export async function recallsByTest(model: string, testLines: readonly string[], dir: string, cli = fastTextCli()): Promise<Map<string, number>> {
+  const byLabel = new Map<string, string[]>();
+  for (const line of testLines) {
+    const label = /^__label__(\S+)/.exec(line)?.[1];
+    if (label === undefined) continue;
+    byLabel.set(label, [...(byLabel.get(label) ?? []), line]);
+  }
+  const recalls = new Map<string, number>();
+  for (const [label, lines] of byLabel) {
+    const file = path.join(dir, `test-recall-${recalls.size}.txt`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    // Not execFileSync: a test serves the stack from its own process, whose event loop must keep turning.
+    recalls.set(label, parseTestReport((await execFileAsync(cli, ['test', model, file])).stdout));
+  }
+  return recalls;
+}
+
+/** `fasttext test-label <model> <file>` (k = 1): precision, recall and F1 per label, keyed without `__label__`. */
+export async function testLabel(model: string, testFile: string, cli = fastTextCli()): Promise<Map<string, TestLabelFigures>> {
+  return parseTestLabelReport((await execFileAsync(cli, ['test-label', model, testFile], { maxBuffer: 1 << 26 })).stdout);
+}
+
+/** The per-label lines of test-label's report: `F1-Score : 0.97  Precision : 0.96  Recall : 0.98   __label__X`. */
+export function parseTestLabelReport(report: string): Map<string, TestLabelFigures> {
+  const figure = (text: string): number | undefined => (/^-+$/.test(text) ? undefined : Number(text));
+  const labels = new Map<string, TestLabelFigures>();
+  for (const match of report.matchAll(/^F1-Score\s*:\s*(\S+)\s+Precision\s*:\s*(\S+)\s+Recall\s*:\s*(\S+)\s+__label__(\S+)\s*$/gm)) {
+    labels.set(match[4]!, { f1: figure(match[1]!), precision: figure(match[2]!), recall: figure(match[3]!) });
+  }
+  return labels;
 }

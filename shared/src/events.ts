@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { evaluationSummary } from './evaluation';
 
 /** The EventBridge envelope around every event the pipeline receives. */
 const envelope = <TType extends string, TDetail extends z.ZodType>(detailType: TType, detail: TDetail) =>
@@ -55,6 +56,19 @@ export const trainingJobStateChangeEvent = envelope(
   }),
 );
 export type TrainingJobStateChangeEvent = z.infer<typeof trainingJobStateChangeEvent>;
+
+/** AWS's `SageMaker Transform Job State Change`: the detail is DescribeTransformJob's shape (times in epoch milliseconds). */
+export const transformJobStateChangeEvent = envelope(
+  'SageMaker Transform Job State Change',
+  z.looseObject({
+    TransformJobName: z.string().min(1),
+    TransformJobArn: z.string().optional(),
+    TransformJobStatus: z.string().min(1),
+    FailureReason: z.string().optional(),
+    ModelName: z.string().optional(),
+  }),
+);
+export type TransformJobStateChangeEvent = z.infer<typeof transformJobStateChangeEvent>;
 
 export const endpointStateChangeEvent = envelope(
   'SageMaker Endpoint State Change',
@@ -118,7 +132,7 @@ const datasetUnchangedDetail = z.object({
 
 const pipelineFailedDetail = z.object({
   ...base,
-  failedStep: z.enum(['ingestion', 'preprocessing', 'training', 'deployment']),
+  failedStep: z.enum(['ingestion', 'preprocessing', 'training', 'evaluation', 'deployment']),
   resource: z.string(),
   reason: z.string(),
   state: z.string().optional(),
@@ -139,6 +153,8 @@ const modelRejectedDetail = z.object({
   }),
   reason: z.string(),
   rows: rowsSummary.optional(),
+  /** The test split's evaluation the gate decided on (evaluations/<runId>/report.json). */
+  evaluation: evaluationSummary.optional(),
 });
 
 const modelDeployedDetail = z.object({
@@ -163,6 +179,7 @@ const modelDeployedDetail = z.object({
     totalSeconds: z.number().optional(),
   }),
   rows: rowsSummary.optional(),
+  evaluation: evaluationSummary.optional(),
 });
 
 /**

@@ -13,4 +13,6 @@ export * from './rows';
 export * from './s3-uri';
 export * from './normalize';
 export * from './random';
+export * from './metrics';
+export * from './evaluation';
 export * from './notification-archive';

@@ -60,7 +60,8 @@ export function runIdFor(time: Date, eventId: string): string {
   return `${stamp}-${fnv1a(eventId).toString(16).padStart(8, '0').slice(0, 6)}`;
 }
 
-function fnv1a(text: string): number {
+/** 32-bit FNV-1a of a string's UTF-16 code units: short, stable name suffixes. */
+export function fnv1a(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);

@@ -106,7 +106,7 @@ describeWithBrowser('the pipeline console in a browser', () => {
 
     const email = page.locator('article.email[data-email-type="Model Deployed"]');
     expect(await email.locator('.subject').textContent()).toMatch(SUBJECT['Model Deployed']);
-    expect(await email.locator('pre.email-text').textContent()).toContain(`Run:                 ${runId}`);
+    expect(await email.locator('pre.email-text').textContent()).toMatch(new RegExp(`Run: +${runId}\\n`));
     await email.getByRole('button', { name: 'HTML' }).click();
     // the HTML part, in a sandbox that runs nothing
     expect(await email.locator('iframe.email-html').getAttribute('sandbox')).toBe('');

@@ -65,12 +65,20 @@ describe('the corpus', () => {
     expect(await listKeys(e2e, 'incoming/places/')).toEqual(['incoming/places/train.csv']);
     await drop(e2e, 'places/classes.txt', lines(PLACE_NAMES));
 
+    let seen = 'nothing yet';
     const { runs } = await waitFor(
-      'a run over both drops to end',
+      () => `a run over both drops to end; last seen: ${seen}`,
       async () => {
         const idle = await waitUntilIdle(e2e, 120_000);
         const last = [...idle.runs].sort((a, b) => a.StartedOn!.getTime() - b.StartedOn!.getTime()).at(-1)!;
         const manifest = await readManifest(e2e, last.Arguments!['--run_id']!);
+        seen = JSON.stringify({
+          runs: idle.runs.map((run) => `${run.Arguments?.['--run_id']} ${run.JobRunState} ${run.StartedOn?.toISOString()}`),
+          lastSources: manifest.sources.map((source) => source.uri),
+          incoming: await listKeys(e2e, 'incoming/'),
+          labeled: await listKeys(e2e, 'labeled/'),
+          mails: e2e.mail.all().map((mail) => mail.subject),
+        });
         return manifest.sources.length === 2 && idle;
       },
       150_000,

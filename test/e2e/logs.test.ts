@@ -131,9 +131,9 @@ describe('logs where Serverless and AWS users look for them', () => {
       const { logGroups } = await aws.json<{ logGroups: Array<{ logGroupName: string; retentionInDays?: number; arn: string }> }>('logs', 'describe-log-groups', '--log-group-name-prefix', '/aws/lambda/ml-pipeline-');
       const names = logGroups.map((group) => group.logGroupName);
       expect(names).toContain(GROUP);
-      expect(names).toContain('/aws/lambda/ml-pipeline-deployment-local-deployModel');
+      expect(names).toContain('/aws/lambda/ml-pipeline-deployment-local-evaluateModel');
       // Every service sets logRetentionInDays: 14 (serverless.yml), which serverless puts on each function's group.
-      expect(logGroups.find((group) => group.logGroupName === '/aws/lambda/ml-pipeline-deployment-local-deployModel')?.retentionInDays).toBe(14);
+      expect(logGroups.find((group) => group.logGroupName === '/aws/lambda/ml-pipeline-deployment-local-evaluateModel')?.retentionInDays).toBe(14);
       expect(logGroups.find((group) => group.logGroupName === GROUP)).toEqual(expect.objectContaining({ retentionInDays: 14, arn: `arn:aws:logs:us-east-1:000000000000:log-group:${GROUP}:*` }));
     });
 

@@ -8,6 +8,8 @@
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import type { JobRun } from '@aws-sdk/client-glue';
+import { ListTransformJobsCommand } from '@aws-sdk/client-sagemaker';
+import { transformJobName } from '@pipeline/shared';
 import { localCredentials, log, secondsSince, useDeployedStack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import {
@@ -151,6 +153,15 @@ describe('chaos: every event twice, 20% of invocations failing', () => {
     expect((await trainingJobs(e2e)).map((job) => job.TrainingJobName).sort()).toEqual(runIds.map((runId) => `mlp-local-${runId}`).sort());
     // the second run read both drops
     expect(manifestSourceKeys(await readManifest(e2e, runIds[1]!), e2e.info.dataBucket)).toHaveLength(2);
+
+    // one evaluation per run: the new model's transform job, and for the second run one of the model in service
+    // (each training and transform job event arrived twice; the report was written once, report.json's first writer wins)
+    const transforms = await e2e.sagemaker.send(new ListTransformJobsCommand({ NameContains: 'mlp-local-', MaxResults: 100 }));
+    const transformNames = (transforms.TransformJobSummaries ?? []).map((job) => job.TransformJobName!).sort();
+    expect(transformNames).toEqual(
+      [`mlp-local-${runIds[0]}-challenger`, `mlp-local-${runIds[1]}-challenger`, transformJobName('local', runIds[1]!, 'champion', `mlp-local-${runIds[0]}`)].sort(),
+    );
+    expect(transforms.TransformJobSummaries!.every((job) => job.TransformJobStatus === 'Completed')).toBe(true);
 
     // one endpoint deployment per run (each event arrived twice: chaos delivers to every target twice)
     const events = await endpointEvents();

@@ -26,7 +26,7 @@ const temp = temporaryDirectory('e2e-serverless-deploy');
 const copy = copyWorkingTree(ROOT, 'e2e-serverless-deploy-');
 const DEPLOYMENT = path.join(copy, 'services', 'deployment');
 const STACK = 'ml-pipeline-deployment-local';
-const FUNCTIONS = ['ml-pipeline-deployment-local-deployModel', 'ml-pipeline-deployment-local-reportEndpointState'];
+const FUNCTIONS = ['ml-pipeline-deployment-local-startEvaluation', 'ml-pipeline-deployment-local-evaluateModel', 'ml-pipeline-deployment-local-reportEndpointState'];
 const RULES = ['ml-pipeline-local-training-job-ended', 'ml-pipeline-local-endpoint-state-changed'];
 /** A third of the labels replaced at random: the model learns the classes, validation scores about 67%. */
 const NOISY = { rows: 3_000, labelNoise: 0.35 };
@@ -122,7 +122,7 @@ describe('serverless deploy --stage local', () => {
     // The function runs the zip serverless uploaded to the deployment bucket.
     const bucket = stack.Outputs!.find((output) => output.OutputKey === 'ServerlessDeploymentBucketName')!.OutputValue!;
     const state = JSON.parse(readFileSync(path.join(DEPLOYMENT, '.serverless', 'serverless-state.json'), 'utf8')) as { package: { artifactDirectoryName: string } };
-    const object = await e2e.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${state.package.artifactDirectoryName}/deployModel.zip` }));
+    const object = await e2e.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${state.package.artifactDirectoryName}/startEvaluation.zip` }));
     const zip = await object.Body!.transformToByteArray();
     expect(Configuration!.CodeSha256).toBe(createHash('sha256').update(zip).digest('base64'));
   }, 240_000);
@@ -139,7 +139,7 @@ describe('serverless deploy --stage local', () => {
 
   it('serverless info lists the functions and the parameters', async () => {
     const output = await succeeds(DEPLOYMENT, 'info', '--stage', 'local');
-    expect(output).toMatch(/functions:\s+deployModel: ml-pipeline-deployment-local-deployModel\s+reportEndpointState: ml-pipeline-deployment-local-reportEndpointState/);
+    expect(output).toMatch(/functions:\s+startEvaluation: ml-pipeline-deployment-local-startEvaluation\s+evaluateModel: ml-pipeline-deployment-local-evaluateModel\s+reportEndpointState: ml-pipeline-deployment-local-reportEndpointState/);
     expect(output).toMatch(/parameters:[\s\S]*minAccuracy: 0\.5/);
   }, 120_000);
 

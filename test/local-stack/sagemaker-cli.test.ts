@@ -3,7 +3,8 @@
  * data in the local S3, its validation accuracy, a model, an endpoint config and an endpoint, and
  * `sagemaker-runtime invoke-endpoint` predicting as accurately as the native fastText CLI trained
  * on the same files with the same hyperparameters; a job with `epochs=-3` fails naming `epochs`;
- * malformed invocation bodies are refused with a 400 ValidationError. Runs with the AWS CLI the machine
+ * malformed invocation bodies are refused with a 400 ValidationError; a batch transform job
+ * (create-transform-job, describe-transform-job) predicts the test texts as the endpoint does. Runs with the AWS CLI the machine
  * has (test/support/aws-cli.ts), v1 or v2; skipped, saying so in jest's summary, without one.
  *
  * The CLI's own waiters poll SageMaker every 30 to 120 s: the test polls describe-* itself, with a
@@ -13,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { cliFlagsFor, testAccuracy, train } from '../../scripts/lib/fasttext-cli';
-import { AwsCli, describeWithCli } from '../support/aws-cli';
+import { AwsCli, describeWithCli, printedTimestampMs } from '../support/aws-cli';
 import {
   BLAZINGTEXT_IMAGE,
   fastTextLines,
@@ -236,6 +237,75 @@ describeWithCli('SageMaker BlazingText through the AWS CLI alone', () => {
     // The CLI's waiter stops at once on a failed job (its first poll is immediate) and says why.
     const waited = await aws.fails('sagemaker', 'wait', 'training-job-completed-or-stopped', '--training-job-name', BAD_JOB);
     expect(waited.stderr).toMatch(/terminal failure state.*Failed/s);
+  }, 60_000);
+
+  it('batch transform: create-transform-job over JSON Lines in S3, describe-transform-job to Completed, <input>.out as invoke-endpoint predicts', async () => {
+    // The model is the one the first test created; its endpoint answered out.json for the same texts.
+    await writeFile(file('test.jsonl'), split.test.map((example) => `${JSON.stringify({ source: example.text })}\n`).join(''));
+    await aws.ok('s3', 'cp', file('test.jsonl'), `s3://${BUCKET}/batch/input/test.jsonl`, '--no-progress');
+    const transform = (name: string, splitType: string): string[] => [
+      'sagemaker',
+      'create-transform-job',
+      '--transform-job-name',
+      name,
+      '--model-name',
+      `${JOB}-model`,
+      '--batch-strategy',
+      'MultiRecord',
+      '--max-payload-in-mb',
+      '6',
+      '--transform-input',
+      JSON.stringify({ DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/batch/input/` } }, ContentType: 'application/jsonlines', SplitType: splitType }),
+      '--transform-output',
+      JSON.stringify({ S3OutputPath: `s3://${BUCKET}/batch/output/${name}/`, Accept: 'application/jsonlines', AssembleWith: 'Line' }),
+      '--transform-resources',
+      'InstanceType=ml.m5.large,InstanceCount=1',
+    ];
+    const created = await aws.json<{ TransformJobArn: string }>(...transform('cli-transform', 'Line'));
+    expect(created.TransformJobArn).toBe('arn:aws:sagemaker:us-east-1:000000000000:transform-job/cli-transform');
+
+    interface TransformJob {
+      TransformJobStatus: string;
+      ModelName: string;
+      FailureReason?: string;
+      TransformInput: { SplitType: string; ContentType: string };
+      TransformOutput: { S3OutputPath: string };
+      TransformResources: { InstanceType: string; InstanceCount: number };
+      TransformStartTime?: string | number;
+      TransformEndTime?: string | number;
+    }
+    const job = await waitFor(
+      'transform job cli-transform to end',
+      async () => {
+        const described = await aws.json<TransformJob>('sagemaker', 'describe-transform-job', '--transform-job-name', 'cli-transform');
+        return ['Completed', 'Failed', 'Stopped'].includes(described.TransformJobStatus) ? described : undefined;
+      },
+      30_000,
+      200,
+    );
+    expect(job).toMatchObject({
+      TransformJobStatus: 'Completed',
+      ModelName: `${JOB}-model`,
+      TransformInput: { SplitType: 'Line', ContentType: 'application/jsonlines' },
+      TransformOutput: { S3OutputPath: `s3://${BUCKET}/batch/output/cli-transform/` },
+      TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+    });
+    expect(printedTimestampMs(job.TransformEndTime)).toBeGreaterThanOrEqual(printedTimestampMs(job.TransformStartTime));
+
+    await aws.ok('s3', 'cp', `s3://${BUCKET}/batch/output/cli-transform/test.jsonl.out`, file('test.jsonl.out'), '--no-progress');
+    const lines = (await readFile(file('test.jsonl.out'), 'utf8')).trimEnd().split('\n').map((line) => JSON.parse(line) as Prediction);
+    const endpointPredictions = JSON.parse(await readFile(file('out.json'), 'utf8')) as Prediction[];
+    expect(lines).toHaveLength(split.test.length);
+    expect(lines.map((line) => line.label)).toEqual(endpointPredictions.map((prediction) => prediction.label));
+    expect(lines.map((line) => line.prob)).toEqual(endpointPredictions.map((prediction) => prediction.prob));
+
+    // SageMaker's own refusals, as the CLI shows them.
+    const duplicate = await aws.fails(...transform('cli-transform', 'Line'));
+    expect(duplicate.stderr).toMatch(/An error occurred \(ResourceInUse\) when calling the CreateTransformJob operation: .*transform-job\/cli-transform/);
+    const recordIo = await aws.fails(...transform('cli-transform-recordio', 'RecordIO'));
+    expect(recordIo.stderr).toMatch(/An error occurred \(ValidationException\) when calling the CreateTransformJob operation: SplitType RecordIO is not supported by BlazingText/);
+    const missing = await aws.fails('sagemaker', 'describe-transform-job', '--transform-job-name', 'no-such-job');
+    expect(missing.stderr).toMatch(/\(ValidationException\) when calling the DescribeTransformJob operation: Could not find transform job/);
   }, 60_000);
 
   it('refuses malformed invocation bodies with a 400 ValidationError', async () => {

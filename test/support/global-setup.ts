@@ -4,14 +4,15 @@
  *
  * - The fastText CLI (scripts/lib/fasttext-cli.ts): Debian's where installed, else compiled from the
  *   fasttext package's sources on the first run (cached in node_modules/.cache). Its path is handed to
- *   the workers as FASTTEXT_CLI, so no worker builds it again.
+ *   the workers as FASTTEXT_CLI, so no worker builds it again. A CLI with test-label (fastText 0.9) for the
+ *   per-class reference: FASTTEXT_TEST_LABEL_CLI, else the reference CLI if it has one; without, that comparison skips.
  * - The AWS CLI (test/support/aws-cli.ts): AWS_CLI, else `aws` on PATH. Without one, the CLI suites skip.
  * - The browser of the console's test (test/support/browser.ts): Debian's chromium. Without it, that suite skips.
  *
  * What it found goes to the notices reporter (test/support/notices-reporter.js), which prints it under
  * jest's summary: a skip is never silent.
  */
-import { resolveFastTextCli } from '../../scripts/lib/fasttext-cli';
+import { resolveFastTextCli, testLabelCli } from '../../scripts/lib/fasttext-cli';
 import { lookUpAwsCli } from './aws-cli';
 import { browserMissing, CHROMIUM } from './browser';
 import { addNotice } from './notices';
@@ -25,6 +26,18 @@ export default function globalSetup(): void {
     }
   } catch (error) {
     addNotice(`fastText reference CLI unavailable, the comparisons with it fail: ${(error as Error).message}`);
+  }
+  try {
+    const withTestLabel = testLabelCli();
+    addNotice(
+      withTestLabel === undefined
+        ? 'fastText test-label comparison SKIPPED (the reference CLI is fastText 0.1): FASTTEXT_TEST_LABEL_CLI=<fastText 0.9 CLI> runs it; recall is compared with fasttext test either way'
+        : `fastText test-label comparison runs with ${withTestLabel}`,
+    );
+  } catch (error) {
+    // Asked for by name (CI does): one that does not work is an error, not a reason to skip.
+    if (process.env.FASTTEXT_TEST_LABEL_CLI) throw error;
+    addNotice(`fastText test-label comparison SKIPPED: ${(error as Error).message}`);
   }
 
   const aws = lookUpAwsCli();

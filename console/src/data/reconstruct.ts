@@ -194,6 +194,9 @@ function detailField(parts: RunParts, detailType: ArchivedDetailType, field: str
   return undefined;
 }
 
+/** The news that ends a run's evaluation (the gate decided, or something failed). */
+const RUN_OUTCOMES: readonly ArchivedDetailType[] = ['Model Deployed', 'Model Rejected', 'Model Awaiting Approval', 'Pipeline Failed'];
+
 function notified(parts: RunParts, detailType: ArchivedDetailType): NotificationRef | undefined {
   return parts.notifications.find((ref) => ref.detailType === detailType);
 }
@@ -270,14 +273,22 @@ function buildRun(runId: string, parts: RunParts): Run {
   }
 
   // evaluate
-  if (parts.evaluation) {
+  const evaluationStart = stages.train.status === 'succeeded' && stages.train.endedAt ? { startedAt: stages.train.endedAt } : {};
+  if (pipelineFailed && failedStep === 'evaluation') {
+    stages.evaluate = stage('failed', { ...evaluationStart, endedAt: emailTime(parts, pipelineFailed), detail: failureReason ?? 'the evaluation failed' });
+  } else if (parts.evaluation) {
     const report = parts.evaluation.report;
-    // The deployment service evaluates once training is done; the report's time (to the second) ends it.
-    stages.evaluate = stage('succeeded', {
-      ...(stages.train.status === 'succeeded' && stages.train.endedAt ? { startedAt: stages.train.endedAt } : {}),
-      endedAt: parts.evaluation.lastModified,
-      detail: report ? `test accuracy ${(report.challenger.accuracy * 100).toFixed(2)}% on ${report.testRows} rows` : undefined,
-    });
+    // The deployment service writes the batch input under evaluations/<runId>/ first, the report last: until the report
+    // (or the run's outcome, when the report is not read) the transform jobs are still going on.
+    const decided = RUN_OUTCOMES.some((type) => notified(parts, type));
+    stages.evaluate = report || decided
+      ? stage('succeeded', {
+          ...evaluationStart,
+          // the report's time (to the second) ends it
+          endedAt: parts.evaluation.lastModified,
+          detail: report ? `test accuracy ${(report.challenger.accuracy * 100).toFixed(2)}% on ${report.testRows} rows` : undefined,
+        })
+      : stage('running', { ...evaluationStart, detail: 'batch transform on the test split' });
   } else {
     stages.evaluate = stage('skipped', { detail: 'no evaluation report' });
   }
@@ -309,7 +320,7 @@ function buildRun(runId: string, parts: RunParts): Run {
     stages.deploy = stage(endpoint.status === 'Failed' ? 'failed' : 'running', { startedAt: deployStart, detail: `endpoint ${endpoint.status}${endpoint.failureReason ? `: ${endpoint.failureReason}` : ''}` });
   } else if (parts.endpointConfig) {
     stages.deploy = stage('running', { startedAt: deployStart, detail: 'endpoint config created' });
-  } else if (stages.train.status === 'succeeded') {
+  } else if (stages.train.status === 'succeeded' && stages.evaluate.status !== 'failed') {
     stages.deploy = stage('pending', { startedAt: deployStart, detail: 'waiting for the quality gate' });
   } else {
     stages.deploy = stage('skipped');

@@ -225,6 +225,25 @@ describe('runs reconstructed from the AWS APIs', () => {
     expect(after.hasEvaluations).toBe(false);
     expect(after.reports.has(A)).toBe(false);
   });
+
+  it('an evaluation under way (batch input written, no report, no outcome) runs; a failed one fails', async () => {
+    const state = pipelineState();
+    const E = '20261125-140000-eeeeee';
+    state.glueRuns.push(glueRun(E, 'SUCCEEDED', at('2026-11-25T14:00:02Z'), at('2026-11-25T14:00:05Z')));
+    state.trainingJobs.push(trainingJob(E, 'Completed', { created: at('2026-11-25T14:00:06Z'), started: at('2026-11-25T14:00:06Z'), ended: at('2026-11-25T14:00:20Z') }));
+    state.objects.push({ key: `evaluations/${E}/input/test.jsonl`, body: '{"source":"a b"}\n', lastModified: at('2026-11-25T14:00:21Z') });
+    const { snapshot } = await loaded(state);
+    const run = snapshot.runs.find((candidate) => candidate.runId === E)!;
+    expect(run.stages.evaluate).toEqual({ status: 'running', startedAt: at('2026-11-25T14:00:20Z'), detail: 'batch transform on the test split' });
+    expect(run.outcome.status).toBe('in-progress');
+
+    state.objects.push(
+      archivedEmail(E, 'Pipeline Failed', '44444444-4444-4444-8444-444444444444', { failedStep: 'evaluation', reason: 'ClientError: bad record' }, at('2026-11-25T14:00:30Z')),
+    );
+    const { snapshot: failed } = await loaded(state);
+    expect(failed.runs.find((candidate) => candidate.runId === E)!.stages.evaluate).toMatchObject({ status: 'failed', detail: 'ClientError: bad record' });
+    expect(failed.runs.find((candidate) => candidate.runId === E)!.stages.deploy.status).toBe('skipped');
+  });
 });
 
 describe('refreshing', () => {

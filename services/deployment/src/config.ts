@@ -10,6 +10,8 @@ export interface DeploymentConfig {
   gate: QualityGateSettings;
   instanceType: string;
   instanceCount: number;
+  /** The instance type of the evaluation's Batch Transform jobs. */
+  transformInstanceType: string;
   /** How many of the newest models and endpoint configs to keep for rollback, besides the serving one. */
   keepModels: number;
 }
@@ -34,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DeploymentConf
     },
     instanceType: env.INSTANCE_TYPE || 'ml.m5.large',
     instanceCount: Math.max(1, Math.trunc(numberEnv('INSTANCE_COUNT', 1, env))),
+    transformInstanceType: env.TRANSFORM_INSTANCE_TYPE || 'ml.m5.large',
     keepModels: Math.max(1, Math.trunc(numberEnv('KEEP_MODELS', 3, env))),
   };
 }

@@ -3,7 +3,7 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
-  DeleteEndpointCommand,
+  CreateTransformJobCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
   DescribeTrainingJobCommand,
@@ -12,11 +12,10 @@ import {
   type DescribeEndpointCommandOutput,
   type DescribeTrainingJobCommandOutput,
 } from '@aws-sdk/client-sagemaker';
-import { GetObjectCommand, ListObjectsV2Command, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type GetObjectCommandOutput } from '@aws-sdk/client-s3';
 import 'aws-sdk-client-mock-jest';
-import { trainingJobStateChangeEvent, type TrainingJobStateChangeEvent } from '@pipeline/shared';
+import { trainingJobStateChangeEvent, transformJobName, type TrainingJobStateChangeEvent } from '@pipeline/shared';
 import { handleTrainingJobStateChange } from './deploy';
-import { EndpointBusyError } from './rollout';
 import { config, fixture, JOB as job, jobArn, mockedDeployment, NOW, pipelineFailedEntry, publishedEvents, RUN_ID as runId, validationException } from './testing';
 
 const { sagemaker, eventBridge, s3, deps } = mockedDeployment();
@@ -66,15 +65,40 @@ beforeEach(() => {
 });
 
 describe('a completed training job', () => {
-  it('creates the model, its endpoint config and the endpoint the first time', async () => {
+  const testText = '__label__a first text\n__label__b second text\n\n__label__a __label__b third "quoted"\n';
+
+  function testSplit(text = testText) {
+    const key = `prepared/${runId}/test/test.txt`;
+    s3.on(ListObjectsV2Command, { Prefix: `prepared/${runId}/test/` }).resolves({ Contents: [{ Key: key, Size: text.length }] });
+    s3.on(ListObjectsV2Command, { Prefix: `evaluations/${runId}/input/test.jsonl` }).resolves({ Contents: [] });
+    s3.on(GetObjectCommand, { Key: key }).resolves({ Body: { transformToString: async () => text } as unknown as GetObjectCommandOutput['Body'] });
+  }
+
+  const transformJob = (name: string, model: string, tags?: Array<{ Key: string; Value: string }>) => ({
+    TransformJobName: name,
+    ModelName: model,
+    BatchStrategy: 'MultiRecord',
+    MaxPayloadInMB: 6,
+    TransformInput: {
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${config.dataBucket}/evaluations/${runId}/input/test.jsonl` } },
+      ContentType: 'application/jsonlines',
+      SplitType: 'Line',
+    },
+    TransformOutput: { S3OutputPath: `s3://${config.dataBucket}/evaluations/${runId}/${name}/`, Accept: 'application/jsonlines', AssembleWith: 'Line' },
+    TransformResources: { InstanceType: 'ml.m5.large', InstanceCount: 1 },
+    ...(tags ? { Tags: tags } : {}),
+  });
+
+  it('writes the test split as batch input, creates the model and starts its transform job when nothing is in service', async () => {
     sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.9));
     noEndpoint();
+    testSplit();
 
-    await expect(handleTrainingJobStateChange(event('Completed'), deps)).resolves.toEqual({ outcome: 'deploying', action: 'created' });
+    await expect(handleTrainingJobStateChange(event('Completed'), deps)).resolves.toEqual({ outcome: 'evaluating', testRows: 3, challengerJob: `${job}-challenger` });
 
-    expect(sagemaker).toHaveReceivedCommandWith(DescribeTrainingJobCommand, { TrainingJobName: job });
-    expect(sagemaker).toHaveReceivedCommandWith(DescribeEndpointCommand, { EndpointName: 'ml-pipeline-local' });
-    expect(sagemaker).toHaveReceivedCommandWith(ListTagsCommand, { ResourceArn: jobArn(job) });
+    expect(s3.commandCalls(PutObjectCommand).map((c) => [c.args[0].input.Key, c.args[0].input.Body])).toEqual([
+      [`evaluations/${runId}/input/test.jsonl`, '{"source":"first text"}\n{"source":"second text"}\n{"source":"third \\"quoted\\""}\n'],
+    ]);
     expect(sagemaker.commandCalls(CreateModelCommand).map((c) => c.args[0].input)).toEqual([
       {
         ModelName: job,
@@ -83,130 +107,50 @@ describe('a completed training job', () => {
         Tags: [{ Key: 'ml-pipeline:normalization-version', Value: '1' }],
       },
     ]);
-    expect(sagemaker.commandCalls(CreateEndpointConfigCommand).map((c) => c.args[0].input)).toEqual([
-      {
-        EndpointConfigName: job,
-        ProductionVariants: [
-          { VariantName: 'AllTraffic', ModelName: job, InstanceType: 'ml.m5.large', InitialInstanceCount: 1, InitialVariantWeight: 1 },
-        ],
-        Tags: [{ Key: 'ml-pipeline:normalization-version', Value: '1' }],
-      },
+    expect(sagemaker.commandCalls(CreateTransformJobCommand).map((c) => c.args[0].input)).toEqual([
+      transformJob(`${job}-challenger`, job, [{ Key: 'ml-pipeline:champion-model', Value: '' }]),
     ]);
-    expect(sagemaker.commandCalls(CreateEndpointCommand).map((c) => c.args[0].input)).toEqual([
-      { EndpointName: 'ml-pipeline-local', EndpointConfigName: job },
-    ]);
-    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
-    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
-  });
-
-  it('updates the endpoint when the model is not worse than the serving one by more than the tolerance', async () => {
-    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.885));
-    serving(0.9);
-
-    await expect(handleTrainingJobStateChange(event('Completed'), deps)).resolves.toEqual({ outcome: 'deploying', action: 'updated' });
-
-    expect(sagemaker).toHaveReceivedCommandWith(DescribeEndpointConfigCommand, { EndpointConfigName: previousJob });
-    expect(sagemaker).toHaveReceivedCommandWith(DescribeTrainingJobCommand, { TrainingJobName: previousJob });
-    expect(sagemaker.commandCalls(CreateEndpointConfigCommand)[0]!.args[0].input.Tags).toEqual([
-      { Key: 'ml-pipeline:normalization-version', Value: '1' },
-      { Key: 'ml-pipeline:previous-model', Value: previousJob },
-      { Key: 'ml-pipeline:previous-accuracy', Value: '0.9' },
-    ]);
-    expect(sagemaker.commandCalls(UpdateEndpointCommand).map((c) => c.args[0].input)).toEqual([
-      { EndpointName: 'ml-pipeline-local', EndpointConfigName: job },
-    ]);
+    expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointConfigCommand);
     expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointCommand);
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
-  it('deploys a model whose job records no normalisation version without the tag', async () => {
+  it('evaluates the model in service on the same rows, in a job named after it', async () => {
     sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.9));
-    sagemaker.on(ListTagsCommand).resolves({ Tags: [{ Key: 'runId', Value: runId }] });
-    noEndpoint();
-
-    await expect(handleTrainingJobStateChange(event('Completed'), deps)).resolves.toEqual({ outcome: 'deploying', action: 'created' });
-
-    expect(sagemaker.commandCalls(CreateModelCommand)[0]!.args[0].input).not.toHaveProperty('Tags');
-    expect(sagemaker.commandCalls(CreateEndpointConfigCommand)[0]!.args[0].input).not.toHaveProperty('Tags');
-  });
-
-  it('rejects a model below the minimum accuracy with Model Rejected', async () => {
-    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.7));
-    noEndpoint();
-
-    await expect(handleTrainingJobStateChange(event('Completed'), deps)).resolves.toMatchObject({ outcome: 'rejected' });
-
-    expect(publishedEvents(eventBridge)).toEqual([
-      {
-        Source: 'ml-pipeline.deployment',
-        DetailType: 'Model Rejected',
-        Detail: {
-          runId,
-          stage: 'local',
-          at: NOW.toISOString(),
-          trainingJobName: job,
-          metrics: { validationAccuracy: 0.7 },
-          gate: { minAccuracy: 0.8, tolerance: 0.02 },
-          reason: 'validation accuracy 70.00% is below the minimum 80.00%',
-        },
-      },
-    ]);
-    expect(sagemaker).not.toHaveReceivedCommand(CreateModelCommand);
-    expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointCommand);
-  });
-
-  it("reports the run's rows (kept, duplicates, rejected by reason) from its manifest in Model Rejected", async () => {
-    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.7));
-    noEndpoint();
-    const key = `prepared/${runId}/manifest.json`;
-    s3.on(ListObjectsV2Command, { Prefix: key }).resolves({ Contents: [{ Key: key }] });
-    const manifest = {
-      run_id: runId,
-      input_rows: 301,
-      duplicate_rows: 0,
-      rejected_rows: 1,
-      rows: { train: 240, validation: 30, test: 30 },
-      labels: {},
-      rejection_reasons: { malformed_csv: 1 },
-      rejection_lines: { malformed_csv: [{ source: `s3://${config.dataBucket}/labeled/a.csv`, line: 299 }] },
-      rejected_uri: `s3://${config.dataBucket}/${key.replace('manifest.json', 'rejected.jsonl')}`,
-    };
-    s3.on(GetObjectCommand, { Key: key }).resolves({
-      Body: { transformToString: async () => JSON.stringify(manifest) } as unknown as GetObjectCommandOutput['Body'],
-    });
-
-    await handleTrainingJobStateChange(event('Completed'), deps);
-
-    expect(publishedEvents(eventBridge)[0]?.Detail).toMatchObject({
-      rows: {
-        read: 301,
-        kept: 300,
-        duplicates: 0,
-        rejected: 1,
-        rejections: [{ reason: 'malformed_csv', count: 1, lines: [{ source: `s3://${config.dataBucket}/labeled/a.csv`, line: 299 }] }],
-        rejectedList: `s3://${config.dataBucket}/prepared/${runId}/rejected.jsonl`,
-      },
-    });
-  });
-
-  it('rejects a model worse than the serving one by more than the tolerance, naming both figures', async () => {
-    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.85));
     serving(0.9);
+    testSplit();
 
-    await handleTrainingJobStateChange(event('Completed'), deps);
+    const outcome = await handleTrainingJobStateChange(event('Completed'), deps);
 
-    expect(publishedEvents(eventBridge)).toEqual([
-      expect.objectContaining({
-        DetailType: 'Model Rejected',
-        Detail: expect.objectContaining({
-          metrics: { validationAccuracy: 0.85 },
-          gate: { minAccuracy: 0.8, tolerance: 0.02, servingAccuracy: 0.9, servingModel: previousJob },
-          reason: "validation accuracy 85.00% is more than 2.00% below the serving model's 90.00%",
-        }),
-      }),
+    const championJob = transformJobName('local', runId, 'champion', previousJob);
+    expect(championJob).toMatch(new RegExp(`^${job}-champion-[0-9a-f]{6}$`));
+    expect(outcome).toEqual({ outcome: 'evaluating', testRows: 3, challengerJob: `${job}-challenger`, championJob });
+    expect(sagemaker.commandCalls(CreateTransformJobCommand).map((c) => c.args[0].input)).toEqual([
+      transformJob(`${job}-challenger`, job, [{ Key: 'ml-pipeline:champion-model', Value: previousJob }]),
+      transformJob(championJob, previousJob),
     ]);
-    expect(sagemaker).not.toHaveReceivedCommand(CreateModelCommand);
-    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
+  });
+
+  it('starts nothing twice on a duplicate event: the input, the model and the jobs exist already', async () => {
+    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.9));
+    serving(0.9);
+    testSplit();
+    s3.on(ListObjectsV2Command, { Prefix: `evaluations/${runId}/input/test.jsonl` }).resolves({ Contents: [{ Key: `evaluations/${runId}/input/test.jsonl` }] });
+    sagemaker.on(CreateModelCommand).rejects(validationException(`Cannot create already existing model "arn:aws:sagemaker:us-east-1:123456789012:model/${job}".`));
+    sagemaker.on(CreateTransformJobCommand).rejects(Object.assign(validationException('Job name must be unique'), { name: 'ResourceInUse' }));
+
+    await expect(handleTrainingJobStateChange(event('Completed'), deps)).resolves.toMatchObject({ outcome: 'evaluating' });
+    expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
+    expect(sagemaker).toHaveReceivedCommandTimes(CreateTransformJobCommand, 2);
+  });
+
+  it('fails (to be retried, then in the failed-events queue) when the run has no test rows', async () => {
+    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.9));
+    noEndpoint();
+    testSplit('');
+
+    await expect(handleTrainingJobStateChange(event('Completed'), deps)).rejects.toThrow(/has no test rows/);
+    expect(sagemaker).not.toHaveReceivedCommand(CreateTransformJobCommand);
   });
 
   it.each([
@@ -222,60 +166,6 @@ describe('a completed training job', () => {
     expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointConfigCommand);
     expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
-  });
-
-  it('goes on when an earlier delivery already created the model and the endpoint config', async () => {
-    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.9));
-    serving(0.9);
-    sagemaker.on(CreateModelCommand).rejects(validationException(`Cannot create already existing model "arn:aws:sagemaker:us-east-1:123456789012:model/${job}".`));
-    sagemaker
-      .on(CreateEndpointConfigCommand)
-      .rejects(validationException(`Cannot create already existing endpoint configuration "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/${job}".`));
-
-    await expect(handleTrainingJobStateChange(event('Completed'), deps)).resolves.toEqual({ outcome: 'deploying', action: 'updated' });
-    expect(sagemaker).toHaveReceivedCommandWith(UpdateEndpointCommand, { EndpointName: 'ml-pipeline-local', EndpointConfigName: job });
-  });
-
-  it.each(['Creating', 'Updating', 'SystemUpdating', 'RollingBack'] as const)(
-    'fails with a retryable error while the endpoint is %s with another config',
-    async (status) => {
-      sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.9));
-      serving(0.9, { EndpointStatus: status });
-
-      await expect(handleTrainingJobStateChange(event('Completed'), deps)).rejects.toThrow(EndpointBusyError);
-      expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
-      expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointCommand);
-    },
-  );
-
-  it('fails with a retryable error when another update started between its look and its UpdateEndpoint', async () => {
-    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.9));
-    serving(0.9);
-    sagemaker
-      .on(UpdateEndpointCommand)
-      .rejects(validationException('Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ml-pipeline-local".'));
-
-    await expect(handleTrainingJobStateChange(event('Completed'), deps)).rejects.toThrow(EndpointBusyError);
-  });
-
-  it('fails with a retryable error when a duplicate delivery created the endpoint meanwhile', async () => {
-    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.9));
-    noEndpoint();
-    sagemaker
-      .on(CreateEndpointCommand)
-      .rejects(validationException('Cannot create already existing endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ml-pipeline-local".'));
-
-    await expect(handleTrainingJobStateChange(event('Completed'), deps)).rejects.toThrow(EndpointBusyError);
-  });
-
-  it('deletes a Failed endpoint (nothing else is allowed on it) and fails so that the retry creates it', async () => {
-    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.9));
-    sagemaker.on(DescribeEndpointCommand).resolves(endpointServing(previousJob, { EndpointStatus: 'Failed', FailureReason: 'ping failed' }));
-
-    await expect(handleTrainingJobStateChange(event('Completed'), deps)).rejects.toThrow(/was Failed \(ping failed\); deleted it/);
-    expect(sagemaker).toHaveReceivedCommandWith(DeleteEndpointCommand, { EndpointName: 'ml-pipeline-local' });
-    // A Failed endpoint serves nothing, so the gate does not compare with its model.
-    expect(sagemaker).not.toHaveReceivedCommand(DescribeEndpointConfigCommand);
   });
 
   it('reports Pipeline Failed when the job reported no validation accuracy', async () => {
@@ -295,14 +185,6 @@ describe('a completed training job', () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ ...completedJob(job, undefined), TrainingJobStatus: 'InProgress' });
     await expect(handleTrainingJobStateChange(event('Completed'), deps)).rejects.toThrow(/is InProgress, though the event said Completed/);
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
-  });
-
-  it('fails when EventBridge refuses the event, so that the retry publishes it', async () => {
-    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(completedJob(job, 0.5));
-    noEndpoint();
-    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }] });
-
-    await expect(handleTrainingJobStateChange(event('Completed'), deps)).rejects.toThrow(/EventBridge refused Model Rejected/);
   });
 
   it('refuses a job of another stage', async () => {

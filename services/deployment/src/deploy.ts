@@ -5,16 +5,15 @@ import {
   blazingTextImage,
   NORMALIZATION_VERSION_TAG,
   runIdFromTrainingJobName,
-  trainingJobPrefix,
   type HandlerDeps,
   type TrainingJobStateChangeEvent,
 } from '@pipeline/shared';
 import { announce } from './announce';
 import type { DeploymentConfig } from './config';
 import { runRows } from './manifest';
-import { evaluateQualityGate } from './quality-gate';
-import { createModelVersion, isServingOrDeploying, pointEndpointAt, type RolloutAction } from './rollout';
-import { describeTrainingJob, findEndpoint, servingModel, tagsOf, validationAccuracy, ACCURACY_METRIC } from './sagemaker';
+import { startEvaluation, type EvaluationStart } from './evaluation/start';
+import { createModelVersion, isServingOrDeploying, pointEndpointAt, type PipelineModel, type RolloutAction } from './rollout';
+import { describeTrainingJob, findEndpoint, tagsOf, validationAccuracy, ACCURACY_METRIC, type TrainingJobDescription } from './sagemaker';
 
 export interface DeploymentDeps extends HandlerDeps<DeploymentConfig> {
   sagemaker: SageMakerClient;
@@ -26,9 +25,8 @@ export interface DeploymentDeps extends HandlerDeps<DeploymentConfig> {
 export type DeployOutcome =
   | { outcome: 'training-failed' }
   | { outcome: 'no-metric' }
-  | { outcome: 'rejected'; reason: string }
   | { outcome: 'already-deployed' }
-  | { outcome: 'deploying'; action: RolloutAction };
+  | ({ outcome: 'evaluating' } & EvaluationStart);
 
 /** Reacts to a pipeline training job reaching Completed, Failed or Stopped. */
 export async function handleTrainingJobStateChange(event: TrainingJobStateChangeEvent, deps: DeploymentDeps): Promise<DeployOutcome> {
@@ -75,42 +73,39 @@ export async function handleTrainingJobStateChange(event: TrainingJobStateChange
     deps.logger.info('endpoint already serves or deploys this model; nothing to do', { jobName });
     return { outcome: 'already-deployed' };
   }
-  const prefix = trainingJobPrefix(config.stage);
-  const serving = endpoint && (await servingModel(deps.sagemaker, endpoint, (name) => name.startsWith(prefix)));
-  const decision = evaluateQualityGate(accuracy, serving?.accuracy, config.gate);
-  deps.logger.info('quality gate', { jobName, accuracy, serving, decision });
+  const evaluation = await startEvaluation(deps, { runId, jobName, job, modelDataUrl, endpoint });
+  deps.logger.info('evaluation started', { jobName, ...evaluation });
+  return { outcome: 'evaluating', ...evaluation };
+}
 
-  if (!decision.accepted) {
-    await announce(deps, 'Model Rejected', runId, {
-      trainingJobName: jobName,
-      metrics: { validationAccuracy: accuracy },
-      gate: {
-        minAccuracy: config.gate.minAccuracy,
-        tolerance: config.gate.maxAccuracyDrop,
-        ...(serving?.accuracy !== undefined ? { servingAccuracy: serving.accuracy } : {}),
-        ...(serving ? { servingModel: serving.modelName } : {}),
-      },
-      reason: decision.reason,
-      ...(await runRows(deps, runId)),
-    });
-    return { outcome: 'rejected', reason: decision.reason };
-  }
-
+/** The model, its endpoint config and the endpoint's switch to it, once the gate let the model through. */
+export async function deployModel(
+  deps: DeploymentDeps,
+  model: { jobName: string; job: TrainingJobDescription; modelDataUrl: string; replaces?: { modelName: string; accuracy: number | undefined } },
+): Promise<RolloutAction | 'already-deployed'> {
+  const { config } = deps;
+  const { jobName, job } = model;
   const normalizationVersion = (await tagsOf(deps.sagemaker, job.TrainingJobArn))[NORMALIZATION_VERSION_TAG];
   if (normalizationVersion === undefined) {
     deps.logger.warn('the training job records no normalisation version: prediction clients will refuse the model', { jobName });
   }
   await createModelVersion(deps.sagemaker, {
-    name: jobName,
-    normalizationVersion,
-    image: blazingTextImage(config.region),
-    modelDataUrl,
-    executionRoleArn: config.modelExecutionRoleArn,
+    ...modelOf(deps, jobName, model.modelDataUrl, normalizationVersion),
     instanceType: config.instanceType,
     instanceCount: config.instanceCount,
-    ...(serving ? { replaces: { modelName: serving.modelName, accuracy: serving.accuracy } } : {}),
+    ...(model.replaces ? { replaces: model.replaces } : {}),
   });
+  // Looked at right before the switch, not before the model and config calls: a concurrent invocation for the
+  // same run (a duplicate event) may have switched the endpoint meanwhile, and a stale look would switch it again.
+  // If both look at once, SageMaker refuses the second UpdateEndpoint (in progress) and its retry sees this model.
+  const endpoint = await findEndpoint(deps.sagemaker, config.endpointName);
+  if (isServingOrDeploying(endpoint, jobName)) return 'already-deployed';
   const action = await pointEndpointAt(deps.sagemaker, config.endpointName, jobName, endpoint);
   deps.logger.info('deployment started', { jobName, action, endpointName: config.endpointName });
-  return { outcome: 'deploying', action };
+  return action;
+}
+
+/** The SageMaker model of a run's training job (named after it). */
+export function modelOf(deps: Pick<DeploymentDeps, 'config'>, jobName: string, modelDataUrl: string, normalizationVersion: string | undefined): PipelineModel {
+  return { name: jobName, normalizationVersion, image: blazingTextImage(deps.config.region), modelDataUrl, executionRoleArn: deps.config.modelExecutionRoleArn };
 }

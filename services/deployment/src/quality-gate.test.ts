@@ -1,6 +1,7 @@
 import { evaluateQualityGate } from './quality-gate';
 
 const settings = { minAccuracy: 0.8, maxAccuracyDrop: 0.02 };
+const champion = (accuracy: number) => ({ modelName: 'mlp-local-old', accuracy });
 
 describe('evaluateQualityGate', () => {
   it.each([
@@ -11,14 +12,15 @@ describe('evaluateQualityGate', () => {
     [0.849, 0.87, false],
     [0.95, 0.9, true],
     [0.81, undefined, true],
-  ])('candidate %p against serving %p -> accepted %p', (candidate, serving, accepted) => {
-    expect(evaluateQualityGate(candidate, serving, settings).accepted).toBe(accepted);
+  ])('candidate %p against the model in service %p -> accepted %p', (candidate, serving, accepted) => {
+    expect(evaluateQualityGate(candidate, serving === undefined ? undefined : champion(serving), settings, 1400).accepted).toBe(accepted);
   });
 
-  it('explains its decision with both figures', () => {
-    expect(evaluateQualityGate(0.84, 0.9, settings).reason).toBe(
-      "validation accuracy 84.00% is more than 2.00% below the serving model's 90.00%",
-    );
-    expect(evaluateQualityGate(0.9, 0.88, settings).reason).toBe('validation accuracy 90.00% against 88.00% for the serving model');
+  it('explains each check with both figures and the rows they were measured on', () => {
+    expect(evaluateQualityGate(0.84, champion(0.9), settings, 1400).reasons).toEqual([
+      'test accuracy 84.00% reaches the minimum 80.00%',
+      'the model in service (mlp-local-old) scores 90.00% on the same 1400 test rows; the new model is more than the allowed 2.00% below it',
+    ]);
+    expect(evaluateQualityGate(0.7, undefined, settings, 10).reasons).toEqual(['test accuracy 70.00% is below the minimum 80.00%', 'no model is in service to compare with']);
   });
 });

@@ -1,6 +1,8 @@
 import { ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
 import {
+  evaluationReportKey,
   runIdFor,
+  summarizeEvaluation,
   runIdFromTrainingJobName,
   trainingJobPrefix,
   type EndpointStateChangeEvent,
@@ -10,6 +12,7 @@ import { pruneModelArtifacts, type ArtifactPruning } from './artifacts';
 import { cleanUpOldVersions, type CleanupResult } from './cleanup';
 import type { DeploymentDeps } from './deploy';
 import { runDurations } from './durations';
+import { readReport } from './evaluation/evaluate';
 import { readRunFigures, runRows } from './manifest';
 import { PREVIOUS_ACCURACY_TAG, PREVIOUS_MODEL_TAG } from './rollout';
 import {
@@ -51,10 +54,15 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
   const job = await describeTrainingJob(sagemaker, modelName);
   const accuracy = validationAccuracy(job);
   if (accuracy === undefined) throw new Error(`training job ${modelName} reports no validation accuracy`);
-  const [jobTags, configTags, figures] = await Promise.all([
+  const reportKey = evaluationReportKey(runId);
+  const [jobTags, configTags, figures, report] = await Promise.all([
     tagsOf(sagemaker, job.TrainingJobArn),
     tagsOf(sagemaker, endpointConfigArn),
     readRunFigures(deps.s3, config.dataBucket, runId, deps.logger),
+    readReport(deps, reportKey).catch((error: unknown) => {
+      deps.logger.warn('the run has no readable evaluation report; the email goes without test metrics', { reportKey, error: String(error) });
+      return undefined;
+    }),
   ]);
   const previousAccuracy = Number(configTags[PREVIOUS_ACCURACY_TAG] ?? NaN);
 
@@ -65,6 +73,7 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
     trainingJobName: modelName,
     metrics: { validationAccuracy: accuracy, ...(Number.isFinite(previousAccuracy) ? { previousAccuracy } : {}) },
     ...figures,
+    ...(report ? { evaluation: summarizeEvaluation(report, config.dataBucket, reportKey) } : {}),
     durations: runDurations({
       runId,
       jobTags,

@@ -28,16 +28,20 @@ export class EndpointBusyError extends Error {
 export const PREVIOUS_MODEL_TAG = 'ml-pipeline:previous-model';
 export const PREVIOUS_ACCURACY_TAG = 'ml-pipeline:previous-accuracy';
 
-export interface ModelVersion {
-  /** Model and endpoint config share the training job's name. */
+/** A run's SageMaker model (named after its training job). */
+export interface PipelineModel {
   name: string;
   image: string;
   modelDataUrl: string;
   executionRoleArn: string;
-  instanceType: string;
-  instanceCount: number;
   /** The text normalisation the model's training data had (the training job's tag); clients check it. */
   normalizationVersion: string | undefined;
+}
+
+export interface ModelVersion extends PipelineModel {
+  /** Model and endpoint config share the training job's name. */
+  instanceType: string;
+  instanceCount: number;
   replaces?: { modelName: string; accuracy: number | undefined };
 }
 
@@ -47,19 +51,8 @@ export interface ModelVersion {
  * endpoint config the endpoint serves before it sends normalised text.
  */
 export async function createModelVersion(sagemaker: SageMakerClient, version: ModelVersion): Promise<void> {
-  const versionTags: Tag[] =
-    version.normalizationVersion === undefined ? [] : [{ Key: NORMALIZATION_VERSION_TAG, Value: version.normalizationVersion }];
-  await ignoreAlreadyExisting(
-    sagemaker.send(
-      new CreateModelCommand({
-        ModelName: version.name,
-        PrimaryContainer: { Image: version.image, ModelDataUrl: version.modelDataUrl },
-        ExecutionRoleArn: version.executionRoleArn,
-        ...(versionTags.length > 0 ? { Tags: versionTags } : {}),
-      }),
-    ),
-  );
-  const tags: Tag[] = [...versionTags];
+  await createModel(sagemaker, version);
+  const tags: Tag[] = versionTags(version);
   if (version.replaces) {
     tags.push({ Key: PREVIOUS_MODEL_TAG, Value: version.replaces.modelName });
     if (version.replaces.accuracy !== undefined) {
@@ -79,6 +72,24 @@ export async function createModelVersion(sagemaker: SageMakerClient, version: Mo
             InitialVariantWeight: 1,
           },
         ],
+        ...(tags.length > 0 ? { Tags: tags } : {}),
+      }),
+    ),
+  );
+}
+
+const versionTags = (model: PipelineModel): Tag[] =>
+  model.normalizationVersion === undefined ? [] : [{ Key: NORMALIZATION_VERSION_TAG, Value: model.normalizationVersion }];
+
+/** The model (batch transform evaluates it before it is deployed); an earlier delivery may have created it. */
+export async function createModel(sagemaker: SageMakerClient, model: PipelineModel): Promise<void> {
+  const tags = versionTags(model);
+  await ignoreAlreadyExisting(
+    sagemaker.send(
+      new CreateModelCommand({
+        ModelName: model.name,
+        PrimaryContainer: { Image: model.image, ModelDataUrl: model.modelDataUrl },
+        ExecutionRoleArn: model.executionRoleArn,
         ...(tags.length > 0 ? { Tags: tags } : {}),
       }),
     ),

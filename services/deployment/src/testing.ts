@@ -32,6 +32,7 @@ export const config: DeploymentConfig = {
   gate: { minAccuracy: 0.8, maxAccuracyDrop: 0.02 },
   instanceType: 'ml.m5.large',
   instanceCount: 1,
+  transformInstanceType: 'ml.m5.large',
   keepModels: 3,
 };
 

@@ -57,6 +57,14 @@ beforeEach(() => {
 });
 
 describe('startFollowUpRun', () => {
+  it('counts an object S3 dates to the second the run started in (S3 times have no fraction)', async () => {
+    glue.on(GetJobRunCommand).resolves({ JobRun: { ...RUN, StartedOn: new Date('2026-11-25T11:00:00.600Z') } });
+    labeled(['labeled/same-second.dddddddddddd.csv', new Date('2026-11-25T11:00:00.000Z')], ['labeled/older.eeeeeeeeeeee.csv', before]);
+    manifest([]);
+
+    await expect(startFollowUpRun(deps(), event)).resolves.toMatchObject({ outcome: 'follow-up', unseenKeys: ['labeled/same-second.dddddddddddd.csv'] });
+  });
+
   it('starts a follow-up run for a labeled object the run did not read', async () => {
     labeled(['labeled/old.aaaaaaaaaaaa.csv', before], ['labeled/read.bbbbbbbbbbbb.csv', during], ['labeled/late.cccccccccccc.csv', during]);
     manifest([{ uri: `s3://${BUCKET}/labeled/old.aaaaaaaaaaaa.csv`, etag: 'e1' }, { uri: `s3://${BUCKET}/labeled/read.bbbbbbbbbbbb.csv`, etag: '"e1"' }]);

@@ -53,8 +53,10 @@ export async function startFollowUpRun(deps: FollowUpDeps, event: GlueJobStateCh
   }
 
   // Only data files: a sidecar is written before its data file, and a class-name list never renames kept data.
+  // S3 gives LastModified to the second, so an object written in the second the run started counts too.
+  const fromSecond = Math.floor(startedOn.getTime() / 1000) * 1000;
   const changed = (await listObjects(s3, config.dataBucket, PREFIXES.labeled)).filter(
-    (object) => isLabeledDataKey(object.key) && object.lastModified !== undefined && object.lastModified > startedOn,
+    (object) => isLabeledDataKey(object.key) && object.lastModified !== undefined && object.lastModified.getTime() >= fromSecond,
   );
   const manifest = changed.length > 0 ? await readRunManifest(s3, run, logger) : undefined;
   const unseen = changed.filter((object) => !readBy(manifest, config.dataBucket, object));

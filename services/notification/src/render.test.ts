@@ -59,6 +59,69 @@ describe('renderEmail', () => {
     expect(email.text).toContain('the model in service keeps serving');
   });
 
+  describe('with the evaluation on the test split', () => {
+    const evaluation = (champion: boolean) => ({
+      reportKey: 'evaluations/20261125-110409-a1b2c3/report.json',
+      reportUri: 's3://ml-pipeline-local-data-123456789012-us-east-1/evaluations/20261125-110409-a1b2c3/report.json',
+      testRows: 1400,
+      challenger: { trainingJob: 'mlp-local-20261125-110409-a1b2c3', accuracy: 0.6857, macroF1: 0.671 },
+      champion: champion ? { trainingJob: 'mlp-local-20261120-080000-0f0f0f', accuracy: 0.9312, macroF1: 0.93 } : null,
+      decision: {
+        deploy: false,
+        reasons: champion
+          ? ['test accuracy 68.57% reaches the minimum 60.00%', 'the model in service (mlp-local-20261120-080000-0f0f0f) scores 93.12% on the same 1400 test rows; the new model is more than the allowed 2.00% below it']
+          : ['test accuracy 68.57% is below the minimum 80.00%', 'no model is in service to compare with'],
+      },
+      weakestClasses: [{ label: 'Artist', precision: 0.5, recall: 0.41, f1: 0.45, support: 100 }],
+      topConfusions: [{ actual: 'Artist', predicted: 'Album', count: 31 }],
+      classes: [
+        { label: 'Album', precision: 0.62, recall: 0.9, f1: 0.73, support: 100 },
+        { label: 'Artist & <Band>', precision: 0.5, recall: 0.41, f1: 0.45, support: 100 },
+      ],
+      classesOmitted: 12,
+    });
+    const rejected = (champion: boolean) => {
+      const json = sampleJson('Model Rejected') as { detail: Record<string, unknown> };
+      json.detail.evaluation = evaluation(champion);
+      if (!champion) json.detail.gate = { minAccuracy: 0.8, tolerance: 0.02 };
+      return renderEmail(pipelineEventEnvelope.parse(json));
+    };
+
+    it('gives both models on the same rows, the decision, the weakest classes, the confusions and the report', () => {
+      const email = rejected(true);
+      expect(email.subject).toBe('[local] Model rejected: run 20261125-110409-a1b2c3 scored 68.57% on the test split');
+      expect(email.text).toMatch(/Test rows: +1400\n/);
+      expect(email.text).toMatch(/New model on them: +68\.57% accuracy, macro-F1 67\.10% \(mlp-local-20261125-110409-a1b2c3\)/);
+      expect(email.text).toMatch(/Model in service on them: +93\.12% accuracy, macro-F1 93\.00% \(mlp-local-20261120-080000-0f0f0f\)/);
+      expect(email.text).toMatch(/Decision: +reject: test accuracy 68\.57% reaches the minimum 60\.00%; the model in service/);
+      expect(email.text).toMatch(/Weakest classes \(recall\): +Artist 41\.00% of 100/);
+      expect(email.text).toMatch(/Top confusions: +Artist taken for Album 31x/);
+      expect(email.text).toMatch(/Full report: +s3:\/\/ml-pipeline-local-data-123456789012-us-east-1\/evaluations\/20261125-110409-a1b2c3\/report\.json/);
+      expect(email.text).toContain('The new model per class on the test split (the first 2; 12 more in the report):');
+      expect(email.text).toMatch(/Album +62\.00% +90\.00% +73\.00% +100/);
+      expect(email.text).toContain('the model in service keeps serving');
+      expect(email.html).toContain('<tr><th>Class</th><th>Precision</th><th>Recall</th><th>F1</th><th>Support</th></tr>');
+      expect(email.html).toContain('<tr><td>Artist &amp; &lt;Band&gt;</td><td align="right">50.00%</td><td align="right">41.00%</td><td align="right">45.00%</td><td align="right">100</td></tr>');
+    });
+
+    it('says when no model is in service, and how to lower the floor for this data', () => {
+      const email = rejected(false);
+      expect(email.text).toMatch(/Model in service on them: +none: no model was in service/);
+      expect(email.text).toContain('No model is in service: the endpoint has nothing to serve until a model passes the gate.');
+      expect(email.text).not.toContain('keeps serving');
+      expect(email.text).toContain('If 68.57% is as good as this data allows, lower the floor: cd services/deployment && npx serverless deploy --stage local --param="minAccuracy=0.68"');
+    });
+
+    it('announces a deployed model with its test accuracy', () => {
+      const json = sampleJson('Model Deployed') as { detail: Record<string, unknown> };
+      json.detail.evaluation = { ...evaluation(true), challenger: { trainingJob: 'mlp-local-20261125-110409-a1b2c3', accuracy: 0.94, macroF1: 0.93 }, decision: { deploy: true, reasons: ['ok'] } };
+      const email = renderEmail(pipelineEventEnvelope.parse(json));
+      expect(email.subject).toBe('[local] Model deployed: ml-pipeline-local now serves run 20261125-110409-a1b2c3 (94.00%)');
+      expect(email.text).toMatch(/Decision: +deploy: ok/);
+      expect(email.html).toContain('<h3>The new model per class on the test split (the first 2; 12 more in the report)</h3>');
+    });
+  });
+
   it('names the failed step and where to look', () => {
     const email = renderEmail(sample('Pipeline Failed'));
     expect(email.subject).toBe('[local] Pipeline failed: training of run 20261125-110409-a1b2c3');

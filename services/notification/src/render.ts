@@ -3,6 +3,7 @@ import {
   PIPELINE_EVENTS,
   type DatasetRejectedDetail,
   type DatasetUnchangedDetail,
+  type EvaluationSummary,
   type RowsSummary,
   type ModelDeployedDetail,
   type ModelRejectedDetail,
@@ -25,6 +26,8 @@ interface Message {
   headline: string;
   facts: Array<[label: string, value: string]>;
   nextSteps: string[];
+  /** A table after the facts (the evaluation's per-class figures). */
+  table?: { caption: string; header: string[]; rows: string[][] };
 }
 
 const percent = (value: number): string => `${(value * 100).toFixed(2)}%`;
@@ -61,6 +64,36 @@ function rowSteps(rows: RowsSummary | undefined): string[] {
   return [`${rows.rejected} row(s) of the corpus were rejected${where}: fix them and drop them again under incoming/ to train on them.`];
 }
 
+/** The evaluation on the test split: both models on the same rows, the decision, the weak spots, the report. */
+function evaluationFacts(e: EvaluationSummary | undefined): Message['facts'] {
+  if (!e) return [];
+  const scores = (m: { accuracy: number; macroF1: number }): string => `${percent(m.accuracy)} accuracy, macro-F1 ${percent(m.macroF1)}`;
+  const facts: Message['facts'] = [
+    ['Test rows', String(e.testRows)],
+    ['New model on them', `${scores(e.challenger)} (${e.challenger.trainingJob})`],
+    ['Model in service on them', e.champion ? `${scores(e.champion)} (${e.champion.trainingJob})` : 'none: no model was in service'],
+    ['Decision', `${e.decision.deploy ? 'deploy' : 'reject'}: ${e.decision.reasons.join('; ')}`],
+  ];
+  if (e.weakestClasses.length > 0) {
+    facts.push(['Weakest classes (recall)', e.weakestClasses.map((c) => `${c.label} ${percent(c.recall)} of ${c.support}`).join(', ')]);
+  }
+  if (e.topConfusions.length > 0) {
+    facts.push(['Top confusions', e.topConfusions.map((c) => `${c.actual} taken for ${c.predicted} ${c.count}x`).join(', ')]);
+  }
+  facts.push(['Full report', e.reportUri]);
+  return facts;
+}
+
+function classTable(e: EvaluationSummary | undefined): Message['table'] {
+  if (!e || e.classes.length === 0) return undefined;
+  const more = e.classesOmitted > 0 ? ` (the first ${e.classes.length}; ${e.classesOmitted} more in the report)` : '';
+  return {
+    caption: `The new model per class on the test split${more}`,
+    header: ['Class', 'Precision', 'Recall', 'F1', 'Support'],
+    rows: e.classes.map((c) => [c.label, percent(c.precision), percent(c.recall), percent(c.f1), String(c.support)]),
+  };
+}
+
 function modelDeployed(d: ModelDeployedDetail): Message {
   const { validationAccuracy, previousAccuracy } = d.metrics;
   const change =
@@ -92,9 +125,14 @@ function modelDeployed(d: ModelDeployedDetail): Message {
   ] as const;
   const timed = durations.filter(([, value]) => value !== undefined).map(([name, value]) => `${name} ${formatSeconds(value!)}`);
   if (timed.length > 0) facts.push(['Durations', timed.join(', ')]);
+  facts.push(...evaluationFacts(d.evaluation));
   facts.push(...rowFacts(d.rows));
+  const table = classTable(d.evaluation);
+  // The test accuracy once the model was evaluated (the gate's figure), else the validation accuracy.
+  const shown = percent(d.evaluation ? d.evaluation.challenger.accuracy : validationAccuracy);
   return {
-    subject: `${d.endpointName} now serves run ${d.runId} (${percent(validationAccuracy)})`,
+    ...(table ? { table } : {}),
+    subject: `${d.endpointName} now serves run ${d.runId} (${shown})`,
     headline: `A retrained model is in service on endpoint ${d.endpointName}.`,
     facts,
     nextSteps: [
@@ -119,15 +157,26 @@ function modelRejected(d: ModelRejectedDetail): Message {
     facts.push(['Model in service', `${d.gate.servingModel} (${serving})`]);
   }
   facts.push(['Reason', d.reason]);
+  facts.push(...evaluationFacts(d.evaluation));
   facts.push(...rowFacts(d.rows));
+  const accuracy = d.evaluation?.challenger.accuracy ?? d.metrics.validationAccuracy;
+  const inService = d.evaluation ? d.evaluation.champion !== null : d.gate.servingModel !== undefined;
+  const table = classTable(d.evaluation);
+  // A floor just under what this model reached, in the --param the deployment service takes.
+  const floor = Math.max(0, Math.floor(accuracy * 100) / 100);
   return {
-    subject: `run ${d.runId} scored ${percent(d.metrics.validationAccuracy)}`,
+    ...(table ? { table } : {}),
+    subject: `run ${d.runId} scored ${percent(accuracy)}${d.evaluation ? ' on the test split' : ''}`,
     headline: `The model trained in run ${d.runId} did not pass the quality gate and was not deployed: ${d.reason}.`,
     facts,
     nextSteps: [
-      'Nothing changed on the endpoint: the model in service keeps serving.',
-      'Look at the new data: mislabeled or unbalanced drops lower the accuracy. Fix them and drop corrected data under incoming/ to retrain.',
-      'If the thresholds are too strict for this data, change minAccuracy or maxAccuracyDrop of the deployment service.',
+      inService
+        ? 'Nothing changed on the endpoint: the model in service keeps serving.'
+        : 'No model is in service: the endpoint has nothing to serve until a model passes the gate.',
+      'Look at the new data and at the weakest classes above: mislabeled or unbalanced drops lower the accuracy. Fix them and drop corrected data under incoming/ to retrain.',
+      inService
+        ? `If the thresholds are too strict for this data, change them: cd services/deployment && npx serverless deploy --stage ${d.stage} --param="minAccuracy=${floor}" --param="maxAccuracyDrop=${d.gate.tolerance}".`
+        : `If ${percent(accuracy)} is as good as this data allows, lower the floor: cd services/deployment && npx serverless deploy --stage ${d.stage} --param="minAccuracy=${floor}", then drop the data again.`,
       ...rowSteps(d.rows),
     ],
   };
@@ -137,6 +186,7 @@ const NEXT_STEPS_BY_STEP: Record<PipelineFailedDetail['failedStep'], string> = {
   ingestion: 'Check the ingestion function logs; the drop is still in the data bucket.',
   preprocessing: 'Check the Glue job run (its error message and logs); accepted data stays under labeled/ for the next run.',
   training: 'Check the training job in SageMaker and its logs under /aws/sagemaker/TrainingJobs.',
+  evaluation: 'Check the transform job in SageMaker (its FailureReason) and its logs under /aws/sagemaker/TransformJobs. Nothing was deployed; the model in service keeps serving.',
   deployment: 'Check the endpoint in SageMaker and its logs under /aws/sagemaker/Endpoints. The previous model keeps serving.',
 };
 
@@ -244,12 +294,27 @@ function asText(message: Message, event: PipelineEventEnvelope): string {
     '',
     ...message.facts.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`),
     '',
+    ...(message.table ? [...textTable(message.table), ''] : []),
     'What to do next:',
     ...message.nextSteps.map((step) => `- ${step}`),
     '',
     `-- ml-pipeline (${event.source}, event ${event.id} at ${event.time})`,
     '',
   ].join('\n');
+}
+
+function textTable(table: NonNullable<Message['table']>): string[] {
+  const widths = table.header.map((title, i) => Math.max(title.length, ...table.rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [`${table.caption}:`, line(table.header), ...table.rows.map(line)];
+}
+
+function htmlTable(table: NonNullable<Message['table']>): string {
+  const head = table.header.map((title) => `<th>${escapeHtml(title)}</th>`).join('');
+  const body = table.rows
+    .map((row) => `<tr>${row.map((cell, i) => (i === 0 ? `<td>${escapeHtml(cell)}</td>` : `<td align="right">${escapeHtml(cell)}</td>`)).join('')}</tr>`)
+    .join('');
+  return `<h3>${escapeHtml(table.caption)}</h3><table cellpadding="4" border="1" style="border-collapse: collapse"><tr>${head}</tr>${body}</table>`;
 }
 
 function asHtml(message: Message, event: PipelineEventEnvelope): string {
@@ -261,6 +326,7 @@ function asHtml(message: Message, event: PipelineEventEnvelope): string {
     '<!DOCTYPE html><html><body style="font-family: sans-serif">',
     `<p>${escapeHtml(message.headline)}</p>`,
     `<table cellpadding="4">${rows}</table>`,
+    ...(message.table ? [htmlTable(message.table)] : []),
     `<h3>What to do next</h3><ul>${steps}</ul>`,
     `<p style="color: #777; font-size: small">ml-pipeline (${escapeHtml(event.source)}, event ${escapeHtml(event.id)} at ${escapeHtml(event.time)})</p>`,
     '</body></html>',

@@ -1,9 +1,9 @@
 /**
  * Amazon SageMaker for the local stack, signing name `sagemaker`: the SageMaker API (awsJson1.1,
- * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs, endpoints and
- * the Model Registry (model package groups and their versions), and SageMaker Runtime's
- * InvokeEndpoint (`POST /endpoints/<name>/invocations`, which signs as `sagemaker` too). State
- * lives under `<stateDir>/sagemaker/`.
+ * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs, endpoints,
+ * transform jobs (Batch Transform) and the Model Registry (model package groups and their versions),
+ * and SageMaker Runtime's InvokeEndpoint (`POST /endpoints/<name>/invocations`, which signs as
+ * `sagemaker` too). State lives under `<stateDir>/sagemaker/`.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +15,10 @@ import type { AwsRequest, AwsResponse, EventPublisher, LogSink, ObjectStore, Ope
 import { EndpointConfigs } from './model/endpoint-configs';
 import { Endpoints } from './model/endpoints';
 import { ModelRegistry } from './model/model-registry';
+import { ModelCache } from './model/model-cache';
 import { Models } from './model/models';
 import { TrainingJobs } from './model/training-jobs';
+import { TransformJobs } from './model/transform-jobs';
 import type { SageMakerOperation } from './operations/context';
 import { ENDPOINT_CONFIG_OPERATIONS } from './operations/endpoint-configs';
 import { ENDPOINT_OPERATIONS } from './operations/endpoints';
@@ -25,6 +27,7 @@ import { MODEL_REGISTRY_OPERATIONS } from './operations/model-registry';
 import { MODEL_OPERATIONS } from './operations/models';
 import { ResourceTags, TAG_OPERATIONS } from './operations/tags';
 import { TRAINING_JOB_OPERATIONS } from './operations/training-jobs';
+import { TRANSFORM_JOB_OPERATIONS } from './operations/transform-jobs';
 import { PredictionPool } from './runtime/prediction-pool';
 import { providerBundle } from './runtime/script-bundle';
 
@@ -55,6 +58,7 @@ const SAGEMAKER_OPERATIONS: Readonly<Record<string, SageMakerOperation>> = {
   ...ENDPOINT_CONFIG_OPERATIONS,
   ...ENDPOINT_OPERATIONS,
   ...MODEL_REGISTRY_OPERATIONS,
+  ...TRANSFORM_JOB_OPERATIONS,
 };
 
 export class SageMakerProvider implements Provider {
@@ -66,13 +70,17 @@ export class SageMakerProvider implements Provider {
   readonly endpoints: Endpoints;
   /** The Model Registry: model package groups and their versions (CloudFormation creates groups through it). */
   readonly registry: ModelRegistry;
+  readonly transformJobs: TransformJobs;
   private readonly runtime: EndpointRuntime;
   private readonly pool: PredictionPool;
+  private readonly modelCache: ModelCache;
   private readonly handlers;
 
   constructor(options: SageMakerProviderOptions) {
     const root = join(options.stateDir, 'sagemaker');
     const logger = options.logger ?? silentLogger;
+    this.pool = new PredictionPool(providerBundle('runtime/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
+    this.modelCache = new ModelCache(options.objects, join(root, 'extracted-models'), this.pool);
     this.trainingJobs = new TrainingJobs({
       root,
       objects: options.objects,
@@ -80,20 +88,13 @@ export class SageMakerProvider implements Provider {
       trainingThreads: options.trainingThreads ?? availableParallelism(),
       maxConcurrentJobs: options.maxConcurrentTrainingJobs ?? 4,
       logger,
+      extractedModels: this.modelCache,
       logs: options.logs,
     });
     this.models = new Models(root);
     this.configs = new EndpointConfigs(root, this.models);
-    this.pool = new PredictionPool(providerBundle('runtime/prediction-worker', join(root, 'runtime')), options.predictionWorkers ?? availableParallelism(), logger);
-    this.endpoints = new Endpoints({
-      root,
-      objects: options.objects,
-      events: options.events,
-      models: this.models,
-      configs: this.configs,
-      logger,
-      hosting: this.pool,
-    });
+    this.endpoints = new Endpoints({ root, events: options.events, models: this.models, configs: this.configs, logger, modelCache: this.modelCache, hosting: this.pool });
+    this.transformJobs = new TransformJobs({ root, objects: options.objects, events: options.events, models: this.models, modelCache: this.modelCache, pool: this.pool, logger });
     this.runtime = new EndpointRuntime(this.endpoints, this.pool);
     this.registry = new ModelRegistry(root, { events: options.events, logger });
 
@@ -103,10 +104,11 @@ export class SageMakerProvider implements Provider {
       model: (name) => this.models.records.taggable(name),
       'endpoint-config': (name) => this.configs.records.taggable(name),
       endpoint: (name) => this.endpoints.records.taggable(name),
+      'transform-job': (name) => this.transformJobs.records.taggable(name),
       'model-package-group': (name) => this.registry.groups.taggable(name),
       'model-package': (name) => this.registry.packages.taggable(name),
     });
-    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, registry: this.registry, tags });
+    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, transformJobs: this.transformJobs, registry: this.registry, tags });
     this.operations = {
       ...declareOperations(SAGEMAKER_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: SAGEMAKER_TARGET_PREFIX }),
       // SageMaker Runtime's one operation, which signs as `sagemaker` too.
@@ -115,13 +117,14 @@ export class SageMakerProvider implements Provider {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.models.load(), this.configs.load(), this.registry.load()]);
+    await Promise.all([this.models.load(), this.configs.load(), this.modelCache.start(), this.registry.load()]);
     await this.trainingJobs.start();
     await this.endpoints.start();
+    await this.transformJobs.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.trainingJobs.stop(), this.endpoints.stop()]);
+    await Promise.all([this.trainingJobs.stop(), this.endpoints.stop(), this.transformJobs.stop()]);
     await this.pool.stop();
   }
 

@@ -22,9 +22,9 @@ beforeEach(() => {
   eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
 });
 
-describe('deployModel handler', () => {
+describe('startEvaluation handler', () => {
   it('takes the documented Failed event and reports it', async () => {
-    const { handler } = await import('./deploy-model');
+    const { handler } = await import('./start-evaluation');
     const event = fixture<{ detail: Record<string, unknown> }>('training-job-failed');
     event.detail.TrainingJobName = job;
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobName: job, TrainingJobStatus: 'Failed', FailureReason: 'boom' });
@@ -34,7 +34,7 @@ describe('deployModel handler', () => {
   });
 
   it('refuses a malformed event before calling AWS', async () => {
-    const { handler } = await import('./deploy-model');
+    const { handler } = await import('./start-evaluation');
     const event = fixture<{ detail: Record<string, unknown> }>('training-job-completed');
     delete event.detail.TrainingJobName;
 

@@ -13,12 +13,12 @@
  */
 import { join } from 'node:path';
 import type { LocalStackLogger } from '../../../core/logger';
-import type { EventPublisher, ObjectStore } from '../../../core/types';
+import type { EventPublisher } from '../../../core/types';
 import { validationException } from '../errors';
 import type { EndpointConfigs } from './endpoint-configs';
 import { ENDPOINT_STATE_CHANGE, endpointEventStatus, publishStateChange, tagMap } from './events';
 import type { FastTextModel } from './fasttext/model';
-import { loadBlazingTextModel } from './model-loader';
+import type { ModelCache } from './model-cache';
 import type { Models } from './models';
 import { arnFor } from './names';
 import { RecordStore, type Tag } from './record-store';
@@ -64,20 +64,21 @@ export interface ServingVariant {
   /** Unique per loaded model: what the prediction pool knows it by. */
   modelId: number;
   model: FastTextModel;
+  /** Gives the model back to the cache when the variant stops serving. */
+  release(): void;
 }
 
 export interface EndpointsOptions {
   root: string;
-  objects: ObjectStore;
   events: EventPublisher;
   models: Models;
   configs: EndpointConfigs;
   logger: LocalStackLogger;
-  /** Told which models start and stop serving (the prediction pool). */
-  hosting?: { warm(): void; release(modelId: number): void };
+  /** Where the models come from (shared with transform jobs). */
+  modelCache: ModelCache;
+  /** Told when models start serving (the prediction pool). */
+  hosting?: { warm(): void };
 }
-
-let nextModelId = 1;
 
 type TimeUnit = 'seconds' | 'milliseconds';
 
@@ -253,7 +254,7 @@ export class Endpoints {
       this.serving.set(key, variants);
       this.options.hosting?.warm();
     }
-    for (const variant of previous ?? []) this.options.hosting?.release(variant.modelId);
+    for (const variant of previous ?? []) variant.release();
   }
 
   private track(deployment: Promise<void>): void {
@@ -262,11 +263,11 @@ export class Endpoints {
   }
 
   private async loadVariants(deployment: Deployment): Promise<ServingVariant[]> {
-    return Promise.all(
-      deployment.Variants.map(async (variant) => {
+    const loads = await Promise.allSettled(
+      deployment.Variants.map(async (variant): Promise<ServingVariant> => {
         try {
-          const model = await loadBlazingTextModel(this.options.objects, variant.ModelDataUrl);
-          return { name: variant.VariantName, weight: variant.Weight, modelId: nextModelId++, model };
+          const { modelId, model, release } = await this.options.modelCache.acquire(variant.ModelDataUrl);
+          return { name: variant.VariantName, weight: variant.Weight, modelId, model, release };
         } catch (error) {
           throw new Error(
             `The primary container for production variant ${variant.VariantName} (model ${variant.ModelName}) failed to load: ${(error as Error).message}`,
@@ -274,6 +275,13 @@ export class Endpoints {
         }
       }),
     );
+    const loaded = loads.flatMap((load) => (load.status === 'fulfilled' ? [load.value] : []));
+    const failed = loads.find((load) => load.status === 'rejected');
+    if (failed !== undefined) {
+      for (const variant of loaded) variant.release();
+      throw failed.reason;
+    }
+    return loaded;
   }
 
   private async deploy(endpoint: EndpointRecord, deployment: Deployment): Promise<void> {
@@ -288,7 +296,10 @@ export class Endpoints {
     } catch (error) {
       failure = (error as Error).message;
     }
-    if (this.generations.get(key) !== generation) return;
+    if (this.generations.get(key) !== generation) {
+      for (const variant of variants ?? []) variant.release();
+      return;
+    }
     const now = Date.now();
     if (variants !== undefined) {
       this.serve(key, variants);

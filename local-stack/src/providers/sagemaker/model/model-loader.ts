@@ -1,8 +1,6 @@
-/** Loads a BlazingText model for serving: `model.tar.gz` from S3 -> `model.bin` -> FastTextModel. */
+/** Reading BlazingText model artifacts (`model.tar.gz` in S3) for serving: see ModelCache. */
 import { open } from 'node:fs/promises';
 import type { ObjectStore } from '../../../core/types';
-import { extractFromTarGz } from './artifact';
-import { FastTextModel } from './fasttext/model';
 import { parseS3Uri } from './names';
 
 export class ModelLoadError extends Error {
@@ -10,8 +8,8 @@ export class ModelLoadError extends Error {
 }
 
 /** The whole object in one read (a stream would take one event-loop turn per 64 KB chunk). */
-async function readObjectFile(objects: ObjectStore, bucket: string, key: string): Promise<Buffer> {
-  const handle = await open(await objects.objectPath(bucket, key), 'r');
+export async function readWholeFile(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
     const buffer = Buffer.allocUnsafe(size);
@@ -27,17 +25,12 @@ async function readObjectFile(objects: ObjectStore, bucket: string, key: string)
   }
 }
 
-export async function loadBlazingTextModel(objects: ObjectStore, modelDataUrl: string): Promise<FastTextModel> {
-  let archive: Buffer;
+/** The file holding the artifact's bytes (a new one each time the object is written, as an ETag would be). */
+export async function artifactFile(objects: ObjectStore, modelDataUrl: string): Promise<string> {
   try {
     const { bucket, key } = parseS3Uri(modelDataUrl);
-    archive = await readObjectFile(objects, bucket, key);
+    return await objects.objectPath(bucket, key);
   } catch (error) {
     throw new ModelLoadError(`cannot read ${modelDataUrl}: ${(error as Error).message}`);
-  }
-  try {
-    return FastTextModel.parse(await extractFromTarGz(archive, 'model.bin'));
-  } catch (error) {
-    throw new ModelLoadError(`${modelDataUrl} does not hold a usable BlazingText model: ${(error as Error).message}`);
   }
 }

@@ -112,6 +112,12 @@ export interface TrainingJobsOptions {
   trainingThreads: number;
   maxConcurrentJobs: number;
   logger: LocalStackLogger;
+  /** Keeps the model.bin of each artifact written, so that serving and batch transform need not extract it (the ModelCache). */
+  extractedModels?: {
+    keepExtracted(modelDataUrl: string, modelBin: string): Promise<void>;
+    /** A model is being trained (serving and batch transform get ready for it meanwhile). */
+    expectModel?(): void;
+  };
   /** CloudWatch Logs, where each job's log also goes (job-log.ts). */
   logs?: LogSink;
 }
@@ -304,6 +310,7 @@ export class TrainingJobs {
       checkStop();
 
       job.TrainingStartTime = Date.now();
+      this.options.extractedModels?.expectModel?.();
       await this.transition(job, 'Downloading', 'Downloading input data');
       await rm(workDir, { recursive: true, force: true });
       const staged: StagedChannel[] = [];
@@ -323,6 +330,9 @@ export class TrainingJobs {
       await this.transition(job, 'Uploading', 'Uploading generated training model');
       await this.options.objects.writeObject(output.bucket, output.key, await tarGzStream([{ name: 'model.bin', path: result.modelFile }]));
       log.write(`Model artifact written to ${output.uri}`);
+      await this.options.extractedModels?.keepExtracted(output.uri, result.modelFile).catch((error: unknown) => {
+        this.options.logger.warn('could not keep the extracted model; it is extracted when first served', { job: job.TrainingJobName, error: String(error) });
+      });
       const metrics: MetricData[] =
         result.validationAccuracy !== undefined
           ? [{ MetricName: 'validation:accuracy', Value: result.validationAccuracy, Timestamp: Date.now() }]

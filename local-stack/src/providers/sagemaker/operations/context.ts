@@ -5,6 +5,7 @@ import type { ModelRegistry } from '../model/model-registry';
 import type { Endpoints } from '../model/endpoints';
 import type { Models } from '../model/models';
 import type { TrainingJobs } from '../model/training-jobs';
+import type { TransformJobs } from '../model/transform-jobs';
 import type { ResourceTags } from './tags';
 
 export interface SageMakerModel {
@@ -13,6 +14,7 @@ export interface SageMakerModel {
   configs: EndpointConfigs;
   endpoints: Endpoints;
   registry: ModelRegistry;
+  transformJobs: TransformJobs;
   tags: ResourceTags;
 }
 

@@ -8,7 +8,7 @@ import { AwsError, type AwsRequest, type AwsResponse } from '../../../core/types
 import type { Prediction } from '../model/fasttext/model';
 import type { Endpoints, ServingVariant } from '../model/endpoints';
 import type { PredictionPool } from '../runtime/prediction-pool';
-import { InvalidInvocation, invocationFormat, MAX_PAYLOAD_BYTES, parseInvocation, renderPredictions, RESPONSE_CONTENT_TYPES } from './invocation-formats';
+import { InvalidInvocation, invocationFormat, MAX_PAYLOAD_BYTES, parseInvocation, renderPredictions, RESPONSE_CONTENT_TYPES } from '../model/invocation-formats';
 
 const INVOCATION_PATH = /^\/endpoints\/([^/]+)\/invocations\/?$/;
 

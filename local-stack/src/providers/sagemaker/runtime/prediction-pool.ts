@@ -13,6 +13,9 @@ import type { FromWorker, PredictItem, ToWorker } from './prediction-protocol';
 /** Below this many texts a request is predicted on the event loop. */
 export const MIN_POOLED_BATCH = 64;
 
+/** What `prepare` predicts in each worker: enough texts for V8 to optimise the prediction path. */
+const WARM_UP_BATCH: PredictItem[] = Array.from({ length: 512 }, (_, i) => ({ text: `warm up text ${i} of the model with a few words ${i % 7}`, k: 1 }));
+
 class PoolWorker {
   private readonly pending = new Map<number, { resolve: (predictions: Prediction[][]) => void; reject: (error: Error) => void }>();
   private readonly modelsSent = new Set<number>();
@@ -70,7 +73,7 @@ export class PredictionPool {
     private readonly logger: LocalStackLogger,
   ) {}
 
-  /** Starts the workers in the background; batches run on the event loop until they are up. */
+  /** Starts the workers in the background. */
   warm(): void {
     if (this.starting !== undefined || this.size < 2) return;
     this.starting = this.bundle.path().then(
@@ -84,11 +87,27 @@ export class PredictionPool {
     );
   }
 
-  /** Predictions for `items`, split across the workers when the batch is large and they are up. */
+  /**
+   * Gets the workers ready for a model about to be used in large batches (a model its training job just
+   * wrote, which its evaluation's transform job reads next): starts them, and gives each the model with a
+   * small batch, so that the first real batch neither runs on the event loop while they start nor meets
+   * cold code in fresh threads. Background work; a failure is the next batch's to report.
+   */
+  prepare(modelId: number, model: FastTextModel): void {
+    this.warm();
+    void this.starting
+      ?.then(() => Promise.all(this.workers.map((worker) => worker.predict(this.nextRequestId++, modelId, model, WARM_UP_BATCH))))
+      .catch(() => undefined);
+  }
+
+  /** Predictions for `items`, split across the workers when the batch is large (waiting for them while they start). */
   async predict(modelId: number, model: FastTextModel, items: readonly PredictItem[]): Promise<Prediction[][]> {
+    if (items.length >= MIN_POOLED_BATCH && this.workers.length === 0) {
+      this.warm();
+      await this.starting;
+    }
     const workers = this.workers;
     if (items.length < MIN_POOLED_BATCH || workers.length === 0) {
-      if (workers.length === 0) this.warm();
       return items.map((item) => model.predict(item.text, item.k));
     }
     const chunkSize = Math.ceil(items.length / workers.length);

@@ -5,7 +5,7 @@ import { eventHandler, trainingJobStateChangeEvent } from '@pipeline/shared';
 import { loadConfig } from '../config';
 import { handleTrainingJobStateChange } from '../deploy';
 
-/** SageMaker Training Job State Change (Completed / Failed / Stopped) of a pipeline job. */
+/** SageMaker Training Job State Change (Completed / Failed / Stopped) of a pipeline job: starts the evaluation, or reports the failure. */
 export const handler = eventHandler({
   service: 'deployment',
   schema: trainingJobStateChangeEvent,

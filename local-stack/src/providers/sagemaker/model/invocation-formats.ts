@@ -6,7 +6,7 @@
  *   `{"prob": [...], "label": [...]}` per line.
  * The response has the request's content type (BlazingText ignores a differing Accept).
  */
-import type { Prediction } from '../model/fasttext/model';
+import type { Prediction } from './fasttext/model';
 
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 
