@@ -249,5 +249,12 @@ describe('SageMaker Model Registry', () => {
     await engine.deleteStack({ StackName: StackId });
     expect((await engine.settled(StackId)).StackStatus).toBe('DELETE_COMPLETE');
     await expect(sagemaker().send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'cfn-models' }))).rejects.toMatchObject({ name: 'ValidationException' });
+
+    // A template's name is checked as the API checks it (it would otherwise name a file of the state).
+    const hostile = await engine.settled(
+      (await engine.createStack({ StackName: 'hostile', TemplateBody: template.replace('"cfn-models"', '"../../escaped"') })).StackId,
+    );
+    expect(hostile.StackStatus).toBe('ROLLBACK_COMPLETE');
+    expect(hostile.events.find((event) => event.ResourceStatus === 'CREATE_FAILED')?.ResourceStatusReason).toMatch(/Value '..\/..\/escaped' at 'modelPackageGroupName' failed to satisfy constraint/);
   });
 });

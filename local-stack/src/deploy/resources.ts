@@ -180,7 +180,8 @@ export class ResourceLayer {
       await targets.events.putRule({
         name,
         eventBusName,
-        pattern: pattern as Record<string, unknown>,
+        pattern: pattern as Record<string, unknown> | undefined,
+      scheduleExpression: optionalString(properties.ScheduleExpression),
         enabled: properties.State !== 'DISABLED',
         description: optionalString(properties.Description),
         targets: ((properties.Targets as Properties[] | undefined) ?? []).map(ruleTarget),

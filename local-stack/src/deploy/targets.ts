@@ -33,7 +33,9 @@ export interface RuleTarget {
 export interface RuleSpec {
   name: string;
   eventBusName: string;
-  pattern: Record<string, unknown>;
+  /** The rule's EventPattern, its ScheduleExpression, or both. */
+  pattern?: Record<string, unknown>;
+  scheduleExpression?: string;
   enabled: boolean;
   description?: string;
   targets: RuleTarget[];

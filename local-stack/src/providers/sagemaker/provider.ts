@@ -1,7 +1,7 @@
 /**
  * Amazon SageMaker for the local stack, signing name `sagemaker`: the SageMaker API (awsJson1.1,
- * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs, endpoints and
- * transform jobs (Batch Transform), the Model Registry (model package groups and their versions),
+ * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs, endpoints,
+ * transform jobs (Batch Transform) and the Model Registry (model package groups and their versions),
  * and SageMaker Runtime's InvokeEndpoint (`POST /endpoints/<name>/invocations`, which signs as
  * `sagemaker` too). State lives under `<stateDir>/sagemaker/`.
  */
@@ -14,8 +14,8 @@ import { bindOperations, declareOperations } from '../../core/operations';
 import type { AwsRequest, AwsResponse, EventPublisher, LogSink, ObjectStore, OperationDeclarations, Provider } from '../../core/types';
 import { EndpointConfigs } from './model/endpoint-configs';
 import { Endpoints } from './model/endpoints';
-import { ModelCache } from './model/model-cache';
 import { ModelRegistry } from './model/model-registry';
+import { ModelCache } from './model/model-cache';
 import { Models } from './model/models';
 import { TrainingJobs } from './model/training-jobs';
 import { TransformJobs } from './model/transform-jobs';
@@ -57,8 +57,8 @@ const SAGEMAKER_OPERATIONS: Readonly<Record<string, SageMakerOperation>> = {
   ...MODEL_OPERATIONS,
   ...ENDPOINT_CONFIG_OPERATIONS,
   ...ENDPOINT_OPERATIONS,
-  ...TRANSFORM_JOB_OPERATIONS,
   ...MODEL_REGISTRY_OPERATIONS,
+  ...TRANSFORM_JOB_OPERATIONS,
 };
 
 export class SageMakerProvider implements Provider {
@@ -68,9 +68,9 @@ export class SageMakerProvider implements Provider {
   private readonly models: Models;
   private readonly configs: EndpointConfigs;
   readonly endpoints: Endpoints;
-  readonly transformJobs: TransformJobs;
   /** The Model Registry: model package groups and their versions (CloudFormation creates groups through it). */
   readonly registry: ModelRegistry;
+  readonly transformJobs: TransformJobs;
   private readonly runtime: EndpointRuntime;
   private readonly pool: PredictionPool;
   private readonly modelCache: ModelCache;
@@ -108,15 +108,7 @@ export class SageMakerProvider implements Provider {
       'model-package-group': (name) => this.registry.groups.taggable(name),
       'model-package': (name) => this.registry.packages.taggable(name),
     });
-    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, {
-      trainingJobs: this.trainingJobs,
-      models: this.models,
-      configs: this.configs,
-      endpoints: this.endpoints,
-      transformJobs: this.transformJobs,
-      registry: this.registry,
-      tags,
-    });
+    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, transformJobs: this.transformJobs, registry: this.registry, tags });
     this.operations = {
       ...declareOperations(SAGEMAKER_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: SAGEMAKER_TARGET_PREFIX }),
       // SageMaker Runtime's one operation, which signs as `sagemaker` too.

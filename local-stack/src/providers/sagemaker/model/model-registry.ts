@@ -11,7 +11,7 @@ import type { LocalStackLogger } from '../../../core/logger';
 import type { EventPublisher } from '../../../core/types';
 import { conflictException, validationException } from '../errors';
 import { MODEL_PACKAGE_STATE_CHANGE, publishStateChange } from './events';
-import { arnFor } from './names';
+import { arnFor, NAME_PATTERN } from './names';
 import { RecordStore, type Tag } from './record-store';
 
 export type ModelApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';
@@ -127,6 +127,12 @@ export class ModelRegistry {
   // --- groups --------------------------------------------------------------------------------
 
   async createGroup(request: NewModelPackageGroup, scope: RequestScope): Promise<string> {
+    // The wire checks names; CloudFormation's properties reach here unchecked, and a name becomes a file name.
+    if (!NAME_PATTERN.test(request.ModelPackageGroupName)) {
+      throw validationException(
+        `1 validation error detected: Value '${request.ModelPackageGroupName}' at 'modelPackageGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${NAME_PATTERN.source}`,
+      );
+    }
     const arn = groupArn(scope.region, scope.accountId, request.ModelPackageGroupName);
     if (this.groups.has(request.ModelPackageGroupName)) throw validationException(`Model Package Group already exists: ${arn}`);
     await this.groups.put({

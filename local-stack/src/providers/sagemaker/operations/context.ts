@@ -13,8 +13,8 @@ export interface SageMakerModel {
   models: Models;
   configs: EndpointConfigs;
   endpoints: Endpoints;
-  transformJobs: TransformJobs;
   registry: ModelRegistry;
+  transformJobs: TransformJobs;
   tags: ResourceTags;
 }
 
