@@ -169,7 +169,7 @@ const pipelineFailedDetail = z.object({
 
 const accuracyMetrics = z.object({ validationAccuracy: z.number().min(0).max(1) });
 
-/** What started the run when it was not a drop: `Retrain Requested: <reason>` or `schedule <expression>`. */
+/** What started the run when it was not a drop: `Retrain Requested: <reason>` or `schedule <rule name>`. */
 const runTrigger = z.string().optional();
 
 /** The registry version of a run's model (its model package, services/deployment/README.md "Model registry"). */

@@ -3,17 +3,21 @@
  * deploy --param` for the approval mode, the npm commands for retrain, models, rollback and teardown. A drop deploys
  * version 1 (Approved); with modelApproval=manual a retrain ends PendingManualApproval with the endpoint unchanged,
  * `aws sagemaker update-model-package ... Approved` deploys it; a hand rejection deploys nothing; `npm run rollback`
- * serves version 1's artifact again; `npm run teardown` leaves no endpoint and no stacks, and the bucket with its corpus.
+ * serves version 1's artifact again; the retrainSchedule rule fires a run on new data and skips (logging why) without;
+ * `npm run teardown` leaves no endpoint and no stacks, and the bucket with its corpus.
  */
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { CloudFormationClient, ListStacksCommand } from '@aws-sdk/client-cloudformation';
-import { HeadBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { DescribeEndpointConfigCommand } from '@aws-sdk/client-sagemaker';
+import { CLASS_NAMES, generateRows } from '../../scripts/lib/synthetic-dbpedia';
 import { copyWorkingTree } from '../../scripts/lib/working-tree';
 import { AwsCli, describeWithCli } from '../support/aws-cli';
 import { localCredentials, log, ROOT, secondsSince, startDeployedStack, type DeployedStack } from '../support/stack';
+import { rawRequest } from '../support/http';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { waitFor } from '../support/wait';
 import { describeEndpoint, dropWithClasses, runIdOf, SUBJECT, syntheticCsv } from './support';
@@ -44,13 +48,18 @@ async function succeeds(command: string, ...args: string[]): Promise<string> {
   return output;
 }
 
-/** `npx serverless <args>` in services/deployment of the copy, as the README says. */
+/** `npx serverless deploy <args>` in services/deployment of the copy, as the README says. */
 function serverlessDeploy(...args: string[]): Promise<string> {
+  return serverless('deployment', 'deploy', ...args);
+}
+
+/** `npx serverless <args>` in a service's folder of the copy. */
+function serverless(service: string, ...args: string[]): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env, LOCAL_STACK_DIR: temp.dir, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
   for (const name of Object.keys(env)) if (/^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|ENDPOINT_URL.*)$/.test(name)) delete env[name];
   return new Promise((resolve, reject) => {
-    execFile('npx', ['--no-install', 'serverless', 'deploy', ...args], { cwd: path.join(copy, 'services', 'deployment'), env, timeout: 240_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`serverless deploy ${args.join(' ')} failed:\n${stdout}${stderr}`)) : resolve(`${stdout}${stderr}`),
+    execFile('npx', ['--no-install', 'serverless', ...args], { cwd: path.join(copy, 'services', service), env, timeout: 240_000, maxBuffer: 1 << 24 }, (error, stdout, stderr) =>
+      error ? reject(new Error(`serverless ${args.join(' ')} in ${service} failed:\n${stdout}${stderr}`)) : resolve(`${stdout}${stderr}`),
     );
   });
 }
@@ -170,6 +179,31 @@ describeWithCli('the model registry, driven as a user would', () => {
     expect(e2e.mail.matching(SUBJECT['Model Deployed']).map(runIdOf)).toEqual([firstRun, secondRun]);
   }, 180_000);
 
+  it('a schedule rule (retrainSchedule, the local clock moved a week) fires a run on new data; with no new data it skips and logs why', async () => {
+    await serverless('ingestion', 'deploy', '--stage', 'local', '--param=retrainSchedule=rate(7 days)');
+    // New data the last successful run did not read, put straight into the corpus (a restored file, say): no drop, no run.
+    const rows = [...generateRows({ rows: 700, seed: 182 })].map((row) => `__label__${CLASS_NAMES[row.label - 1]} ${row.title.toLowerCase()} ${row.content.toLowerCase()}\n`);
+    await e2e.s3.send(new PutObjectCommand({ Bucket: e2e.info.dataBucket, Key: 'labeled/restored/extra.0123456789ab.txt', Body: rows.join('') }));
+    const seen = e2e.mail.mark();
+    const moved = await rawRequest(e2e.info.endpoint, { method: 'POST', path: '/_local/events-clock', body: JSON.stringify({ days: 7 }), sign: 'local' });
+    expect(moved.status).toBe(200);
+    const mail = await e2e.mail.next(SUBJECT['Model Awaiting Approval'], seen, 240_000);
+    expect(mail.text).toMatch(/Started by: +schedule ml-pipeline-local-retrain-schedule\r?\n/);
+
+    await rawRequest(e2e.info.endpoint, { method: 'POST', path: '/_local/events-clock', body: JSON.stringify({ days: 7 }), sign: 'local' });
+    const group = '/aws/lambda/ml-pipeline-ingestion-local-startRequestedRun';
+    const skipped = await waitFor(
+      'the second scheduled run to log that it skipped',
+      async () => {
+        const found = await e2e.logs.send(new FilterLogEventsCommand({ logGroupName: group, filterPattern: '"no new data since the last successful run"' })).catch(() => undefined);
+        return found?.events?.[0]?.message;
+      },
+      60_000,
+    );
+    expect(skipped).toMatch(/"lastRun":"\d{8}-\d{6}-[0-9a-f]{6}"/);
+    expect((await listVersions()).length).toBe(4);
+  }, 420_000);
+
   it('npm run teardown without a terminal and --yes stops; with --yes it leaves no endpoint and no stacks, and the bucket with its corpus', async () => {
     const refused = await npmRun('teardown', '--stage', 'local');
     expect(refused.code).toBe(1);
@@ -186,7 +220,7 @@ describeWithCli('the model registry, driven as a user would', () => {
     await e2e.s3.send(new HeadBucketCommand({ Bucket: e2e.info.dataBucket }));
     const corpus = await e2e.s3.send(new ListObjectsV2Command({ Bucket: e2e.info.dataBucket, Prefix: 'labeled/registry/' }));
     expect((corpus.Contents ?? []).some((object) => /part-1\.[0-9a-f]{12}\.csv$/.test(object.Key!))).toBe(true);
-    expect((await listVersions()).length).toBe(3);
+    expect((await listVersions()).length).toBe(4);
     await waitFor('nothing serving', async () => (await describeEndpoint(e2e)) === undefined, 10_000);
   }, 300_000);
 });

@@ -90,6 +90,6 @@ describe('startRequestedRun', () => {
   it('retrains on schedule when a labeled file is new since the last successful run', async () => {
     corpus('labeled/a.0123456789ab.csv', 'labeled/b.fedcba987654.csv');
     lastRunRead('labeled/a.0123456789ab.csv');
-    await expect(startRequestedRun(deps(), scheduled)).resolves.toMatchObject({ outcome: 'run', trigger: 'schedule none', run: { status: 'started' } });
+    await expect(startRequestedRun(deps(), scheduled)).resolves.toMatchObject({ outcome: 'run', trigger: 'schedule ml-pipeline-test-retrain-schedule', run: { status: 'started' } });
   });
 });

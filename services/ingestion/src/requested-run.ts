@@ -35,7 +35,9 @@ export async function startRequestedRun(deps: RequestedRunDeps, event: RetrainRe
     return { outcome: 'ignored', why: `the request is for stage ${(event as RetrainRequestedEvent).detail.stage}` };
   }
   const reason = scheduled ? undefined : (event as RetrainRequestedEvent).detail.reason;
-  const trigger = scheduled ? `schedule ${config.retrainSchedule}` : `Retrain Requested${reason ? `: ${reason}` : ''}`;
+  // Named by the rule (tags and registry metadata cannot hold a schedule expression's parentheses, ? or *).
+  const rule = event.resources[0]?.split('/').pop();
+  const trigger = scheduled ? `schedule ${rule ?? 'rule'}` : `Retrain Requested${reason ? `: ${reason}` : ''}`;
   const runId = runIdFor(new Date(event.time), event.id);
 
   const corpus = (await listObjects(s3, config.dataBucket, PREFIXES.labeled)).filter((object) => isLabeledDataKey(object.key));
@@ -48,7 +50,12 @@ export async function startRequestedRun(deps: RequestedRunDeps, event: RetrainRe
     const manifest = last && (await readRunManifest(s3, last, logger));
     if (last && manifest && corpus.every((object) => readBy(manifest, config.dataBucket, object))) {
       const lastRun = last.Arguments?.['--run_id'] ?? last.Id ?? '';
-      logger.info('scheduled retrain skipped: no new data since the last successful run, which read every labeled file', { runId, lastRun, files: corpus.length });
+      logger.info('scheduled retrain skipped: no new data since the last successful run, which read every labeled file', {
+        runId,
+        lastRun,
+        files: corpus.length,
+        schedule: config.retrainSchedule,
+      });
       return { outcome: 'no-new-data', runId, lastRun };
     }
   }
