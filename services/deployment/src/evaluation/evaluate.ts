@@ -2,11 +2,12 @@
  * The evaluation stage's end, on `SageMaker Transform Job State Change` of one of a run's transform jobs:
  * once the challenger's job and, when a model is in service, the champion's job have completed, the
  * metrics of both on the same test rows go to `evaluations/<runId>/report.json`, and the gate decides on
- * them: the new model is deployed, or `Model Rejected` says why.
+ * them; the decision becomes the run's version in the registry (Approved, which deploys it, PendingManualApproval
+ * or Rejected: decide below).
  *
  * State is AWS's: the jobs (deterministic names), their tags and report.json. The first invocation that
  * finds both jobs done writes the report (If-None-Match: *); any later one, for a duplicate event or the
- * other job's event, reads it and takes the same decision, and deploying twice is harmless (rollout.ts).
+ * other job's event, reads it and takes the same decision, and registering twice finds the version the first made (registry/registry.ts).
  *
  * A champion replaced while the evaluation ran (another run deployed meanwhile): the decision is taken
  * against the model in service when both jobs are done. If that is not the model the champion job
