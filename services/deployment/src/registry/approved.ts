@@ -60,13 +60,19 @@ export async function handleModelPackageStateChange(event: ModelPackageStateChan
   const model = versionModel(version);
   if (!model) return { outcome: 'ignored', why: `version ${arn} was not registered by the pipeline (no runId, trainingJob or model data)` };
 
-  const endpoint = await findEndpoint(sagemaker, config.endpointName);
+  // Independent reads at once: this function's time is the registry's share of drop -> Model deployed.
+  const [endpoint, artifactPresent, job, report] = await Promise.all([
+    findEndpoint(sagemaker, config.endpointName),
+    artifactExists(deps, model.modelDataUrl),
+    describeTrainingJob(sagemaker, model.trainingJob),
+    readReport(deps, evaluationReportKey(model.runId)).catch(() => undefined),
+  ]);
   const newer = await newerApprovalInUse(deps, endpoint, version);
   if (newer) {
     deps.logger.info('a version approved later is in service or deploying: this approval gives way to it', { modelPackage: arn, by: newer });
     return { outcome: 'superseded', modelPackage: arn, by: newer };
   }
-  if (!(await artifactExists(deps, model.modelDataUrl))) {
+  if (!artifactPresent) {
     await announce(deps, 'Pipeline Failed', model.runId, {
       failedStep: 'deployment',
       resource: arn,
@@ -76,7 +82,6 @@ export async function handleModelPackageStateChange(event: ModelPackageStateChan
     });
     return { outcome: 'artifact-missing', modelPackage: arn, artifact: model.modelDataUrl };
   }
-  const [job, report] = await Promise.all([describeTrainingJob(sagemaker, model.trainingJob), readReport(deps, evaluationReportKey(model.runId)).catch(() => undefined)]);
   const champion = report?.champion;
   const action = await deployModel(deps, {
     jobName: model.trainingJob,

@@ -150,8 +150,12 @@ export async function registerModel(
     }),
   );
   const arn = created.ModelPackageArn ?? '';
-  const version = await describeVersion(sagemaker, arn);
-  return { ref: refOf(version), created: true };
+  // A versioned ARN ends with the version (model-package/<group>/<version>); only another shape needs a look.
+  const number = Number(/\/(\d+)$/.exec(arn)?.[1]);
+  if (Number.isInteger(number) && number > 0) {
+    return { ref: { arn, group: config.modelPackageGroup, version: number, approvalStatus: status }, created: true };
+  }
+  return { ref: refOf(await describeVersion(sagemaker, arn)), created: true };
 }
 
 /** The AWS CLI commands that approve or reject a version (the Model awaiting approval email gives them). */
