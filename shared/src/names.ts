@@ -104,6 +104,7 @@ export const MODEL_PACKAGE_METADATA = {
   glueJobRunId: 'glueJobRunId',
   drops: 'drops',
   trigger: 'trigger',
+  normalizationVersion: 'normalizationVersion',
   testAccuracy: 'testAccuracy',
   macroF1: 'macroF1',
   gateDecision: 'gateDecision',

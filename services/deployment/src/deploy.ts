@@ -87,12 +87,14 @@ export async function deployModel(
     modelDataUrl: string;
     /** The registry version being deployed, recorded on the endpoint config (MODEL_PACKAGE_TAG). */
     modelPackageArn?: string;
+    /** The training data's normalisation version when known (the version's metadata); else the job's tag is read. */
+    normalizationVersion?: string;
     replaces?: { modelName: string; accuracy: number | undefined };
   },
 ): Promise<RolloutAction | 'already-deployed'> {
   const { config } = deps;
   const { jobName, job } = model;
-  const normalizationVersion = (await tagsOf(deps.sagemaker, job.TrainingJobArn))[NORMALIZATION_VERSION_TAG];
+  const normalizationVersion = model.normalizationVersion ?? (await tagsOf(deps.sagemaker, job.TrainingJobArn))[NORMALIZATION_VERSION_TAG];
   if (normalizationVersion === undefined) {
     deps.logger.warn('the training job records no normalisation version: prediction clients will refuse the model', { jobName });
   }

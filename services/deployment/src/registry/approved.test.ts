@@ -91,6 +91,14 @@ describe('deploying an approved registry version', () => {
     expect(sagemaker).toHaveReceivedCommandWith(CreateEndpointCommand, { EndpointName: config.endpointName, EndpointConfigName: job });
   });
 
+  it("takes the normalisation version from the version's metadata, without reading the training job's tags", async () => {
+    version(1, job, { CustomerMetadataProperties: { runId, trainingJob: job, registeredAs: 'Approved', normalizationVersion: '2' } });
+    serving(undefined);
+    await handleModelPackageStateChange(event(1), deps);
+    expect(sagemaker.commandCalls(CreateEndpointConfigCommand)[0]!.args[0].input.Tags).toContainEqual({ Key: 'ml-pipeline:normalization-version', Value: '2' });
+    expect(sagemaker).not.toHaveReceivedCommandWith(ListTagsCommand, { ResourceArn: jobArn(job) });
+  });
+
   it('updates the endpoint to a version approved after the one in service (a manual approval, a rollback)', async () => {
     version(1, previousJob, { LastModifiedTime: new Date(NOW.getTime() - 3_600_000) });
     version(2, job, { LastModifiedTime: NOW });

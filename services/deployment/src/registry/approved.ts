@@ -41,13 +41,16 @@ export const approvedAt = (version: Pick<ModelPackageDescription, 'LastModifiedT
   version.LastModifiedTime ?? version.CreationTime ?? new Date(0);
 
 /** The run and model of a pipeline version, from its lineage metadata and inference specification. */
-export function versionModel(version: ModelPackageDescription): { runId: string; trainingJob: string; modelDataUrl: string } | undefined {
+export function versionModel(
+  version: ModelPackageDescription,
+): { runId: string; trainingJob: string; modelDataUrl: string; normalizationVersion?: string } | undefined {
   const metadata = version.CustomerMetadataProperties ?? {};
   const runId = metadata[MODEL_PACKAGE_METADATA.runId];
   const trainingJob = metadata[MODEL_PACKAGE_METADATA.trainingJob];
   const modelDataUrl = version.InferenceSpecification?.Containers?.[0]?.ModelDataUrl;
   if (!runId || !trainingJob || !modelDataUrl) return undefined;
-  return { runId, trainingJob, modelDataUrl };
+  const normalizationVersion = metadata[MODEL_PACKAGE_METADATA.normalizationVersion];
+  return { runId, trainingJob, modelDataUrl, ...(normalizationVersion ? { normalizationVersion } : {}) };
 }
 
 export async function handleModelPackageStateChange(event: ModelPackageStateChangeEvent, deps: DeploymentDeps): Promise<ApprovedOutcome> {
@@ -88,6 +91,7 @@ export async function handleModelPackageStateChange(event: ModelPackageStateChan
     job,
     modelDataUrl: model.modelDataUrl,
     modelPackageArn: arn,
+    ...(model.normalizationVersion ? { normalizationVersion: model.normalizationVersion } : {}),
     ...(champion ? { replaces: { modelName: champion.trainingJob, accuracy: champion.accuracy } } : {}),
   });
   if (action === 'already-deployed') return { outcome: 'already-deployed', modelPackage: arn };

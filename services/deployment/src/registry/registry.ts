@@ -62,6 +62,8 @@ export interface RunLineage {
   modelDataUrl: string;
   glueJobRunId?: string;
   trigger?: string;
+  /** The training data's text normalisation (the job's tag), which the deployment puts on the model and config. */
+  normalizationVersion?: string;
   manifest?: PreprocessManifest;
 }
 
@@ -74,6 +76,7 @@ export function lineageMetadata(config: Pick<DeploymentConfig, 'dataBucket'>, ru
     ...(run.glueJobRunId ? { [keys.glueJobRunId]: metadataValue(run.glueJobRunId) } : {}),
     [keys.drops]: dropsValue(sources),
     ...(run.trigger ? { [keys.trigger]: metadataValue(run.trigger) } : {}),
+    ...(run.normalizationVersion ? { [keys.normalizationVersion]: metadataValue(run.normalizationVersion) } : {}),
     manifest: metadataValue(s3Uri(config.dataBucket, manifestKey(run.runId))),
     [keys.testAccuracy]: report.challenger.accuracy.toFixed(4),
     [keys.macroF1]: report.challenger.macroF1.toFixed(4),
