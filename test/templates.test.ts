@@ -43,10 +43,12 @@ interface Route {
 function routesOf(event: Record<string, unknown>): Route[] {
   return resourcesOf('AWS::Events::Rule').flatMap(({ service, resource }) => {
     const properties = resolved(service, resource.Properties) as {
-      EventPattern: Record<string, unknown> | string;
+      EventPattern?: Record<string, unknown> | string;
       State?: string;
       Targets: Array<{ Arn: string }>;
     };
+    // A schedule rule (retrainSchedule) matches no event: EventBridge sends it its Scheduled Event.
+    if (properties.EventPattern === undefined) return [];
     const pattern = typeof properties.EventPattern === 'string' ? JSON.parse(properties.EventPattern) : properties.EventPattern;
     if (properties.State === 'DISABLED' || !matchesPattern(pattern, event)) return [];
     return properties.Targets.map((target) => ({ service: service.name, target: target.Arn.split('.')[0]! }));
@@ -91,6 +93,7 @@ describe('packaged templates', () => {
         'SendNotificationsLambdaFunction',
         'StartEvaluationLambdaFunction',
         'StartFollowUpRunLambdaFunction',
+        'StartRequestedRunLambdaFunction',
         'StartTrainingLambdaFunction',
       ],
     );
@@ -202,6 +205,15 @@ describe('packaged templates', () => {
     expect(routesOf(event)).toEqual(status === 'Approved' ? [{ service: 'deployment', target: expect.stringMatching(/^DeployApprovedModel/) }] : []);
     (event.detail as { ModelPackageGroupName: string }).ModelPackageGroupName = 'someone-elses-models';
     expect(routesOf(event)).toEqual([]);
+  });
+
+  it('route Retrain Requested of the stage to ingestion, and give the retrainSchedule rule its condition (none: no rule)', () => {
+    const event = { version: '0', id: 'e1', 'detail-type': 'Retrain Requested', source: 'ml-pipeline.operator', account: accountId, time: '2026-12-07T03:00:00Z', region, resources: [], detail: { stage } };
+    expect(routesOf(event)).toEqual([{ service: 'ingestion', target: expect.stringMatching(/^StartRequestedRun/) }]);
+    expect(routesOf({ ...event, detail: { stage: 'prod' } })).toEqual([]);
+    expect(routesOf({ ...event, source: 'someone.else' })).toEqual([]);
+    const [schedule] = resourcesOf('AWS::Events::Rule').filter(({ id }) => id === 'RetrainScheduleRule');
+    expect(schedule?.resource).toMatchObject({ Condition: 'HasRetrainSchedule', Properties: { ScheduleExpression: { Ref: 'retrainSchedule' } } });
   });
 
   it('list exactly the pipeline events of shared/src/events.ts in the notification rule', () => {

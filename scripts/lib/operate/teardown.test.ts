@@ -64,7 +64,7 @@ describe('npm run teardown', () => {
       '  - stack ml-pipeline-ingestion-dev',
       'It keeps',
       `  - the data bucket ${target.dataBucket} (the corpus): --delete-data deletes it`,
-      '  - the registry ml-pipeline-dev-models (1 version(s)): --delete-data deletes it; to deploy this stage again, deploy services/deployment with --param="registry=existing"',
+      '  - the registry ml-pipeline-dev-models (1 version(s)): --delete-data deletes it; a later deploy of the stage uses it again',
     ]);
   });
 

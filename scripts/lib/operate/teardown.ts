@@ -148,7 +148,7 @@ export function describePlan(plan: TeardownPlan): string[] {
   if (plan.registry.exists) {
     item(
       `the registry ${plan.registry.group} (${plan.registry.versions.length} version(s)): --delete-data deletes it; ` +
-        'to deploy this stage again, deploy services/deployment with --param="registry=existing"',
+        'a later deploy of the stage uses it again',
     );
   }
   return lines;
