@@ -156,6 +156,9 @@ describe('SageMaker Model Registry', () => {
 
     const groups = await sagemaker().send(new ListModelPackageGroupsCommand({ SortBy: 'Name', SortOrder: 'Descending', NameContains: 'paged' }));
     expect(groups.ModelPackageGroupSummaryList!.map((item) => [item.ModelPackageGroupName, item.ModelPackageGroupStatus])).toEqual([['paged', 'Completed']]);
+    const firstPage = await sagemaker().send(new ListModelPackageGroupsCommand({ SortBy: 'Name', MaxResults: 1 }));
+    const secondPage = await sagemaker().send(new ListModelPackageGroupsCommand({ SortBy: 'Name', MaxResults: 1, NextToken: firstPage.NextToken }));
+    expect([firstPage.ModelPackageGroupSummaryList![0]!.ModelPackageGroupName, secondPage.ModelPackageGroupSummaryList![0]!.ModelPackageGroupName]).toEqual(['Classifier-dev', 'documented']);
   });
 
   it('gives the same version to a repeated ClientToken, and never reuses a deleted version number', async () => {
@@ -238,7 +241,13 @@ describe('SageMaker Model Registry', () => {
     expect(await sagemaker().send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'cfn-models' }))).toMatchObject({ ModelPackageGroupDescription: 'from a template' });
     expect((await sagemaker().send(new ListTagsCommand({ ResourceArn: arn }))).Tags).toEqual([{ Key: 'stage', Value: 'dev' }]);
 
+    // New tags update the group in place; its versions stay.
     const { ModelPackageArn } = await sagemaker().send(new CreateModelPackageCommand(version('cfn-models', 's3://bucket/cfn/model.tar.gz')));
+    await engine.updateStack({ StackName: 'registry', TemplateBody: template.replace('"Value":"dev"', '"Value":"prod"') });
+    expect((await engine.settled(StackId)).StackStatus).toBe('UPDATE_COMPLETE');
+    expect((await sagemaker().send(new ListTagsCommand({ ResourceArn: arn }))).Tags).toEqual([{ Key: 'stage', Value: 'prod' }]);
+    expect((await sagemaker().send(new DescribeModelPackageCommand({ ModelPackageName: ModelPackageArn }))).ModelPackageVersion).toBe(1);
+
     await engine.deleteStack({ StackName: 'registry' });
     const refused = await engine.settled(StackId);
     expect(refused.StackStatus).toBe('DELETE_FAILED');
