@@ -5,10 +5,12 @@
  * and the state after a restart.
  */
 import {
+  CreateModelCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
   DeleteModelPackageCommand,
   DeleteModelPackageGroupCommand,
+  DescribeModelCommand,
   DescribeModelPackageCommand,
   DescribeModelPackageGroupCommand,
   ListModelPackageGroupsCommand,
@@ -20,7 +22,7 @@ import {
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ACCOUNT_ID } from '../../local-stack/src/core/types';
-import { BLAZINGTEXT_IMAGE } from './sagemaker-harness';
+import { BLAZINGTEXT_IMAGE, ROLE_ARN } from './sagemaker-harness';
 import { REGION, ROOT, useProviderStack } from '../support/stack';
 
 const STATE_CHANGE = 'SageMaker Model Package State Change';
@@ -210,6 +212,24 @@ describe('SageMaker Model Registry', () => {
     await sagemaker().send(new DeleteModelPackageCommand({ ModelPackageName: ModelPackageArn }));
     await sagemaker().send(new DeleteModelPackageGroupCommand({ ModelPackageGroupName: 'errors' }));
     await expect(sagemaker().send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'errors' }))).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
+  it('makes a model of an approved version (CreateModel with PrimaryContainer.ModelPackageName), and refuses one not approved', async () => {
+    await sagemaker().send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'deployable' }));
+    const { ModelPackageArn } = await sagemaker().send(new CreateModelPackageCommand(version('deployable', 's3://bucket/deployable/model.tar.gz')));
+    const fromPackage = (name: string) =>
+      sagemaker().send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: ROLE_ARN, PrimaryContainer: { ModelPackageName: ModelPackageArn } }));
+    await expect(fromPackage('too-early')).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: `Model package ${ModelPackageArn} cannot be deployed: its ModelApprovalStatus is PendingManualApproval, not Approved.`,
+    });
+    await sagemaker().send(new UpdateModelPackageCommand({ ModelPackageArn, ModelApprovalStatus: 'Approved' }));
+    await fromPackage('from-registry');
+    const model = await sagemaker().send(new DescribeModelCommand({ ModelName: 'from-registry' }));
+    expect(model.PrimaryContainer).toMatchObject({ ModelPackageName: ModelPackageArn, Image: BLAZINGTEXT_IMAGE, ModelDataUrl: 's3://bucket/deployable/model.tar.gz' });
+    await expect(
+      sagemaker().send(new CreateModelCommand({ ModelName: 'missing', ExecutionRoleArn: ROLE_ARN, PrimaryContainer: { ModelPackageName: `${ModelPackageArn!.slice(0, -1)}7` } })),
+    ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/^ModelPackage .*\/deployable\/7 does not exist\.$/) });
   });
 
   it('keeps groups, versions and the next version number across a restart', async () => {
