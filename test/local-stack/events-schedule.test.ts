@@ -119,18 +119,18 @@ describe('EventBridge schedule rules', () => {
   });
 
   it('moves the clock through POST /_local/events-clock, and refuses an advance that would fire too many events', async () => {
-    const target = await queue('every-minute');
-    await scheduledRule('every-minute', 'rate(1 minute)', target.arn);
+    const target = await queue('hourly');
+    await scheduledRule('hourly', 'rate(1 hour)', target.arn);
     const post = (body: unknown) => rawRequest(stack.url, { method: 'POST', path: '/_local/events-clock', body: JSON.stringify(body), sign: 'local' });
 
-    const moved = await post({ minutes: 3 });
+    const moved = await post({ hours: 3 });
     expect(moved.status).toBe(200);
     const answer = JSON.parse(moved.body.toString()) as { now: string; fired: Record<string, number>; next: Record<string, string> };
-    expect(answer.fired).toEqual({ 'every-minute': 3 });
-    expect(Date.parse(answer.next['every-minute']!)).toBeGreaterThan(Date.parse(answer.now));
+    expect(answer.fired).toEqual({ hourly: 3 });
+    expect(Date.parse(answer.next.hourly!)).toBeGreaterThan(Date.parse(answer.now));
     expect(await received(target.url, 3)).toHaveLength(3);
 
-    const tooFar = await post({ days: 8 });
+    const tooFar = await post({ days: 500 });
     expect(tooFar.status).toBe(400);
     expect(tooFar.body.toString()).toMatch(/would fire more than 10000 scheduled events: advance in smaller steps/);
     expect((await post({ to: '2000-01-01T00:00:00Z' })).status).toBe(400);

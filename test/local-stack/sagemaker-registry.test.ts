@@ -5,10 +5,12 @@
  * and the state after a restart.
  */
 import {
+  CreateModelCommand,
   CreateModelPackageCommand,
   CreateModelPackageGroupCommand,
   DeleteModelPackageCommand,
   DeleteModelPackageGroupCommand,
+  DescribeModelCommand,
   DescribeModelPackageCommand,
   DescribeModelPackageGroupCommand,
   ListModelPackageGroupsCommand,
@@ -20,7 +22,7 @@ import {
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ACCOUNT_ID } from '../../local-stack/src/core/types';
-import { BLAZINGTEXT_IMAGE } from './sagemaker-harness';
+import { BLAZINGTEXT_IMAGE, ROLE_ARN } from './sagemaker-harness';
 import { REGION, ROOT, useProviderStack } from '../support/stack';
 
 const STATE_CHANGE = 'SageMaker Model Package State Change';
@@ -156,6 +158,9 @@ describe('SageMaker Model Registry', () => {
 
     const groups = await sagemaker().send(new ListModelPackageGroupsCommand({ SortBy: 'Name', SortOrder: 'Descending', NameContains: 'paged' }));
     expect(groups.ModelPackageGroupSummaryList!.map((item) => [item.ModelPackageGroupName, item.ModelPackageGroupStatus])).toEqual([['paged', 'Completed']]);
+    const firstPage = await sagemaker().send(new ListModelPackageGroupsCommand({ SortBy: 'Name', MaxResults: 1 }));
+    const secondPage = await sagemaker().send(new ListModelPackageGroupsCommand({ SortBy: 'Name', MaxResults: 1, NextToken: firstPage.NextToken }));
+    expect([firstPage.ModelPackageGroupSummaryList![0]!.ModelPackageGroupName, secondPage.ModelPackageGroupSummaryList![0]!.ModelPackageGroupName]).toEqual(['Classifier-dev', 'documented']);
   });
 
   it('gives the same version to a repeated ClientToken, and never reuses a deleted version number', async () => {
@@ -209,6 +214,24 @@ describe('SageMaker Model Registry', () => {
     await expect(sagemaker().send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'errors' }))).rejects.toMatchObject({ name: 'ValidationException' });
   });
 
+  it('makes a model of an approved version (CreateModel with PrimaryContainer.ModelPackageName), and refuses one not approved', async () => {
+    await sagemaker().send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'deployable' }));
+    const { ModelPackageArn } = await sagemaker().send(new CreateModelPackageCommand(version('deployable', 's3://bucket/deployable/model.tar.gz')));
+    const fromPackage = (name: string) =>
+      sagemaker().send(new CreateModelCommand({ ModelName: name, ExecutionRoleArn: ROLE_ARN, PrimaryContainer: { ModelPackageName: ModelPackageArn } }));
+    await expect(fromPackage('too-early')).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: `Model package ${ModelPackageArn} cannot be deployed: its ModelApprovalStatus is PendingManualApproval, not Approved.`,
+    });
+    await sagemaker().send(new UpdateModelPackageCommand({ ModelPackageArn, ModelApprovalStatus: 'Approved' }));
+    await fromPackage('from-registry');
+    const model = await sagemaker().send(new DescribeModelCommand({ ModelName: 'from-registry' }));
+    expect(model.PrimaryContainer).toMatchObject({ ModelPackageName: ModelPackageArn, Image: BLAZINGTEXT_IMAGE, ModelDataUrl: 's3://bucket/deployable/model.tar.gz' });
+    await expect(
+      sagemaker().send(new CreateModelCommand({ ModelName: 'missing', ExecutionRoleArn: ROLE_ARN, PrimaryContainer: { ModelPackageName: `${ModelPackageArn!.slice(0, -1)}7` } })),
+    ).rejects.toMatchObject({ name: 'ValidationException', message: expect.stringMatching(/^ModelPackage .*\/deployable\/7 does not exist\.$/) });
+  });
+
   it('keeps groups, versions and the next version number across a restart', async () => {
     await sagemaker().send(new CreateModelPackageGroupCommand({ ModelPackageGroupName: 'durable' }));
     await sagemaker().send(new CreateModelPackageCommand(version('durable', 's3://bucket/d1/model.tar.gz')));
@@ -238,7 +261,13 @@ describe('SageMaker Model Registry', () => {
     expect(await sagemaker().send(new DescribeModelPackageGroupCommand({ ModelPackageGroupName: 'cfn-models' }))).toMatchObject({ ModelPackageGroupDescription: 'from a template' });
     expect((await sagemaker().send(new ListTagsCommand({ ResourceArn: arn }))).Tags).toEqual([{ Key: 'stage', Value: 'dev' }]);
 
+    // New tags update the group in place; its versions stay.
     const { ModelPackageArn } = await sagemaker().send(new CreateModelPackageCommand(version('cfn-models', 's3://bucket/cfn/model.tar.gz')));
+    await engine.updateStack({ StackName: 'registry', TemplateBody: template.replace('"Value":"dev"', '"Value":"prod"') });
+    expect((await engine.settled(StackId)).StackStatus).toBe('UPDATE_COMPLETE');
+    expect((await sagemaker().send(new ListTagsCommand({ ResourceArn: arn }))).Tags).toEqual([{ Key: 'stage', Value: 'prod' }]);
+    expect((await sagemaker().send(new DescribeModelPackageCommand({ ModelPackageName: ModelPackageArn }))).ModelPackageVersion).toBe(1);
+
     await engine.deleteStack({ StackName: 'registry' });
     const refused = await engine.settled(StackId);
     expect(refused.StackStatus).toBe('DELETE_FAILED');

@@ -91,12 +91,12 @@ export class SageMakerProvider implements Provider {
       extractedModels: this.modelCache,
       logs: options.logs,
     });
-    this.models = new Models(root);
+    this.registry = new ModelRegistry(root, { events: options.events, logger });
+    this.models = new Models(root, this.registry);
     this.configs = new EndpointConfigs(root, this.models);
     this.endpoints = new Endpoints({ root, events: options.events, models: this.models, configs: this.configs, logger, modelCache: this.modelCache, hosting: this.pool });
     this.transformJobs = new TransformJobs({ root, objects: options.objects, events: options.events, models: this.models, modelCache: this.modelCache, pool: this.pool, logger });
     this.runtime = new EndpointRuntime(this.endpoints, this.pool);
-    this.registry = new ModelRegistry(root, { events: options.events, logger });
 
     // Tags live in each resource's record: the Create* calls keep theirs, deletion drops them.
     const tags = new ResourceTags({

@@ -246,6 +246,20 @@ export class ModelRegistry {
     return record;
   }
 
+  /**
+   * The first container of a package's InferenceSpecification, for CreateModel's `ModelPackageName`:
+   * a versioned package only once Approved, as SageMaker documents ("must be set to Approved to deploy").
+   */
+  deployableContainer(nameOrArn: string, scope: RequestScope): Record<string, unknown> {
+    const record = this.package(nameOrArn, scope);
+    if (record.ModelPackageVersion !== undefined && record.ModelApprovalStatus !== 'Approved') {
+      throw validationException(`Model package ${record.ModelPackageArn} cannot be deployed: its ModelApprovalStatus is ${record.ModelApprovalStatus}, not Approved.`);
+    }
+    const containers = (record.Definition.InferenceSpecification as { Containers?: Array<Record<string, unknown>> } | undefined)?.Containers ?? [];
+    if (containers.length === 0) throw validationException(`Model package ${record.ModelPackageArn} has no InferenceSpecification containers to deploy.`);
+    return { ...containers[0] };
+  }
+
   async updatePackage(update: ModelPackageUpdate, scope: RequestScope): Promise<string> {
     const record = this.package(update.ModelPackageArn, scope);
     if (record.ModelPackageVersion === undefined) {
