@@ -1,6 +1,9 @@
 /** SageMaker's names: ARNs (with the resource name in lower case), S3 URIs, BlazingText images. */
 import { validationException } from '../errors';
 
+/** A SageMaker resource name (botocore's EntityName): also what the records' file names are made of. */
+export const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
 /** SageMaker ARNs carry the resource name in lower case. */
 export function arnFor(region: string, accountId: string, resourceType: string, name: string): string {
   return `arn:aws:sagemaker:${region}:${accountId}:${resourceType}/${name.toLowerCase()}`;
