@@ -280,7 +280,7 @@ export function providersInStartOrder(providers: StackProviders): Provider[] {
 function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>, url: () => string): DeployTargets {
   let client: S3Client | undefined;
   const s3 = () => (client ??= new S3Client({ endpoint: url(), region: REGION, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
-  const { lambda, events, sqs, glue, logs } = providers;
+  const { lambda, events, sqs, glue, logs, sagemaker } = providers;
   const ignoring = (...codes: string[]) => (error: unknown) => {
     if (!codes.includes((error as Error).name)) throw error;
   };
@@ -327,7 +327,7 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
     },
     events: {
       putRule: async (spec) => {
-        events.putRule({ name: spec.name, eventBusName: spec.eventBusName, eventPattern: spec.pattern, state: spec.enabled ? 'ENABLED' : 'DISABLED', description: spec.description });
+        events.putRule({ name: spec.name, eventBusName: spec.eventBusName, eventPattern: spec.pattern, scheduleExpression: spec.scheduleExpression, state: spec.enabled ? 'ENABLED' : 'DISABLED', description: spec.description });
         // Targets go through PutTargets' validation; a target that fails fails the resource, as
         // CloudFormation fails an AWS::Events::Rule whose PutTargets answers FailedEntries.
         const failed = events.setTargets(
@@ -440,6 +440,20 @@ function deployTargets(providers: Omit<StackProviders, 'cloudformation' | 'ecr'>
         glue.deleteJob(name);
       },
     },
+    sagemaker: {
+      modelPackageGroupExists: async (name) => sagemaker.registry.groups.has(name),
+      putModelPackageGroup: async (spec) => {
+        const scope = { region: REGION, accountId: ACCOUNT_ID };
+        if (!sagemaker.registry.groups.has(spec.name)) {
+          await sagemaker.registry.createGroup({ ModelPackageGroupName: spec.name, ModelPackageGroupDescription: spec.description, Tags: spec.tags }, scope);
+        } else await sagemaker.registry.setGroupTags(spec.name, spec.tags);
+        const group = sagemaker.registry.group(spec.name, scope);
+        return { arn: group.ModelPackageGroupArn, creationTime: group.CreationTime };
+      },
+      deleteModelPackageGroup: async (name) => {
+        if (sagemaker.registry.groups.has(name)) await sagemaker.registry.deleteGroup(name, { region: REGION, accountId: ACCOUNT_ID });
+      },
+    },
   };
 }
 
@@ -459,6 +473,44 @@ export function lifecycleTime(input: unknown): Date {
     return new Date(Date.now() + days * 86_400_000);
   }
   return new Date();
+}
+
+const CLOCK_UNITS: Readonly<Record<string, number>> = { seconds: 1000, minutes: 60_000, hours: 3_600_000, days: 86_400_000 };
+
+/**
+ * How far `POST /_local/events-clock` moves the schedule rules' clock, in ms: `{"minutes": n}` (or
+ * `seconds`, `hours`, `days`), `{"to": "<ISO time>"}` (a time ahead of the clock), or `{}` (not at all:
+ * the answer then only says the time and the next occurrences).
+ */
+export function scheduleClockAdvance(input: unknown, now: number): number {
+  const fields = (input ?? {}) as Record<string, unknown>;
+  const given = Object.keys(fields);
+  if (given.length > 1) throw new AwsError('ValidationException', `Give one of "to", ${Object.keys(CLOCK_UNITS).map((unit) => `"${unit}"`).join(', ')}: got ${given.join(', ')}`, 400);
+  const [field] = given;
+  if (field === undefined) return 0;
+  if (field === 'to') {
+    const time = Date.parse(String(fields.to));
+    if (Number.isNaN(time)) throw new AwsError('ValidationException', `"to" is not a time: ${String(fields.to)}`, 400);
+    if (time < now) throw new AwsError('ValidationException', `"to" (${String(fields.to)}) is before the schedule clock (${new Date(now).toISOString()}): the clock moves forward only`, 400);
+    return time - now;
+  }
+  const unit = CLOCK_UNITS[field];
+  const amount = fields[field];
+  if (unit === undefined) throw new AwsError('ValidationException', `Unknown field "${field}": give "to" or one of ${Object.keys(CLOCK_UNITS).join(', ')}`, 400);
+  if (typeof amount !== 'number' || !Number.isFinite(amount) || amount < 0) throw new AwsError('ValidationException', `"${field}" is not a positive number: ${String(amount)}`, 400);
+  return amount * unit;
+}
+
+/** The stack's control routes (`POST /_local/<name>`): not AWS APIs, for tests and users who will not wait. */
+export function controlRoutes(providers: Pick<StackProviders, 's3' | 'events'>): Record<string, (input: unknown) => Promise<unknown>> {
+  const scheduler = providers.events.service.scheduler;
+  return {
+    's3-lifecycle': (input) => providers.s3.lifecycle.evaluate(lifecycleTime(input)),
+    'events-clock': async (input) => ({
+      ...scheduler.advance(scheduleClockAdvance(input, providers.events.service.clock.now())),
+      next: scheduler.nextOccurrences(),
+    }),
+  };
 }
 
 /** Starts the stack, packages and deploys the services, and writes `.local/stack.json`. */
@@ -510,7 +562,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Runni
     logger,
     onListening: (listening) => (url = listening),
     pages,
-    controlRoutes: { 's3-lifecycle': (input) => providers.s3.lifecycle.evaluate(lifecycleTime(input)) },
+    controlRoutes: controlRoutes(providers),
   });
 
   try {

@@ -15,7 +15,9 @@ import { EventsProvider } from '../../local-stack/src/providers/events/provider'
 import { GlueProvider } from '../../local-stack/src/providers/glue/provider';
 import { LambdaProvider } from '../../local-stack/src/providers/lambda/provider';
 import { LogsProvider } from '../../local-stack/src/providers/logs/provider';
+import { ModelRegistry } from '../../local-stack/src/providers/sagemaker/model/model-registry';
 import { SesProvider } from '../../local-stack/src/providers/ses/provider';
+import { silentLogger } from '../../local-stack/src/core/logger';
 import { SqsProvider } from '../../local-stack/src/providers/sqs/provider';
 import { writeZip } from './fixtures/functions';
 import { accountRoot } from '../../local-stack/src/core/credentials';
@@ -197,5 +199,23 @@ describe('state files after a crash in the middle of a write', () => {
     expect(JSON.parse(String(listed.body))).toMatchObject({ EmailIdentities: [{ IdentityName: 'kept@example.com' }] });
     expect(tempFilesIn(path.join(stateDir, 'ses'))).toEqual([]);
     expect(readdirSync(mailDir)).toEqual([]);
+  });
+  it('SageMaker Model Registry: the group and model package records', async () => {
+    const services = { events: { publish: async () => undefined }, logger: silentLogger };
+    const root = path.join(stateDir, 'sagemaker');
+    const scope = { region: REGION, accountId: '000000000000' };
+    const first = new ModelRegistry(root, services);
+    await first.load();
+    await first.createGroup({ ModelPackageGroupName: 'kept' }, scope);
+    const arn = await first.createPackage({ ModelPackageGroupName: 'kept' }, {}, scope);
+    plantTornWrite(path.join(root, 'model-package-groups', 'kept.json'));
+    plantTornWrite(path.join(root, 'model-packages', 'kept.1.json'));
+
+    const second = new ModelRegistry(root, services);
+    await second.load();
+    expect(second.package(arn, scope).ModelPackageVersion).toBe(1);
+    expect(second.group('kept', scope).LastVersion).toBe(1);
+    expect(tempFilesIn(path.join(root, 'model-package-groups'))).toEqual([]);
+    expect(tempFilesIn(path.join(root, 'model-packages'))).toEqual([]);
   });
 });

@@ -30,7 +30,7 @@ import type { LongTermKey } from '../../local-stack/src/core/credentials';
 import { silentLogger, type LocalStackLogger } from '../../local-stack/src/core/logger';
 import { serviceDirectory, type ServiceDirectory } from '../../local-stack/src/core/service-resolution';
 import type { EventBridgeEvent, EventPublisher, Provider } from '../../local-stack/src/core/types';
-import { createProviders, providersInStartOrder, REGION, startLocalStack, type ProviderTuning, type RunningStack, type StackInfo, type StackProviders } from '../../local-stack/src/stack';
+import { controlRoutes, createProviders, providersInStartOrder, REGION, startLocalStack, type ProviderTuning, type RunningStack, type StackInfo, type StackProviders } from '../../local-stack/src/stack';
 import { TextClassifier } from '../../shared/src/inference';
 import { readMailbox, type Mail } from '../../scripts/lib/mail';
 import { temporaryDirectory, type TemporaryDirectory } from './temporary-directory';
@@ -219,7 +219,14 @@ export class ProviderStack {
       this.publisher.events.push(event);
       await publish(event);
     };
-    const server = await createLocalServer({ port: 0, providers: providersInStartOrder(providers), credentials: providers.sts.credentials, onListening: (listening) => (url = listening), ...this.options.server });
+    const server = await createLocalServer({
+      port: 0,
+      providers: providersInStartOrder(providers),
+      credentials: providers.sts.credentials,
+      onListening: (listening) => (url = listening),
+      controlRoutes: controlRoutes(providers),
+      ...this.options.server,
+    });
     this.current = { server, providers };
   }
 

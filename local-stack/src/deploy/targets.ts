@@ -33,7 +33,9 @@ export interface RuleTarget {
 export interface RuleSpec {
   name: string;
   eventBusName: string;
-  pattern: Record<string, unknown>;
+  /** The rule's EventPattern, its ScheduleExpression, or both. */
+  pattern?: Record<string, unknown>;
+  scheduleExpression?: string;
   enabled: boolean;
   description?: string;
   targets: RuleTarget[];
@@ -86,6 +88,12 @@ export interface LogGroupSpec {
   retentionInDays?: number;
 }
 
+export interface ModelPackageGroupSpec {
+  name: string;
+  description?: string;
+  tags: Array<{ Key: string; Value: string }>;
+}
+
 export interface DeployTargets {
   s3: {
     bucketExists(name: string): Promise<boolean>;
@@ -128,5 +136,12 @@ export interface DeployTargets {
     /** Creates or replaces the job. */
     putJob(spec: GlueJobSpec): Promise<void>;
     deleteJob(name: string): Promise<void>;
+  };
+  sagemaker: {
+    modelPackageGroupExists(name: string): Promise<boolean>;
+    /** Creates the group, or sets an existing one's tags; returns its ARN and creation time (epoch ms). */
+    putModelPackageGroup(spec: ModelPackageGroupSpec): Promise<{ arn: string; creationTime: number }>;
+    /** Refused with SageMaker's ConflictException while the group holds versions. */
+    deleteModelPackageGroup(name: string): Promise<void>;
   };
 }

@@ -72,6 +72,12 @@ describe('IAM declarations', () => {
     expect(INVOKE_ENDPOINT_PERMISSIONS({ EndpointName: 'ml-pipeline-local' }, request)).toEqual([{ action: 'sagemaker:InvokeEndpoint', resource: `${ARN}:endpoint/ml-pipeline-local` }]);
     expect(SAGEMAKER_PERMISSIONS.ListTags!({ ResourceArn: `${ARN}:model/m` }, request)).toEqual([{ action: 'sagemaker:ListTags', resource: `${ARN}:model/m` }]);
     expect(SAGEMAKER_PERMISSIONS.ListModels!({}, request)).toEqual([{ action: 'sagemaker:ListModels', resource: '*' }]);
+    expect(SAGEMAKER_PERMISSIONS.CreateModelPackage!({ ModelPackageGroupName: 'ml-pipeline-local-models' }, request)).toEqual([
+      { action: 'sagemaker:CreateModelPackage', resource: `${ARN}:model-package-group/ml-pipeline-local-models` },
+    ]);
+    expect(SAGEMAKER_PERMISSIONS.DescribeModelPackage!({ ModelPackageName: `${ARN}:model-package/ml-pipeline-local-models/3` }, request)).toEqual([
+      { action: 'sagemaker:DescribeModelPackage', resource: `${ARN}:model-package/ml-pipeline-local-models/3` },
+    ]);
     expect(SAGEMAKER_PERMISSIONS.CreateTransformJob!({ TransformJobName: 'mlp-local-Eval', ModelName: 'mlp-local-m', Tags: [{ Key: 'k', Value: 'v' }] }, request)).toEqual([
       { action: 'sagemaker:CreateTransformJob', resource: `${ARN}:transform-job/mlp-local-eval`, context: { 'sagemaker:ModelArn': `${ARN}:model/mlp-local-m` } },
       { action: 'sagemaker:AddTags', resource: `${ARN}:transform-job/mlp-local-eval` },

@@ -6,7 +6,8 @@
  * that carries Tags also sagemaker:AddTags on the new resource; a Create* that hands SageMaker a role
  * (CreateTrainingJob's RoleArn, CreateModel's ExecutionRoleArn) also iam:PassRole on that role with
  * `iam:PassedToService=sagemaker.amazonaws.com`; the List* operations on `*`; the tag operations on the
- * ARN they name; transform jobs on `transform-job/<name>` (CreateTransformJob with `sagemaker:ModelArn`);
+ * ARN they name; transform jobs on `transform-job/<name>` (CreateTransformJob with `sagemaker:ModelArn`); the
+ * model registry's groups and packages (CreateModelPackage of a group's version on the group);
  * InvokeEndpoint (SageMaker Runtime) sagemaker:InvokeEndpoint on the endpoint.
  */
 import { arnOf, type Permission } from '../../core/iam';
@@ -54,6 +55,12 @@ const deploying = (action: string): SageMakerPermissions => (input, request) => 
 };
 
 const onAnything = (action: string): SageMakerPermissions => () => [{ action, resource: '*' }];
+
+/** A model package by ARN (as given) or by name (`model-package/<name>`). */
+const onPackage = (action: string, field: string): SageMakerPermissions => (input, request) => {
+  const named = text(input[field]);
+  return [{ action, resource: named?.startsWith('arn:') ? named : resourceOf('model-package', field)(input, request) }];
+};
 const onResourceArn = (action: string): SageMakerPermissions => (input) => [{ action, resource: text(input.ResourceArn) ?? '*' }];
 
 /** Keyed like the provider's SAGEMAKER_OPERATIONS (declarations.test checks the two match). */
@@ -88,6 +95,23 @@ export const SAGEMAKER_PERMISSIONS: Readonly<Record<string, SageMakerPermissions
   DescribeTransformJob: onResource('sagemaker:DescribeTransformJob', 'transform-job', 'TransformJobName'),
   ListTransformJobs: onAnything('sagemaker:ListTransformJobs'),
   StopTransformJob: onResource('sagemaker:StopTransformJob', 'transform-job', 'TransformJobName'),
+  // The model registry: groups on model-package-group/<name>; a version created in a group on the group (a
+  // package outside any group on model-package/<name>); a package named by ARN (a group's versions are
+  // model-package/<group>/<version>) on that ARN; the List operations on `*`.
+  CreateModelPackageGroup: creating('sagemaker:CreateModelPackageGroup', 'model-package-group', 'ModelPackageGroupName'),
+  DescribeModelPackageGroup: onResource('sagemaker:DescribeModelPackageGroup', 'model-package-group', 'ModelPackageGroupName'),
+  ListModelPackageGroups: onAnything('sagemaker:ListModelPackageGroups'),
+  DeleteModelPackageGroup: onResource('sagemaker:DeleteModelPackageGroup', 'model-package-group', 'ModelPackageGroupName'),
+  CreateModelPackage: (input, request) => {
+    const group = text(input.ModelPackageGroupName);
+    if (group === undefined) return creating('sagemaker:CreateModelPackage', 'model-package', 'ModelPackageName')(input, request);
+    const resource = group.startsWith('arn:') ? group : arnOf('sagemaker', `model-package-group/${group.toLowerCase()}`, request);
+    return [{ action: 'sagemaker:CreateModelPackage', resource }, ...(hasTags(input) ? [{ action: 'sagemaker:AddTags', resource }] : [])];
+  },
+  DescribeModelPackage: onPackage('sagemaker:DescribeModelPackage', 'ModelPackageName'),
+  ListModelPackages: onAnything('sagemaker:ListModelPackages'),
+  UpdateModelPackage: onPackage('sagemaker:UpdateModelPackage', 'ModelPackageArn'),
+  DeleteModelPackage: onPackage('sagemaker:DeleteModelPackage', 'ModelPackageName'),
 };
 
 /** SageMaker Runtime's InvokeEndpoint: its input is the endpoint the invocation path names. */

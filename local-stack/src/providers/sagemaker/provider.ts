@@ -1,7 +1,7 @@
 /**
  * Amazon SageMaker for the local stack, signing name `sagemaker`: the SageMaker API (awsJson1.1,
- * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs, endpoints and
- * transform jobs (Batch Transform),
+ * `X-Amz-Target: SageMaker.<Operation>`) for training jobs, models, endpoint configs, endpoints,
+ * transform jobs (Batch Transform) and the Model Registry (model package groups and their versions),
  * and SageMaker Runtime's InvokeEndpoint (`POST /endpoints/<name>/invocations`, which signs as
  * `sagemaker` too). State lives under `<stateDir>/sagemaker/`.
  */
@@ -16,6 +16,7 @@ import { bindOperations, declareOperations } from '../../core/operations';
 import type { AwsRequest, AwsResponse, EventPublisher, LogSink, ObjectStore, OperationDeclarations, Provider } from '../../core/types';
 import { EndpointConfigs } from './model/endpoint-configs';
 import { Endpoints } from './model/endpoints';
+import { ModelRegistry } from './model/model-registry';
 import { ModelCache } from './model/model-cache';
 import { Models } from './model/models';
 import { TrainingJobs } from './model/training-jobs';
@@ -24,6 +25,7 @@ import type { SageMakerOperation } from './operations/context';
 import { ENDPOINT_CONFIG_OPERATIONS } from './operations/endpoint-configs';
 import { ENDPOINT_OPERATIONS } from './operations/endpoints';
 import { EndpointRuntime, invocationEndpoint, runtimeErrorResponse } from './operations/invoke-endpoint';
+import { MODEL_REGISTRY_OPERATIONS } from './operations/model-registry';
 import { MODEL_OPERATIONS } from './operations/models';
 import { ResourceTags, TAG_OPERATIONS } from './operations/tags';
 import { TRAINING_JOB_OPERATIONS } from './operations/training-jobs';
@@ -64,6 +66,7 @@ export const SAGEMAKER_OPERATIONS: Readonly<Record<string, SageMakerOperation>> 
   ...MODEL_OPERATIONS,
   ...ENDPOINT_CONFIG_OPERATIONS,
   ...ENDPOINT_OPERATIONS,
+  ...MODEL_REGISTRY_OPERATIONS,
   ...TRANSFORM_JOB_OPERATIONS,
 };
 
@@ -74,6 +77,8 @@ export class SageMakerProvider implements Provider {
   private readonly models: Models;
   private readonly configs: EndpointConfigs;
   readonly endpoints: Endpoints;
+  /** The Model Registry: model package groups and their versions (CloudFormation creates groups through it). */
+  readonly registry: ModelRegistry;
   readonly transformJobs: TransformJobs;
   private readonly runtime: EndpointRuntime;
   private readonly pool: PredictionPool;
@@ -99,7 +104,8 @@ export class SageMakerProvider implements Provider {
       roleCredentials: options.roleCredentials,
       authorizeRole: options.authorizeRole,
     });
-    this.models = new Models(root);
+    this.registry = new ModelRegistry(root, { events: options.events, logger });
+    this.models = new Models(root, this.registry);
     this.configs = new EndpointConfigs(root, this.models);
     this.endpoints = new Endpoints({ root, events: options.events, models: this.models, configs: this.configs, logger, modelCache: this.modelCache, hosting: this.pool, authorizeRole: options.authorizeRole });
     this.transformJobs = new TransformJobs({
@@ -122,8 +128,10 @@ export class SageMakerProvider implements Provider {
       'endpoint-config': (name) => this.configs.records.taggable(name),
       endpoint: (name) => this.endpoints.records.taggable(name),
       'transform-job': (name) => this.transformJobs.records.taggable(name),
+      'model-package-group': (name) => this.registry.groups.taggable(name),
+      'model-package': (name) => this.registry.packages.taggable(name),
     });
-    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, transformJobs: this.transformJobs, tags });
+    this.handlers = bindOperations(SAGEMAKER_OPERATIONS, { trainingJobs: this.trainingJobs, models: this.models, configs: this.configs, endpoints: this.endpoints, transformJobs: this.transformJobs, registry: this.registry, tags });
     this.operations = {
       ...declareOperations(SAGEMAKER_OPERATIONS, { protocols: ['json'], jsonTargetPrefix: SAGEMAKER_TARGET_PREFIX }, iamDetails(SAGEMAKER_PERMISSIONS)),
       // SageMaker Runtime's one operation, which signs as `sagemaker` too.
@@ -132,7 +140,7 @@ export class SageMakerProvider implements Provider {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.models.load(), this.configs.load(), this.modelCache.start()]);
+    await Promise.all([this.models.load(), this.configs.load(), this.modelCache.start(), this.registry.load()]);
     await this.trainingJobs.start();
     await this.endpoints.start();
     await this.transformJobs.start();

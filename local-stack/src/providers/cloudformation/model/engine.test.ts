@@ -24,6 +24,7 @@ function memoryProviders() {
   const jobs = new Map<string, unknown>();
   const mappings = new Map<string, string>();
   const logGroups = new Map<string, number | undefined>();
+  const packageGroups = new Map<string, unknown>();
   const calls: string[] = [];
   const files = mkdtempSync(path.join(os.tmpdir(), 'cfn-objects-'));
   const targets: DeployTargets = {
@@ -107,6 +108,18 @@ function memoryProviders() {
       deleteJob: async (name) => {
         calls.push(`deleteJob ${name}`);
         jobs.delete(name);
+      },
+    },
+    sagemaker: {
+      modelPackageGroupExists: async (name) => packageGroups.has(name),
+      putModelPackageGroup: async (spec) => {
+        calls.push(`putModelPackageGroup ${spec.name}`);
+        packageGroups.set(spec.name, spec.tags);
+        return { arn: `arn:aws:sagemaker:us-east-1:000000000000:model-package-group/${spec.name}`, creationTime: 0 };
+      },
+      deleteModelPackageGroup: async (name) => {
+        calls.push(`deleteModelPackageGroup ${name}`);
+        packageGroups.delete(name);
       },
     },
   };

@@ -8,6 +8,7 @@ import { removeStaleTempFilesSync, writeJsonAtomicSync } from '../../../core/per
 import { checkConstraint, constraintViolations, validationMessage, type ConstraintRules, type ConstraintViolation } from '../../../core/constraints';
 import { ACCOUNT_ID, AwsError } from '../../../core/types';
 import { compilePattern, type CompiledPattern } from './pattern';
+import { INVALID_SCHEDULE_EXPRESSION, parseScheduleExpression, ScheduleExpressionError } from './schedule-expression';
 import { DEFAULT_BUS, isFifoQueueArn, type EventBus, type Rule, type RuleState, type Target } from './types';
 
 export interface PutRuleInput {
@@ -45,6 +46,10 @@ export class RuleStore {
   constructor(
     stateDir: string,
     private readonly region: string,
+    /** The schedules' time (epoch ms): when a rule's schedule starts. */
+    private readonly now: () => number = Date.now,
+    /** Told after every change of the rules (the scheduler). */
+    private readonly onChange: () => void = () => undefined,
   ) {
     const dir = path.join(stateDir, 'events');
     mkdirSync(dir, { recursive: true });
@@ -124,6 +129,7 @@ export class RuleStore {
     if (input.scheduleExpression !== undefined && bus.name !== DEFAULT_BUS) {
       throw validation('ScheduleExpression is supported only on the default event bus.');
     }
+    if (input.scheduleExpression !== undefined) checkScheduleExpression(input.scheduleExpression);
     const eventPattern = eventPatternText;
     const compiled: CompiledPattern | undefined = eventPattern === undefined ? undefined : compilePattern(eventPattern);
     const existing = this.rulesOf(bus.name).get(input.name);
@@ -131,7 +137,11 @@ export class RuleStore {
       name: input.name,
       eventBusName: bus.name,
       ...(eventPattern !== undefined && { eventPattern }),
-      ...(input.scheduleExpression !== undefined && { scheduleExpression: input.scheduleExpression }),
+      ...(input.scheduleExpression !== undefined && {
+        scheduleExpression: input.scheduleExpression,
+        // A schedule put again unchanged keeps its start (a redeploy does not shift a rate's times).
+        scheduleSince: existing?.scheduleExpression === input.scheduleExpression && existing.scheduleSince !== undefined ? existing.scheduleSince : this.now(),
+      }),
       state: input.state ?? 'ENABLED',
       ...(input.description !== undefined && { description: input.description }),
       ...(input.roleArn !== undefined && { roleArn: input.roleArn }),
@@ -259,6 +269,16 @@ export class RuleStore {
       rules: [...this.rules.values()].flatMap((rules) => [...rules.values()]),
     };
     writeJsonAtomicSync(this.file, state);
+    this.onChange();
+  }
+}
+
+function checkScheduleExpression(expression: string): void {
+  try {
+    parseScheduleExpression(expression);
+  } catch (error) {
+    if (error instanceof ScheduleExpressionError) throw validation(INVALID_SCHEDULE_EXPRESSION);
+    throw error;
   }
 }
 

@@ -11,7 +11,8 @@ import { ACCOUNT_ID, AwsError, type EventBridgeEvent, type EventPublisher } from
 import { TargetDelivery, type DeliveryRequest, type TargetInvokers } from './delivery';
 import { entrySize, eventFromEntry, eventTimestamp, MAX_ENTRY_BYTES, type PutEventsEntry } from './put-events';
 import { busNameOf, RuleStore, type FailedTargetEntry, type PutRuleInput } from './rule-store';
-import { DEFAULT_BUS, type Target } from './types';
+import { RuleScheduler, ScheduleClock } from './scheduler';
+import { DEFAULT_BUS, type Rule, type Target } from './types';
 
 export interface EventsServiceOptions {
   stateDir: string;
@@ -33,12 +34,21 @@ export interface PutEventsResult {
 
 export class EventsService implements EventPublisher {
   readonly rules: RuleStore;
+  /** The schedule rules' time and runner: `scheduler.advance(ms)` moves the time forward, firing what falls due. */
+  readonly clock = new ScheduleClock();
+  readonly scheduler: RuleScheduler;
   private readonly delivery: TargetDelivery;
   private readonly logger: LocalStackLogger;
 
   constructor(private readonly options: EventsServiceOptions) {
     this.logger = options.logger ?? silentLogger;
-    this.rules = new RuleStore(options.stateDir, options.region);
+    this.rules = new RuleStore(options.stateDir, options.region, () => this.clock.now(), () => this.scheduler?.rulesChanged());
+    this.scheduler = new RuleScheduler({
+      clock: this.clock,
+      rules: () => this.rules.listRules(DEFAULT_BUS),
+      fire: (rule, time) => this.fireScheduled(rule, time),
+      logger: this.logger,
+    });
     this.delivery = new TargetDelivery({
       directory: path.join(options.stateDir, 'events', 'pending'),
       invokers: options.invokers,
@@ -54,12 +64,11 @@ export class EventsService implements EventPublisher {
   start(): void {
     const resumed = this.delivery.resume();
     if (resumed > 0) this.logger.info('resumed unfinished event deliveries', { count: resumed });
-    for (const rule of this.rules.listRules(DEFAULT_BUS)) {
-      if (rule.scheduleExpression) this.logger.warn('scheduled rules are stored but not triggered by the local stack', { rule: rule.name, schedule: rule.scheduleExpression });
-    }
+    this.scheduler.start();
   }
 
   stop(): void {
+    this.scheduler.stop();
     this.delivery.stop();
   }
 
@@ -150,17 +159,38 @@ export class EventsService implements EventPublisher {
 
   // ---------------------------------------------------------------------------------------------
 
+  /** A schedule rule's `Scheduled Event`, to the rule's own targets (as EventBridge sends it: no pattern is matched). */
+  private fireScheduled(rule: Rule, time: number): void {
+    const event: EventBridgeEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: ACCOUNT_ID,
+      time: eventTimestamp(new Date(time)),
+      region: this.options.region,
+      resources: [this.rules.ruleArn(rule)],
+      detail: {},
+    };
+    this.logger.debug('scheduled rule fired', { rule: rule.name, schedule: rule.scheduleExpression, time: event.time, targets: rule.targets.length });
+    this.deliver([rule], event);
+  }
+
   private route(event: EventBridgeEvent, busName: string): void {
+    this.deliver(this.rules.matchingRules(busName, event), event);
+  }
+
+  private deliver(rules: Iterable<Rule>, event: EventBridgeEvent): void {
     const copies = this.options.duplicateDeliveries ? 2 : 1;
     const requests: DeliveryRequest[] = [];
-    for (const rule of this.rules.matchingRules(busName, event)) {
+    for (const rule of rules) {
       const ruleArn = this.rules.ruleArn(rule);
       for (const target of rule.targets) {
         for (let copy = 0; copy < copies; copy++) requests.push({ ruleArn, ruleName: rule.name, target, event });
       }
     }
     if (requests.length === 0) return;
-    this.logger.debug('event routed', { id: event.id, source: event.source, detailType: event['detail-type'], bus: busName, deliveries: requests.length });
+    this.logger.debug('event routed', { id: event.id, source: event.source, detailType: event['detail-type'], deliveries: requests.length });
     this.delivery.enqueue(requests);
   }
 }

@@ -32,6 +32,8 @@ export interface Rule {
   eventBusName: string;
   eventPattern?: string;
   scheduleExpression?: string;
+  /** When the schedule was put (epoch ms, the schedule clock's): a rate's occurrences are this plus whole periods. */
+  scheduleSince?: number;
   state: RuleState;
   description?: string;
   roleArn?: string;

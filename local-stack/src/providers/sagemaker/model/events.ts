@@ -5,6 +5,7 @@ import type { EventPublisher } from '../../../core/types';
 export const SAGEMAKER_SOURCE = 'aws.sagemaker';
 export const TRAINING_JOB_STATE_CHANGE = 'SageMaker Training Job State Change';
 export const ENDPOINT_STATE_CHANGE = 'SageMaker Endpoint State Change';
+export const MODEL_PACKAGE_STATE_CHANGE = 'SageMaker Model Package State Change';
 export const TRANSFORM_JOB_STATE_CHANGE = 'SageMaker Transform Job State Change';
 
 /** `Endpoint State Change` statuses are upper snake case (`IN_SERVICE`), unlike DescribeEndpoint's. */

@@ -1,4 +1,7 @@
-/** Models: BlazingText models (an image and a ModelDataUrl), one record per model under `<root>/models/`. */
+/**
+ * Models: BlazingText models (an image and a ModelDataUrl, or a model package of the registry that has
+ * them), one record per model under `<root>/models/`.
+ */
 import { join } from 'node:path';
 import { validationException } from '../errors';
 import { arnFor, isBlazingTextImage } from './names';
@@ -31,10 +34,18 @@ export interface NewModel {
   Tags?: Tag[];
 }
 
+/** Where a container naming `ModelPackageName` gets its image and model data (the Model Registry). */
+export interface ModelPackageContainers {
+  deployableContainer(nameOrArn: string, scope: { region: string; accountId: string }): ContainerDefinition;
+}
+
 export class Models {
   readonly records: RecordStore<ModelRecord>;
 
-  constructor(root: string) {
+  constructor(
+    root: string,
+    private readonly packages?: ModelPackageContainers,
+  ) {
     this.records = new RecordStore(join(root, 'models'), (model) => model.ModelName, (name, region, accountId) =>
       validationException(`Could not find model "${arnFor(region, accountId, 'model', name)}".`),
     );
@@ -50,8 +61,11 @@ export class Models {
     if (this.records.has(request.ModelName)) throw validationException(`Cannot create already existing model "${arn}".`);
     const containers = request.Containers ?? [];
     if (containers.length > 1) throw validationException('The local stack serves single-container models only (one BlazingText container)');
-    const container = request.PrimaryContainer ?? containers[0];
-    if (container === undefined) throw validationException('Either PrimaryContainer or Containers must be specified.');
+    const given = request.PrimaryContainer ?? containers[0];
+    if (given === undefined) throw validationException('Either PrimaryContainer or Containers must be specified.');
+    // A container may name a model package (a registry version) instead of an image and model data.
+    const modelPackage = typeof given.ModelPackageName === 'string' && this.packages ? this.packages.deployableContainer(given.ModelPackageName, { region, accountId }) : undefined;
+    const container = modelPackage ? { ...modelPackage, ...given } : given;
     if (container.Image === undefined || !isBlazingTextImage(container.Image)) {
       throw validationException(
         `Image ${container.Image ?? '(none)'} is not supported by the local stack: only BlazingText images (repository "blazingtext") can be served locally`,

@@ -4,6 +4,9 @@ import { validationException } from '../errors';
 /** The role session name SageMaker uses when it assumes a job's or a model's execution role. */
 export const SAGEMAKER_SESSION = 'SageMaker';
 
+/** A SageMaker resource name (botocore's EntityName): also what the records' file names are made of. */
+export const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
 /** SageMaker ARNs carry the resource name in lower case. */
 export function arnFor(region: string, accountId: string, resourceType: string, name: string): string {
   return `arn:aws:sagemaker:${region}:${accountId}:${resourceType}/${name.toLowerCase()}`;

@@ -1,6 +1,7 @@
 /** What SageMaker's operations work on: the model's resources; and the shape of an operation. */
 import type { AwsRequest } from '../../../core/types';
 import type { EndpointConfigs } from '../model/endpoint-configs';
+import type { ModelRegistry } from '../model/model-registry';
 import type { Endpoints } from '../model/endpoints';
 import type { Models } from '../model/models';
 import type { TrainingJobs } from '../model/training-jobs';
@@ -12,6 +13,7 @@ export interface SageMakerModel {
   models: Models;
   configs: EndpointConfigs;
   endpoints: Endpoints;
+  registry: ModelRegistry;
   transformJobs: TransformJobs;
   tags: ResourceTags;
 }

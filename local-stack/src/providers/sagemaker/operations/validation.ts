@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { validationException } from '../errors';
+import { NAME_PATTERN } from '../model/names';
 
-export const NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+export { NAME_PATTERN };
+
 export const S3_URI_PATTERN = /^(https|s3):\/\/([^/]+)\/?(.*)$/;
 export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
 
