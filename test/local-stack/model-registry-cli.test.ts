@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { AwsCli, describeWithCli } from '../support/aws-cli';
 import { rawRequest } from '../support/http';
 import { BLAZINGTEXT_IMAGE } from './sagemaker-harness';
-import { useProviderStack } from '../support/stack';
+import { eventBridgeQueuePolicy, useProviderStack } from '../support/stack';
 import { temporaryDirectory } from '../support/temporary-directory';
 import { waitFor } from '../support/wait';
 
@@ -44,6 +44,8 @@ describeWithCli('Model Registry and schedule rules through the AWS CLI', () => {
   async function queueWithArn(name: string): Promise<{ url: string; arn: string }> {
     const { QueueUrl } = await aws.json<{ QueueUrl: string }>('sqs', 'create-queue', '--queue-name', name);
     const { Attributes } = await aws.json<{ Attributes: { QueueArn: string } }>('sqs', 'get-queue-attributes', '--queue-url', QueueUrl, '--attribute-names', 'QueueArn');
+    // As on AWS, a rule's target queue needs a policy that lets EventBridge send to it.
+    await aws.ok('sqs', 'set-queue-attributes', '--queue-url', QueueUrl, '--attributes', JSON.stringify({ Policy: eventBridgeQueuePolicy(Attributes.QueueArn) }));
     return { url: QueueUrl, arn: Attributes.QueueArn };
   }
 
