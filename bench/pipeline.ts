@@ -87,6 +87,8 @@ interface StageTimes {
    * evaluateModel's metrics, report.json, the gate; ended by the endpoint config it creates).
    */
   evaluationSeconds: number;
+  /** The evaluation's parts: training ended -> the challenger's transform job created / job created -> started / its run / ended -> endpoint config. */
+  evaluationParts: { startSeconds: number; queuedSeconds: number; transformSeconds: number; decideSeconds: number };
   /** The endpoint config created -> the endpoint in service (Create/UpdateEndpoint, model load). */
   deploySeconds: number;
   /** In service -> the email written (event, report, queue, sendNotifications, SES). */
@@ -154,6 +156,7 @@ async function stageTimes(clients: StackClients, runId: string, droppedAt: numbe
   // of the deployment it decided (SageMaker's times carry milliseconds). The report must exist.
   await clients.s3.send(new HeadObjectCommand({ Bucket: clients.info.dataBucket, Key: evaluationReportKey(runId) }));
   const config = await clients.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: trainingJobName(clients.info.stage, runId) }));
+  const transform = await clients.sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: transformJobName(clients.info.stage, runId, 'challenger') }));
   return {
     job,
     stages: {
@@ -162,6 +165,12 @@ async function stageTimes(clients: StackClients, runId: string, droppedAt: numbe
       trainingStartSeconds: seconds(run.CompletedOn, job.CreationTime),
       trainingSeconds: seconds(job.CreationTime, job.TrainingEndTime),
       evaluationSeconds: seconds(job.TrainingEndTime, config.CreationTime),
+      evaluationParts: {
+        startSeconds: seconds(job.TrainingEndTime, transform.CreationTime),
+        queuedSeconds: seconds(transform.CreationTime, transform.TransformStartTime),
+        transformSeconds: seconds(transform.TransformStartTime, transform.TransformEndTime),
+        decideSeconds: seconds(transform.TransformEndTime, config.CreationTime),
+      },
       deploySeconds: seconds(config.CreationTime, endpoint.LastModifiedTime),
       notifySeconds: seconds(endpoint.LastModifiedTime, emailAt),
     },
@@ -268,6 +277,11 @@ function scenarioFigures(scenario: Scenario, runs: RunResult[]): Figure[] {
       value: stage((s) => s.evaluationSeconds),
       unit: 's',
       ...(scenario.name === 'sample' ? { target: `<= ${TARGETS.evaluationSeconds} s`, met: stage((s) => s.evaluationSeconds) <= TARGETS.evaluationSeconds } : {}),
+    },
+    {
+      measure: `${scenario.name}: evaluation parts: start (event, startEvaluation, CreateTransformJob) / queued / challenger's transform / decide (events, metrics, report, gate)`,
+      value: [stage((s) => s.evaluationParts.startSeconds), stage((s) => s.evaluationParts.queuedSeconds), stage((s) => s.evaluationParts.transformSeconds), stage((s) => s.evaluationParts.decideSeconds)].join(' / '),
+      unit: 's',
     },
     (() => {
       const rate = (pick: (t: TransformFigures) => number) => median(runs.map((run) => run.transform.testRows / pick(run.transform)));
