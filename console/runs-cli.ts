@@ -4,18 +4,14 @@
  * (stack.json); another stage reads AWS with the standard credentials.
  */
 import '../local-stack/src/cli/warnings';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { createPipelineClients, LOCAL_CREDENTIALS, pipelineConfig } from './src/data/clients';
+import { createPipelineClients, pipelineConfig } from './src/data/clients';
+import { resolveStageTarget, type StageTarget } from '../scripts/lib/operate/stage-target';
 import { formatDuration, formatTime, OUTCOME_LABELS, stageDuration } from './src/data/format';
 import { STAGES, type PipelineConfig, type Run, type StageStatus } from './src/data/model';
 import { PipelineStore } from './src/data/store';
 import { defineCommand, integerOption, parseCommandLine } from '../scripts/lib/cli';
 import type { PipelineClients } from './src/data/sources';
 
-const ROOT = path.resolve(__dirname, '..');
 const SYMBOLS: Record<StageStatus, string> = { succeeded: '✓', running: '▶', pending: '…', failed: '✗', rejected: '✗', skipped: '·', unknown: '?' };
 
 class CliError extends Error {}
@@ -34,31 +30,17 @@ const COMMAND = defineCommand({
 });
 
 async function target(stage: string, region: string | undefined): Promise<{ clients: PipelineClients; config: PipelineConfig; where: string }> {
-  if (stage === 'local') {
-    const localDir = process.env.LOCAL_STACK_DIR ? path.resolve(process.env.LOCAL_STACK_DIR) : path.join(ROOT, '.local');
-    const infoFile = path.join(localDir, 'stack.json');
-    if (!existsSync(infoFile)) throw new CliError(`no running local stack (${infoFile} does not exist): start it with npm start, or pass --stage <stage> for AWS`);
-    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as { endpoint: string; region: string; dataBucket: string };
-    return {
-      clients: createPipelineClients({ region: info.region, endpoint: info.endpoint, credentials: LOCAL_CREDENTIALS }),
-      config: pipelineConfig('local', info.region, '', info.dataBucket),
-      where: `the local stack at ${info.endpoint}`,
-    };
-  }
-  const credentials = fromNodeProviderChain();
-  const sts = new STSClient({ credentials, ...(region ? { region } : {}) });
-  let resolvedRegion: string;
-  let account: string;
+  let resolved: StageTarget;
   try {
-    resolvedRegion = await sts.config.region();
-    account = (await sts.send(new GetCallerIdentityCommand({}))).Account ?? '';
+    resolved = await resolveStageTarget(stage, region);
   } catch (error) {
-    throw new CliError(`cannot reach AWS for stage ${stage}: ${(error as Error).message}. Set AWS credentials (AWS_PROFILE, ...) and a region (--region or AWS_REGION).`);
+    throw new CliError((error as Error).message);
   }
+  const { clientConfig } = resolved;
   return {
-    clients: createPipelineClients({ region: resolvedRegion, credentials }),
-    config: pipelineConfig(stage, resolvedRegion, account),
-    where: `AWS ${resolvedRegion}, account ${account}`,
+    clients: createPipelineClients({ region: resolved.region, credentials: clientConfig.credentials, ...(clientConfig.endpoint ? { endpoint: clientConfig.endpoint } : {}) }),
+    config: resolved.local ? pipelineConfig(stage, resolved.region, '', resolved.dataBucket) : pipelineConfig(stage, resolved.region, resolved.account),
+    where: resolved.where,
   };
 }
 

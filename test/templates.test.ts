@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { dataBucketName, endpointName, glueJobName, PIPELINE_DETAIL_TYPES, trainingJobName, transformJobName } from '@pipeline/shared';
+import { dataBucketName, endpointName, glueJobName, modelPackageGroupName, PIPELINE_DETAIL_TYPES, trainingJobName, transformJobName } from '@pipeline/shared';
 import { resolveIntrinsics } from '../local-stack/src/deploy/intrinsics';
 import { loadPackagedService, SERVICE_NAMES, type CfnResource, type PackagedService } from '../local-stack/src/deploy/templates';
 import { matchesPattern } from '../local-stack/src/providers/events/model/pattern';
@@ -43,10 +43,12 @@ interface Route {
 function routesOf(event: Record<string, unknown>): Route[] {
   return resourcesOf('AWS::Events::Rule').flatMap(({ service, resource }) => {
     const properties = resolved(service, resource.Properties) as {
-      EventPattern: Record<string, unknown> | string;
+      EventPattern?: Record<string, unknown> | string;
       State?: string;
       Targets: Array<{ Arn: string }>;
     };
+    // A schedule rule (retrainSchedule) matches no event: EventBridge sends it its Scheduled Event.
+    if (properties.EventPattern === undefined) return [];
     const pattern = typeof properties.EventPattern === 'string' ? JSON.parse(properties.EventPattern) : properties.EventPattern;
     if (properties.State === 'DISABLED' || !matchesPattern(pattern, event)) return [];
     return properties.Targets.map((target) => ({ service: service.name, target: target.Arn.split('.')[0]! }));
@@ -83,6 +85,7 @@ describe('packaged templates', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
     expect(functions.map(({ id }) => id).sort()).toEqual(
       [
+        'DeployApprovedModelLambdaFunction',
         'EvaluateModelLambdaFunction',
         'IngestDropLambdaFunction',
         'RecheckDropsLambdaFunction',
@@ -90,6 +93,7 @@ describe('packaged templates', () => {
         'SendNotificationsLambdaFunction',
         'StartEvaluationLambdaFunction',
         'StartFollowUpRunLambdaFunction',
+        'StartRequestedRunLambdaFunction',
         'StartTrainingLambdaFunction',
       ],
     );
@@ -191,6 +195,25 @@ describe('packaged templates', () => {
       e.detail.EndpointName = endpointName(stage);
     });
     expect(routesOf(event)).toEqual([{ service: 'deployment', target: expect.stringMatching(/^ReportEndpointState/) }]);
+  });
+
+  it.each(['Approved', 'PendingManualApproval', 'Rejected'])("routes a version of the stage's registry group becoming %s to deployment when Approved", (status) => {
+    const event = fixture('model-package-state-change', (e) => {
+      e.detail.ModelPackageGroupName = modelPackageGroupName(stage);
+      e.detail.ModelApprovalStatus = status;
+    });
+    expect(routesOf(event)).toEqual(status === 'Approved' ? [{ service: 'deployment', target: expect.stringMatching(/^DeployApprovedModel/) }] : []);
+    (event.detail as { ModelPackageGroupName: string }).ModelPackageGroupName = 'someone-elses-models';
+    expect(routesOf(event)).toEqual([]);
+  });
+
+  it('route Retrain Requested of the stage to ingestion, and give the retrainSchedule rule its condition (none: no rule)', () => {
+    const event = { version: '0', id: 'e1', 'detail-type': 'Retrain Requested', source: 'ml-pipeline.operator', account: accountId, time: '2026-12-07T03:00:00Z', region, resources: [], detail: { stage } };
+    expect(routesOf(event)).toEqual([{ service: 'ingestion', target: expect.stringMatching(/^StartRequestedRun/) }]);
+    expect(routesOf({ ...event, detail: { stage: 'prod' } })).toEqual([]);
+    expect(routesOf({ ...event, source: 'someone.else' })).toEqual([]);
+    const [schedule] = resourcesOf('AWS::Events::Rule').filter(({ id }) => id === 'RetrainScheduleRule');
+    expect(schedule?.resource).toMatchObject({ Condition: 'HasRetrainSchedule', Properties: { ScheduleExpression: { Ref: 'retrainSchedule' } } });
   });
 
   it('list exactly the pipeline events of shared/src/events.ts in the notification rule', () => {

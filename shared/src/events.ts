@@ -82,6 +82,34 @@ export const endpointStateChangeEvent = envelope(
 );
 export type EndpointStateChangeEvent = z.infer<typeof endpointStateChangeEvent>;
 
+/**
+ * AWS's `SageMaker Model Package State Change`: the detail is DescribeModelPackage's shape. A version's creation and
+ * every update of it (approval status, metadata) send one; a handler reads the version again before acting on it.
+ */
+export const modelPackageStateChangeEvent = envelope(
+  'SageMaker Model Package State Change',
+  z.looseObject({
+    ModelPackageGroupName: z.string().min(1),
+    ModelPackageArn: z.string().min(1),
+    ModelPackageVersion: z.number().int().positive().optional(),
+    ModelApprovalStatus: z.string().min(1),
+    ModelPackageStatus: z.string().optional(),
+  }),
+);
+export type ModelPackageStateChangeEvent = z.infer<typeof modelPackageStateChangeEvent>;
+
+/** `Retrain Requested` (contract): source ml-pipeline.operator, any tool may send it (`npm run retrain`, `aws events put-events`). */
+export const retrainRequestedDetail = z.object({
+  stage: z.string().min(1),
+  reason: z.string().max(1000).optional(),
+});
+export const retrainRequestedEvent = envelope('Retrain Requested', retrainRequestedDetail);
+export type RetrainRequestedEvent = z.infer<typeof retrainRequestedEvent>;
+
+/** The event an EventBridge schedule rule sends its target (source aws.events, empty detail). */
+export const scheduledEvent = envelope('Scheduled Event', z.looseObject({}));
+export type ScheduledEvent = z.infer<typeof scheduledEvent>;
+
 /** An SQS batch as Lambda receives it; each body is checked on its own, so one bad message does not fail the batch. */
 export const sqsBatchEvent = z.object({
   Records: z.array(z.looseObject({ messageId: z.string().min(1), body: z.string() })).min(1),
@@ -141,6 +169,32 @@ const pipelineFailedDetail = z.object({
 
 const accuracyMetrics = z.object({ validationAccuracy: z.number().min(0).max(1) });
 
+/** What started the run when it was not a drop: `Retrain Requested: <reason>` or `schedule <rule name>`. */
+const runTrigger = z.string().optional();
+
+/** The registry version of a run's model (its model package, services/deployment/README.md "Model registry"). */
+export const modelPackageRef = z.object({
+  arn: z.string(),
+  group: z.string(),
+  version: z.number().int().positive(),
+  approvalStatus: z.enum(['Approved', 'PendingManualApproval', 'Rejected']),
+});
+export type ModelPackageRef = z.infer<typeof modelPackageRef>;
+
+/** How a deployed version came to be approved: who or what approved it, and whether that overrode the gate. */
+const approvalSummary = z.object({
+  /** The version's last approval, as SageMaker records it (LastModifiedTime). */
+  approvedAt: z.string(),
+  /** `gate`: the evaluation approved it (modelApproval auto); `manual`: anyone else (CLI, console, Studio, rollback). */
+  by: z.enum(['gate', 'manual']),
+  description: z.string().optional(),
+  /** The approver's identity, when SageMaker names one. */
+  approver: z.string().optional(),
+  /** The gate had refused it; `gateReasons` says why. */
+  overrodeGate: z.boolean(),
+  gateReasons: z.array(z.string()).optional(),
+});
+
 const modelRejectedDetail = z.object({
   ...base,
   trainingJobName: z.string(),
@@ -154,6 +208,34 @@ const modelRejectedDetail = z.object({
   reason: z.string(),
   rows: rowsSummary.optional(),
   /** The test split's evaluation the gate decided on (evaluations/<runId>/report.json). */
+  evaluation: evaluationSummary.optional(),
+  /** The version registered for the record (Rejected). */
+  modelPackage: modelPackageRef.optional(),
+  trigger: runTrigger,
+});
+
+const modelAwaitingApprovalDetail = z.object({
+  ...base,
+  trainingJobName: z.string(),
+  modelPackage: modelPackageRef,
+  /** The AWS CLI command that approves the version (and so deploys it). */
+  approveCommand: z.string(),
+  rejectCommand: z.string(),
+  evaluation: evaluationSummary,
+  rows: rowsSummary.optional(),
+  trigger: runTrigger,
+});
+
+const modelRolledBackDetail = z.object({
+  ...base,
+  endpointName: z.string(),
+  endpointConfigName: z.string(),
+  modelName: z.string(),
+  modelPackage: modelPackageRef,
+  /** The version that served before the rollback, when known. */
+  fromVersion: z.number().int().positive().optional(),
+  reason: z.string(),
+  approval: approvalSummary,
   evaluation: evaluationSummary.optional(),
 });
 
@@ -180,6 +262,9 @@ const modelDeployedDetail = z.object({
   }),
   rows: rowsSummary.optional(),
   evaluation: evaluationSummary.optional(),
+  modelPackage: modelPackageRef.optional(),
+  approval: approvalSummary.optional(),
+  trigger: runTrigger,
 });
 
 /**
@@ -198,6 +283,8 @@ export const PIPELINE_EVENTS = {
   'Pipeline Failed': { detail: pipelineFailedDetail, emailSubject: 'Pipeline failed' },
   'Model Rejected': { detail: modelRejectedDetail, emailSubject: 'Model rejected' },
   'Model Deployed': { detail: modelDeployedDetail, emailSubject: 'Model deployed' },
+  'Model Awaiting Approval': { detail: modelAwaitingApprovalDetail, emailSubject: 'Model awaiting approval' },
+  'Model Rolled Back': { detail: modelRolledBackDetail, emailSubject: 'Model rolled back' },
 } as const satisfies Record<string, { detail: z.ZodType<{ runId: string; stage: string; at: string }>; emailSubject: string }>;
 
 export type PipelineDetailType = keyof typeof PIPELINE_EVENTS;
@@ -213,6 +300,8 @@ export type DatasetUnchangedDetail = PipelineEventDetail<'Dataset Unchanged'>;
 export type PipelineFailedDetail = PipelineEventDetail<'Pipeline Failed'>;
 export type ModelRejectedDetail = PipelineEventDetail<'Model Rejected'>;
 export type ModelDeployedDetail = PipelineEventDetail<'Model Deployed'>;
+export type ModelAwaitingApprovalDetail = PipelineEventDetail<'Model Awaiting Approval'>;
+export type ModelRolledBackDetail = PipelineEventDetail<'Model Rolled Back'>;
 
 /** A pipeline event to publish: its detail type and detail. */
 export type PipelineEvent = { [T in PipelineDetailType]: { detailType: T; detail: PipelineEventDetails[T] } }[PipelineDetailType];

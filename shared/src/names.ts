@@ -90,3 +90,40 @@ export const NORMALIZATION_VERSION_TAG = 'ml-pipeline:normalization-version';
 
 /** `Model Deployed` -> `model-deployed`: how file names, marker keys and archived emails spell a detail type. */
 export const detailTypeSlug = (detailType: string): string => detailType.toLowerCase().replace(/\s+/g, '-');
+
+/** The stage's SageMaker model package group: every evaluated model is a version of it (services/deployment/README.md, "Model registry"). */
+export const modelPackageGroupName = (stage: string): string => `${APP}-${stage}-models`;
+
+/**
+ * CustomerMetadataProperties of a model package version (its lineage and the gate's word on it), written when the
+ * evaluation registers it; `rollbackFrom` (the version it replaced) when `npm run rollback` re-approves it.
+ */
+export const MODEL_PACKAGE_METADATA = {
+  runId: 'runId',
+  trainingJob: 'trainingJob',
+  glueJobRunId: 'glueJobRunId',
+  drops: 'drops',
+  trigger: 'trigger',
+  normalizationVersion: 'normalizationVersion',
+  testAccuracy: 'testAccuracy',
+  macroF1: 'macroF1',
+  gateDecision: 'gateDecision',
+  /** The approval status the evaluation registered the version with. */
+  registeredAs: 'registeredAs',
+  gateReasons: 'gateReasons',
+  rollbackFrom: 'rollbackFrom',
+} as const;
+
+/** The tag on an endpoint config naming the model package version it deploys. */
+export const MODEL_PACKAGE_TAG = 'ml-pipeline:model-package';
+
+/** Who may ask for a retrain (`npm run retrain`, `aws events put-events`): the source of `Retrain Requested`. */
+export const OPERATOR_SOURCE = `${APP}.operator`;
+
+/** The tag on a training job saying what started its run (`Retrain Requested` and its reason, a schedule); none for a drop. */
+export const TRIGGER_TAG = 'ml-pipeline:trigger';
+/** The Glue run argument that carries it (the Glue script ignores it). */
+export const TRIGGER_ARGUMENT = '--trigger';
+
+/** How `npm run rollback` starts the approval description of the version it puts back (the deployment then says `Model Rolled Back`). */
+export const ROLLBACK_DESCRIPTION_PREFIX = 'Rolled back from version ';

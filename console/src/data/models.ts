@@ -51,11 +51,12 @@ export interface ModelSource {
 }
 
 function decisionOf(run: Run): ModelDecision {
-  if (run.outcome.status === 'deployed') return 'deployed';
+  // A rolled-back run is the one npm run rollback put back in service (Model Rolled Back names it).
+  if (run.outcome.status === 'deployed' || run.outcome.status === 'rolled-back') return 'deployed';
   if (run.stages.deploy.status === 'rejected') return 'rejected';
   if (run.stages.train.status === 'running' || run.stages.train.status === 'pending') return 'training';
   if (run.stages.deploy.detail === 'awaiting approval') return 'awaiting-approval';
-  if (run.outcome.status === 'failed' || run.outcome.status === 'rolled-back') return 'failed';
+  if (run.outcome.status === 'failed') return 'failed';
   return 'candidate';
 }
 

@@ -325,7 +325,8 @@ function buildRun(runId: string, parts: RunParts): Run {
   } else {
     stages.deploy = stage('skipped');
   }
-  if (rolledBack) stages.deploy = stage('failed', { ...stages.deploy, detail: detailField(parts, 'Model Rolled Back', 'reason') ?? 'rolled back' });
+  // Model Rolled Back names the run put back in service (npm run rollback), not the one it replaced.
+  if (rolledBack) stages.deploy = stage(serving ? 'succeeded' : stages.deploy.status, { ...stages.deploy, detail: `back in service after a rollback: ${detailField(parts, 'Model Rolled Back', 'reason') ?? 'rolled back'}` });
 
   // ingest, preprocess, train failures announced without other records (a follow-up whose Glue run is gone, ...)
   if (pipelineFailed && failedStep === 'preprocessing' && stages.preprocess.status !== 'failed') {

@@ -1,4 +1,5 @@
-import { endpointName, numberEnv, requiredEnv } from '@pipeline/shared';
+import { endpointName, modelPackageGroupName, numberEnv, requiredEnv } from '@pipeline/shared';
+import type { ModelApprovalMode } from './registry/registry';
 
 export interface DeploymentConfig {
   stage: string;
@@ -14,6 +15,10 @@ export interface DeploymentConfig {
   transformInstanceType: string;
   /** How many of the newest models and endpoint configs to keep for rollback, besides the serving one. */
   keepModels: number;
+  /** The stage's model package group (the registry). */
+  modelPackageGroup: string;
+  /** auto: a model the gate passes is Approved (and so deployed); manual: it waits, PendingManualApproval. */
+  modelApproval: ModelApprovalMode;
 }
 
 export interface QualityGateSettings {
@@ -38,5 +43,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): DeploymentConf
     instanceCount: Math.max(1, Math.trunc(numberEnv('INSTANCE_COUNT', 1, env))),
     transformInstanceType: env.TRANSFORM_INSTANCE_TYPE || 'ml.m5.large',
     keepModels: Math.max(1, Math.trunc(numberEnv('KEEP_MODELS', 3, env))),
+    modelPackageGroup: modelPackageGroupName(stage),
+    modelApproval: approvalMode(env.MODEL_APPROVAL),
   };
+}
+
+function approvalMode(raw: string | undefined): ModelApprovalMode {
+  const value = (raw ?? '').trim() || 'auto';
+  if (value !== 'auto' && value !== 'manual') throw new Error(`MODEL_APPROVAL must be auto or manual, not "${raw}"`);
+  return value;
 }

@@ -78,14 +78,23 @@ export async function handleTrainingJobStateChange(event: TrainingJobStateChange
   return { outcome: 'evaluating', ...evaluation };
 }
 
-/** The model, its endpoint config and the endpoint's switch to it, once the gate let the model through. */
+/** The model, its endpoint config and the endpoint's switch to it, once its registry version is Approved (registry/approved.ts). */
 export async function deployModel(
   deps: DeploymentDeps,
-  model: { jobName: string; job: TrainingJobDescription; modelDataUrl: string; replaces?: { modelName: string; accuracy: number | undefined } },
+  model: {
+    jobName: string;
+    job: TrainingJobDescription;
+    modelDataUrl: string;
+    /** The registry version being deployed, recorded on the endpoint config (MODEL_PACKAGE_TAG). */
+    modelPackageArn?: string;
+    /** The training data's normalisation version when known (the version's metadata); else the job's tag is read. */
+    normalizationVersion?: string;
+    replaces?: { modelName: string; accuracy: number | undefined };
+  },
 ): Promise<RolloutAction | 'already-deployed'> {
   const { config } = deps;
   const { jobName, job } = model;
-  const normalizationVersion = (await tagsOf(deps.sagemaker, job.TrainingJobArn))[NORMALIZATION_VERSION_TAG];
+  const normalizationVersion = model.normalizationVersion ?? (await tagsOf(deps.sagemaker, job.TrainingJobArn))[NORMALIZATION_VERSION_TAG];
   if (normalizationVersion === undefined) {
     deps.logger.warn('the training job records no normalisation version: prediction clients will refuse the model', { jobName });
   }
@@ -94,6 +103,7 @@ export async function deployModel(
     instanceType: config.instanceType,
     instanceCount: config.instanceCount,
     ...(model.replaces ? { replaces: model.replaces } : {}),
+    ...(model.modelPackageArn ? { modelPackageArn: model.modelPackageArn } : {}),
   });
   // Looked at right before the switch, not before the model and config calls: a concurrent invocation for the
   // same run (a duplicate event) may have switched the endpoint meanwhile, and a stale look would switch it again.

@@ -12,6 +12,7 @@ import {
   DeleteModelCommand,
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
+  DescribeModelPackageCommand,
   DescribeTrainingJobCommand,
   ListEndpointConfigsCommand,
   ListModelsCommand,
@@ -119,6 +120,55 @@ const prunedFolders = () =>
     return [...keys].join();
   });
 
+
+describe('the endpoint in service with a registry version', () => {
+  const packageArn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${config.modelPackageGroup}/1`;
+  function withVersion(extra: Record<string, unknown>) {
+    inService();
+    sagemaker.on(ListTagsCommand, { ResourceArn: configArn(job) }).resolves({ Tags: [{ Key: 'ml-pipeline:model-package', Value: packageArn }] });
+    sagemaker.on(DescribeModelPackageCommand, { ModelPackageName: packageArn }).resolves({
+      ModelPackageArn: packageArn,
+      ModelPackageGroupName: config.modelPackageGroup,
+      ModelPackageVersion: 1,
+      ModelApprovalStatus: 'Approved',
+      CreationTime: new Date('2026-11-25T11:25:00Z'),
+      ...extra,
+    });
+  }
+
+  it('says in Model Deployed which version it is and who approved it', async () => {
+    withVersion({ CustomerMetadataProperties: { runId, trainingJob: job, registeredAs: 'Approved', gateDecision: 'deploy' } });
+    await handleEndpointStateChange(event('endpoint-in-service'), deps);
+    expect(publishedEvents(eventBridge)[0]).toMatchObject({
+      DetailType: 'Model Deployed',
+      Detail: {
+        modelPackage: { arn: packageArn, group: config.modelPackageGroup, version: 1, approvalStatus: 'Approved' },
+        approval: { by: 'gate', overrodeGate: false, approvedAt: '2026-11-25T11:25:00.000Z' },
+      },
+    });
+  });
+
+  it('publishes Model Rolled Back instead for a version npm run rollback put back', async () => {
+    withVersion({
+      LastModifiedTime: new Date('2026-11-25T11:29:00Z'),
+      ApprovalDescription: 'Rolled back from version 2: answers got worse',
+      CustomerMetadataProperties: { runId, trainingJob: job, registeredAs: 'Approved', gateDecision: 'deploy', rollbackFrom: '2' },
+    });
+    await handleEndpointStateChange(event('endpoint-in-service'), deps);
+    expect(publishedEvents(eventBridge)).toEqual([
+      expect.objectContaining({
+        DetailType: 'Model Rolled Back',
+        Detail: expect.objectContaining({
+          runId,
+          modelName: job,
+          fromVersion: 2,
+          reason: 'Rolled back from version 2: answers got worse',
+          approval: expect.objectContaining({ by: 'manual', approvedAt: '2026-11-25T11:29:00.000Z' }),
+        }),
+      }),
+    ]);
+  });
+});
 
 describe('the endpoint in service', () => {
   it('publishes Model Deployed with metrics, dataset, durations and names, then deletes the oldest versions', async () => {

@@ -1,6 +1,9 @@
 import { ListEndpointConfigsCommand } from '@aws-sdk/client-sagemaker';
 import {
   evaluationReportKey,
+  MODEL_PACKAGE_METADATA,
+  MODEL_PACKAGE_TAG,
+  TRIGGER_TAG,
   runIdFor,
   summarizeEvaluation,
   runIdFromTrainingJobName,
@@ -14,6 +17,8 @@ import type { DeploymentDeps } from './deploy';
 import { runDurations } from './durations';
 import { readReport } from './evaluation/evaluate';
 import { readRunFigures, runRows } from './manifest';
+import { approvalOf, isRollback } from './registry/approved';
+import { describeVersion, refOf, type ModelPackageDescription } from './registry/registry';
 import { PREVIOUS_ACCURACY_TAG, PREVIOUS_MODEL_TAG } from './rollout';
 import {
   describeTrainingJob,
@@ -65,23 +70,42 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
     }),
   ]);
   const previousAccuracy = Number(configTags[PREVIOUS_ACCURACY_TAG] ?? NaN);
+  const version = await registryVersion(deps, configTags[MODEL_PACKAGE_TAG]);
+  const evaluation = report ? { evaluation: summarizeEvaluation(report, config.dataBucket, reportKey) } : {};
+  const registry = version ? { modelPackage: refOf(version), approval: approvalOf(version, report) } : {};
 
-  await announce(deps, 'Model Deployed', runId, {
-    endpointName: config.endpointName,
-    endpointConfigName,
-    modelName,
-    trainingJobName: modelName,
-    metrics: { validationAccuracy: accuracy, ...(Number.isFinite(previousAccuracy) ? { previousAccuracy } : {}) },
-    ...figures,
-    ...(report ? { evaluation: summarizeEvaluation(report, config.dataBucket, reportKey) } : {}),
-    durations: runDurations({
-      runId,
-      jobTags,
-      trainingStartTime: job.TrainingStartTime,
-      trainingEndTime: job.TrainingEndTime,
-      inServiceAt: endpoint.LastModifiedTime,
-    }),
-  });
+  if (version && isRollback(version)) {
+    const fromVersion = Number((version.CustomerMetadataProperties ?? {})[MODEL_PACKAGE_METADATA.rollbackFrom]);
+    await announce(deps, 'Model Rolled Back', runId, {
+      endpointName: config.endpointName,
+      endpointConfigName,
+      modelName,
+      modelPackage: refOf(version),
+      ...(Number.isInteger(fromVersion) && fromVersion > 0 ? { fromVersion } : {}),
+      reason: version.ApprovalDescription ?? 'rolled back',
+      approval: approvalOf(version, report),
+      ...evaluation,
+    });
+  } else {
+    await announce(deps, 'Model Deployed', runId, {
+      endpointName: config.endpointName,
+      endpointConfigName,
+      modelName,
+      trainingJobName: modelName,
+      metrics: { validationAccuracy: accuracy, ...(Number.isFinite(previousAccuracy) ? { previousAccuracy } : {}) },
+      ...figures,
+      ...evaluation,
+      ...registry,
+      ...(jobTags[TRIGGER_TAG] ? { trigger: jobTags[TRIGGER_TAG] } : {}),
+      durations: runDurations({
+        runId,
+        jobTags,
+        trainingStartTime: job.TrainingStartTime,
+        trainingEndTime: job.TrainingEndTime,
+        inServiceAt: endpoint.LastModifiedTime,
+      }),
+    });
+  }
   deps.logger.info('model deployed', { runId, modelName, previousModel: configTags[PREVIOUS_MODEL_TAG] });
 
   const inUse = inUseNames(endpoint);
@@ -91,6 +115,15 @@ export async function handleEndpointStateChange(event: EndpointStateChangeEvent,
   const artifacts = await pruneModelArtifacts(deps, { bucket: config.dataBucket, prefix, kept: new Set([...cleanup.keptModels, ...inUse]) });
   deps.logger.info('artifacts of models no longer kept deleted', { ...artifacts });
   return { outcome: 'deployed', runId, cleanup, artifacts };
+}
+
+/** The registry version an endpoint config records, when it still can be read (the email goes without it otherwise). */
+async function registryVersion(deps: ReportDeps, arn: string | undefined): Promise<ModelPackageDescription | undefined> {
+  if (!arn) return undefined;
+  return describeVersion(deps.sagemaker, arn).catch((error: unknown) => {
+    deps.logger.warn('the deployed model package cannot be read; the email goes without its approval', { arn, error: String(error) });
+    return undefined;
+  });
 }
 
 function inUseNames(endpoint: EndpointDescription): Set<string> {

@@ -8,7 +8,7 @@ import {
   type SageMakerClient,
   type Tag,
 } from '@aws-sdk/client-sagemaker';
-import { isSageMakerAlreadyExisting, isSageMakerEndpointInProgress, NORMALIZATION_VERSION_TAG } from '@pipeline/shared';
+import { isSageMakerAlreadyExisting, isSageMakerEndpointInProgress, MODEL_PACKAGE_TAG, NORMALIZATION_VERSION_TAG } from '@pipeline/shared';
 import type { EndpointDescription } from './sagemaker';
 
 /**
@@ -43,6 +43,8 @@ export interface ModelVersion extends PipelineModel {
   instanceType: string;
   instanceCount: number;
   replaces?: { modelName: string; accuracy: number | undefined };
+  /** The registry version this config deploys (MODEL_PACKAGE_TAG). */
+  modelPackageArn?: string;
 }
 
 /**
@@ -53,6 +55,7 @@ export interface ModelVersion extends PipelineModel {
 export async function createModelVersion(sagemaker: SageMakerClient, version: ModelVersion): Promise<void> {
   await createModel(sagemaker, version);
   const tags: Tag[] = versionTags(version);
+  if (version.modelPackageArn) tags.push({ Key: MODEL_PACKAGE_TAG, Value: version.modelPackageArn });
   if (version.replaces) {
     tags.push({ Key: PREVIOUS_MODEL_TAG, Value: version.replaces.modelName });
     if (version.replaces.accuracy !== undefined) {

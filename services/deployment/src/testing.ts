@@ -10,7 +10,16 @@ import {
   type ServiceOutputTypes,
 } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SageMakerClient, SageMakerServiceException } from '@aws-sdk/client-sagemaker';
+import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  SageMakerClient,
+  SageMakerServiceException,
+  type DescribeEndpointCommandOutput,
+  type SageMakerClientResolvedConfig,
+  type ServiceInputTypes as SageMakerInputs,
+  type ServiceOutputTypes as SageMakerOutputs,
+} from '@aws-sdk/client-sagemaker';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { DeploymentConfig } from './config';
 import type { ReportDeps } from './report';
@@ -34,6 +43,8 @@ export const config: DeploymentConfig = {
   instanceCount: 1,
   transformInstanceType: 'ml.m5.large',
   keepModels: 3,
+  modelPackageGroup: 'ml-pipeline-local-models',
+  modelApproval: 'auto',
 };
 
 export const silentLogger = (): Logger => new Logger({ logLevel: 'SILENT' });
@@ -98,4 +109,23 @@ export function mockedDeployment() {
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
   });
   return { sagemaker, eventBridge, s3, deps };
+}
+
+/**
+ * The pipeline endpoint as DescribeEndpoint answers: missing (`model` undefined), or serving the config named
+ * after `model` (InService unless `extra` says otherwise), whose one variant runs that model.
+ */
+export function mockServingEndpoint(
+  sagemaker: AwsStub<SageMakerInputs, SageMakerOutputs, SageMakerClientResolvedConfig>,
+  model: string | undefined,
+  extra: Partial<DescribeEndpointCommandOutput> = {},
+): void {
+  if (model === undefined) {
+    sagemaker.on(DescribeEndpointCommand).rejects(validationException(`Could not find endpoint "${config.endpointName}".`));
+    return;
+  }
+  sagemaker.on(DescribeEndpointCommand).resolves({ EndpointName: config.endpointName, EndpointConfigName: model, EndpointStatus: 'InService', ...extra });
+  sagemaker
+    .on(DescribeEndpointConfigCommand, { EndpointConfigName: model })
+    .resolves({ EndpointConfigName: model, EndpointConfigArn: configArn(model), ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model }] });
 }

@@ -11,6 +11,8 @@ export interface IngestionConfig {
   classesWaitSeconds: number;
   /** The queue of drops to judge again: a numeric drop at the end of its wait, or when a classes.txt arrives. */
   recheckQueueUrl: string;
+  /** The retrainSchedule parameter (an EventBridge schedule expression, or none), for the logs of a scheduled run. */
+  retrainSchedule: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): IngestionConfig {
@@ -25,5 +27,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): IngestionConfi
     glueJobName: glueJobName(stage),
     classesWaitSeconds,
     recheckQueueUrl: requiredEnv('RECHECK_QUEUE_URL', env),
+    retrainSchedule: env.RETRAIN_SCHEDULE || 'none',
   };
 }

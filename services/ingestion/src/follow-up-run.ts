@@ -78,7 +78,7 @@ async function laterRun(glue: GlueClient, jobName: string, run: JobRun, startedO
 }
 
 /** The manifest of the run, or undefined when the run wrote none (it failed before the end). */
-async function readRunManifest(s3: S3Client, run: JobRun, logger: Logger): Promise<PreprocessManifest | undefined> {
+export async function readRunManifest(s3: S3Client, run: JobRun, logger: Logger): Promise<PreprocessManifest | undefined> {
   const outputUri = run.Arguments?.['--output_uri'];
   if (!outputUri) return undefined;
   const read = await readManifest(s3, runOutputOf(outputUri).manifest);
@@ -88,7 +88,8 @@ async function readRunManifest(s3: S3Client, run: JobRun, logger: Logger): Promi
   return read.status === 'read' ? read.manifest : undefined;
 }
 
-function readBy(manifest: PreprocessManifest | undefined, bucket: string, object: ObjectSummary): boolean {
+/** The run (its manifest) read this version of the object. */
+export function readBy(manifest: PreprocessManifest | undefined, bucket: string, object: ObjectSummary): boolean {
   if (!manifest) return false;
   const uri = s3Uri(bucket, object.key);
   return manifest.sources.some(

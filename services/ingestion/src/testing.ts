@@ -43,7 +43,7 @@ export function mockedIngestion(bucket: string, now: Date | (() => Date) = new D
     glue: new GlueClient({}),
     eventBridge: new EventBridgeClient({}),
     sqs: new SQSClient({}),
-    config: { stage: 'test', dataBucket: bucket, glueJobName: GLUE_JOB, classesWaitSeconds: options.classesWaitSeconds ?? 600, recheckQueueUrl: RECHECK_QUEUE },
+    config: { stage: 'test', dataBucket: bucket, glueJobName: GLUE_JOB, classesWaitSeconds: options.classesWaitSeconds ?? 600, recheckQueueUrl: RECHECK_QUEUE, retrainSchedule: 'none' },
     logger: new Logger({ logLevel: 'SILENT' }),
     now: clock,
   });

@@ -166,3 +166,38 @@ describe('formatSeconds', () => {
     [3725, '1 h 2 min'],
   ])('%p -> %p', (seconds, text) => expect(formatSeconds(seconds)).toBe(text));
 });
+
+describe('the registry emails', () => {
+  it('Model awaiting approval gives the metrics and the exact command that approves the version', () => {
+    const email = renderEmail(sample('Model Awaiting Approval'));
+    expect(email.subject).toBe('[local] Model awaiting approval: version 2 of run 20261125-110409-a1b2c3 (93.12% on the test split)');
+    expect(email.text).toContain(
+      'To deploy it: aws sagemaker update-model-package --region us-east-1 --model-package-arn arn:aws:sagemaker:us-east-1:123456789012:model-package/ml-pipeline-local-models/2 --model-approval-status Approved',
+    );
+    expect(email.text).toMatch(/New model on them: +93\.12% accuracy, macro-F1 93\.00%/);
+    expect(email.text).toContain('Nothing changed on the endpoint.');
+  });
+
+  it('says what started a run no drop started', () => {
+    const json = sampleJson('Model Deployed') as { detail: Record<string, unknown> };
+    json.detail.trigger = 'Retrain Requested: epochs 10 -_ 20';
+    expect(renderEmail(pipelineEventEnvelope.parse(json)).text).toMatch(/Started by: +Retrain Requested: epochs 10 -_ 20/);
+  });
+
+  it('Model rolled back names the version back in service and the one it replaced', () => {
+    const email = renderEmail(sample('Model Rolled Back'));
+    expect(email.subject).toBe('[local] Model rolled back: ml-pipeline-local serves version 1 (run 20261120-080000-0f0f0f) again');
+    expect(email.text).toMatch(/Rolled back from version: +2/);
+    expect(email.text).toMatch(/Reason: +Rolled back from version 2: answers got worse on product names/);
+  });
+
+  it('Model deployed says when an approval overrode the gate, and why the gate refused', () => {
+    const json = sampleJson('Model Deployed') as { detail: Record<string, unknown> };
+    json.detail.modelPackage = { arn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/ml-pipeline-local-models/3', group: 'ml-pipeline-local-models', version: 3, approvalStatus: 'Approved' };
+    json.detail.approval = { approvedAt: '2026-11-25T12:00:00.000Z', by: 'manual', description: 'the floor is too high for this data', overrodeGate: true, gateReasons: ['test accuracy 68.57% is below the minimum 80.00%'] };
+    const email = renderEmail(pipelineEventEnvelope.parse(json));
+    expect(email.text).toContain('its approval overrode the gate (test accuracy 68.57% is below the minimum 80.00%)');
+    expect(email.text).toMatch(/Overrode the gate: +the gate had refused it: test accuracy 68\.57% is below the minimum 80\.00%/);
+    expect(email.text).toMatch(/Approved: +by hand at 2026-11-25T12:00:00.000Z: the floor is too high for this data/);
+  });
+});

@@ -5,7 +5,9 @@ import {
   type DatasetUnchangedDetail,
   type EvaluationSummary,
   type RowsSummary,
+  type ModelAwaitingApprovalDetail,
   type ModelDeployedDetail,
+  type ModelRolledBackDetail,
   type ModelRejectedDetail,
   type PipelineDetailType,
   type PipelineEventDetails,
@@ -102,6 +104,7 @@ function modelDeployed(d: ModelDeployedDetail): Message {
       : `previous model ${percent(previousAccuracy)}, ${validationAccuracy >= previousAccuracy ? '+' : '−'}${(Math.abs(validationAccuracy - previousAccuracy) * 100).toFixed(2)} points`;
   const facts: Message['facts'] = [
     ['Run', d.runId],
+    ...triggerFacts(d.trigger),
     ['Validation accuracy', `${percent(validationAccuracy)} (${change})`],
     ['Endpoint', d.endpointName],
     ['Model', d.modelName],
@@ -125,6 +128,7 @@ function modelDeployed(d: ModelDeployedDetail): Message {
   ] as const;
   const timed = durations.filter(([, value]) => value !== undefined).map(([name, value]) => `${name} ${formatSeconds(value!)}`);
   if (timed.length > 0) facts.push(['Durations', timed.join(', ')]);
+  facts.push(...approvalFacts(d.modelPackage, d.approval));
   facts.push(...evaluationFacts(d.evaluation));
   facts.push(...rowFacts(d.rows));
   const table = classTable(d.evaluation);
@@ -133,13 +137,76 @@ function modelDeployed(d: ModelDeployedDetail): Message {
   return {
     ...(table ? { table } : {}),
     subject: `${d.endpointName} now serves run ${d.runId} (${shown})`,
-    headline: `A retrained model is in service on endpoint ${d.endpointName}.`,
+    headline: d.approval?.overrodeGate
+      ? `A model the quality gate had refused is in service on endpoint ${d.endpointName}: its approval overrode the gate (${(d.approval.gateReasons ?? []).join('; ') || 'see the report'}).`
+      : `A retrained model is in service on endpoint ${d.endpointName}.`,
     facts,
     nextSteps: [
       `Try it: POST {"instances": ["some text"], "configuration": {"k": 2}} to endpoint ${d.endpointName} (Content-Type application/json).`,
       'Watch the endpoint metrics and logs for the first hours of traffic.',
-      'The previous model versions are kept for rollback: UpdateEndpoint with an earlier endpoint config brings one back.',
+      `The previous versions are kept in the registry: npm run models -- --stage ${d.stage} lists them, npm run rollback -- --stage ${d.stage} puts the previous one back.`,
       ...rowSteps(d.rows),
+    ],
+  };
+}
+
+/** What started a run that no drop started (npm run retrain, the schedule). */
+const triggerFacts = (trigger: string | undefined): Message['facts'] => (trigger ? [['Started by', trigger]] : []);
+
+/** The registry version and how it was approved (the Model deployed and Model rolled back emails). */
+function approvalFacts(ref: ModelDeployedDetail['modelPackage'], approval: ModelDeployedDetail['approval']): Message['facts'] {
+  const facts: Message['facts'] = [];
+  if (ref) facts.push(['Registry version', `${ref.version} of ${ref.group} (${ref.arn})`]);
+  if (!approval) return facts;
+  const who = approval.by === 'gate' ? 'the quality gate (modelApproval auto)' : `by hand${approval.approver ? ` (${approval.approver})` : ''}`;
+  facts.push(['Approved', `${who} at ${approval.approvedAt}${approval.description ? `: ${approval.description}` : ''}`]);
+  if (approval.overrodeGate) facts.push(['Overrode the gate', `the gate had refused it: ${(approval.gateReasons ?? []).join('; ') || 'see the report'}`]);
+  return facts;
+}
+
+function modelAwaitingApproval(d: ModelAwaitingApprovalDetail): Message {
+  const e = d.evaluation;
+  const facts: Message['facts'] = [
+    ['Run', d.runId],
+    ...triggerFacts(d.trigger),
+    ['Training job', d.trainingJobName],
+    ['Registry version', `${d.modelPackage.version} of ${d.modelPackage.group} (${d.modelPackage.arn})`],
+    ...evaluationFacts(e),
+    ...rowFacts(d.rows),
+  ];
+  const table = classTable(e);
+  return {
+    ...(table ? { table } : {}),
+    subject: `version ${d.modelPackage.version} of run ${d.runId} (${percent(e.challenger.accuracy)} on the test split)`,
+    headline: `The model trained in run ${d.runId} passed the quality gate and waits for a person to approve it (modelApproval manual). Nothing changed on the endpoint.`,
+    facts,
+    nextSteps: [
+      `To deploy it: ${d.approveCommand}`,
+      `To turn it down: ${d.rejectCommand}`,
+      'Approving it anywhere else (the SageMaker console, Studio) deploys it too; the model in service keeps serving until then.',
+      ...rowSteps(d.rows),
+    ],
+  };
+}
+
+function modelRolledBack(d: ModelRolledBackDetail): Message {
+  const facts: Message['facts'] = [
+    ['Run', d.runId],
+    ['Endpoint', d.endpointName],
+    ['Model', d.modelName],
+    ['Endpoint config', d.endpointConfigName],
+    ...(d.fromVersion !== undefined ? ([['Rolled back from version', String(d.fromVersion)]] as Message['facts']) : []),
+    ...approvalFacts(d.modelPackage, d.approval),
+    ['Reason', d.reason],
+    ...evaluationFacts(d.evaluation),
+  ];
+  return {
+    subject: `${d.endpointName} serves version ${d.modelPackage.version} (run ${d.runId}) again`,
+    headline: `Endpoint ${d.endpointName} serves version ${d.modelPackage.version} of ${d.modelPackage.group} again${d.fromVersion !== undefined ? `, instead of version ${d.fromVersion}` : ''}.`,
+    facts,
+    nextSteps: [
+      `npm run models -- --stage ${d.stage} lists the versions and which one serves.`,
+      'The version rolled back from is marked Rejected in the registry; approving it again deploys it again.',
     ],
   };
 }
@@ -147,6 +214,7 @@ function modelDeployed(d: ModelDeployedDetail): Message {
 function modelRejected(d: ModelRejectedDetail): Message {
   const facts: Message['facts'] = [
     ['Run', d.runId],
+    ...triggerFacts(d.trigger),
     ['Training job', d.trainingJobName],
     ['Validation accuracy', percent(d.metrics.validationAccuracy)],
     ['Minimum accuracy', percent(d.gate.minAccuracy)],
@@ -177,6 +245,11 @@ function modelRejected(d: ModelRejectedDetail): Message {
       inService
         ? `If the thresholds are too strict for this data, change them: cd services/deployment && npx serverless deploy --stage ${d.stage} --param="minAccuracy=${floor}" --param="maxAccuracyDrop=${d.gate.tolerance}".`
         : `If ${percent(accuracy)} is as good as this data allows, lower the floor: cd services/deployment && npx serverless deploy --stage ${d.stage} --param="minAccuracy=${floor}", then drop the data again.`,
+      ...(d.modelPackage
+        ? [
+            `It is kept in the registry as version ${d.modelPackage.version} (Rejected). To deploy it anyway, overriding the gate: aws sagemaker update-model-package --model-package-arn ${d.modelPackage.arn} --model-approval-status Approved --approval-description "<why>".`,
+          ]
+        : []),
       ...rowSteps(d.rows),
     ],
   };
@@ -266,7 +339,10 @@ const EMAIL_TEMPLATES: { [T in PipelineDetailType]: EmailTemplate<T> } = {
   'Dataset Unchanged': { message: datasetUnchanged, announces: (d) => `${d.runId}/${d.key}` },
   'Pipeline Failed': { message: pipelineFailed, announces: (d) => `${d.runId}/${d.failedStep}` },
   'Model Rejected': { message: modelRejected, announces: (d) => d.runId },
-  'Model Deployed': { message: modelDeployed, announces: (d) => d.runId },
+  // A version deployed again later (approved again, rolled back to) is news again: its approval time tells it apart.
+  'Model Deployed': { message: modelDeployed, announces: (d) => (d.approval ? `${d.runId}/${d.approval.approvedAt}` : d.runId) },
+  'Model Awaiting Approval': { message: modelAwaitingApproval, announces: (d) => d.runId },
+  'Model Rolled Back': { message: modelRolledBack, announces: (d) => `${d.runId}/${d.approval.approvedAt}` },
 };
 
 function templateMessage<T extends PipelineDetailType>(detailType: T, detail: PipelineEventDetails[T]): Message {

@@ -11,6 +11,7 @@ import {
   readManifest,
   summarizeRows,
   trainingJobName,
+  TRIGGER_ARGUMENT,
   type GlueJobStateChangeEvent,
   type HandlerDeps,
   preparedPrefix as preparedPrefixOf,
@@ -84,6 +85,7 @@ export async function startTraining(deps: TrainingDeps, event: GlueJobStateChang
     preparedPrefix: output.prefix,
     manifest,
     preprocessingSeconds: runSeconds(run),
+    ...(run.Arguments?.[TRIGGER_ARGUMENT] ? { trigger: run.Arguments[TRIGGER_ARGUMENT] } : {}),
   };
   try {
     await deps.sagemaker.send(new CreateTrainingJobCommand(trainingJobRequest(config, prepared)));

@@ -82,6 +82,12 @@ describe('trainingJobRequest', () => {
     });
   });
 
+  it('tags the job with what started its run when it was not a drop, in the characters tags allow', () => {
+    const request = trainingJobRequest(CONFIG, { ...run(manifest({ train: 8, validation: 1, test: 1 }, TWO_LABELS)), trigger: 'Retrain Requested: epochs 10 -> 20 (try)' });
+    expect(request.Tags).toContainEqual({ Key: 'ml-pipeline:trigger', Value: 'Retrain Requested: epochs 10 -_ 20 _try_' });
+    expect(trainingJobRequest(CONFIG, run(manifest({ train: 8, validation: 1, test: 1 }, TWO_LABELS))).Tags?.map((tag) => tag.Key)).not.toContain('ml-pipeline:trigger');
+  });
+
   it('omits the validation channel when the run has no validation rows', () => {
     const request = trainingJobRequest(CONFIG, run(manifest({ train: 8, validation: 0, test: 0 }, TWO_LABELS)));
     expect(request.InputDataConfig?.map((channel) => channel.ChannelName)).toEqual(['train']);

@@ -1,5 +1,5 @@
 import type { CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
-import { NORMALIZATION_VERSION_TAG, PREFIXES, runStartedAt, s3Uri, trainingJobName, type PreprocessManifest } from '@pipeline/shared';
+import { NORMALIZATION_VERSION_TAG, PREFIXES, TRIGGER_TAG, runStartedAt, s3Uri, trainingJobName, type PreprocessManifest } from '@pipeline/shared';
 import type { TrainingConfig } from './config';
 
 /** A preprocessing run that succeeded, as training needs it. */
@@ -11,6 +11,8 @@ export interface PreparedRun {
   preparedPrefix: string;
   manifest: PreprocessManifest;
   preprocessingSeconds: number | undefined;
+  /** What started the run when it was not a drop (the Glue run's TRIGGER_ARGUMENT): recorded as TRIGGER_TAG. */
+  trigger?: string;
 }
 
 /** Why the prepared dataset cannot train a classifier, or undefined when it can. */
@@ -51,8 +53,12 @@ export function trainingTags(run: PreparedRun): Array<{ Key: string; Value: stri
     ...(run.preprocessingSeconds === undefined ? [] : [{ Key: 'preprocessingSeconds', Value: String(run.preprocessingSeconds) }]),
     ...(droppedAt === undefined ? [] : [{ Key: 'droppedAt', Value: droppedAt.toISOString() }]),
     ...(normalizationVersion === undefined ? [] : [{ Key: NORMALIZATION_VERSION_TAG, Value: normalizationVersion }]),
+    ...(run.trigger ? [{ Key: TRIGGER_TAG, Value: tagValue(run.trigger) }] : []),
   ];
 }
+
+/** SageMaker tag values: at most 256 characters of letters, digits, spaces and `_.:/=+-@`. */
+const tagValue = (text: string): string => text.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256);
 
 /** The CreateTrainingJob request for BlazingText (supervised) on a prepared run. */
 export function trainingJobRequest(config: TrainingConfig, run: PreparedRun): CreateTrainingJobCommandInput {

@@ -4,20 +4,19 @@ import {
   CreateEndpointCommand,
   CreateEndpointConfigCommand,
   CreateModelCommand,
+  CreateModelPackageCommand,
   CreateTransformJobCommand,
-  DeleteEndpointCommand,
-  DescribeEndpointCommand,
-  DescribeEndpointConfigCommand,
+  DescribeModelPackageCommand,
   DescribeTrainingJobCommand,
   DescribeTransformJobCommand,
+  ListModelPackagesCommand,
   ListTagsCommand,
   UpdateEndpointCommand,
   type DescribeEndpointCommandOutput,
 } from '@aws-sdk/client-sagemaker';
 import 'aws-sdk-client-mock-jest';
 import { evaluationReport, transformJobName, transformJobStateChangeEvent, type EvaluationReport, type TransformJobStateChangeEvent } from '@pipeline/shared';
-import { EndpointBusyError } from '../rollout';
-import { config, fixture, JOB as job, jobArn, mockedDeployment, NOW, publishedEvents, RUN_ID as runId, validationException } from '../testing';
+import { config, fixture, JOB as job, jobArn, mockedDeployment, mockServingEndpoint, NOW, publishedEvents, RUN_ID as runId, validationException } from '../testing';
 import { handleTransformJobStateChange } from './evaluate';
 
 const { sagemaker, eventBridge, s3, deps } = mockedDeployment();
@@ -26,6 +25,22 @@ const challengerJob = `${job}-challenger`;
 const championJob = transformJobName('local', runId, 'champion', previousJob);
 const reportKey = `evaluations/${runId}/report.json`;
 const artifactOf = (name: string) => `s3://${config.dataBucket}/models/${name}/output/model.tar.gz`;
+const packageArn = `arn:aws:sagemaker:us-east-1:123456789012:model-package/${config.modelPackageGroup}/1`;
+
+/** The registry: no version yet; CreateModelPackage makes version 1 with the status asked for. */
+function registry() {
+  sagemaker.on(ListModelPackagesCommand).resolves({ ModelPackageSummaryList: [] });
+  sagemaker.on(CreateModelPackageCommand).callsFake((input: { ModelApprovalStatus: string }) => {
+    sagemaker.on(DescribeModelPackageCommand).resolves({
+      ModelPackageArn: packageArn,
+      ModelPackageGroupName: config.modelPackageGroup,
+      ModelPackageVersion: 1,
+      ModelApprovalStatus: input.ModelApprovalStatus as never,
+    });
+    return { ModelPackageArn: packageArn };
+  });
+}
+const registered = () => sagemaker.commandCalls(CreateModelPackageCommand).map((call) => call.args[0].input);
 
 // Ten test rows: six "a", four "b".
 const TRUTH = ['a', 'a', 'a', 'a', 'a', 'a', 'b', 'b', 'b', 'b'];
@@ -66,6 +81,7 @@ function world(options: { challenger: readonly string[]; champion?: readonly str
   transformJob(challengerJob, 'Completed');
   sagemaker.on(ListTagsCommand).resolves({ Tags: [{ Key: 'ml-pipeline:champion-model', Value: options.startedWithChampion ?? (options.champion ? previousJob : '') }] });
   trainingJob(job);
+  registry();
   if (options.champion) {
     s3.on(GetObjectCommand, { Key: `evaluations/${runId}/${championJob}/test.jsonl.out` }).resolves(body(outFile(options.champion)));
     transformJob(championJob, options.championStatus ?? 'Completed');
@@ -73,15 +89,8 @@ function world(options: { challenger: readonly string[]; champion?: readonly str
 }
 
 function serving(model: string | undefined, extra: Partial<DescribeEndpointCommandOutput> = {}) {
-  if (model === undefined) {
-    sagemaker.on(DescribeEndpointCommand).rejects(validationException(`Could not find endpoint "${config.endpointName}".`));
-    return;
-  }
-  sagemaker.on(DescribeEndpointCommand).resolves({ EndpointName: config.endpointName, EndpointConfigName: model, EndpointStatus: 'InService', ...extra });
-  sagemaker
-    .on(DescribeEndpointConfigCommand, { EndpointConfigName: model })
-    .resolves({ EndpointConfigName: model, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: model }] });
-  trainingJob(model);
+  mockServingEndpoint(sagemaker, model, extra);
+  if (model !== undefined) trainingJob(model);
 }
 
 function writtenReport(): EvaluationReport {
@@ -109,11 +118,11 @@ const FAIR = ['a', 'a', 'a', 'a', 'a', 'b', 'a', 'a', 'b', 'b'];
 const POOR = ['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b', 'a', 'b'];
 
 describe('the end of a run evaluation', () => {
-  it('scores the new model on the test rows, writes report.json and deploys it when nothing is in service', async () => {
+  it('scores the new model on the test rows, writes report.json and registers it Approved when nothing is in service', async () => {
     world({ challenger: GOOD });
     serving(undefined);
 
-    await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toEqual({ outcome: 'deploying', reportKey, action: 'created' });
+    await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toEqual({ outcome: 'approved', reportKey, modelPackage: packageArn });
 
     const report = writtenReport();
     expect(report).toEqual({
@@ -137,29 +146,71 @@ describe('the end of a run evaluation', () => {
       champion: null,
       decision: { deploy: true, reasons: ['test accuracy 90.00% reaches the minimum 80.00%', 'no model is in service to compare with'] },
     });
-    expect(sagemaker).toHaveReceivedCommandWith(CreateEndpointConfigCommand, { EndpointConfigName: job });
-    expect(sagemaker).toHaveReceivedCommandWith(CreateEndpointCommand, { EndpointName: config.endpointName, EndpointConfigName: job });
+    expect(registered()).toEqual([
+      expect.objectContaining({
+        ModelPackageGroupName: config.modelPackageGroup,
+        ModelPackageDescription: `run ${runId}: test accuracy 90.00% macro-F1 ${(((12 / 13 + 6 / 7) / 2) * 100).toFixed(2)}% on 10 rows`,
+        ModelApprovalStatus: 'Approved',
+        InferenceSpecification: expect.objectContaining({ Containers: [expect.objectContaining({ ModelDataUrl: artifactOf(job) })] }),
+        ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: `s3://${config.dataBucket}/${reportKey}` } } },
+        CustomerMetadataProperties: expect.objectContaining({ runId, trainingJob: job, testAccuracy: '0.9000', gateDecision: 'deploy', registeredAs: 'Approved' }),
+        ClientToken: runId,
+      }),
+    ]);
+    // The registry's state-change event deploys it (registry/approved.ts), not this function.
+    expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointConfigCommand);
+    expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointCommand);
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
   });
 
-  it('compares with the model in service on the same rows and updates the endpoint when the new one keeps up', async () => {
+  it('registers a model that passes the gate PendingManualApproval when approval is manual, and says how to approve it', async () => {
+    world({ challenger: GOOD });
+    serving(undefined);
+    deps.config.modelApproval = 'manual';
+    try {
+      await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toEqual({ outcome: 'awaiting-approval', reportKey, modelPackage: packageArn });
+    } finally {
+      deps.config.modelApproval = 'auto';
+    }
+    expect(registered()[0]).toMatchObject({ ModelApprovalStatus: 'PendingManualApproval' });
+    const [awaiting] = publishedEvents(eventBridge);
+    expect(awaiting).toMatchObject({
+      DetailType: 'Model Awaiting Approval',
+      Detail: {
+        trainingJobName: job,
+        modelPackage: { arn: packageArn, version: 1, approvalStatus: 'PendingManualApproval' },
+        approveCommand: expect.stringContaining(`aws sagemaker update-model-package --region us-east-1 --model-package-arn ${packageArn} --model-approval-status Approved`),
+        evaluation: { challenger: { accuracy: 0.9 } },
+      },
+    });
+    expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointCommand);
+  });
+
+  it('registers nothing twice: the version of the run found in the registry is the one (a duplicate event)', async () => {
+    world({ challenger: GOOD });
+    serving(undefined);
+    sagemaker.on(ListModelPackagesCommand).resolves({
+      ModelPackageSummaryList: [
+        { ModelPackageArn: packageArn, ModelPackageVersion: 1, ModelPackageDescription: `run ${runId}: test accuracy 90.00%`, ModelApprovalStatus: 'Approved', CreationTime: NOW, ModelPackageStatus: 'Completed', ModelPackageName: config.modelPackageGroup },
+      ],
+    });
+    await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toEqual({ outcome: 'approved', reportKey, modelPackage: packageArn });
+    expect(sagemaker).not.toHaveReceivedCommand(CreateModelPackageCommand);
+  });
+
+  it('compares with the model in service on the same rows and approves the new one when it keeps up', async () => {
     world({ challenger: GOOD, champion: GOOD });
     serving(previousJob);
 
-    await expect(handleTransformJobStateChange(event(championJob), deps)).resolves.toMatchObject({ outcome: 'deploying', action: 'updated' });
+    await expect(handleTransformJobStateChange(event(championJob), deps)).resolves.toMatchObject({ outcome: 'approved' });
 
     const report = writtenReport();
     expect(report.champion).toMatchObject({ trainingJob: previousJob, modelArtifact: artifactOf(previousJob), accuracy: 0.9 });
     expect(report.decision.reasons[1]).toBe(
       `the model in service (${previousJob}) scores 90.00% on the same 10 test rows; the new model is within the 2.00% allowed drop`,
     );
-    expect(sagemaker.commandCalls(CreateEndpointConfigCommand)[0]!.args[0].input.Tags).toEqual(
-      expect.arrayContaining([
-        { Key: 'ml-pipeline:previous-model', Value: previousJob },
-        { Key: 'ml-pipeline:previous-accuracy', Value: '0.9' },
-      ]),
-    );
-    expect(sagemaker).toHaveReceivedCommandWith(UpdateEndpointCommand, { EndpointName: config.endpointName, EndpointConfigName: job });
+    expect(registered()[0]).toMatchObject({ ModelApprovalStatus: 'Approved' });
+    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
   });
 
   it("lists a label only the champion predicts in both models' matrices, and in neither macro-F1", async () => {
@@ -192,7 +243,7 @@ describe('the end of a run evaluation', () => {
     serving(previousJob);
     deps.config.gate.minAccuracy = 0.6;
     try {
-      await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toEqual({ outcome: 'rejected', reportKey });
+      await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toEqual({ outcome: 'rejected', reportKey, modelPackage: packageArn });
     } finally {
       deps.config.gate.minAccuracy = 0.8;
     }
@@ -216,8 +267,11 @@ describe('the end of a run evaluation', () => {
           classes: [{ label: 'a', support: 6 }, { label: 'b', support: 4 }],
           classesOmitted: 0,
         },
+        modelPackage: { arn: packageArn, version: 1, approvalStatus: 'Rejected' },
       },
     });
+    // Kept in the registry for the record.
+    expect(registered()[0]).toMatchObject({ ModelApprovalStatus: 'Rejected', CustomerMetadataProperties: expect.objectContaining({ gateDecision: 'reject' }) });
     expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointConfigCommand);
     expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
   });
@@ -266,7 +320,7 @@ describe('the end of a run evaluation', () => {
     const report = reportDeciding(true, 'written first');
     s3.on(GetObjectCommand, { Key: reportKey }).resolves(body(JSON.stringify(report)));
 
-    await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toMatchObject({ outcome: 'deploying', action: 'created' });
+    await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toMatchObject({ outcome: 'approved' });
     expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
     expect(sagemaker).not.toHaveReceivedCommand(DescribeTransformJobCommand);
   });
@@ -280,24 +334,6 @@ describe('the end of a run evaluation', () => {
 
     await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toMatchObject({ outcome: 'rejected' });
     expect(publishedEvents(eventBridge)[0]?.Detail).toMatchObject({ reason: 'written by the other invocation' });
-  });
-
-  it('deploys nothing when a concurrent invocation for the same run deployed it while this one made its model and config', async () => {
-    world({ challenger: GOOD });
-    serving(undefined);
-    // first look: no endpoint; second look (right before the switch): the duplicate's deployment is in service
-    sagemaker
-      .on(DescribeEndpointCommand)
-      .rejectsOnce(validationException(`Could not find endpoint "${config.endpointName}".`))
-      .resolves({ EndpointName: config.endpointName, EndpointConfigName: job, EndpointStatus: 'InService' });
-    const written = reportDeciding(true, 'written by the duplicate');
-    s3.on(GetObjectCommand, { Key: reportKey }).resolves(body(JSON.stringify(written)));
-
-    await expect(handleTransformJobStateChange(event(challengerJob), deps)).resolves.toEqual({ outcome: 'already-deployed' });
-    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
-    expect(sagemaker).not.toHaveReceivedCommand(CreateEndpointCommand);
-    // The model and config calls come before the second look (they are idempotent: existing ones are kept).
-    expect(sagemaker).toHaveReceivedCommandTimes(DescribeEndpointCommand, 2);
   });
 
   it('does nothing when the endpoint serves the model already', async () => {
@@ -328,27 +364,6 @@ describe('the end of a run evaluation', () => {
     serving(undefined);
     await expect(handleTransformJobStateChange(event(challengerJob), deps)).rejects.toThrow(/predicted 9 rows of the 10 test rows/);
     expect(s3).not.toHaveReceivedCommand(PutObjectCommand);
-  });
-
-  it.each(['Creating', 'Updating', 'SystemUpdating', 'RollingBack'] as const)('fails with a retryable error while the endpoint is %s with another config', async (status) => {
-    world({ challenger: GOOD, champion: GOOD });
-    serving(previousJob, { EndpointStatus: status });
-    await expect(handleTransformJobStateChange(event(challengerJob), deps)).rejects.toThrow(EndpointBusyError);
-    expect(sagemaker).not.toHaveReceivedCommand(UpdateEndpointCommand);
-  });
-
-  it('fails with a retryable error when another update started between its look and its UpdateEndpoint', async () => {
-    world({ challenger: GOOD, champion: GOOD });
-    serving(previousJob);
-    sagemaker.on(UpdateEndpointCommand).rejects(validationException('Cannot update in-progress endpoint "arn:aws:sagemaker:us-east-1:123456789012:endpoint/ml-pipeline-local".'));
-    await expect(handleTransformJobStateChange(event(challengerJob), deps)).rejects.toThrow(EndpointBusyError);
-  });
-
-  it('deletes a Failed endpoint (nothing else is allowed on it) and fails so that the retry creates it', async () => {
-    world({ challenger: GOOD });
-    serving(previousJob, { EndpointStatus: 'Failed', FailureReason: 'ping failed' });
-    await expect(handleTransformJobStateChange(event(challengerJob), deps)).rejects.toThrow(/was Failed \(ping failed\); deleted it/);
-    expect(sagemaker).toHaveReceivedCommandWith(DeleteEndpointCommand, { EndpointName: config.endpointName });
   });
 
   it('fails when EventBridge refuses Model Rejected, so that the retry publishes it', async () => {

@@ -2,11 +2,12 @@
  * The evaluation stage's end, on `SageMaker Transform Job State Change` of one of a run's transform jobs:
  * once the challenger's job and, when a model is in service, the champion's job have completed, the
  * metrics of both on the same test rows go to `evaluations/<runId>/report.json`, and the gate decides on
- * them: the new model is deployed, or `Model Rejected` says why.
+ * them; the decision becomes the run's version in the registry (Approved, which deploys it, PendingManualApproval
+ * or Rejected: decide below).
  *
  * State is AWS's: the jobs (deterministic names), their tags and report.json. The first invocation that
  * finds both jobs done writes the report (If-None-Match: *); any later one, for a duplicate event or the
- * other job's event, reads it and takes the same decision, and deploying twice is harmless (rollout.ts).
+ * other job's event, reads it and takes the same decision, and registering twice finds the version the first made (registry/registry.ts).
  *
  * A champion replaced while the evaluation ran (another run deployed meanwhile): the decision is taken
  * against the model in service when both jobs are done. If that is not the model the champion job
@@ -21,6 +22,11 @@ import {
   evaluationReportKey,
   isNotFound,
   isPreconditionFailed,
+  manifestKey,
+  NORMALIZATION_VERSION_TAG,
+  readManifest,
+  TRIGGER_TAG,
+  type PreprocessManifest,
   modelEvaluationOf,
   parseTransformJobName,
   readText,
@@ -32,10 +38,11 @@ import {
   type TransformJobStateChangeEvent,
 } from '@pipeline/shared';
 import { announce } from '../announce';
-import { deployModel, type DeploymentDeps } from '../deploy';
+import type { DeploymentDeps } from '../deploy';
+import { approvalCommands, approvalStatusFor, registerModel } from '../registry/registry';
 import { runRows } from '../manifest';
 import { evaluateQualityGate } from '../quality-gate';
-import { isServingOrDeploying, type RolloutAction } from '../rollout';
+import { isServingOrDeploying } from '../rollout';
 import { describeTrainingJob, findEndpoint, servingModel, tagsOf, validationAccuracy } from '../sagemaker';
 import { parsePredictions, readTestRows } from './test-split';
 import { findTransformJob, startTransformJob, TRANSFORM_ENDED, type TransformJobDescription } from './transform-jobs';
@@ -44,8 +51,7 @@ export type EvaluationOutcome =
   | { outcome: 'waiting'; for: string }
   | { outcome: 'evaluation-failed'; job: string }
   | { outcome: 'already-deployed' }
-  | { outcome: 'rejected'; reportKey: string }
-  | { outcome: 'deploying'; reportKey: string; action: RolloutAction };
+  | { outcome: 'rejected' | 'awaiting-approval' | 'approved'; reportKey: string; modelPackage: string };
 
 interface Evaluated {
   jobName: string;
@@ -181,13 +187,36 @@ async function writeReport(deps: DeploymentDeps, key: string, report: Evaluation
   }
 }
 
+/**
+ * The gate's decision as a registry version (registry/registry.ts): Rejected (kept for the record, Model Rejected),
+ * PendingManualApproval (modelApproval manual: Model Awaiting Approval), or Approved, whose `SageMaker Model Package
+ * State Change` event deploys it (registry/approved.ts), as any later approval would.
+ */
 async function decide(deps: DeploymentDeps, runId: string, report: EvaluationReport, reportKey: string): Promise<EvaluationOutcome> {
   const { config, sagemaker } = deps;
   const jobName = trainingJobName(config.stage, runId);
   const job = await describeTrainingJob(sagemaker, jobName);
   const evaluation = summarizeEvaluation(report, config.dataBucket, reportKey);
   const champion = report.champion;
-  if (!report.decision.deploy) {
+  const [jobTags, manifest] = await Promise.all([tagsOf(sagemaker, job.TrainingJobArn), readRunManifest(deps, runId)]);
+  const { ref } = await registerModel(
+    deps,
+    {
+      runId,
+      trainingJob: jobName,
+      modelDataUrl: job.ModelArtifacts?.S3ModelArtifacts ?? report.challenger.modelArtifact,
+      ...(jobTags.glueJobRunId ? { glueJobRunId: jobTags.glueJobRunId } : {}),
+      ...(jobTags[TRIGGER_TAG] ? { trigger: jobTags[TRIGGER_TAG] } : {}),
+      ...(jobTags[NORMALIZATION_VERSION_TAG] ? { normalizationVersion: jobTags[NORMALIZATION_VERSION_TAG] } : {}),
+      ...(manifest ? { manifest } : {}),
+    },
+    report,
+    reportKey,
+  );
+  const status = approvalStatusFor(report.decision.deploy, config.modelApproval);
+  const trigger = jobTags[TRIGGER_TAG] ? { trigger: jobTags[TRIGGER_TAG] } : {};
+  deps.logger.info('model registered', { runId, modelPackage: ref.arn, status });
+  if (status === 'Rejected') {
     await announce(deps, 'Model Rejected', runId, {
       trainingJobName: jobName,
       metrics: { validationAccuracy: validationAccuracy(job) ?? report.challenger.accuracy },
@@ -198,19 +227,29 @@ async function decide(deps: DeploymentDeps, runId: string, report: EvaluationRep
       },
       reason: report.decision.reasons.join('; '),
       evaluation,
+      modelPackage: { ...ref, approvalStatus: 'Rejected' },
+      ...trigger,
       ...(await runRows(deps, runId)),
     });
-    return { outcome: 'rejected', reportKey };
+    return { outcome: 'rejected', reportKey, modelPackage: ref.arn };
   }
-  const action = await deployModel(
-    deps,
-    {
-      jobName,
-      job,
-      modelDataUrl: job.ModelArtifacts?.S3ModelArtifacts ?? report.challenger.modelArtifact,
-      ...(champion ? { replaces: { modelName: champion.trainingJob, accuracy: champion.accuracy } } : {}),
-    },
-  );
-  if (action === 'already-deployed') return { outcome: 'already-deployed' };
-  return { outcome: 'deploying', reportKey, action };
+  if (status === 'PendingManualApproval') {
+    const commands = approvalCommands(config, ref.arn);
+    await announce(deps, 'Model Awaiting Approval', runId, {
+      trainingJobName: jobName,
+      modelPackage: { ...ref, approvalStatus: 'PendingManualApproval' },
+      approveCommand: commands.approve,
+      rejectCommand: commands.reject,
+      evaluation,
+      ...trigger,
+      ...(await runRows(deps, runId)),
+    });
+    return { outcome: 'awaiting-approval', reportKey, modelPackage: ref.arn };
+  }
+  return { outcome: 'approved', reportKey, modelPackage: ref.arn };
+}
+
+async function readRunManifest(deps: DeploymentDeps, runId: string): Promise<PreprocessManifest | undefined> {
+  const read = await readManifest(deps.s3, { bucket: deps.config.dataBucket, key: manifestKey(runId) }).catch(() => undefined);
+  return read?.status === 'read' ? read.manifest : undefined;
 }

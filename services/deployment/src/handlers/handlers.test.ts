@@ -65,3 +65,28 @@ describe('reportEndpointState handler', () => {
     expect(sagemaker.calls()).toHaveLength(0);
   });
 });
+
+describe('deployApprovedModel handler', () => {
+  it('ignores an approval of another group without deploying', async () => {
+    const { handler } = await import('./deploy-approved-model');
+    const event = {
+      version: '0',
+      id: 'e-1',
+      'detail-type': 'SageMaker Model Package State Change',
+      source: 'aws.sagemaker',
+      account: '123456789012',
+      time: '2026-11-25T12:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: { ModelPackageGroupName: 'other', ModelPackageArn: 'arn:aws:sagemaker:us-east-1:123456789012:model-package/other/1', ModelApprovalStatus: 'Approved' },
+    };
+    await expect(handler(event as never, context)).resolves.toMatchObject({ outcome: 'ignored' });
+    expect(sagemaker.calls()).toHaveLength(0);
+  });
+
+  it('refuses a malformed event before calling AWS', async () => {
+    const { handler } = await import('./deploy-approved-model');
+    await expect(handler({ 'detail-type': 'SageMaker Model Package State Change', detail: {} } as never, context)).rejects.toThrow(InvalidEventError);
+    expect(sagemaker.calls()).toHaveLength(0);
+  });
+});
