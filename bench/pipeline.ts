@@ -96,6 +96,8 @@ interface StageTimes {
    * evaluateModel's metrics, report.json, the gate; ended by the registry version it creates).
    */
   evaluationSeconds: number;
+  /** The evaluation's parts: training ended -> the challenger's transform job created / job created -> started / its run / ended -> registry version. */
+  evaluationParts: { startSeconds: number; queuedSeconds: number; transformSeconds: number; decideSeconds: number };
   /**
    * What the registry adds (issue 18): the run's version created Approved -> the endpoint config (SageMaker Model
    * Package State Change on EventBridge, deployApprovedModel, CreateModel / CreateEndpointConfig).
@@ -172,6 +174,7 @@ async function stageTimes(clients: StackClients, runId: string, droppedAt: numbe
   const summary = listed.find((version) => version.ModelPackageDescription?.startsWith(`run ${runId}: `));
   if (!summary) throw new Error(`no registry version for run ${runId}`);
   const version = await clients.sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: summary.ModelPackageArn }));
+  const transform = await clients.sagemaker.send(new DescribeTransformJobCommand({ TransformJobName: transformJobName(clients.info.stage, runId, 'challenger') }));
   return {
     job,
     stages: {
@@ -180,6 +183,12 @@ async function stageTimes(clients: StackClients, runId: string, droppedAt: numbe
       trainingStartSeconds: seconds(run.CompletedOn, job.CreationTime),
       trainingSeconds: seconds(job.CreationTime, job.TrainingEndTime),
       evaluationSeconds: seconds(job.TrainingEndTime, version.CreationTime),
+      evaluationParts: {
+        startSeconds: seconds(job.TrainingEndTime, transform.CreationTime),
+        queuedSeconds: seconds(transform.CreationTime, transform.TransformStartTime),
+        transformSeconds: seconds(transform.TransformStartTime, transform.TransformEndTime),
+        decideSeconds: seconds(transform.TransformEndTime, version.CreationTime),
+      },
       registrySeconds: seconds(version.CreationTime, config.CreationTime),
       deploySeconds: seconds(config.CreationTime, endpoint.LastModifiedTime),
       notifySeconds: seconds(endpoint.LastModifiedTime, emailAt),
@@ -296,6 +305,11 @@ function scenarioFigures(scenario: Scenario, runs: RunResult[]): Figure[] {
       value: stage((s) => s.evaluationSeconds),
       unit: 's',
       ...(scenario.name === 'sample' ? { target: `<= ${TARGETS.evaluationSeconds} s`, met: stage((s) => s.evaluationSeconds) <= TARGETS.evaluationSeconds } : {}),
+    },
+    {
+      measure: `${scenario.name}: evaluation parts: start (event, startEvaluation, CreateTransformJob) / queued / challenger's transform / decide (events, metrics, report, gate, registry version)`,
+      value: [stage((s) => s.evaluationParts.startSeconds), stage((s) => s.evaluationParts.queuedSeconds), stage((s) => s.evaluationParts.transformSeconds), stage((s) => s.evaluationParts.decideSeconds)].join(' / '),
+      unit: 's',
     },
     {
       measure: `${scenario.name}: registry stage (version created Approved -> endpoint config: state-change event, deployApprovedModel)`,

@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { HANDLERS, recordedLines, writeFunctionBundle, writeZip } from './fixtures/functions';
 import { LambdaService } from '../../local-stack/src/providers/lambda/model/service';
@@ -70,6 +70,31 @@ describe('Lambda provider', () => {
     expect(a.body.pid).not.toBe(b.body.pid);
     expect(a.body.remainingMs).toBeGreaterThan(2000);
     expect(a.body.remainingMs).toBeLessThanOrEqual(3000);
+  });
+
+  it('serves a first cold start from a spare process started at deploy, which takes on only the function: its directory, its environment, its handler', async () => {
+    // 192 MB: no other function of the suite has that heap cap, so the spare started now is this function's.
+    const before = wired.lambda.service.sparePids;
+    wired.lambda.service.createFunction({ name: 'spare-first', handler: 'echo.handler', codeDir: code, memoryMb: 192, environment: { FOO: 'spare' } });
+    const spares = await waitFor(
+      'a spare for the new function',
+      () => {
+        const started = wired.lambda.service.sparePids.filter((pid) => !before.includes(pid));
+        return started.length > 0 && started;
+      },
+      10_000,
+    );
+    expect(spares).toHaveLength(1);
+    const first = await invoke('spare-first', {});
+    expect(spares).toContain(first.body.pid);
+    expect(first.body).toMatchObject({ functionName: 'spare-first', cwd: realpathSync(code), argv: [code, 'echo.handler'], env: { FOO: 'spare', AWS_LAMBDA_FUNCTION_NAME: 'spare-first' } });
+    // All of the function's variables, Lambda's among them, and nothing of how the spare was started.
+    expect(first.body.envNames).toEqual(expect.arrayContaining(['FOO', 'LANG', 'LAMBDA_TASK_ROOT', '_HANDLER', 'AWS_SECRET_ACCESS_KEY', 'AWS_LAMBDA_LOG_STREAM_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE']));
+    expect(first.body.envNames).not.toContain('NODE_CHANNEL_FD');
+    const phases = wired.lambda.service.functionStats('spare-first').coldStartPhasesMs;
+    console.log(`cold start from a spare: spawn ${phases[0]!.spawnMs.toFixed(1)} ms, init ${phases[0]!.initMs.toFixed(1)} ms`);
+    // Taken, it is replaced for the next cold start of its kind.
+    await waitFor('the spare to be replaced', () => wired.lambda.service.sparePids.some((pid) => !spares.includes(pid)), 10_000);
   });
 
   it("runs each function on its runtime's Node.js major, and refuses a runtime it has no Node.js for", async () => {

@@ -6,7 +6,7 @@
  * against `fasttext predict` on the same model and file, measured in the same run.
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
@@ -20,7 +20,11 @@ import {
   type DescribeTransformJobCommandOutput,
 } from '@aws-sdk/client-sagemaker';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { silentLogger } from '../../local-stack/src/core/logger';
 import { TRANSFORM_JOB_STATE_CHANGE } from '../../local-stack/src/providers/sagemaker';
+import { FastTextModel } from '../../local-stack/src/providers/sagemaker/model/fasttext/model';
+import { PredictionPool } from '../../local-stack/src/providers/sagemaker/runtime/prediction-pool';
+import { providerBundle } from '../../local-stack/src/providers/sagemaker/runtime/script-bundle';
 import { fastTextCli } from '../../scripts/lib/fasttext-cli';
 import { BLAZINGTEXT_IMAGE, cliPredictions, createBucket, downloadModelBin, fastTextLines, getObjectBytes, printed, putText, ROLE_ARN, smallSplit, waitForTrainingJob } from './sagemaker-harness';
 import { useProviderStack } from '../support/stack';
@@ -209,6 +213,49 @@ describe('a BlazingText transform job', () => {
 
     await createJob('transform-empty', { TransformInput: { DataSource: { S3DataSource: { S3DataType: 'S3Prefix', S3Uri: `s3://${BUCKET}/nothing/` } }, ContentType: 'application/jsonlines', SplitType: 'Line' } });
     expect(await jobEnded('transform-empty')).toMatchObject({ TransformJobStatus: 'Failed', FailureReason: expect.stringMatching(/^ClientError: No S3 objects found under S3 URL "s3:\/\/transform-data\/nothing\/"/) });
+  });
+
+  it('writes each job\'s run to CloudWatch Logs: /aws/sagemaker/TransformJobs, stream <job>/<instance>-<epoch>', async () => {
+    const messagesOf = (job: string): string[] => {
+      const { logStreams } = stack.logs.service.describeLogStreams({ group: '/aws/sagemaker/TransformJobs', prefix: `${job}/` });
+      expect(logStreams.map((stream) => stream.logStreamName)).toEqual([expect.stringMatching(new RegExp(`^${job}/i-[0-9a-f]{17}-\\d{10}$`))]);
+      return stack.logs.service.getLogEvents({ group: '/aws/sagemaker/TransformJobs', stream: logStreams[0]!.logStreamName, startFromHead: true }).events.map((event) => event.message);
+    };
+    const done = messagesOf('transform-test');
+    expect(done[0]).toMatch(new RegExp(`^Model ${MODEL} \\(s3://${BUCKET}/models/.*model\\.tar\\.gz\\); 1 input object\\(s\\) under s3://${BUCKET}/input/test/; MultiRecord, up to 6 MB per request$`));
+    expect(done[1]).toMatch(new RegExp(`^s3://${BUCKET}/input/test/test\\.jsonl: ${testTexts.length} record\\(s\\) in \\d+ request\\(s\\) -> s3://${BUCKET}/output/transform-test/test\\.jsonl\\.out$`));
+    expect(done.at(-1)).toMatch(/^Completed in \d+\.\d\d s$/);
+    expect(messagesOf('transform-bad').at(-1)).toMatch(/^Failed: ClientError: s3:\/\/transform-data\/input\/bad\/rows\.jsonl: Line 2/);
+  });
+
+  it('parses a model in a prediction worker, off the event loop: the same model as parsed in-process', async () => {
+    const pool = new PredictionPool(providerBundle('runtime/prediction-worker', join(temp.dir, 'pool')), 2, silentLogger);
+    try {
+      pool.warm();
+      const started = performance.now();
+      const local = FastTextModel.parse(readFileSync(modelBin));
+      const inProcessMs = performance.now() - started;
+      // The longest the event loop went unserved while a worker parsed the same file.
+      let lagMs = 0;
+      let last = performance.now();
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        lagMs = Math.max(lagMs, now - last);
+        last = now;
+      }, 5);
+      const data = await pool.parse(modelBin);
+      clearInterval(ticker);
+      expect(data).toBeDefined();
+      const parsed = new FastTextModel(data!);
+      expect(parsed.labels).toEqual(local.labels);
+      expect(data!.input.length).toBe(local.data.input.length);
+      expect(testTexts.slice(0, 50).map((text) => parsed.predict(text, 2))).toEqual(testTexts.slice(0, 50).map((text) => local.predict(text, 2)));
+      process.stdout.write(`[sagemaker-transform] 80 MB model: parsed in-process ${inProcessMs.toFixed(0)} ms of blocked event loop; in a worker, the longest event-loop gap ${lagMs.toFixed(0)} ms\n`);
+      expect(lagMs).toBeLessThan(inProcessMs);
+      await expect(pool.parse(join(temp.dir, 'test.txt'))).rejects.toThrow(/not a fastText model/);
+    } finally {
+      await pool.stop();
+    }
   });
 
   it('stops a job: Stopping, then Stopped, with no output; stopping it again is a no-op', async () => {

@@ -95,7 +95,7 @@ export class SageMakerProvider implements Provider {
     this.models = new Models(root, this.registry);
     this.configs = new EndpointConfigs(root, this.models);
     this.endpoints = new Endpoints({ root, events: options.events, models: this.models, configs: this.configs, logger, modelCache: this.modelCache, hosting: this.pool });
-    this.transformJobs = new TransformJobs({ root, objects: options.objects, events: options.events, models: this.models, modelCache: this.modelCache, pool: this.pool, logger });
+    this.transformJobs = new TransformJobs({ root, objects: options.objects, events: options.events, models: this.models, modelCache: this.modelCache, pool: this.pool, logger, logs: options.logs });
     this.runtime = new EndpointRuntime(this.endpoints, this.pool);
 
     // Tags live in each resource's record: the Create* calls keep theirs, deletion drops them.

@@ -25,18 +25,22 @@ export async function startEvaluation(
   run: { runId: string; jobName: string; job: TrainingJobDescription; modelDataUrl: string; endpoint: EndpointDescription | undefined },
 ): Promise<EvaluationStart> {
   const { config, sagemaker } = deps;
-  const testRows = await writeBatchInput(deps.s3, config.dataBucket, run.runId);
-  if (testRows === 0) throw new Error(`run ${run.runId} has no test rows under prepared/${run.runId}/test/: nothing to evaluate the model on`);
-  const normalizationVersion = (await tagsOf(sagemaker, run.job.TrainingJobArn))[NORMALIZATION_VERSION_TAG];
-  await createModel(sagemaker, modelOf(deps, run.jobName, run.modelDataUrl, normalizationVersion));
-
   const prefix = trainingJobPrefix(config.stage);
-  const champion = run.endpoint && (await servingModel(sagemaker, run.endpoint, (name) => name.startsWith(prefix)));
+  // Independent reads and writes, at once: they are most of the time between training's end and the jobs' start.
+  const [testRows, , champion] = await Promise.all([
+    writeBatchInput(deps.s3, config.dataBucket, run.runId),
+    tagsOf(sagemaker, run.job.TrainingJobArn).then((tags) => createModel(sagemaker, modelOf(deps, run.jobName, run.modelDataUrl, tags[NORMALIZATION_VERSION_TAG]))),
+    run.endpoint ? servingModel(sagemaker, run.endpoint, (name) => name.startsWith(prefix)) : undefined,
+  ]);
+  if (testRows === 0) throw new Error(`run ${run.runId} has no test rows under prepared/${run.runId}/test/: nothing to evaluate the model on`);
+
   const challengerJob = transformJobName(config.stage, run.runId, 'challenger');
+  const championJob = champion && transformJobName(config.stage, run.runId, 'champion', champion.modelName);
   const common = { bucket: config.dataBucket, runId: run.runId, instanceType: config.transformInstanceType };
-  await startTransformJob(sagemaker, { ...common, jobName: challengerJob, modelName: run.jobName, tags: { [CHAMPION_MODEL_TAG]: champion?.modelName ?? '' } });
-  if (!champion) return { testRows, challengerJob };
-  const championJob = transformJobName(config.stage, run.runId, 'champion', champion.modelName);
-  await startTransformJob(sagemaker, { ...common, jobName: championJob, modelName: champion.modelName });
+  await Promise.all([
+    startTransformJob(sagemaker, { ...common, jobName: challengerJob, modelName: run.jobName, tags: { [CHAMPION_MODEL_TAG]: champion?.modelName ?? '' } }),
+    championJob && startTransformJob(sagemaker, { ...common, jobName: championJob, modelName: champion.modelName }),
+  ]);
+  if (!championJob) return { testRows, challengerJob };
   return { testRows, challengerJob, championJob };
 }

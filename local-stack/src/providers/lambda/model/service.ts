@@ -11,6 +11,8 @@ import { removeStaleTempFilesSync, tempPathFor, writeJsonAtomicSync } from '../.
 import { ACCOUNT_ID, AwsError, type LogSink } from '../../../core/types';
 import { AsyncInvocationQueue, DEFAULT_EVENT_INVOKE_CONFIG, type AttemptResult, type EventInvokeConfig } from './async-invocations';
 import { InstancePool, STACK_STOPPING_ERROR, type PoolStats } from '../runtime/instance-pool';
+import { SpareWorkers } from '../runtime/spare-workers';
+import { forkWorker, type WorkerSpec } from '../runtime/worker-instance';
 import { lambdaLogStreamName } from '../runtime/worker-instance';
 import { terminalEntry } from './function-log';
 import type { LambdaEventBusPort, LambdaQueuePort, QueueMessageAttribute } from './ports';
@@ -128,6 +130,8 @@ export class LambdaService {
   private readonly eventInvokeConfigs = new Map<string, EventInvokeConfig>();
   private readonly mappings = new Map<string, EventSourceMapping>();
   private readonly pools = new Map<string, InstancePool>();
+  /** Processes started ahead of cold starts (one per kind of function deployed). */
+  private readonly spares = new SpareWorkers();
   private readonly pollers = new Map<string, SqsEventSourcePoller>();
   private readonly coldStarts = new Map<string, ColdStartPhases[]>();
   private readonly chaosFailures = new Map<string, number>();
@@ -166,6 +170,7 @@ export class LambdaService {
     const resumed = this.asyncQueue.resume();
     if (resumed > 0) this.logger.info('resumed queued async Lambda events', { count: resumed });
     for (const mapping of this.mappings.values()) this.startPoller(mapping);
+    for (const record of this.functions.values()) void this.prepareSpare(record);
   }
 
   async stop(): Promise<void> {
@@ -178,6 +183,7 @@ export class LambdaService {
     this.pollers.clear();
     for (const pool of this.pools.values()) pool.dispose({ killBusy: true });
     this.pools.clear();
+    this.spares.stop();
     await Promise.all(pollersStopped);
   }
 
@@ -213,6 +219,7 @@ export class LambdaService {
     this.retirePool(input.name);
     this.functions.set(input.name, record);
     this.save();
+    if (this.started) void this.prepareSpare(record);
     return record;
   }
 
@@ -231,6 +238,11 @@ export class LambdaService {
 
   listFunctions(): FunctionRecord[] {
     return [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The processes waiting for a cold start (spare-workers.ts). */
+  get sparePids(): number[] {
+    return this.spares.pids;
   }
 
   functionArn(name: string): string {
@@ -462,17 +474,7 @@ export class LambdaService {
     const raced = this.pools.get(record.name);
     if (raced) return raced;
     const pool = new InstancePool(
-      {
-        functionName: record.name,
-        runtimeScript,
-        // The runtime's own Node.js major, not the stack's (resolved again: the binary may be gone since).
-        execPath: resolveRuntime(record.runtime).execPath,
-        taskRoot: record.codeDir,
-        handler: record.handler,
-        environment: this.environmentOf(record),
-        memoryMb: record.memoryMb,
-        initTimeoutMs: this.options.initTimeoutMs ?? 10_000,
-      },
+      this.workerSpecOf(record, runtimeScript),
       record.maxConcurrency,
       this.options.idleInstanceTimeoutMs ?? 600_000,
       {
@@ -485,9 +487,36 @@ export class LambdaService {
           this.logger.info(`cold start of ${record.name}`, { function: record.name, totalMs: round(spawnMs + initMs), spawnMs: round(spawnMs), initMs: round(initMs) });
         },
       },
+      (spec) => this.spares.take(spec, forkWorker),
     );
     this.pools.set(record.name, pool);
     return pool;
+  }
+
+  private workerSpecOf(record: FunctionRecord, runtimeScript: string): WorkerSpec {
+    return {
+      functionName: record.name,
+      runtimeScript,
+      // The runtime's own Node.js major, not the stack's (resolved again: the binary may be gone since).
+      execPath: resolveRuntime(record.runtime).execPath,
+      taskRoot: record.codeDir,
+      handler: record.handler,
+      environment: this.environmentOf(record),
+      memoryMb: record.memoryMb,
+      initTimeoutMs: this.options.initTimeoutMs ?? 10_000,
+    };
+  }
+
+  /** A process for the function's first cold start, started now (deploying it), not when the first event comes. */
+  private async prepareSpare(record: FunctionRecord): Promise<void> {
+    try {
+      const runtimeScript = await this.workerRuntime();
+      if (this.stopped || !this.started) return;
+      this.spares.prepare(this.workerSpecOf(record, runtimeScript));
+    } catch (error) {
+      // Its cold start forks then, and reports what is wrong with the runtime.
+      this.logger.debug('no spare worker', { function: record.name, error: String(error) });
+    }
   }
 
   /** The function's variables, then what Lambda itself sets (which functions cannot override). */

@@ -3,7 +3,8 @@
  * when all are busy, up to the function's concurrency; beyond it invocations wait their turn.
  * Idle instances are stopped after a while, as Lambda reclaims execution environments.
  */
-import { FunctionInitError, lambdaLogStreamName, WorkerInstance, type InvocationOutcome, type WorkerSpec } from './worker-instance';
+import type { ChildProcess } from 'node:child_process';
+import { FunctionInitError, forkWorker, lambdaLogStreamName, WorkerInstance, type InvocationOutcome, type WorkerSpec } from './worker-instance';
 
 export interface PoolInvocation {
   requestId: string;
@@ -50,6 +51,8 @@ export class InstancePool {
     private readonly maxConcurrency: number,
     private readonly idleTimeoutMs: number,
     private readonly observer: PoolObserver,
+    /** How a new instance's process is started (a spare's, spare-workers.ts, or a fork). */
+    private readonly spawnWorker: (spec: WorkerSpec) => ChildProcess = forkWorker,
   ) {}
 
   get stats(): PoolStats {
@@ -66,10 +69,14 @@ export class InstancePool {
       if (!instance) {
         let initStream = lambdaLogStreamName();
         try {
-          instance = await WorkerInstance.start(this.spec, (line, logStream) => {
-            initStream = logStream;
-            this.observer.log(line, logStream);
-          });
+          instance = await WorkerInstance.start(
+            this.spec,
+            (line, logStream) => {
+              initStream = logStream;
+              this.observer.log(line, logStream);
+            },
+            this.spawnWorker,
+          );
         } catch (error) {
           if (!(error instanceof FunctionInitError)) throw error;
           invocation.onStart?.(initStream);

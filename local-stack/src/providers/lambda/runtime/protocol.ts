@@ -11,7 +11,16 @@ export interface WorkerInvokeMessage {
   clientContext?: string;
 }
 
-export type ParentToWorkerMessage = WorkerInvokeMessage;
+/** Gives a spare worker (started with no function, spare-workers.ts) its function: sent once, before anything else. */
+export interface WorkerInitMessage {
+  type: 'init';
+  taskRoot: string;
+  handler: string;
+  /** The function's whole environment: it replaces the spare's. */
+  environment: Record<string, string>;
+}
+
+export type ParentToWorkerMessage = WorkerInvokeMessage | WorkerInitMessage;
 
 /** How a handler error is reported, as the Node.js runtime does (`trace` is the stack, by line). */
 export interface FunctionErrorPayload {

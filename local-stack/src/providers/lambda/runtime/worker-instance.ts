@@ -36,7 +36,7 @@ export interface InvocationOutcome {
 
 const OUTPUT_DRAIN_BOUND_MS = 1000;
 
-function forkWorker(spec: WorkerSpec): ChildProcess {
+export function forkWorker(spec: WorkerSpec): ChildProcess {
   return fork(spec.runtimeScript, [spec.taskRoot, spec.handler], {
     execPath: spec.execPath,
     cwd: spec.taskRoot,

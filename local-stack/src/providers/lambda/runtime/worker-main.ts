@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { format } from 'node:util';
-import type { FunctionErrorPayload, ParentToWorkerMessage, WorkerInvokeMessage, WorkerToParentMessage } from './protocol';
+import type { FunctionErrorPayload, ParentToWorkerMessage, WorkerInitMessage, WorkerInvokeMessage, WorkerToParentMessage } from './protocol';
 
 type Handler = (event: unknown, context: LambdaContext, callback: (error?: unknown, result?: unknown) => void) => unknown;
 
@@ -32,7 +32,9 @@ interface LambdaContext {
   fail(error?: unknown): void;
 }
 
-const [taskRoot, handlerSpec] = process.argv.slice(2) as [string, string];
+// Given on the command line, or, to a spare started before its function was known, by the `init` message.
+let [taskRoot, handlerSpec] = process.argv.slice(2) as [string, string];
+const startedAsSpare = process.argv.length < 4;
 let currentRequestId: string | undefined;
 
 function send(message: WorkerToParentMessage): void {
@@ -193,4 +195,26 @@ async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(0));
 }
 
-void main();
+/** A spare waits for its function: it takes the function's directory, its whole environment and its handler. */
+function whenGivenFunction(start: () => Promise<void>): void {
+  process.on('disconnect', () => process.exit(0));
+  const onInit = (message: ParentToWorkerMessage): void => {
+    if (message.type !== 'init') return;
+    process.off('message', onInit);
+    adoptFunction(message);
+    void start();
+  };
+  process.on('message', onInit);
+}
+
+function adoptFunction(message: WorkerInitMessage): void {
+  for (const name of Object.keys(process.env)) delete process.env[name];
+  Object.assign(process.env, message.environment);
+  process.chdir(message.taskRoot);
+  taskRoot = message.taskRoot;
+  handlerSpec = message.handler;
+  process.argv.splice(2, process.argv.length - 2, message.taskRoot, message.handler);
+}
+
+if (startedAsSpare) whenGivenFunction(main);
+else void main();

@@ -8,9 +8,15 @@ import { dirname } from 'node:path';
 import type { LogSink } from '../../../core/types';
 
 export const TRAINING_JOBS_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
+export const TRANSFORM_JOBS_LOG_GROUP = '/aws/sagemaker/TransformJobs';
 
 export function trainingLogStream(jobName: string, creationTime: number): string {
   return `${jobName}/algo-1-${Math.floor(creationTime / 1000)}`;
+}
+
+/** SageMaker's `<job>/<instance id>-<epoch seconds>`; the local stack's one instance has a fixed id. */
+export function transformLogStream(jobName: string, startTime: number): string {
+  return `${jobName}/i-00000000000000001-${Math.floor(startTime / 1000)}`;
 }
 
 export class JobLog {

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { removeStaleTempFiles, tempPathFor, writeFileAtomic } from '../../../core/persistence';
 import type { ObjectStore } from '../../../core/types';
 import { extractFromTarGz } from './artifact';
-import { FastTextModel } from './fasttext/model';
+import { FastTextModel, type ModelData } from './fasttext/model';
 import { artifactFile, ModelLoadError, readWholeFile } from './model-loader';
 import { parseS3Uri } from './names';
 
@@ -56,7 +56,9 @@ export class ModelCache {
      * Told when a model leaves the process (the prediction pool drops it from its workers), and when one a
      * training job just wrote is loaded (the pool gets its workers ready for it); warmed when a training job starts.
      */
-    private readonly hosting: { release(modelId: number): void; prepare?(modelId: number, model: FastTextModel): void; warm?(): void } | undefined,
+    private readonly hosting:
+      | { release(modelId: number): void; prepare?(modelId: number, model: FastTextModel): void; warm?(): void; parse?(file: string): Promise<ModelData | undefined> }
+      | undefined,
     private readonly maxIdle = 2,
     private readonly maxExtracted = 4,
   ) {}
@@ -152,6 +154,8 @@ export class ModelCache {
   /** The model from its extracted model.bin, extracting (and keeping) it first if it is not on disk. */
   private async load(artifact: string, modelDataUrl: string): Promise<FastTextModel> {
     const extracted = this.extractedPath(artifact);
+    const parsed = await this.parseOffLoop(extracted, modelDataUrl);
+    if (parsed !== undefined) return parsed;
     let bin: Buffer | undefined = await readWholeFile(extracted).catch(() => undefined);
     if (bin !== undefined) {
       await utimes(extracted, new Date(), new Date()).catch(() => undefined);
@@ -179,6 +183,23 @@ export class ModelCache {
       await this.pruneExtracted();
     }
     return model;
+  }
+
+  /**
+   * An extracted model parsed by the hosting's workers, off the event loop (undefined: not extracted, or
+   * no workers; `load` then parses it here).
+   */
+  private async parseOffLoop(extracted: string, modelDataUrl: string): Promise<FastTextModel | undefined> {
+    if (this.hosting?.parse === undefined || !(await stat(extracted).catch(() => undefined))) return undefined;
+    let data: ModelData | undefined;
+    try {
+      data = await this.hosting.parse(extracted);
+    } catch (error) {
+      throw new ModelLoadError(`${modelDataUrl} does not hold a usable BlazingText model: ${(error as Error).message}`);
+    }
+    if (data === undefined) return undefined;
+    await utimes(extracted, new Date(), new Date()).catch(() => undefined);
+    return new FastTextModel(data);
   }
 
   /** Keeps the `maxExtracted` most recently used extracted models. */

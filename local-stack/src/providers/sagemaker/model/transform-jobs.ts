@@ -15,11 +15,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { LocalStackLogger } from '../../../core/logger';
-import { AwsError, type EventPublisher, type ObjectStore } from '../../../core/types';
+import { AwsError, type EventPublisher, type LogSink, type ObjectStore } from '../../../core/types';
 import { validationException } from '../errors';
 import type { PredictionPool } from '../runtime/prediction-pool';
 import { assembleOutput, miniBatches, outputKey, PayloadTooLarge, splitRecords, type BatchStrategy, type SplitType } from './batches';
 import { publishStateChange, tagMap, TRANSFORM_JOB_STATE_CHANGE } from './events';
+import { TRANSFORM_JOBS_LOG_GROUP, transformLogStream } from './job-log';
 import { InvalidInvocation, invocationFormat, parseInvocation, renderPredictions, type InvocationFormat } from './invocation-formats';
 import type { ModelCache, ModelLease } from './model-cache';
 import { readWholeFile } from './model-loader';
@@ -113,6 +114,8 @@ export interface TransformJobsOptions {
   modelCache: ModelCache;
   pool: PredictionPool;
   logger: LocalStackLogger;
+  /** CloudWatch Logs: each run's lines in /aws/sagemaker/TransformJobs, as SageMaker writes them. */
+  logs?: LogSink;
   /** Transform jobs allowed to run at once before CreateTransformJob answers ResourceLimitExceeded (default 8). */
   maxConcurrentJobs?: number;
 }
@@ -211,6 +214,8 @@ export class TransformJobs {
       if (running.stopRequested || running.shutdown) throw new StopRequested();
     };
     let lease: ModelLease | undefined;
+    const stream = transformLogStream(job.TransformJobName, Date.now());
+    const log = (line: string): void => this.options.logs?.put(TRANSFORM_JOBS_LOG_GROUP, stream, line);
     try {
       job.TransformStartTime = Date.now();
       // The workers start in the background (a training job that wrote the model started them already); a batch waits for them.
@@ -237,24 +242,30 @@ export class TransformJobs {
         );
       }
       const maxPayloadBytes = (job.Definition.MaxPayloadInMB || MAX_PAYLOAD_MB) * 1024 * 1024;
+      log(`Model ${job.ModelName} (${job.ModelDataUrl}); ${keys.length} input object(s) under ${input.DataSource.S3DataSource.S3Uri}; ${job.Definition.BatchStrategy}, up to ${job.Definition.MaxPayloadInMB} MB per request`);
       for (const key of keys) {
         checkStop();
-        const body = await this.transformObject(job, { bucket: source.bucket, key }, format, maxPayloadBytes, lease, checkStop);
+        const { body, records, requests } = await this.transformObject(job, { bucket: source.bucket, key }, format, maxPayloadBytes, lease, checkStop);
         checkStop();
         const target = outputKey(key, source.key, destination.key);
         await this.options.objects.writeObject(destination.bucket, target, Buffer.from(body)).catch((error: unknown) => {
           throw new ClientDataError(`Cannot write the output s3://${destination.bucket}/${target}: ${(error as Error).message}`);
         });
+        log(`s3://${source.bucket}/${key}: ${records} record(s) in ${requests} request(s) -> s3://${destination.bucket}/${target}`);
       }
       await this.finish(job, 'Completed');
+      log(`Completed in ${((job.TransformEndTime! - job.TransformStartTime) / 1000).toFixed(2)} s`);
     } catch (error) {
       if (running.shutdown && !running.stopRequested) {
+        log('Interrupted: the local stack stopped; the job runs again at its next start');
         this.options.logger.info('transform job interrupted by the shutdown; it runs again at the next start', { job: job.TransformJobName });
       } else if (error instanceof StopRequested) {
         await this.finish(job, 'Stopped');
+        log('Stopped');
       } else {
         const reason = error instanceof ClientDataError ? `ClientError: ${error.message}` : `InternalServerError: ${(error as Error).message}`;
         await this.finish(job, 'Failed', reason.slice(0, 1024));
+        log(`Failed: ${reason}`);
       }
     } finally {
       lease?.release();
@@ -277,7 +288,7 @@ export class TransformJobs {
     maxPayloadBytes: number,
     lease: ModelLease,
     checkStop: () => void,
-  ): Promise<string> {
+  ): Promise<{ body: string; records: number; requests: number }> {
     const where = `s3://${object.bucket}/${object.key}`;
     const { TransformInput: input, TransformOutput: output } = job.Definition;
     let bytes = await readWholeFile(await this.options.objects.objectPath(object.bucket, object.key));
@@ -316,7 +327,7 @@ export class TransformJobs {
         if (responses.length - settled >= 2) await responses[settled++];
       }
     }
-    return assembleOutput(await Promise.all(responses), output.AssembleWith ?? 'None');
+    return { body: assembleOutput(await Promise.all(responses), output.AssembleWith ?? 'None'), records: records.length, requests: responses.length };
   }
 
   private async finish(job: TransformJobRecord, status: 'Completed' | 'Failed' | 'Stopped', reason?: string): Promise<void> {

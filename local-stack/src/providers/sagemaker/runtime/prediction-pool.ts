@@ -6,7 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { LocalStackLogger } from '../../../core/logger';
-import type { FastTextModel, Prediction } from '../model/fasttext/model';
+import type { FastTextModel, ModelData, Prediction } from '../model/fasttext/model';
 import type { ScriptBundle } from './script-bundle';
 import type { FromWorker, PredictItem, ToWorker } from './prediction-protocol';
 
@@ -17,7 +17,7 @@ export const MIN_POOLED_BATCH = 64;
 const WARM_UP_BATCH: PredictItem[] = Array.from({ length: 512 }, (_, i) => ({ text: `warm up text ${i} of the model with a few words ${i % 7}`, k: 1 }));
 
 class PoolWorker {
-  private readonly pending = new Map<number, { resolve: (predictions: Prediction[][]) => void; reject: (error: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (reply: Prediction[][] | ModelData) => void; reject: (error: Error) => void }>();
   private readonly modelsSent = new Set<number>();
 
   constructor(
@@ -30,7 +30,7 @@ class PoolWorker {
       this.pending.delete(reply.id);
       if (this.pending.size === 0) worker.unref();
       if ('error' in reply) waiting.reject(new Error(reply.error));
-      else waiting.resolve(reply.predictions);
+      else waiting.resolve('model' in reply ? reply.model : reply.predictions);
     });
     worker.on('error', () => undefined);
     // An idle pool does not keep the process alive; a pending prediction does.
@@ -45,6 +45,14 @@ class PoolWorker {
   predict(id: number, modelId: number, model: FastTextModel, items: PredictItem[]): Promise<Prediction[][]> {
     const message: ToWorker = { type: 'predict', id, modelId, items, ...(this.modelsSent.has(modelId) ? {} : { model: model.data }) };
     this.modelsSent.add(modelId);
+    return this.ask(id, message) as Promise<Prediction[][]>;
+  }
+
+  parse(id: number, file: string): Promise<ModelData> {
+    return this.ask(id, { type: 'parse', id, file }) as Promise<ModelData>;
+  }
+
+  private ask(id: number, message: ToWorker): Promise<Prediction[][] | ModelData> {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.ref();
@@ -98,6 +106,17 @@ export class PredictionPool {
     void this.starting
       ?.then(() => Promise.all(this.workers.map((worker) => worker.predict(this.nextRequestId++, modelId, model, WARM_UP_BATCH))))
       .catch(() => undefined);
+  }
+
+  /**
+   * The model in `file` (a model.bin) as data, parsed by a worker: the event loop keeps serving while it
+   * parses. Undefined when the pool runs no workers (the caller parses it itself); a bad file rejects.
+   */
+  async parse(file: string): Promise<ModelData | undefined> {
+    this.warm();
+    await this.starting;
+    const worker = this.workers[this.nextRequestId % Math.max(1, this.workers.length)];
+    return worker?.parse(this.nextRequestId++, file);
   }
 
   /** Predictions for `items`, split across the workers when the batch is large (waiting for them while they start). */

@@ -1,4 +1,5 @@
 /** A prediction worker thread (bundled by esbuild): predicts batches with models shared by the pool. */
+import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { FastTextModel } from '../model/fasttext/model';
 import type { FromWorker, ToWorker } from './prediction-protocol';
@@ -11,6 +12,15 @@ parentPort?.on('message', (message: ToWorker) => {
     return;
   }
   let reply: FromWorker;
+  if (message.type === 'parse') {
+    try {
+      reply = { id: message.id, model: FastTextModel.parse(readFileSync(message.file)).data };
+    } catch (error) {
+      reply = { id: message.id, error: (error as Error).message };
+    }
+    parentPort?.postMessage(reply);
+    return;
+  }
   try {
     let model = models.get(message.modelId);
     if (model === undefined) {
