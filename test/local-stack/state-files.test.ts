@@ -215,6 +215,14 @@ describe('state files after a crash in the middle of a write', () => {
     await second.load();
     expect(second.package(arn, scope).ModelPackageVersion).toBe(1);
     expect(second.group('kept', scope).LastVersion).toBe(1);
+
+    // A stop after a version's record but before its group's: the next version still gets a new number.
+    const group = JSON.parse(readFileSync(path.join(root, 'model-package-groups', 'kept.json'), 'utf8')) as { LastVersion: number };
+    writeFileSync(path.join(root, 'model-package-groups', 'kept.json'), JSON.stringify({ ...group, LastVersion: 0 }));
+    const third = new ModelRegistry(root, services);
+    await third.load();
+    expect(await third.createPackage({ ModelPackageGroupName: 'kept' }, {}, scope)).toMatch(/\/kept\/2$/);
+    expect(third.package(arn, scope).ModelPackageVersion).toBe(1);
     expect(tempFilesIn(path.join(root, 'model-package-groups'))).toEqual([]);
     expect(tempFilesIn(path.join(root, 'model-packages'))).toEqual([]);
   });

@@ -122,6 +122,14 @@ export class ModelRegistry {
 
   async load(): Promise<void> {
     await Promise.all([this.groups.load(), this.packages.load()]);
+    // A stop between a version's write and its group's leaves the group's counter behind: never give a number twice.
+    for (const group of this.groups.all()) {
+      const highest = Math.max(0, ...this.versionsOf(group.ModelPackageGroupName).map((version) => version.ModelPackageVersion!));
+      if (highest > group.LastVersion) {
+        group.LastVersion = highest;
+        await this.groups.put(group);
+      }
+    }
   }
 
   // --- groups --------------------------------------------------------------------------------
