@@ -5,7 +5,7 @@
  */
 import '../local-stack/src/cli/warnings';
 import { createPipelineClients, pipelineConfig } from './src/data/clients';
-import { resolveStageTarget, type StageTarget } from '../scripts/lib/operate/stage-target';
+import { resolveStageTarget, type StageTarget, STAGE_OPTIONS } from '../scripts/lib/operate/stage-target';
 import { formatDuration, formatTime, OUTCOME_LABELS, stageDuration } from './src/data/format';
 import { STAGES, type PipelineConfig, type Run, type StageStatus } from './src/data/model';
 import { PipelineStore } from './src/data/store';
@@ -22,8 +22,7 @@ const COMMAND = defineCommand({
     "The recent runs of the pipeline, newest first, with their stages and outcome (the console's data layer). Stage local " +
     'reads the running local stack (stack.json, under LOCAL_STACK_DIR if set); another stage reads AWS with the standard credentials.',
   options: {
-    stage: { type: 'string', value: 'stage', default: 'local', description: 'the stage' },
-    region: { type: 'string', value: 'region', description: "AWS's region for another stage (default AWS_REGION or the profile's)" },
+    ...STAGE_OPTIONS,
     limit: { type: 'string', value: 'n', default: '20', description: 'how many runs to list' },
     all: { type: 'boolean', default: false, description: 'list every run' },
   },

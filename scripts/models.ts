@@ -5,7 +5,7 @@
 import '../local-stack/src/cli/warnings';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { defineCommand, parseCommandLine } from './lib/cli';
-import { resolveStageTarget, runOperatorCommand } from './lib/operate/stage-target';
+import { resolveStageTarget, runOperatorCommand, STAGE_OPTIONS } from './lib/operate/stage-target';
 import { formatVersions, stageModels } from './lib/operate/versions';
 
 const COMMAND = defineCommand({
@@ -14,8 +14,7 @@ const COMMAND = defineCommand({
     "The stage's model versions (SageMaker model package group ml-pipeline-<stage>-models), newest first: status, test accuracy, " +
     'macro-F1, run id, date; * marks the one the endpoint serves. Stage local reads the running local stack; another stage reads AWS.',
   options: {
-    stage: { type: 'string', value: 'stage', default: 'local', description: 'the stage' },
-    region: { type: 'string', value: 'region', description: "AWS's region for another stage (default AWS_REGION or the profile's)" },
+    ...STAGE_OPTIONS,
     json: { type: 'boolean', default: false, description: 'print the versions as JSON' },
   },
 });

@@ -8,7 +8,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { retrainRequestedDetail } from '../shared/src/events';
 import { OPERATOR_SOURCE } from '../shared/src/names';
 import { defineCommand, parseCommandLine } from './lib/cli';
-import { OperatorError, resolveStageTarget, runOperatorCommand } from './lib/operate/stage-target';
+import { OperatorError, resolveStageTarget, runOperatorCommand, STAGE_OPTIONS } from './lib/operate/stage-target';
 
 const COMMAND = defineCommand({
   usage: 'npm run retrain -- --stage <stage> [--reason "<why>"]',
@@ -16,8 +16,7 @@ const COMMAND = defineCommand({
     'Retrains on the corpus as it is (labeled/), through the same path as a drop: sends Retrain Requested on EventBridge, and the ' +
     "run's emails say it was requested, and why.",
   options: {
-    stage: { type: 'string', value: 'stage', default: 'local', description: 'the stage' },
-    region: { type: 'string', value: 'region', description: "AWS's region for another stage (default AWS_REGION or the profile's)" },
+    ...STAGE_OPTIONS,
     reason: { type: 'string', value: 'text', description: 'why (a hyperparameter changed, say); in the run and its emails' },
   },
 });

@@ -8,7 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { defineCommand, integerOption, parseCommandLine } from './lib/cli';
 import { applyRollback, planRollback, waitForServing } from './lib/operate/rollback';
-import { resolveStageTarget, runOperatorCommand } from './lib/operate/stage-target';
+import { resolveStageTarget, runOperatorCommand, STAGE_OPTIONS } from './lib/operate/stage-target';
 
 const COMMAND = defineCommand({
   usage: 'npm run rollback -- --stage <stage> [--to <version>] [--reason "<why>"] [--no-wait]',
@@ -17,8 +17,7 @@ const COMMAND = defineCommand({
     'now is set Rejected, the other Approved, and the deployment deploys it as any approval; email "Model rolled back". Waits until the ' +
     'endpoint serves it.',
   options: {
-    stage: { type: 'string', value: 'stage', default: 'local', description: 'the stage' },
-    region: { type: 'string', value: 'region', description: "AWS's region for another stage (default AWS_REGION or the profile's)" },
+    ...STAGE_OPTIONS,
     to: { type: 'string', value: 'version', description: 'the version to put back (npm run models lists them; default: the previous approved one)' },
     reason: { type: 'string', value: 'text', default: '', description: 'why, recorded in both versions and the email' },
     'no-wait': { type: 'boolean', default: false, description: 'return once the registry is updated' },

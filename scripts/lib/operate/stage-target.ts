@@ -10,6 +10,12 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { dataBucketName } from '../../../shared/src/names';
 
 /** A problem the user can fix, printed as one line (no stack trace). */
+/** The options by which every operator command picks its stage (local: the running local stack; else AWS). */
+export const STAGE_OPTIONS = {
+  stage: { type: 'string', value: 'stage', default: 'local', description: 'the stage' },
+  region: { type: 'string', value: 'region', description: "AWS's region for another stage (default AWS_REGION or the profile's)" },
+} as const;
+
 export class OperatorError extends Error {
   constructor(message: string) {
     super(message);
