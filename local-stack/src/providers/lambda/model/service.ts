@@ -501,7 +501,7 @@ export class LambdaService {
     return pool;
   }
 
-  private workerSpecOf(record: FunctionRecord, runtimeScript: string): WorkerSpec {
+  private workerSpecOf(record: FunctionRecord, runtimeScript: string, credentials = this.credentialsOf(record)): WorkerSpec {
     return {
       functionName: record.name,
       runtimeScript,
@@ -509,7 +509,7 @@ export class LambdaService {
       execPath: resolveRuntime(record.runtime).execPath,
       taskRoot: record.codeDir,
       handler: record.handler,
-      environment: this.environmentOf(record),
+      environment: this.environmentOf(record, credentials),
       memoryMb: record.memoryMb,
       initTimeoutMs: this.options.initTimeoutMs ?? 10_000,
     };
@@ -520,7 +520,8 @@ export class LambdaService {
     try {
       const runtimeScript = await this.workerRuntime();
       if (this.stopped || !this.started) return;
-      this.spares.prepare(this.workerSpecOf(record, runtimeScript));
+      // A spare is chosen by what Node.js reads at its start, never the credentials: none are issued for it.
+      this.spares.prepare(this.workerSpecOf(record, runtimeScript, {}));
     } catch (error) {
       // Its cold start forks then, and reports what is wrong with the runtime.
       this.logger.debug('no spare worker', { function: record.name, error: String(error) });
@@ -528,7 +529,7 @@ export class LambdaService {
   }
 
   /** The function's variables, then what Lambda itself sets (which functions cannot override). */
-  private environmentOf(record: FunctionRecord): Record<string, string> {
+  private environmentOf(record: FunctionRecord, credentials: Record<string, string>): Record<string, string> {
     const region = this.options.region;
     return {
       ...record.environment,
@@ -541,7 +542,7 @@ export class LambdaService {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
       AWS_ENDPOINT_URL: this.options.endpointUrl(),
-      ...this.credentialsOf(record),
+      ...credentials,
       // Keep the host's ~/.aws profiles (regions, endpoints, credentials) out of the function.
       AWS_CONFIG_FILE: path.join(this.root, 'no-aws-config'),
       AWS_SHARED_CREDENTIALS_FILE: path.join(this.root, 'no-aws-credentials'),
