@@ -158,8 +158,12 @@ const datasetUnchangedDetail = z.object({
   size: z.number().int().nonnegative().optional(),
 });
 
+/** What started the run when it was not a drop: `Retrain Requested: <reason>` or `schedule <rule name>`. */
+const runTrigger = z.string().optional();
+
 const pipelineFailedDetail = z.object({
   ...base,
+  trigger: runTrigger,
   failedStep: z.enum(['ingestion', 'preprocessing', 'training', 'evaluation', 'deployment']),
   resource: z.string(),
   reason: z.string(),
@@ -168,9 +172,6 @@ const pipelineFailedDetail = z.object({
 });
 
 const accuracyMetrics = z.object({ validationAccuracy: z.number().min(0).max(1) });
-
-/** What started the run when it was not a drop: `Retrain Requested: <reason>` or `schedule <rule name>`. */
-const runTrigger = z.string().optional();
 
 /** The registry version of a run's model (its model package, services/deployment/README.md "Model registry"). */
 export const modelPackageRef = z.object({

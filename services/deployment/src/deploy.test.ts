@@ -216,6 +216,22 @@ describe('a failed or stopped training job', () => {
     expect(sagemaker).not.toHaveReceivedCommand(CreateModelCommand);
   });
 
+  it('says what started the run, from the training job\'s trigger tag, and still reports when the tags cannot be read', async () => {
+    const failedJob = { TrainingJobName: job, TrainingJobArn: `arn:aws:sagemaker:us-east-1:000000000000:training-job/${job}`, TrainingJobStatus: 'Failed' as const, FailureReason: 'AlgorithmError: x' };
+    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: job }).resolves(failedJob);
+    sagemaker.on(ListTagsCommand, { ResourceArn: failedJob.TrainingJobArn }).resolves({ Tags: [{ Key: 'ml-pipeline:trigger', Value: 'schedule weekly' }] });
+
+    await handleTrainingJobStateChange(event('Failed'), deps);
+    expect(publishedEvents(eventBridge)).toEqual([expect.objectContaining({ Detail: expect.objectContaining({ failedStep: 'training', trigger: 'schedule weekly' }) })]);
+
+    eventBridge.resetHistory();
+    sagemaker.on(ListTagsCommand, { ResourceArn: failedJob.TrainingJobArn }).rejects(new Error('AccessDeniedException'));
+    await handleTrainingJobStateChange(event('Failed'), deps);
+    const [entry] = publishedEvents(eventBridge) as Array<{ Detail: Record<string, unknown> }>;
+    expect(entry!.Detail).toEqual(expect.objectContaining({ failedStep: 'training', reason: 'AlgorithmError: x' }));
+    expect(entry!.Detail).not.toHaveProperty('trigger');
+  });
+
   it('says why a stopped job stopped when there is no failure reason', async () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobName: job, TrainingJobStatus: 'Stopped', SecondaryStatus: 'MaxRuntimeExceeded' });
 

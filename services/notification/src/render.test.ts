@@ -129,6 +129,15 @@ describe('renderEmail', () => {
     expect(email.text).toContain('/aws/sagemaker/TrainingJobs');
   });
 
+  it('says what started a failed run that no drop started, and how to start it again', () => {
+    const json = sampleJson('Pipeline Failed') as { detail: Record<string, unknown> };
+    json.detail.trigger = 'Retrain Requested: new epochs';
+    const email = renderEmail(json);
+    expect(email.text).toMatch(/Started by: +Retrain Requested: new epochs/);
+    expect(email.text).toContain('npm run retrain -- --stage local');
+    expect(renderEmail(sample('Pipeline Failed')).text).not.toContain('Started by');
+  });
+
   it('names the rejected file in the subject and how to fix it', () => {
     const email = renderEmail(sample('Dataset Rejected'));
     expect(email.subject).toBe('[local] Data rejected: incoming/reviews.xlsx (unsupported extension .xlsx (accepted: .csv, .jsonl, .txt))');

@@ -266,6 +266,7 @@ const NEXT_STEPS_BY_STEP: Record<PipelineFailedDetail['failedStep'], string> = {
 function pipelineFailed(d: PipelineFailedDetail): Message {
   const facts: Message['facts'] = [
     ['Run', d.runId],
+    ...triggerFacts(d.trigger),
     ['Failed step', d.failedStep],
     ['Resource', d.resource],
   ];
@@ -278,7 +279,9 @@ function pipelineFailed(d: PipelineFailedDetail): Message {
     facts,
     nextSteps: [
       NEXT_STEPS_BY_STEP[d.failedStep],
-      'Once the cause is fixed, drop the data again under incoming/ (or any new drop) to start a new run.',
+      d.trigger
+        ? `Once the cause is fixed, start a new run the same way (${d.trigger.startsWith('schedule ') ? 'the schedule fires again' : `npm run retrain -- --stage ${d.stage}`}), or drop new data under incoming/.`
+        : 'Once the cause is fixed, drop the data again under incoming/ (or any new drop) to start a new run.',
       ...rowSteps(d.rows),
     ],
   };

@@ -234,6 +234,16 @@ describe('startTraining: the run did not succeed', () => {
     expect(sagemaker).not.toHaveReceivedAnyCommand();
   });
 
+  it('says what started a run that no drop started (npm run retrain, the schedule) in its Pipeline Failed', async () => {
+    glueRun('FAILED', {
+      ErrorMessage: 'ValueError: no rows in labeled/',
+      Arguments: { '--run_id': RUN_ID, '--output_uri': `s3://${BUCKET}/prepared/${RUN_ID}/`, '--trigger': 'Retrain Requested: new epochs' },
+    });
+
+    await startTraining(deps(), stateChange(failed));
+    expect(publishedFailure()).toEqual(expect.objectContaining({ failedStep: 'preprocessing', trigger: 'Retrain Requested: new epochs' }));
+  });
+
   it('reports the rows of a run that found nothing usable (its manifest says why)', async () => {
     glueRun('FAILED', { ErrorMessage: 'preprocess: error: no usable rows in 1 data file(s)' });
     manifest({

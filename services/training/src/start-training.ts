@@ -33,7 +33,7 @@ export type TrainingOutcome =
   | { outcome: 'failure-reported'; runId: string; failedStep: PipelineFailedDetail['failedStep']; reason: string }
   | { outcome: 'failure-already-reported'; runId: string };
 
-type Failure = Pick<PipelineFailedDetail, 'failedStep' | 'resource' | 'reason' | 'state' | 'rows'>;
+type Failure = Pick<PipelineFailedDetail, 'failedStep' | 'resource' | 'reason' | 'state' | 'rows' | 'trigger'>;
 
 /**
  * Handles the end of a preprocessing run: on success, starts BlazingText on what it prepared; on
@@ -49,6 +49,7 @@ export async function startTraining(deps: TrainingDeps, event: GlueJobStateChang
   if (!run) throw new Error(`Glue run ${jobName}/${jobRunId} not found`);
   const runId = run.Arguments?.['--run_id'] ?? jobRunId;
   const resource = `${jobName}/${jobRunId}`;
+  const trigger = run.Arguments?.[TRIGGER_ARGUMENT] ? { trigger: run.Arguments[TRIGGER_ARGUMENT] } : {};
 
   const outputUri = run.Arguments?.['--output_uri'];
   if (state !== 'SUCCEEDED') {
@@ -56,18 +57,18 @@ export async function startTraining(deps: TrainingDeps, event: GlueJobStateChang
     // A run that found nothing usable still wrote its manifest: its rows say why.
     const read = outputUri ? await readManifest(deps.s3, runOutputOf(outputUri).manifest).catch(() => undefined) : undefined;
     const rows = read?.status === 'read' ? summarizeRows(read.manifest) : undefined;
-    return reportFailure(deps, runId, { failedStep: 'preprocessing', resource, reason, state, ...(rows ? { rows } : {}) });
+    return reportFailure(deps, runId, { failedStep: 'preprocessing', ...trigger, resource, reason, state, ...(rows ? { rows } : {}) });
   }
   if (!run.Arguments?.['--run_id'] || !outputUri) {
     const reason = 'The preprocessing run has no --run_id / --output_uri arguments: it was not started by the pipeline.';
-    return reportFailure(deps, runId, { failedStep: 'preprocessing', resource, reason, state });
+    return reportFailure(deps, runId, { failedStep: 'preprocessing', ...trigger, resource, reason, state });
   }
   const output = runOutputOf(outputUri);
   const read = await readManifest(deps.s3, output.manifest);
   if (read.status !== 'read') {
     const reason =
       read.status === 'missing' ? `The preprocessing run succeeded but wrote no manifest (${read.uri}).` : `${read.uri}: ${read.reason}`;
-    return reportFailure(deps, runId, { failedStep: 'preprocessing', resource, reason, state });
+    return reportFailure(deps, runId, { failedStep: 'preprocessing', ...trigger, resource, reason, state });
   }
   const { manifest } = read;
 
@@ -75,7 +76,7 @@ export async function startTraining(deps: TrainingDeps, event: GlueJobStateChang
   const problem = datasetProblem(manifest);
   if (problem) {
     const rows = summarizeRows(manifest);
-    return reportFailure(deps, runId, { failedStep: 'training', resource: trainingJob, reason: problem, ...(rows ? { rows } : {}) });
+    return reportFailure(deps, runId, { failedStep: 'training', ...trigger, resource: trainingJob, reason: problem, ...(rows ? { rows } : {}) });
   }
 
   const prepared: PreparedRun = {
@@ -85,7 +86,7 @@ export async function startTraining(deps: TrainingDeps, event: GlueJobStateChang
     preparedPrefix: output.prefix,
     manifest,
     preprocessingSeconds: runSeconds(run),
-    ...(run.Arguments?.[TRIGGER_ARGUMENT] ? { trigger: run.Arguments[TRIGGER_ARGUMENT] } : {}),
+    ...trigger,
   };
   try {
     await deps.sagemaker.send(new CreateTrainingJobCommand(trainingJobRequest(config, prepared)));
