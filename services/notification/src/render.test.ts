@@ -132,7 +132,7 @@ describe('renderEmail', () => {
   it('says what started a failed run that no drop started, and how to start it again', () => {
     const json = sampleJson('Pipeline Failed') as { detail: Record<string, unknown> };
     json.detail.trigger = 'Retrain Requested: new epochs';
-    const email = renderEmail(json);
+    const email = renderEmail(pipelineEventEnvelope.parse(json));
     expect(email.text).toMatch(/Started by: +Retrain Requested: new epochs/);
     expect(email.text).toContain('npm run retrain -- --stage local');
     expect(renderEmail(sample('Pipeline Failed')).text).not.toContain('Started by');
