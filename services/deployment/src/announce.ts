@@ -31,7 +31,7 @@ export async function announce<T extends PipelineDetailType>(deps: AnnounceDeps,
 async function runTrigger(deps: AnnounceDeps, runId: string): Promise<{ trigger?: string }> {
   try {
     const job = await describeTrainingJob(deps.sagemaker, trainingJobName(deps.config.stage, runId));
-    const trigger = (await tagsOf(deps.sagemaker, job?.TrainingJobArn))[TRIGGER_TAG];
+    const trigger = (await tagsOf(deps.sagemaker, job.TrainingJobArn))[TRIGGER_TAG];
     return trigger ? { trigger } : {};
   } catch (error) {
     deps.logger.warn('cannot read what started the run: the failure is announced without it', { runId, error: String(error) });

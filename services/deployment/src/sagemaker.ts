@@ -79,6 +79,6 @@ export async function servingModel(
 /** A resource's tags as a record (none when the ARN is unknown). */
 export async function tagsOf(sagemaker: SageMakerClient, resourceArn: string | undefined): Promise<Record<string, string>> {
   if (!resourceArn) return {};
-  const listed = await sagemaker.send(new ListTagsCommand({ ResourceArn: resourceArn }));
-  return Object.fromEntries((listed?.Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
+  const { Tags } = await sagemaker.send(new ListTagsCommand({ ResourceArn: resourceArn }));
+  return Object.fromEntries((Tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 }
